@@ -1,0 +1,14 @@
+/**
+ * The scanner registry: every scanner folder under scanners/ is listed here explicitly.
+ * test/scanners/registry.test.ts checks that folders on disk and this list agree and runs the
+ * shared conformance suite over each entry.
+ */
+import type { ScannerModule } from '../src/core/types.js';
+
+export const scanners: ScannerModule[] = [
+  // one line per scanner folder, kept sorted by id
+];
+
+export function scannerById(id: string): ScannerModule | undefined {
+  return scanners.find((s) => s.id === id);
+}

@@ -1,0 +1,130 @@
+/**
+ * match: pure. Observations → findings, through the compiled rule index.
+ */
+import { createHash } from 'node:crypto';
+import { imageRepository, normalizePypi, type RuleHit, type RuleIndex } from '../rules/compile.js';
+import { normalizeHost } from '../core/host.js';
+import type { Finding, Observation } from '../core/types.js';
+
+export function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** Locator without a trailing `:line` (or `:line:col`): fingerprints never include line numbers. */
+export function locatorPath(locator: string): string {
+  return locator.replace(/(:\d+){1,2}$/, '');
+}
+
+/** Normalised identity of what was observed (so case / tag / version changes do not fork rows). */
+export function normalizedValue(o: Observation): string {
+  switch (o.kind) {
+    case 'host':
+      return normalizeHost(o.value);
+    case 'package':
+      return o.namespace === 'pypi' ? normalizePypi(o.value) : o.value.toLowerCase();
+    case 'env-var':
+      return o.value.toUpperCase();
+    case 'container-image':
+      return imageRepository(o.value);
+    case 'credential':
+      return String(o.attrs?.fingerprint ?? o.value);
+    case 'saas-app':
+      return String(o.attrs?.clientId ?? o.attrs?.appId ?? o.value).toLowerCase();
+    default:
+      return o.value;
+  }
+}
+
+export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
+  switch (o.kind) {
+    case 'host':
+      return rules.matchHost(o.value, typeof o.attrs?.path === 'string' ? o.attrs.path : undefined);
+    case 'url':
+      return rules.matchUrl(o.value);
+    case 'package':
+      return rules.matchPackage(o.namespace ?? '', o.value);
+    case 'import':
+      return rules.matchImport(o.namespace ?? '', o.value);
+    case 'env-var':
+      return rules.matchEnvVar(o.value);
+    case 'credential': {
+      const svc = o.attrs?.service;
+      return typeof svc === 'string' && rules.get(svc) ? { service: svc, rule: 'credential', pattern: String(o.attrs?.pattern ?? '') } : undefined;
+    }
+    case 'cloud-resource':
+      return rules.matchCloudResource(o.namespace ?? '', o.value, typeof o.attrs?.kind === 'string' ? o.attrs.kind : undefined);
+    case 'audit-event':
+      return rules.matchAuditEvent(o.namespace ?? '', o.value);
+    case 'saas-app': {
+      const ids = ['clientId', 'appId', 'id'].map((k) => o.attrs?.[k]).filter((x): x is string => typeof x === 'string' && !!x);
+      return rules.matchSaasApp({ name: o.value, ids });
+    }
+    case 'container-image':
+      return rules.matchImage(o.value);
+    case 'iac-resource':
+      return rules.matchIac(o.namespace ?? 'terraform', o.value);
+    case 'agent-config':
+      return rules.matchAgentConfig(o.value);
+    case 'model-artifact':
+      return rules.matchModelFormat(o.value);
+    default:
+      return undefined;
+  }
+}
+
+export function fingerprint(o: Observation, service: string): string {
+  const parts = [
+    service,
+    o.source,
+    o.scanner,
+    o.kind,
+    o.namespace ?? '',
+    normalizedValue(o),
+    o.subject.kind,
+    o.subject.id,
+    o.artifact?.key ?? locatorPath(o.locator),
+    o.signal,
+  ];
+  return sha256(parts.join('\u0000')).slice(0, 32);
+}
+
+/** Returns the finding for an observation, or undefined when no rule matches. */
+export function matchObservation(rules: RuleIndex, o: Observation): Finding | undefined {
+  const hit = lookup(rules, o);
+  if (!hit) return undefined;
+  const svc = rules.get(hit.service);
+  if (!svc) return undefined;
+  return {
+    ...o,
+    id: fingerprint(o, svc.id),
+    service: svc.id,
+    serviceName: svc.name,
+    vendor: svc.vendor,
+    category: svc.category,
+    match: { rule: hit.rule, pattern: hit.pattern },
+  };
+}
+
+/**
+ * Matches many observations; findings with the same fingerprint are folded (counts and bytes
+ * summed, time range widened, first locator kept) so output is deterministic.
+ */
+export function matchAll(rules: RuleIndex, observations: Iterable<Observation>): Finding[] {
+  const byId = new Map<string, Finding>();
+  for (const o of observations) {
+    const f = matchObservation(rules, o);
+    if (!f) continue;
+    const prev = byId.get(f.id);
+    if (!prev) {
+      byId.set(f.id, f);
+      continue;
+    }
+    prev.count = (prev.count ?? 1) + (f.count ?? 1);
+    if (f.bytesOut !== undefined) prev.bytesOut = (prev.bytesOut ?? 0) + f.bytesOut;
+    if (f.bytesIn !== undefined) prev.bytesIn = (prev.bytesIn ?? 0) + f.bytesIn;
+    if (f.firstSeen && (!prev.firstSeen || f.firstSeen < prev.firstSeen)) prev.firstSeen = f.firstSeen;
+    if (f.lastSeen && (!prev.lastSeen || f.lastSeen > prev.lastSeen)) prev.lastSeen = f.lastSeen;
+    if (f.locator < prev.locator) prev.locator = f.locator;
+  }
+  return [...byId.values()].sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+}

@@ -1,0 +1,521 @@
+/**
+ * Compiles validated rules once into lookup indexes: domain map (exact, suffix at label
+ * boundaries, templates), package map per ecosystem, import prefixes per language, env vars,
+ * credential keywords → patterns, cloud types, SaaS identities, images, IaC types, agent config
+ * globs and model formats. Every lookup is pure; scanners may use it as a pre-filter.
+ */
+import picomatch from 'picomatch';
+import { normalizeHost, splitUrl } from '../core/host.js';
+import { redactSecret, type RedactedSecret } from '../core/secrets.js';
+import type { CredentialRule, ModelFormat, ServiceRule } from './schema.js';
+
+export interface RuleHit {
+  service: string;
+  /** Kind of rule that matched (domain, package, …). */
+  rule: string;
+  /** The rule value that matched. */
+  pattern: string;
+  /** For domains: 0 exact+path, 1 exact, 2 template, 3 suffix (lower is more specific). */
+  specificity?: number;
+}
+
+export interface SecretHit {
+  service: string;
+  patternId: string;
+  secret: RedactedSecret;
+  /** Offset of the secret in the scanned text (for line computation by the caller). */
+  index: number;
+  /** 1-based line number in the scanned text. */
+  line: number;
+}
+
+interface DomainEntry {
+  service: string;
+  pattern: string;
+  paths?: string[];
+  kind: 'host' | 'suffix' | 'template';
+  shared: boolean;
+  /** template labels; '' marks a placeholder */
+  labels?: string[];
+}
+
+interface CompiledCredential {
+  service: string;
+  rule: CredentialRule;
+  re: RegExp;
+  context?: string[];
+  window: number;
+}
+
+export function normalizePypi(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+export function normalizeAppName(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2019'’`]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** Words that may follow an app name without changing which app it is ("ChatGPT for Slack"). */
+const APP_NAME_TAIL = new Set([
+  'app', 'apps', 'for', 'slack', 'google', 'workspace', 'gmail', 'drive', 'microsoft', 'teams', 'outlook', 'office', '365',
+  'connector', 'integration', 'plugin', 'add', 'on', 'addon', 'extension', 'desktop', 'web', 'mobile', 'ios', 'android',
+  'enterprise', 'business', 'team', 'pro', 'chrome', 'github', 'okta', 'sso', 'saml', 'oidc', 'bot', 'the', 'and',
+]);
+
+export function shannonEntropy(s: string): number {
+  if (!s) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Parses an image reference to its repository: drops tag / digest, normalises Docker Hub. */
+export function imageRepository(ref: string): string {
+  let r = ref.trim().toLowerCase();
+  const at = r.indexOf('@');
+  if (at >= 0) r = r.slice(0, at);
+  const lastSlash = r.lastIndexOf('/');
+  const colon = r.lastIndexOf(':');
+  if (colon > lastSlash) r = r.slice(0, colon);
+  for (const p of ['docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/', 'registry-1.docker.io/']) {
+    if (r.startsWith(p)) { r = r.slice(p.length); break; }
+  }
+  if (r.startsWith('library/')) r = r.slice('library/'.length);
+  return r;
+}
+
+export class RuleIndex {
+  readonly services: ReadonlyArray<ServiceRule>;
+  readonly modelFormats: ReadonlyArray<ModelFormat>;
+  private byId = new Map<string, ServiceRule>();
+  private exact = new Map<string, DomainEntry[]>();
+  private suffix = new Map<string, DomainEntry[]>();
+  /** templates keyed by their trailing literal suffix (e.g. 'openai.azure.com') */
+  private templates = new Map<string, DomainEntry[]>();
+  private hostCache = new Map<string, DomainEntry[] | null>();
+  private apiBases: Array<{ service: string; host: string; path: string; pattern: string }> = [];
+  private packages = new Map<string, RuleHit>();
+  private imports = new Map<string, RuleHit>();
+  private envVars = new Map<string, RuleHit>();
+  private credentials: CompiledCredential[] = [];
+  private keywordRe: RegExp | null = null;
+  private credentialsByKeyword = new Map<string, CompiledCredential[]>();
+  private awsTypes = new Map<string, RuleHit>();
+  private awsEventSources = new Map<string, RuleHit>();
+  private azureTypes = new Map<string, Array<{ service: string; kinds?: string[]; pattern: string }>>();
+  private gcpTypes = new Map<string, RuleHit>();
+  private gcpServices = new Map<string, RuleHit>();
+  private appIds = new Map<string, RuleHit>();
+  private appNames = new Map<string, RuleHit>();
+  private images = new Map<string, RuleHit>();
+  private imagePrefixes: Array<{ prefix: string; hit: RuleHit }> = [];
+  private iacExact = new Map<string, RuleHit>();
+  private iacPrefixes: Array<{ tool: string; prefix: string; hit: RuleHit }> = [];
+  private agentGlobs: Array<{ test: (p: string) => boolean; hit: RuleHit }> = [];
+  private formatService = new Map<string, RuleHit>();
+
+  constructor(services: ServiceRule[], modelFormats: ModelFormat[] = []) {
+    this.services = services;
+    this.modelFormats = modelFormats;
+    for (const s of services) {
+      this.byId.set(s.id, s);
+      this.compileService(s);
+    }
+    const kws = [...this.credentialsByKeyword.keys()].sort((a, b) => b.length - a.length);
+    this.keywordRe = kws.length ? new RegExp(kws.map(escapeRe).join('|'), 'gi') : null;
+  }
+
+  get(id: string): ServiceRule | undefined {
+    return this.byId.get(id);
+  }
+
+  private compileService(s: ServiceRule): void {
+    const m = s.match;
+    for (const d of m.domains) {
+      const shared = d.shared ?? false;
+      if (d.host) {
+        const h = normalizeHost(d.host);
+        push(this.exact, h, { service: s.id, pattern: h, paths: d.paths, kind: 'host', shared });
+      } else if (d.suffix) {
+        const h = normalizeHost(d.suffix);
+        push(this.suffix, h, { service: s.id, pattern: h, paths: d.paths, kind: 'suffix', shared });
+      } else if (d.template) {
+        const t = d.template.toLowerCase().replace(/\.$/, '');
+        const labels = t.split('.').map((l) => (/^\{[^}]*\}$/.test(l) ? '' : l));
+        let k = labels.length;
+        while (k > 0 && labels[k - 1] !== '') k--;
+        const tail = labels.slice(k).join('.');
+        push(this.templates, tail, { service: s.id, pattern: t, paths: d.paths, kind: 'template', shared, labels });
+      }
+    }
+    for (const u of m.apiBaseUrls) {
+      const { host, path } = splitUrl(u);
+      this.apiBases.push({ service: s.id, host, path: path.replace(/\/+$/, ''), pattern: u });
+    }
+    for (const [eco, names] of Object.entries(m.packages)) {
+      for (const n of names ?? []) this.packages.set(pkgKey(eco, n), { service: s.id, rule: 'package', pattern: `${eco}:${n}` });
+    }
+    const addImport = (lang: string, mod: string) => {
+      const key = `${lang}:${lang === 'csharp' || lang === 'python' ? mod.toLowerCase() : mod}`;
+      if (!this.imports.has(key)) this.imports.set(key, { service: s.id, rule: 'import', pattern: `${lang}:${mod}` });
+    };
+    for (const [lang, mods] of Object.entries(m.imports)) for (const mod of mods ?? []) addImport(lang, mod);
+    for (const n of m.packages.npm ?? []) addImport('javascript', n);
+    for (const n of m.packages.go ?? []) addImport('go', n);
+    for (const n of m.packages.nuget ?? []) addImport('csharp', n);
+    for (const n of m.packages.pypi ?? []) if (!m.imports.python?.length) addImport('python', n.toLowerCase().replace(/-/g, '_'));
+    for (const n of m.packages.rubygems ?? []) addImport('ruby', n);
+    for (const n of m.packages.cargo ?? []) addImport('rust', n.replace(/-/g, '_'));
+    for (const v of m.envVars) this.envVars.set(v.toUpperCase(), { service: s.id, rule: 'env-var', pattern: v });
+    for (const c of m.credentials) {
+      const cc: CompiledCredential = {
+        service: s.id,
+        rule: c,
+        re: new RegExp(c.pattern, 'g'),
+        context: c.context?.map((w) => w.toLowerCase()),
+        window: c.contextWindow ?? 80,
+      };
+      this.credentials.push(cc);
+      for (const kw of c.keywords) push(this.credentialsByKeyword, kw.toLowerCase(), cc);
+    }
+    for (const t of m.cloud.aws.resourceTypes) this.awsTypes.set(t.toLowerCase(), { service: s.id, rule: 'cloud-resource', pattern: `aws:${t}` });
+    for (const e of m.cloud.aws.eventSources) this.awsEventSources.set(e.toLowerCase(), { service: s.id, rule: 'audit-event', pattern: e });
+    for (const a of m.cloud.azure) push(this.azureTypes, a.type.toLowerCase(), { service: s.id, kinds: a.kinds?.map((k) => k.toLowerCase()), pattern: a.kinds ? `${a.type}[${a.kinds.join(',')}]` : a.type });
+    for (const t of m.cloud.gcp.assetTypes) this.gcpTypes.set(t.toLowerCase(), { service: s.id, rule: 'cloud-resource', pattern: `gcp:${t}` });
+    for (const t of m.cloud.gcp.services) this.gcpServices.set(t.toLowerCase(), { service: s.id, rule: 'audit-event', pattern: t });
+    for (const id of m.saas.appIds) this.appIds.set(id.toLowerCase(), { service: s.id, rule: 'saas-app', pattern: id });
+    for (const n of m.saas.appNames) this.appNames.set(normalizeAppName(n), { service: s.id, rule: 'saas-app', pattern: n });
+    for (const img of m.images) {
+      const hit = { service: s.id, rule: 'container-image', pattern: img };
+      if (img.endsWith('/*')) this.imagePrefixes.push({ prefix: imageRepository(img.slice(0, -2)) + '/', hit });
+      else this.images.set(imageRepository(img), hit);
+    }
+    for (const t of m.iac.terraform) {
+      const hit = { service: s.id, rule: 'iac-resource', pattern: `terraform:${t}` };
+      if (t.endsWith('*')) this.iacPrefixes.push({ tool: 'terraform', prefix: t.slice(0, -1), hit });
+      else this.iacExact.set(`terraform:${t}`, hit);
+    }
+    for (const g of m.agentConfigs) {
+      const isMatch = picomatch(g, { dot: true, nocase: false });
+      // A glob without a slash matches the file name at any depth (like .gitignore).
+      const test = g.includes('/') ? (p: string) => isMatch(p) : (p: string) => isMatch(p.slice(p.lastIndexOf('/') + 1));
+      this.agentGlobs.push({ test, hit: { service: s.id, rule: 'agent-config', pattern: g } });
+    }
+    for (const f of m.modelFormats) if (!this.formatService.has(f)) this.formatService.set(f, { service: s.id, rule: 'model-format', pattern: f });
+  }
+
+  // ---------------------------------------------------------------- domains
+
+  private hostEntries(host: string): DomainEntry[] | null {
+    const cached = this.hostCache.get(host);
+    if (cached !== undefined) return cached;
+    const out: DomainEntry[] = [];
+    const ex = this.exact.get(host);
+    if (ex) out.push(...ex);
+    const labels = host.split('.');
+    for (let i = 0; i < labels.length; i++) {
+      const tail = i === 0 ? host : labels.slice(i).join('.');
+      const sx = this.suffix.get(tail);
+      if (sx) out.push(...sx);
+      const tp = this.templates.get(tail);
+      if (tp) for (const t of tp) if (templateMatches(t.labels!, labels)) out.push(t);
+    }
+    const res = out.length ? out : null;
+    if (this.hostCache.size > 200_000) this.hostCache.clear();
+    this.hostCache.set(host, res);
+    return res;
+  }
+
+  /** True when any domain rule could match this (already normalised) host, path aside. */
+  hostCandidate(host: string): boolean {
+    return this.hostEntries(host) !== null;
+  }
+
+  /**
+   * Matches a host (raw or normalised) and optional URL path. Exact host beats template beats
+   * suffix; a longer suffix beats a shorter one; a rule with paths needs a matching path.
+   */
+  matchHost(rawHost: string, path?: string): RuleHit | undefined {
+    const host = normalizeHost(rawHost);
+    if (!host) return undefined;
+    const entries = this.hostEntries(host);
+    if (!entries) return undefined;
+    let best: RuleHit | undefined;
+    let bestScore = Infinity;
+    for (const e of entries) {
+      if (e.paths) {
+        if (!path || !e.paths.some((p) => pathHasPrefix(path, p))) continue;
+      }
+      const base = e.kind === 'host' ? 1 : e.kind === 'template' ? 2 : 3;
+      // path rules are more specific; longer suffixes more specific
+      const score = base * 1000 - (e.paths ? 500 : 0) - e.pattern.length;
+      if (score < bestScore) {
+        bestScore = score;
+        best = { service: e.service, rule: 'domain', pattern: e.paths ? `${e.pattern}${e.paths.find((p) => pathHasPrefix(path!, p))}` : e.pattern, specificity: base - (e.paths ? 1 : 0) };
+      }
+    }
+    return best;
+  }
+
+  /** Matches an absolute URL: API base URLs first, then its host (and path). */
+  matchUrl(url: string): RuleHit | undefined {
+    const { host, path } = splitUrl(url);
+    if (!host) return undefined;
+    const p = path.replace(/\/+$/, '');
+    for (const b of this.apiBases) {
+      if (b.host === host && (b.path === '' || p === b.path || p.startsWith(b.path + '/'))) {
+        return { service: b.service, rule: 'api-base-url', pattern: b.pattern };
+      }
+    }
+    return this.matchHost(host, path || undefined);
+  }
+
+  /** Every domain rule, for block lists, Sigma rules and benchmarks. */
+  domainRules(): Array<{ service: string; kind: 'host' | 'suffix' | 'template'; pattern: string; paths?: string[]; shared: boolean }> {
+    const out: Array<{ service: string; kind: 'host' | 'suffix' | 'template'; pattern: string; paths?: string[]; shared: boolean }> = [];
+    for (const m of [this.exact, this.suffix, this.templates]) for (const list of m.values()) for (const e of list) out.push({ service: e.service, kind: e.kind, pattern: e.pattern, paths: e.paths, shared: e.shared });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- code
+
+  matchPackage(ecosystem: string, name: string): RuleHit | undefined {
+    const hit = this.packages.get(pkgKey(ecosystem, name));
+    if (hit) return hit;
+    if (ecosystem === 'go') {
+      // versioned module paths: github.com/x/y/v2 → github.com/x/y
+      const base = name.replace(/\/v\d+$/, '');
+      return base !== name ? this.packages.get(pkgKey('go', base)) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Matches an imported module, or any parent at the language's separator. */
+  matchImport(language: string, module: string): RuleHit | undefined {
+    const sep = language === 'python' || language === 'java' || language === 'csharp' ? '.' : language === 'rust' ? '::' : '/';
+    let m = language === 'python' || language === 'csharp' ? module.toLowerCase() : module;
+    if (language === 'go') m = m.replace(/\/v\d+(?=\/|$)/, '');
+    for (;;) {
+      const hit = this.imports.get(`${language}:${m}`);
+      if (hit) return hit;
+      const i = m.lastIndexOf(sep);
+      if (i <= 0) return undefined;
+      m = m.slice(0, i);
+      if (language === 'javascript' && m.startsWith('@') && !m.includes('/')) return undefined;
+    }
+  }
+
+  matchEnvVar(name: string): RuleHit | undefined {
+    return this.envVars.get(name.toUpperCase());
+  }
+
+  /** Cheap check: does the text contain any credential keyword? */
+  mayContainSecrets(text: string): boolean {
+    if (!this.keywordRe) return false;
+    this.keywordRe.lastIndex = 0;
+    return this.keywordRe.test(text);
+  }
+
+  /**
+   * Finds credentials in text. Only redacted forms leave this method: the full secret is
+   * never returned, logged or stored.
+   */
+  scanSecrets(text: string): SecretHit[] {
+    if (!this.keywordRe) return [];
+    const present = new Set<CompiledCredential>();
+    this.keywordRe.lastIndex = 0;
+    let km: RegExpExecArray | null;
+    while ((km = this.keywordRe.exec(text))) {
+      for (const c of this.credentialsByKeyword.get(km[0].toLowerCase()) ?? []) present.add(c);
+    }
+    if (!present.size) return [];
+    const hits: SecretHit[] = [];
+    const seen = new Set<string>();
+    let lower: string | undefined;
+    // More specific (longer keyword) patterns first so a generic `sk-` pattern does not claim a project key.
+    const ordered = [...present].sort((a, b) => maxLen(b.rule.keywords) - maxLen(a.rule.keywords));
+    for (const c of ordered) {
+      c.re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = c.re.exec(text))) {
+        if (m[0].length === 0) { c.re.lastIndex++; continue; }
+        const secret = m[1] ?? m[0];
+        const index = m.index + (m[1] !== undefined ? m[0].indexOf(m[1]) : 0);
+        if (!boundaryOk(text, index, secret.length)) continue;
+        if (c.rule.minEntropy !== undefined && shannonEntropy(secret) < c.rule.minEntropy) continue;
+        if (c.context) {
+          lower ??= text.toLowerCase();
+          const from = Math.max(0, index - c.window);
+          const around = lower.slice(from, index + secret.length + c.window);
+          if (!c.context.some((w) => around.includes(w))) continue;
+        }
+        const key = `${index}:${secret.length}`;
+        if (seen.has(key) || [...seen].some((k) => overlaps(k, index, secret.length))) continue;
+        seen.add(key);
+        hits.push({ service: c.service, patternId: c.rule.id, secret: redactSecret(secret), index, line: lineAt(text, index) });
+      }
+    }
+    return hits.sort((a, b) => a.index - b.index);
+  }
+
+  /** Tests one credential rule against one string (used by `rules test` and the corpus test). */
+  credentialRuleMatches(serviceId: string, patternId: string, text: string): boolean {
+    return this.scanSecrets(text).some((h) => h.service === serviceId && h.patternId === patternId);
+  }
+
+  // ---------------------------------------------------------------- cloud / saas
+
+  matchCloudResource(provider: string, type: string, kind?: string): RuleHit | undefined {
+    const t = type.toLowerCase();
+    if (provider === 'aws') {
+      const hit = this.awsTypes.get(t);
+      if (hit) return hit;
+      const svc = t.split(':')[0];
+      return this.awsTypes.get(svc);
+    }
+    if (provider === 'azure') {
+      const list = this.azureTypes.get(t);
+      if (!list) return undefined;
+      const k = kind?.toLowerCase();
+      const specific = list.find((e) => e.kinds && k && e.kinds.includes(k));
+      const any = list.find((e) => !e.kinds);
+      const e = specific ?? any;
+      return e ? { service: e.service, rule: 'cloud-resource', pattern: `azure:${e.pattern}` } : undefined;
+    }
+    if (provider === 'gcp') return this.gcpTypes.get(t);
+    return undefined;
+  }
+
+  /** CloudTrail eventSource (provider aws) or GCP serviceName (provider gcp). */
+  matchAuditEvent(provider: string, source: string): RuleHit | undefined {
+    const s = source.toLowerCase();
+    if (provider === 'aws') return this.awsEventSources.get(s);
+    if (provider === 'gcp') return this.gcpServices.get(s);
+    return undefined;
+  }
+
+  /**
+   * Matches a SaaS app by id (exact) or by name. Names match when, after normalisation, the
+   * app's name equals a rule name, or is the rule name followed only by generic words
+   * ("ChatGPT for Slack"). A look-alike ("ChatGPTBuddy", "Not Copilot Tools") does not match.
+   */
+  matchSaasApp(app: { name?: string; ids?: string[] }): RuleHit | undefined {
+    for (const id of app.ids ?? []) {
+      if (!id) continue;
+      const hit = this.appIds.get(id.toLowerCase());
+      if (hit) return hit;
+    }
+    if (!app.name) return undefined;
+    const n = normalizeAppName(app.name);
+    if (!n) return undefined;
+    const exact = this.appNames.get(n);
+    if (exact) return exact;
+    const words = n.split(' ');
+    for (let k = words.length - 1; k >= 1; k--) {
+      const head = words.slice(0, k).join(' ');
+      const hit = this.appNames.get(head);
+      if (hit && words.slice(k).every((w) => APP_NAME_TAIL.has(w))) return hit;
+    }
+    return undefined;
+  }
+
+  matchImage(ref: string): RuleHit | undefined {
+    const repo = imageRepository(ref);
+    const hit = this.images.get(repo);
+    if (hit) return hit;
+    for (const p of this.imagePrefixes) if (repo.startsWith(p.prefix)) return p.hit;
+    return undefined;
+  }
+
+  matchIac(tool: string, type: string): RuleHit | undefined {
+    const hit = this.iacExact.get(`${tool}:${type}`);
+    if (hit) return hit;
+    let best: { prefix: string; hit: RuleHit } | undefined;
+    for (const p of this.iacPrefixes) if (p.tool === tool && type.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
+    return best?.hit;
+  }
+
+  /** Repo-relative path with forward slashes. */
+  matchAgentConfig(relPath: string): RuleHit | undefined {
+    for (const g of this.agentGlobs) if (g.test(relPath)) return g.hit;
+    return undefined;
+  }
+
+  matchModelFormat(formatId: string): RuleHit | undefined {
+    return this.formatService.get(formatId);
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+function pkgKey(eco: string, name: string): string {
+  switch (eco) {
+    case 'pypi':
+      return `pypi:${normalizePypi(name)}`;
+    case 'npm':
+    case 'nuget':
+    case 'cargo':
+    case 'rubygems':
+      return `${eco}:${name.toLowerCase()}`;
+    default:
+      return `${eco}:${name}`;
+  }
+}
+
+function templateMatches(tpl: string[], labels: string[]): boolean {
+  if (tpl.length !== labels.length) return false;
+  for (let i = 0; i < tpl.length; i++) {
+    const t = tpl[i];
+    if (t === '') {
+      if (!labels[i]) return false;
+    } else if (t !== labels[i]) return false;
+  }
+  return true;
+}
+
+function pathHasPrefix(path: string, prefix: string): boolean {
+  const p = path.toLowerCase();
+  const x = prefix.toLowerCase();
+  if (x.endsWith('/')) return p.startsWith(x);
+  return p === x || p.startsWith(x + '/') || p.startsWith(x + '?');
+}
+
+function boundaryOk(text: string, index: number, len: number): boolean {
+  const word = /[A-Za-z0-9_\-+/=]/;
+  const before = index > 0 ? text[index - 1] : '';
+  const after = text[index + len] ?? '';
+  return !(before && word.test(before) && !/[-_]/.test(before)) && !(after && /[A-Za-z0-9]/.test(after));
+}
+
+function overlaps(key: string, index: number, len: number): boolean {
+  const [i, l] = key.split(':').map(Number);
+  return index < i + l && i < index + len;
+}
+
+function maxLen(a: string[]): number {
+  return a.reduce((m, s) => Math.max(m, s.length), 0);
+}
+
+export function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}

@@ -1,0 +1,110 @@
+/**
+ * Loads rule folders: `<dir>/services/*.yaml` (or `<dir>/*.yaml` for a flat organisation
+ * folder) and `model-formats.yaml`. Every file is schema-validated; a bad file fails with the
+ * file, the field path and what was expected.
+ */
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { basename, join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { RulesError, formatIssues } from '../core/errors.js';
+import { modelFormatsFileSchema, serviceSchema, type ModelFormat, type ServiceRule } from './schema.js';
+import { RuleIndex } from './compile.js';
+
+/** The bundled rules folder (`rules/` at the package root). */
+export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
+
+export interface LoadedRules {
+  services: ServiceRule[];
+  modelFormats: ModelFormat[];
+  /** service id → file it came from */
+  files: Map<string, string>;
+}
+
+export function parseYamlFile(file: string, errorClass: new (msg: string, o?: { cause?: unknown }) => Error = RulesError): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new errorClass(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const pos = err.linePos?.[0];
+    throw new errorClass(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${err.message.split('\n')[0]}`);
+  }
+  return doc.toJS();
+}
+
+function serviceFiles(dir: string): string[] {
+  const sub = join(dir, 'services');
+  const base = existsSync(sub) && statSync(sub).isDirectory() ? sub : dir;
+  return readdirSync(base)
+    .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== 'model-formats.yaml' && !f.startsWith('catalog'))
+    .sort()
+    .map((f) => join(base, f));
+}
+
+export function loadServiceFile(file: string): ServiceRule {
+  const raw = parseYamlFile(file);
+  const parsed = serviceSchema.safeParse(raw);
+  if (!parsed.success) throw new RulesError(formatIssues(file, parsed.error.issues));
+  const expected = basename(file).replace(/\.ya?ml$/, '');
+  if (parsed.data.id !== expected) throw new RulesError(`${file}: id: expected "${expected}" (the file name), got "${parsed.data.id}"`);
+  for (const c of parsed.data.match.credentials) {
+    try {
+      new RegExp(c.pattern, 'g');
+    } catch (e) {
+      throw new RulesError(`${file}: match.credentials.${c.id}.pattern: expected a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+  return parsed.data;
+}
+
+/**
+ * Loads the built-in rules plus any extra folders. A later folder may override a service id
+ * of an earlier one (an organisation's own rule wins over the bundled one).
+ */
+export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean } = {}): LoadedRules {
+  const dirs = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...extraDirs.map((d) => resolve(d))];
+  const byId = new Map<string, ServiceRule>();
+  const files = new Map<string, string>();
+  const formats = new Map<string, ModelFormat>();
+  for (const dir of dirs) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RulesError(`${dir}: expected a rules folder (with services/*.yaml or *.yaml)`);
+    const seenHere = new Map<string, string>();
+    for (const f of serviceFiles(dir)) {
+      const s = loadServiceFile(f);
+      const dup = seenHere.get(s.id);
+      if (dup) throw new RulesError(`${f}: id: "${s.id}" is already defined in ${dup}`);
+      seenHere.set(s.id, f);
+      byId.set(s.id, s);
+      files.set(s.id, f);
+    }
+    const mf = join(dir, 'model-formats.yaml');
+    if (existsSync(mf)) {
+      const parsed = modelFormatsFileSchema.safeParse(parseYamlFile(mf));
+      if (!parsed.success) throw new RulesError(formatIssues(mf, parsed.error.issues));
+      for (const f of parsed.data.formats) formats.set(f.id, f);
+    }
+  }
+  const services = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  for (const s of services) {
+    for (const f of s.match.modelFormats) {
+      if (!formats.has(f)) throw new RulesError(`${files.get(s.id)}: match.modelFormats: unknown model format "${f}" (expected one of: ${[...formats.keys()].join(', ')})`);
+    }
+  }
+  return { services, modelFormats: [...formats.values()], files };
+}
+
+let cached: { key: string; index: RuleIndex; loaded: LoadedRules } | undefined;
+
+/** Loads and compiles rules once per set of folders. */
+export function ruleIndex(extraDirs: string[] = []): { index: RuleIndex; loaded: LoadedRules } {
+  const key = extraDirs.join('\0');
+  if (cached && cached.key === key) return cached;
+  const loaded = loadRules(extraDirs);
+  cached = { key, index: new RuleIndex(loaded.services, loaded.modelFormats), loaded };
+  return cached;
+}
