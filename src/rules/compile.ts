@@ -499,10 +499,11 @@ function pathHasPrefix(path: string, prefix: string): boolean {
 }
 
 function boundaryOk(text: string, index: number, len: number): boolean {
-  const word = /[A-Za-z0-9_\-+/=]/;
+  // The secret must not be the middle of a longer alphanumeric token.
+  const alnum = /[A-Za-z0-9]/;
   const before = index > 0 ? text[index - 1] : '';
   const after = text[index + len] ?? '';
-  return !(before && word.test(before) && !/[-_]/.test(before)) && !(after && /[A-Za-z0-9]/.test(after));
+  return !(before && alnum.test(before)) && !(after && alnum.test(after));
 }
 
 function overlaps(key: string, index: number, len: number): boolean {
