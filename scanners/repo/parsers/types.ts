@@ -3,6 +3,7 @@
  * Parsers are pure functions of content: they never touch the file system.
  */
 import type { AttrValue, Confidence, ObservationKind, Signal } from '../../../src/core/types.js';
+import type { RuleIndex } from '../../../src/rules/compile.js';
 
 /** What a parser emits; scan.ts fills source, scanner, subject and the `path:line` locator. */
 export interface ParsedObservation {
@@ -29,6 +30,11 @@ export interface ParseInput {
   head?: Buffer;
   /** File size in bytes. */
   size: number;
+  /**
+   * The compiled rules, for data-driven recognition only (model formats' magic bytes, agent
+   * config globs, cheap pre-filters). Parsers never hard-code AI vendor names.
+   */
+  rules: RuleIndex;
   emit(o: ParsedObservation): void;
   /** A non-fatal problem in this file (broken JSON …), reported as `relPath:line`. */
   problem(message: string, line?: number): void;
