@@ -1,0 +1,133 @@
+/**
+ * reconcile: pure, `now` injected. Every occurrence (finding) and item against the sanctioned
+ * catalog → sanctioned | out-of-scope | approval-expired | declined-but-in-use | unsanctioned.
+ * Nothing is dropped: every status carries its reason.
+ */
+import picomatch from 'picomatch';
+import type { Finding, ItemStatus, Subject } from '../core/types.js';
+import type { ApprovedEntry, Catalog, DeclinedEntry, Scope } from '../catalog/catalog.js';
+import type { Item } from '../resolve/resolve.js';
+
+export interface Verdict {
+  status: ItemStatus;
+  reason: string;
+  /** The catalog entry that decided it, when any. */
+  entry?: string;
+  expires?: string;
+}
+
+/** Most severe first. */
+export const STATUS_SEVERITY: ItemStatus[] = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
+
+const SUBJECT_SCOPE: Record<string, keyof Scope> = {
+  repo: 'repos',
+  user: 'users',
+  principal: 'users',
+  account: 'accounts',
+  subscription: 'accounts',
+  project: 'accounts',
+  tenant: 'accounts',
+  org: 'accounts',
+  ip: 'hosts',
+  host: 'hosts',
+  department: 'departments',
+};
+
+function globMatch(patterns: string[], value: string): boolean {
+  return patterns.some((p) => picomatch.isMatch(value, p, { nocase: true, dot: true }) || p.toLowerCase() === value.toLowerCase());
+}
+
+/** Does an approval's scope cover this subject (and artifact)? An absent scope covers everything. */
+export function inScope(scope: Scope | undefined, subject: Subject, artifactKey?: string): { ok: boolean; why: string } {
+  if (!scope) return { ok: true, why: 'approved without scope restriction' };
+  if (artifactKey && scope.resources?.length) {
+    return globMatch(scope.resources, artifactKey)
+      ? { ok: true, why: `resource ${artifactKey} is in the approved resources` }
+      : { ok: false, why: `resource ${artifactKey} is not in the approved resources (${scope.resources.join(', ')})` };
+  }
+  const field = SUBJECT_SCOPE[subject.kind];
+  const list = field ? scope[field] : undefined;
+  const anyRestriction = Object.values(scope).some((v) => Array.isArray(v) && v.length > 0);
+  if (!list || list.length === 0) {
+    return anyRestriction
+      ? { ok: false, why: `the approval is scoped (${describeScope(scope)}) and names no ${field ?? subject.kind} scope for ${subject.kind} ${subject.id}` }
+      : { ok: true, why: 'approved without scope restriction' };
+  }
+  const candidates = [subject.id, subject.name].filter((x): x is string => !!x);
+  return candidates.some((c) => globMatch(list, c))
+    ? { ok: true, why: `${subject.kind} ${subject.id} is within the approved ${field}` }
+    : { ok: false, why: `${subject.kind} ${subject.id} is outside the approved ${field} (${list.join(', ')})` };
+}
+
+function describeScope(scope: Scope): string {
+  return Object.entries(scope)
+    .filter(([, v]) => Array.isArray(v) && v.length)
+    .map(([k, v]) => `${k}: ${(v as string[]).join(', ')}`)
+    .join('; ');
+}
+
+function expired(a: ApprovedEntry, now: Date): boolean {
+  if (!a.expires) return false;
+  const end = a.expires.length === 10 ? new Date(a.expires + 'T23:59:59.999Z') : new Date(a.expires);
+  return end.getTime() < now.getTime();
+}
+
+export class Reconciler {
+  private approved = new Map<string, ApprovedEntry[]>();
+  private declined = new Map<string, DeclinedEntry>();
+  constructor(catalog: Catalog, private now: Date) {
+    for (const a of catalog.approved) {
+      if (a.lifecycle === 'retired') continue;
+      const l = this.approved.get(a.service) ?? [];
+      l.push(a);
+      this.approved.set(a.service, l);
+    }
+    for (const d of catalog.declined) this.declined.set(d.service, d);
+  }
+
+  /** Verdict for one occurrence: a service seen at a subject (and maybe an artifact). */
+  occurrence(service: string, subject: Subject, artifactKey?: string): Verdict {
+    const declined = this.declined.get(service);
+    const approvals = this.approved.get(service) ?? [];
+    if (declined && approvals.length === 0) {
+      return { status: 'declined-but-in-use', reason: `declined on ${declined.declinedOn} by ${declined.declinedBy} (${declined.treatment}): ${declined.rationale}`, entry: `declined:${service}` };
+    }
+    if (approvals.length === 0) return { status: 'unsanctioned', reason: 'no catalog entry approves this service' };
+    let outOfScope: Verdict | undefined;
+    let expiredV: Verdict | undefined;
+    for (const a of approvals) {
+      const id = a.id ?? a.service;
+      const sc = inScope(a.scope, subject, artifactKey);
+      if (!sc.ok) {
+        outOfScope ??= { status: 'out-of-scope', reason: `approval ${id}: ${sc.why}`, entry: id, expires: a.expires };
+        continue;
+      }
+      if (expired(a, this.now)) {
+        expiredV ??= { status: 'approval-expired', reason: `approval ${id} expired on ${a.expires}`, entry: id, expires: a.expires };
+        continue;
+      }
+      return { status: 'sanctioned', reason: `approval ${id} by ${a.approvedBy} on ${a.approvedOn}: ${sc.why}${a.expires ? `; review by ${a.expires}` : ''}`, entry: id, expires: a.expires };
+    }
+    return expiredV ?? outOfScope!;
+  }
+
+  finding(f: Finding): Verdict {
+    return this.occurrence(f.service, f.subject, f.artifact?.key);
+  }
+
+  /** An item's verdict is its most severe occurrence's. */
+  item(item: Item, verdicts: Map<string, Verdict>): Verdict {
+    let worst: Verdict | undefined;
+    let counts = new Map<string, number>();
+    for (const fid of item.findingIds) {
+      const v = verdicts.get(fid);
+      if (!v) continue;
+      counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+      if (!worst || STATUS_SEVERITY.indexOf(v.status) < STATUS_SEVERITY.indexOf(worst.status)) worst = v;
+    }
+    if (!worst) return this.occurrence(item.service, { kind: 'none', id: '' }, item.artifact?.key);
+    const others = [...counts.entries()].filter(([s]) => s !== worst!.status);
+    const extra = others.length ? ` (other occurrences: ${others.map(([s, n]) => `${n} ${s}`).join(', ')})` : '';
+    return { ...worst, reason: worst.reason + extra };
+  }
+}
