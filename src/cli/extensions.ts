@@ -1,0 +1,10 @@
+/**
+ * Extra CLI command groups (intake, serve, token, blocklist, diff, export …) register here, so
+ * each feature adds its commands without editing main.ts.
+ */
+import type { Command } from 'commander';
+import type { Io } from './main.js';
+
+export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
+
+export const extensions: CliExtension[] = [];

@@ -1,0 +1,285 @@
+/**
+ * The CLI: a thin shell over the library. Exit 0 on success, 1 when --fail-on matches,
+ * 2 on a usage / configuration error (printed in one line).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { isKnownError, UsageError } from '../core/errors.js';
+import { scanners } from '../../scanners/index.js';
+import type { ScannerRun } from '../collect/run.js';
+import { loadConfig, FAIL_ON, type Config } from '../config.js';
+import { runScan, VERSION, type ScanReport } from '../pipeline.js';
+import { render, FORMATS, type Format } from '../report/index.js';
+import { Register } from '../register/register.js';
+import { registerCsv } from '../report/csv.js';
+import { ruleIndex } from '../rules/load.js';
+import { loadCatalog } from '../catalog/catalog.js';
+import { safeText } from '../report/table.js';
+import { Progress } from './progress.js';
+import { extensions } from './extensions.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  isTTY: !!process.stderr.isTTY,
+};
+
+const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Exit code for --fail-on. */
+export function failOnMatches(report: ScanReport, failOn: string[]): string | undefined {
+  for (const f of failOn) {
+    if (f === 'unsanctioned') {
+      const n = report.items.filter((i) => i.status === 'unsanctioned' || i.status === 'declined-but-in-use').length;
+      if (n) return `${n} unsanctioned item(s)`;
+    } else if (f === 'declined-in-use') {
+      const n = report.items.filter((i) => i.status === 'declined-but-in-use').length;
+      if (n) return `${n} declined-but-in-use item(s)`;
+    } else if (f === 'new') {
+      if (report.summary.items.new) return `${report.summary.items.new} new item(s)`;
+    }
+  }
+  return undefined;
+}
+
+function writeOut(io: Io, output: string | undefined, text: string): void {
+  if (output && output !== '-') writeFileSync(output, text);
+  else io.out(text);
+}
+
+export function buildProgram(io: Io = defaultIo, state: { code: number } = { code: 0 }): Command {
+  const program = new Command('shadowscan')
+    .description('Find shadow AI across code, egress logs, SaaS audit logs and cloud accounts; keep an ISO/IEC 42001-style AI risk register.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  // ------------------------------------------------------------------ scan
+  const scan = program
+    .command('scan')
+    .description('Run scanners, match against the rules, reconcile with the catalog and commit to the register.')
+    .option('--config <file>', 'shadowscan.yaml naming sources, catalog, db and outputs')
+    .option('--catalog <file>', 'sanctioned AI catalog (YAML)')
+    .option('--db <file>', 'register database file (default ./shadowscan.db)')
+    .option('--rules <dir>', "add an organisation's rule folder (repeatable)", collectRepeat)
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))
+    .option('--output <file>', 'write the report to FILE instead of stdout')
+    .addOption(new Option('--fail-on <what>', 'exit 1 when items match (repeatable)').choices([...FAIL_ON]).argParser(collectRepeat))
+    .option('--full', 'ignore stored offsets / cursors and re-read everything')
+    .option('--quiet', 'no progress display')
+    .addOption(new Option('--now <iso>', 'evaluate approvals at this time (testing)').hideHelp());
+  for (const s of scanners) {
+    for (const o of s.cli ?? []) {
+      const opt = new Option(o.flags, o.description);
+      if (o.repeatable) opt.argParser(collectRepeat);
+      scan.addOption(opt);
+    }
+  }
+  scan.action(async (opts: Record<string, any>) => {
+    const cfg: Config | undefined = opts.config ? loadConfig(opts.config) : undefined;
+    const runs: ScannerRun[] = [];
+    for (const s of scanners) {
+      const fromCli = s.optionsFromCli?.(opts);
+      const fromCfg = cfg?.sources[s.id];
+      if (fromCli !== undefined) runs.push({ scanner: s, options: fromCli });
+      else if (fromCfg !== undefined) runs.push({ scanner: s, options: fromCfg });
+    }
+    const unknown = Object.keys(cfg?.sources ?? {}).filter((id) => !scanners.some((s) => s.id === id));
+    if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);
+    if (!runs.length) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
+    const format: Format = opts.format ?? cfg?.format ?? 'table';
+    const progress = new Progress(io, !opts.quiet && io.isTTY);
+    const report = await runScan({
+      runs,
+      rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],
+      catalogFile: opts.catalog ?? cfg?.catalog,
+      db: opts.db ?? cfg?.db ?? 'shadowscan.db',
+      full: !!opts.full,
+      now: opts.now ? new Date(opts.now) : undefined,
+      onProgress: (s, d, t, l) => progress.update(s, d, t, l),
+    }).finally(() => progress.stop());
+    let risks;
+    if (format === 'csv') {
+      const reg = await Register.open(opts.db ?? cfg?.db ?? 'shadowscan.db');
+      risks = await reg.listRisks();
+      await reg.close();
+    }
+    writeOut(io, opts.output ?? cfg?.output, render(format, report, { risks }));
+    const failOn: string[] = opts.failOn ?? cfg?.failOn ?? [];
+    const why = failOnMatches(report, failOn);
+    if (why) {
+      io.err(`shadowscan: --fail-on matched: ${why}\n`);
+      state.code = 1;
+    }
+  });
+
+  // ------------------------------------------------------------------ register
+  const reg = program.command('register').description('Read the AI risk register.');
+  reg
+    .command('list')
+    .description('List inventory items (default: the intake queue — everything not sanctioned).')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--status <status>', 'filter by item status (repeatable); "all" for every status', collectRepeat)
+    .option('--all', 'include gone items')
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'json', 'csv']).default('table'))
+    .action(async (o) => {
+      const r = await Register.open(o.db, { readonly: true });
+      try {
+        const status = o.status?.includes('all') ? undefined : o.status ?? ['unsanctioned', 'out-of-scope', 'approval-expired', 'declined-but-in-use'];
+        const { items } = await r.listItems({ status, state: o.all ? 'all' : 'active', sort: 'tier' });
+        if (o.format === 'json') io.out(JSON.stringify(items, null, 2) + '\n');
+        else if (o.format === 'csv') io.out(registerCsv((await r.listRisks()).filter((x) => items.some((i) => i.id === x.itemId)), new Map(items.map((i) => [i.id, i]))));
+        else {
+          io.out(`${'ENTRY'.padEnd(10)}${'STATUS'.padEnd(21)}${'RISK STATUS'.padEnd(16)}${'TIER'.padEnd(5)}${'ITEM'.padEnd(44)}SUBJECTS\n`);
+          for (const i of items) io.out(`${(i.riskEntryId ?? '-').padEnd(10)}${i.status.padEnd(21)}${(i.riskStatus ?? '-').padEnd(16)}${String(i.tier ?? '-').padEnd(5)}${safeText(i.name).slice(0, 43).padEnd(44)}${i.subjectCount}\n`);
+          io.out(`${items.length} item(s)\n`);
+        }
+      } finally {
+        await r.close();
+      }
+    });
+  reg
+    .command('show <id>')
+    .description('Show an item or risk entry (AIR-0001 or an item id) with its evidence and history.')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
+    .action(async (id: string, o) => {
+      const r = await Register.open(o.db, { readonly: true });
+      try {
+        const risk = await r.getRisk(id);
+        const got = await r.getItem(risk?.itemId ?? id);
+        if (!got) throw new UsageError(`no item or risk entry "${id}" in ${o.db}`);
+        if (o.format === 'json') {
+          io.out(JSON.stringify(got, null, 2) + '\n');
+          return;
+        }
+        const it = got.item;
+        io.out(`${safeText(it.name)} [${it.id}]\n  service ${it.service} (${safeText(it.vendor)}, ${it.category}) — ${it.status}: ${safeText(it.statusReason)}\n`);
+        io.out(`  first detected ${it.firstDetectedAt}, last ${it.lastDetectedAt}; ${it.findingCount} findings, ${it.subjectCount} subjects, sources ${it.sources.join(', ')}\n`);
+        if (got.risk) {
+          const k = got.risk;
+          io.out(`\nRisk entry ${k.id} — ${k.status}\n  ${safeText(k.title)}\n  tier ${k.tier} (${k.tierReason}); likelihood ${k.likelihood} (${k.likelihoodReason}); impact ${k.impact} (${k.impactReason}); score ${k.inherentScore} ${k.band}\n  treatment ${k.treatment}: ${k.treatmentReason}\n  owner ${k.owner ?? '(unassigned)'}; review by ${k.reviewDate ?? '-'}; impact assessment ${k.impactAssessment}\n`);
+          io.out(`  references: ${k.references.map((x) => `${x.id} ${x.title}`).join('; ')}\n`);
+        }
+        io.out('\nEvidence\n');
+        for (const f of got.findings) io.out(`  ${f.source.padEnd(8)}${f.signal.padEnd(11)}${safeText(f.subject.kind + ':' + (f.subject.name ?? f.subject.id)).slice(0, 40).padEnd(41)}${safeText(f.locator)}  ${f.kind} ${safeText(f.value)}${f.count && f.count > 1 ? ` ×${f.count}` : ''}${got.findingStates[f.id]?.state === 'gone' ? ' (gone)' : ''}\n`);
+        io.out('\nHistory\n');
+        for (const h of got.history) io.out(`  #${h.seq} ${h.at} ${safeText(h.actor)} ${h.action}${h.rationale ? ': ' + safeText(h.rationale) : ''}\n`);
+      } finally {
+        await r.close();
+      }
+    });
+  reg
+    .command('export')
+    .description('Export the whole risk register (CSV for auditors, or JSON).')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .addOption(new Option('--format <format>', 'output').choices(['csv', 'json']).default('csv'))
+    .option('--output <file>', 'write to FILE')
+    .action(async (o) => {
+      const r = await Register.open(o.db, { readonly: true });
+      try {
+        const risks = await r.listRisks();
+        const { items } = await r.listItems({ state: 'all' });
+        const text = o.format === 'json' ? JSON.stringify({ items, risks }, null, 2) + '\n' : registerCsv(risks, new Map(items.map((i) => [i.id, i])));
+        writeOut(io, o.output, text);
+      } finally {
+        await r.close();
+      }
+    });
+
+  // ------------------------------------------------------------------ catalog
+  const cat = program.command('catalog').description('The sanctioned AI catalog.');
+  cat
+    .command('validate <file>')
+    .description('Validate a catalog file; errors name the file, the path inside it and what was expected.')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .action(async (file: string, o) => {
+      const { index } = ruleIndex(o.rules ?? []);
+      const c = loadCatalog(file, new Set(index.services.map((s) => s.id)));
+      io.out(`${file}: valid — ${c.approved.length} approved, ${c.declined.length} declined\n`);
+    });
+
+  // ------------------------------------------------------------------ rules
+  const rules = program.command('rules').description('The AI service rules catalog.');
+  rules
+    .command('list')
+    .description('List the AI services the rules know.')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
+    .action(async (o) => {
+      const { index } = ruleIndex(o.rules ?? []);
+      if (o.format === 'json') {
+        io.out(JSON.stringify(index.services.map((s) => ({ id: s.id, name: s.name, vendor: s.vendor, category: s.category, status: s.status })), null, 2) + '\n');
+        return;
+      }
+      for (const s of index.services) {
+        const m = s.match;
+        const n = m.domains.length + m.apiBaseUrls.length + Object.values(m.packages).flat().length + m.envVars.length + m.credentials.length;
+        io.out(`${s.id.padEnd(28)}${s.category.padEnd(22)}${s.name.slice(0, 40).padEnd(41)}${n} rules\n`);
+      }
+      io.out(`${index.services.length} services\n`);
+    });
+  rules
+    .command('test')
+    .description('Check every rule file: schema, credential examples and counter-examples, domain overlaps.')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .action(async (o) => {
+      const { testRules } = await import('./rules-test.js');
+      const res = testRules(o.rules ?? []);
+      for (const p of res.problems) io.err(`${p}\n`);
+      io.out(`${res.services} services, ${res.patterns} credential patterns, ${res.examples} examples checked, ${res.domains} domain rules — ${res.problems.length ? `${res.problems.length} problem(s)` : 'all good'}\n`);
+      if (res.problems.length) state.code = 1;
+    });
+
+  // ------------------------------------------------------------------ audit
+  program
+    .command('audit')
+    .description('The tamper-evident audit log.')
+    .command('verify')
+    .description('Verify the hash chain: reports any edited, inserted or deleted record.')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .action(async (o) => {
+      const r = await Register.open(o.db, { readonly: true });
+      try {
+        const v = await r.verifyAudit();
+        if (v.ok) io.out(`audit log intact: ${v.records} records, head ${v.head}\n`);
+        else {
+          for (const p of v.problems) io.out(`record #${p.seq}: ${p.problem}\n`);
+          io.out(`audit log TAMPERED: ${v.problems.length} problem(s) in ${v.records} records\n`);
+          state.code = 1;
+        }
+      } finally {
+        await r.close();
+      }
+    });
+
+  for (const ext of extensions) ext(program, io, state);
+  return program;
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const state = { code: 0 };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isKnownError(e)) {
+      io.err(`shadowscan: ${e.message.split('\n').join('\nshadowscan: ')}\n`);
+      return 2;
+    }
+    io.err(`shadowscan: internal error: ${(e as Error)?.stack ?? e}\n`);
+    return 3;
+  }
+}
