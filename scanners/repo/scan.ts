@@ -1,0 +1,423 @@
+/**
+ * Repo scanner: walks each root (walk.ts), runs every matching parser on each text file,
+ * scans every text file for credentials with the rule index, and reports each file as a unit
+ * (scanned / skipped / failed). Output is deterministic: files are read concurrently but their
+ * results are replayed into the sink in path order.
+ *
+ * Secrets: only `RedactedSecret` forms leave this file. Raw secret strings are kept in memory for
+ * one file at a time, only to redact them from whatever parsers emit.
+ */
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+import pLimit from 'p-limit';
+import { ScanError } from '../../src/core/errors.js';
+import type { AttrValue, Coverage, Observation, ScanContext, Sink } from '../../src/core/types.js';
+import type { RuleIndex, SecretHit } from '../../src/rules/compile.js';
+import type { RepoOptions } from './index.js';
+import { parsers as defaultParsers } from './parsers/index.js';
+import { requirementIncludes, requirementsParser } from './parsers/manifests/index.js';
+import type { FileParser, ParsedObservation } from './parsers/types.js';
+import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
+
+export const SCANNER_ID = 'repo';
+/** Bytes sniffed for NUL (binary detection). */
+export const SNIFF_BYTES = 8192;
+/** Bytes given to binary parsers. */
+export const HEAD_BYTES = 4096;
+const CONCURRENCY = 8;
+const SNIPPET_MAX = 200;
+
+/** Extensions that are binary whatever their first bytes say: never read as text. */
+export const BINARY_EXTENSIONS = new Set(
+  (
+    'png jpg jpeg gif bmp ico icns tif tiff webp avif heic psd ai eps svgz ' +
+    'mp3 mp4 m4a m4v mov avi mkv webm wav flac ogg oga opus aac wma wmv flv ' +
+    'zip gz tgz bz2 xz zst lz4 7z rar tar jar war ear aar apk ipa whl egg nupkg gem deb rpm dmg iso msi cab ' +
+    'exe dll so dylib a lib o obj bin dat class pyc pyo pyd wasm node ' +
+    'pdf doc docx xls xlsx ppt pptx odt ods odp ' +
+    'woff woff2 ttf otf eot ' +
+    'sqlite sqlite3 db mdb parquet avro orc feather arrow npy npz h5 hdf5 ' +
+    'pt pth ckpt safetensors gguf ggml onnx pb tflite mlmodel pkl pickle joblib keras'
+  ).split(' '),
+);
+
+type Ev =
+  | { t: 'obs'; o: Observation }
+  | { t: 'scanned' }
+  | { t: 'skipped'; reason: string }
+  | { t: 'failed'; reason: string }
+  | { t: 'problem'; locator: string; message: string }
+  | { t: 'stat'; name: string; delta: number };
+
+export interface ScanDeps {
+  /** The parser table (tests may inject their own). */
+  parsers?: FileParser[];
+}
+
+function extOf(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i > 0 ? name.slice(i + 1).toLowerCase() : '';
+}
+
+/** NUL byte in the sniffed head means binary (the git / ripgrep heuristic). */
+export function looksBinary(head: Buffer): boolean {
+  return head.includes(0);
+}
+
+function utf16Bom(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+function decode(buf: Buffer): string {
+  const bom = utf16Bom(buf);
+  if (bom === 'utf-16le') return buf.subarray(2).toString('utf16le');
+  if (bom === 'utf-16be') {
+    const b = Buffer.from(buf.subarray(2));
+    b.swap16();
+    return b.toString('utf16le');
+  }
+  const s = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+interface Secret {
+  raw: string;
+  display: string;
+}
+
+/** Replaces every known secret in a string with its display form. */
+function redact(s: string, secrets: Secret[]): string {
+  let out = s;
+  for (const x of secrets) if (x.raw && out.includes(x.raw)) out = out.split(x.raw).join(x.display);
+  return out;
+}
+
+function redactAttrs(a: Record<string, AttrValue> | undefined, secrets: Secret[]): Record<string, AttrValue> | undefined {
+  if (!a || !secrets.length) return a;
+  const out: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(a)) out[k] = typeof v === 'string' ? redact(v, secrets) : Array.isArray(v) ? v.map((x) => redact(x, secrets)) : v;
+  return out;
+}
+
+function clip(s: string, around = 0): string {
+  const t = s.trim();
+  if (t.length <= SNIPPET_MAX) return t;
+  const start = Math.max(0, Math.min(around - 40, t.length - SNIPPET_MAX));
+  return (start > 0 ? '…' : '') + t.slice(start, start + SNIPPET_MAX - 2) + '…';
+}
+
+/** The line holding a secret, with every secret on it replaced by its display form. */
+function credentialSnippet(text: string, hit: SecretHit, hits: SecretHit[]): string {
+  const ls = text.lastIndexOf('\n', hit.index - 1) + 1;
+  let le = text.indexOf('\n', hit.index);
+  if (le < 0) le = text.length;
+  const onLine = hits.filter((h) => h.index >= ls && h.index < le).sort((a, b) => b.index - a.index);
+  let line = text.slice(ls, le).replace(/\r$/, '');
+  let firstAt = hit.index - ls;
+  for (const h of onLine) {
+    const a = h.index - ls;
+    const b = Math.min(line.length, a + h.secret.length);
+    line = line.slice(0, a) + h.secret.display + line.slice(b);
+    if (h.index < hit.index) firstAt += h.secret.display.length - h.secret.length;
+  }
+  // a secret running past the line end (multi-line) is already cut; the window keeps the display
+  const lead = line.length - line.trimStart().length;
+  return clip(line, firstAt - lead);
+}
+
+interface FileJob {
+  s: RepoSubject;
+  f: WalkFile;
+  /** requirements file included (-r / -c) by another one; value: the including file */
+  includedFrom?: string;
+}
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+/** Reads up to `n` bytes from the start of the file with positional reads. */
+async function readAt(fh: Handle, n: number): Promise<Buffer> {
+  const buf = Buffer.alloc(n);
+  let off = 0;
+  while (off < n) {
+    const { bytesRead } = await fh.read(buf, off, n - off, off);
+    if (!bytesRead) break;
+    off += bytesRead;
+  }
+  return buf.subarray(0, off);
+}
+
+async function readHead(path: string, size: number): Promise<{ head: Buffer; fh: Handle }> {
+  const fh = await open(path, 'r');
+  try {
+    return { head: await readAt(fh, Math.min(size, SNIFF_BYTES)), fh };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[]): Promise<Ev[] | 'aborted'> {
+  return (async () => {
+    if (ctx.signal.aborted) return 'aborted' as const;
+    const { s, f } = job;
+    const ev: Ev[] = [];
+    const loc = s.prefix + f.rel;
+    const name = f.rel.slice(f.rel.lastIndexOf('/') + 1);
+    const textParsers = table.filter((p) => !p.binary && safeMatch(p, f.rel, name, ev, loc));
+    if (job.includedFrom && !textParsers.includes(requirementsParser) && table.includes(requirementsParser)) textParsers.push(requirementsParser);
+    const binParsers = table.filter((p) => p.binary && safeMatch(p, f.rel, name, ev, loc));
+    let fh: Handle | undefined;
+    try {
+      let head: Buffer;
+      try {
+        ({ head, fh } = await readHead(f.abs, f.size));
+      } catch (e) {
+        ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+        return ev;
+      }
+      const secrets: Secret[] = [];
+      const run = (p: FileParser, text: string | undefined) => {
+        try {
+          p.parse({
+            relPath: f.rel,
+            name,
+            text,
+            head: head.subarray(0, HEAD_BYTES),
+            size: f.size,
+            rules: ctx.rules,
+            emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets) }),
+            problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
+          });
+        } catch (e) {
+          ev.push({ t: 'problem', locator: loc, message: redact(`parser ${p.id} failed: ${(e as Error)?.message ?? String(e)}`, secrets) });
+        }
+      };
+      const binary = !utf16Bom(head) && (BINARY_EXTENSIONS.has(extOf(name)) || looksBinary(head));
+      if (binary) {
+        ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
+        if (!binParsers.length) {
+          ev.push({ t: 'skipped', reason: 'binary file' });
+          return ev;
+        }
+        for (const p of binParsers) run(p, undefined);
+        ev.push({ t: 'scanned' });
+        return ev;
+      }
+      if (f.size > ctx.options.maxFileBytes) {
+        for (const p of binParsers) run(p, undefined);
+        ev.push({ t: 'skipped', reason: `larger than maxFileBytes (${f.size} > ${ctx.options.maxFileBytes} bytes)` });
+        return ev;
+      }
+      let buf: Buffer;
+      try {
+        buf = f.size <= head.length ? head : await readAt(fh, f.size);
+      } catch (e) {
+        ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+        return ev;
+      }
+      if (buf.length > ctx.options.maxFileBytes) {
+        ev.push({ t: 'skipped', reason: `larger than maxFileBytes (${buf.length} > ${ctx.options.maxFileBytes} bytes)` });
+        return ev;
+      }
+      const text = decode(buf);
+      ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
+      ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
+      // credentials in any text file
+      const hits = ctx.rules.scanSecrets(text);
+      for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
+      // longest first, so a secret containing another is replaced whole
+      secrets.sort((a, b) => b.raw.length - a.raw.length);
+      for (const h of hits) {
+        ev.push({
+          t: 'obs',
+          o: {
+            kind: 'credential',
+            value: h.secret.display,
+            source: 'repo',
+            scanner: SCANNER_ID,
+            signal: 'credential',
+            confidence: 'declared',
+            subject: s.subject,
+            locator: `${loc}:${h.line}`,
+            snippet: redact(credentialSnippet(text, h, hits), secrets),
+            attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel },
+          },
+        });
+      }
+      if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
+      for (const p of binParsers) run(p, undefined);
+      for (const p of textParsers) run(p, text);
+      ev.push({ t: 'scanned' });
+      return ev;
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  })();
+}
+
+function safeMatch(p: FileParser, rel: string, name: string, ev: Ev[], loc: string): boolean {
+  try {
+    return p.matches(rel, name);
+  } catch (e) {
+    ev.push({ t: 'problem', locator: loc, message: `parser ${p.id} matches() failed: ${(e as Error).message}` });
+    return false;
+  }
+}
+
+function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[]): Observation {
+  const loc = job.s.prefix + job.f.rel;
+  const attrs = redactAttrs(p.attrs, secrets);
+  const o: Observation = {
+    kind: p.kind,
+    value: redact(String(p.value), secrets),
+    source: 'repo',
+    scanner: SCANNER_ID,
+    signal: p.signal,
+    confidence: p.confidence,
+    subject: job.s.subject,
+    locator: p.line ? `${loc}:${p.line}` : loc,
+  };
+  if (p.namespace !== undefined) o.namespace = p.namespace;
+  if (p.snippet !== undefined) o.snippet = clip(redact(p.snippet, secrets));
+  if (attrs || job.includedFrom) o.attrs = { ...(attrs ?? {}), ...(job.includedFrom ? { includedFrom: job.includedFrom } : {}) };
+  if (p.artifact) {
+    o.artifact = {
+      type: p.artifact.type,
+      key: redact(p.artifact.key, secrets),
+      ...(p.artifact.name !== undefined ? { name: redact(p.artifact.name, secrets) } : {}),
+      ...(p.artifact.attrs ? { attrs: redactAttrs(p.artifact.attrs, secrets) } : {}),
+    };
+  }
+  return o;
+}
+
+/**
+ * Requirement files named by `-r` / `-c` in another requirements file are parsed as requirement
+ * files whatever their name. Returns subject-relative path → including file.
+ */
+async function followRequirementIncludes(s: RepoSubject, files: WalkFile[], maxBytes: number, problem: (loc: string, msg: string) => void): Promise<Map<string, string>> {
+  const byRel = new Map(files.map((f) => [f.rel, f]));
+  const included = new Map<string, string>();
+  const queue = files.filter((f) => requirementsParser.matches(f.rel, f.rel.slice(f.rel.lastIndexOf('/') + 1))).map((f) => f.rel);
+  const seen = new Set(queue);
+  while (queue.length) {
+    const rel = queue.shift()!;
+    const f = byRel.get(rel);
+    if (!f || f.size > maxBytes) continue;
+    let text: string;
+    try {
+      const fh = await open(f.abs, 'r');
+      try {
+        text = decode(await fh.readFile());
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      continue; // reported when the file itself is scanned
+    }
+    for (const inc of requirementIncludes(text)) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(inc.path)) continue; // remote include
+      const target = posix.normalize(posix.join(posix.dirname(rel), inc.path));
+      if (!byRel.has(target)) {
+        problem(`${s.prefix}${rel}:${inc.line}`, `included ${inc.kind} file not found in the scanned files: ${inc.path}`);
+        continue;
+      }
+      if (!seen.has(target)) {
+        seen.add(target);
+        included.set(target, rel);
+        queue.push(target);
+      }
+    }
+  }
+  return included;
+}
+
+export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: ScanDeps = {}): Promise<Coverage> {
+  const opts = ctx.options;
+  const table = deps.parsers ?? defaultParsers;
+  const roots: string[] = [];
+  const rootErrors: string[] = [];
+  for (const p of opts.paths) {
+    const r = await resolveRoot(p);
+    if ('error' in r) {
+      sink.unitFailed(p, r.error);
+      rootErrors.push(`${p}: ${r.error}`);
+    } else if (!roots.includes(r.real)) roots.push(r.real);
+  }
+  if (!roots.length) throw new ScanError(`repo: nothing to scan (${rootErrors.join('; ')})`);
+  const walkOpts = {
+    maxFileBytes: opts.maxFileBytes,
+    followSymlinks: opts.followSymlinks ?? false,
+    exclude: opts.exclude ?? [],
+    includeVendored: opts.includeVendored ?? false,
+  };
+  const unitOf = (s: RepoSubject, rel: string) => `${s.subject.id}:${s.prefix}${rel}`;
+  const jobs: FileJob[] = [];
+  for (const root of roots) {
+    if (ctx.signal.aborted) break;
+    let subjects: RepoSubject[];
+    try {
+      subjects = await findSubjects(root);
+    } catch (e) {
+      sink.unitFailed(root, `cannot list: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      continue;
+    }
+    for (const s of subjects) {
+      if (ctx.signal.aborted) break;
+      sink.stat('repos', 1);
+      const files = await walkSubject(s, root, walkOpts, ctx.signal, {
+        skip: (rel, reason) => sink.unitSkipped(unitOf(s, rel), reason),
+        fail: (rel, reason) => sink.unitFailed(unitOf(s, rel), reason),
+        stat: (n, d) => sink.stat(n, d),
+      });
+      const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
+      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel) });
+    }
+  }
+  const limit = pLimit(CONCURRENCY);
+  const pending = jobs.map((j) => limit(() => scanOne(j, ctx, table)));
+  let done = 0;
+  let aborted = 0;
+  for (let i = 0; i < jobs.length; i++) {
+    const r = await pending[i];
+    const { s, f } = jobs[i];
+    const unit = unitOf(s, f.rel);
+    if (r === 'aborted') {
+      aborted++;
+      continue;
+    }
+    for (const e of r) {
+      switch (e.t) {
+        case 'obs':
+          sink.observe(e.o);
+          sink.stat('observations', 1);
+          break;
+        case 'scanned':
+          sink.unitScanned(unit);
+          break;
+        case 'skipped':
+          sink.unitSkipped(unit, e.reason);
+          break;
+        case 'failed':
+          sink.unitFailed(unit, e.reason);
+          break;
+        case 'problem':
+          sink.problem(e.locator, e.message);
+          break;
+        case 'stat':
+          sink.stat(e.name, e.delta);
+          break;
+      }
+    }
+    done++;
+    if (done % 50 === 0 || i === jobs.length - 1) sink.progress(done, jobs.length, s.subject.id);
+  }
+  if (aborted || ctx.signal.aborted) {
+    limit.clearQueue();
+    sink.stat('aborted', 1);
+    sink.unitSkipped('repo:*', aborted ? `scan aborted: ${aborted} of ${jobs.length} files not scanned` : 'scan aborted while listing files');
+  }
+  return sink.coverage();
+}

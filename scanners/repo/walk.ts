@@ -1,0 +1,410 @@
+/**
+ * File-system walk for the repo scanner: finds repo subjects under a root and lists the files
+ * of each, honouring .gitignore at every level and .git/info/exclude, skipping VCS metadata and
+ * vendored folders, and never following a symlink out of the root or into a loop.
+ * Every skip is reported (one entry per skipped folder, not per file inside it).
+ */
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import type { Subject } from '../../src/core/types.js';
+
+/**
+ * Folders holding third-party code that a repo did not write: package-manager installs,
+ * virtualenvs, downloaded IaC providers. Skipped (and counted) unless includeVendored.
+ * Build outputs (dist, build, target, out) are NOT in this list: they are normally
+ * git-ignored, and when committed they are the repo's own content (bundles can leak keys).
+ */
+export const VENDORED_DIRS = new Set([
+  'node_modules',
+  'bower_components',
+  'jspm_packages',
+  'web_modules',
+  'vendor',
+  'third_party',
+  'third-party',
+  'thirdparty',
+  '.venv',
+  'venv',
+  '.virtualenv',
+  'site-packages',
+  'dist-packages',
+  '__pypackages__',
+  '.tox',
+  '.nox',
+  'Pods',
+  'Carthage',
+  '.gradle',
+  '.m2',
+  '.terraform',
+  '.pnpm-store',
+  '.bundle',
+]);
+
+/** Vendored folders recognised by their path inside the subject (not just their name). */
+const VENDORED_PATHS = ['.yarn/cache', '.yarn/unplugged', 'target/dependency'];
+
+/** Version-control metadata: never content, skipped silently (counted in stats.vcsDirs). */
+const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+
+export interface WalkOptions {
+  maxFileBytes: number;
+  followSymlinks: boolean;
+  exclude: string[];
+  includeVendored: boolean;
+}
+
+export interface RepoSubject {
+  subject: Subject;
+  /** Absolute real path of the subject's root folder. */
+  dir: string;
+  /** '' for a single repo; `clone-dir/` inside a folder of clones (locator prefix). */
+  prefix: string;
+  /** Child folders that are subjects of their own (folder of clones): not walked here. */
+  excludeDirs: Set<string>;
+}
+
+export interface WalkFile {
+  abs: string;
+  /** Subject-relative path, forward slashes. */
+  rel: string;
+  size: number;
+  /** Reached through a symlink (followSymlinks). */
+  viaSymlink?: boolean;
+}
+
+export interface WalkEvents {
+  skip(rel: string, reason: string): void;
+  fail(rel: string, reason: string): void;
+  stat(name: string, delta: number): void;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Normalises a git remote URL into a stable, credential-free identity:
+ * `git@github.com:org/repo.git`, `ssh://git@github.com:22/org/repo`, `https://user:tok@github.com/org/repo.git`
+ * all become `github.com/org/repo`.
+ */
+export function normalizeRemote(url: string): string | undefined {
+  let u = url.trim();
+  if (!u) return undefined;
+  let host = '';
+  let path = '';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(u);
+  if (scheme) {
+    if (scheme[1].toLowerCase() === 'file') {
+      path = scheme[2];
+    } else {
+      const rest = scheme[2];
+      const slash = rest.indexOf('/');
+      let authority = slash < 0 ? rest : rest.slice(0, slash);
+      path = slash < 0 ? '' : rest.slice(slash);
+      const at = authority.lastIndexOf('@');
+      if (at >= 0) authority = authority.slice(at + 1); // drop user[:password]
+      host = authority.replace(/:\d*$/, '');
+    }
+  } else {
+    const scp = /^(?:[^@/:]+@)?([^/:]+):(?!\/\/)(.*)$/.exec(u);
+    if (scp && !/^[A-Za-z]$/.test(scp[1])) {
+      host = scp[1];
+      path = scp[2];
+    } else {
+      path = u;
+    }
+  }
+  path = path.replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  if (host) return `${host.toLowerCase()}/${path.replace(/^\/+/, '')}`.replace(/\/$/, '');
+  return path || undefined;
+}
+
+/** Parses a git config file's text and returns the remote URL (origin first, else the first remote by name). */
+export function remoteFromGitConfig(text: string): string | undefined {
+  const remotes = new Map<string, string>();
+  let current: string | undefined;
+  for (const raw of text.split('\n')) {
+    const l = raw.trim();
+    const sec = /^\[\s*remote\s+"([^"]+)"\s*\]$/.exec(l);
+    if (sec) {
+      current = sec[1];
+      continue;
+    }
+    if (l.startsWith('[')) {
+      current = undefined;
+      continue;
+    }
+    const kv = /^url\s*=\s*(.+)$/.exec(l);
+    if (current && kv && !remotes.has(current)) remotes.set(current, kv[1].trim().replace(/^"|"$/g, ''));
+  }
+  const url = remotes.get('origin') ?? [...remotes.keys()].sort().map((k) => remotes.get(k)!)[0];
+  return url;
+}
+
+/** Reads the git config of a working tree (`.git` folder, or a `.git` file pointing at the git dir). */
+async function gitConfigText(dir: string): Promise<string | undefined> {
+  const dotgit = join(dir, '.git');
+  try {
+    const st = await stat(dotgit);
+    let gitDir = dotgit;
+    if (st.isFile()) {
+      const m = /^gitdir:\s*(.+)$/m.exec(await readFile(dotgit, 'utf8'));
+      if (!m) return undefined;
+      const g = m[1].trim();
+      gitDir = isAbsolute(g) ? g : join(dir, g);
+      // worktrees: config lives in the common dir
+      try {
+        const common = (await readFile(join(gitDir, 'commondir'), 'utf8')).trim();
+        gitDir = common.startsWith('/') ? common : join(gitDir, common);
+      } catch {
+        /* not a worktree */
+      }
+    }
+    return await readFile(join(gitDir, 'config'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function subjectFor(dir: string, label: string): Promise<Subject> {
+  const cfg = await gitConfigText(dir);
+  const remote = cfg ? remoteFromGitConfig(cfg) : undefined;
+  const id = (remote && normalizeRemote(remote)) || label;
+  return id === label ? { kind: 'repo', id } : { kind: 'repo', id, name: label };
+}
+
+/**
+ * A root with `.git` is one subject (a clone or monorepo). A root without `.git` whose direct
+ * children have `.git` is a folder of clones: each such child is a subject, and the remaining
+ * files of the root (if any) form one more subject named after the root.
+ */
+export async function findSubjects(rootReal: string): Promise<RepoSubject[]> {
+  const label = basename(rootReal) || rootReal;
+  if (await exists(join(rootReal, '.git'))) {
+    return [{ subject: await subjectFor(rootReal, label), dir: rootReal, prefix: '', excludeDirs: new Set() }];
+  }
+  const entries = (await readdir(rootReal, { withFileTypes: true })).sort((a, b) => cmp(a.name, b.name));
+  const clones: RepoSubject[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || VCS_DIRS.has(e.name)) continue;
+    const d = join(rootReal, e.name);
+    if (await exists(join(d, '.git'))) clones.push({ subject: await subjectFor(d, e.name), dir: d, prefix: `${e.name}/`, excludeDirs: new Set() });
+  }
+  if (!clones.length) return [{ subject: { kind: 'repo', id: label }, dir: rootReal, prefix: '', excludeDirs: new Set() }];
+  const cloneNames = new Set(clones.map((c) => c.prefix.slice(0, -1)));
+  const rest = entries.filter((e) => !cloneNames.has(e.name) && !VCS_DIRS.has(e.name));
+  const out = [...clones];
+  if (rest.length) out.unshift({ subject: { kind: 'repo', id: label }, dir: rootReal, prefix: '', excludeDirs: cloneNames });
+  return out;
+}
+
+/** Code-point order: deterministic across platforms and locales. */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface IgnoreLevel {
+  /** subject-relative folder with a trailing slash ('' for the root) */
+  base: string;
+  ig: Ignore;
+}
+
+function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
+  let ignored = false;
+  for (const lv of levels) {
+    if (lv.base && !rel.startsWith(lv.base)) continue;
+    const p = rel.slice(lv.base.length) + (isDir ? '/' : '');
+    try {
+      const r = lv.ig.test(p);
+      if (r.ignored) ignored = true;
+      else if (r.unignored) ignored = false;
+    } catch {
+      /* a path the ignore package rejects: treat as not ignored */
+    }
+  }
+  return ignored;
+}
+
+async function loadIgnore(file: string): Promise<Ignore | undefined> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return ignore({ allowRelativePaths: true }).add(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function within(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Lists the files of one subject in deterministic (code-point) order. `scanRoot` is the real
+ * path of the folder the user asked for: symlinks may never lead outside it.
+ */
+export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOptions, signal: AbortSignal, ev: WalkEvents): Promise<WalkFile[]> {
+  const files: WalkFile[] = [];
+  const excludeMatchers = opts.exclude.map((g) => picomatch(g, { dot: true }));
+  const excluded = (rel: string, isDir: boolean) => {
+    if (!excludeMatchers.length) return false;
+    const cands = [rel, s.prefix + rel];
+    if (isDir) cands.push(rel + '/.shadowscan-probe', s.prefix + rel + '/.shadowscan-probe');
+    return excludeMatchers.some((m) => cands.some((c) => m(c)));
+  };
+  const levels: IgnoreLevel[] = [];
+  const infoExclude = await loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
+  if (infoExclude) levels.push({ base: '', ig: infoExclude });
+  /** real paths of folders on the current descent path (loop detection) and of all visited folders */
+  const visitedDirs = new Set<string>([s.dir]);
+  const visitedFiles = new Set<string>();
+
+  const walkDir = async (abs: string, rel: string, viaSymlink: boolean, ancestors: Set<string>): Promise<void> => {
+    if (signal.aborted) return;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (e) {
+      ev.fail(rel || '.', `cannot list folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
+    entries.sort((a, b) => cmp(a.name, b.name));
+    if (rel && !opts.includeVendored && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) {
+      ev.skip(rel + '/', 'vendored folder (python virtualenv)');
+      return;
+    }
+    const gi = entries.some((e) => e.name === '.gitignore') ? await loadIgnore(join(abs, '.gitignore')) : undefined;
+    const pushed = !!gi;
+    if (gi) levels.push({ base: rel ? rel + '/' : '', ig: gi });
+    try {
+      for (const e of entries) {
+        if (signal.aborted) return;
+        const childRel = rel ? `${rel}/${e.name}` : e.name;
+        const childAbs = join(abs, e.name);
+        if (!rel && s.excludeDirs.has(e.name)) continue; // its own subject
+        let isDir = e.isDirectory();
+        let isFile = e.isFile();
+        let real: string | undefined;
+        let linked = viaSymlink;
+        if (e.isSymbolicLink()) {
+          if (!opts.followSymlinks) {
+            ev.skip(childRel, 'symlink (not followed; set followSymlinks to follow links inside the root)');
+            continue;
+          }
+          try {
+            real = await realpath(childAbs);
+          } catch {
+            ev.skip(childRel, 'broken symlink');
+            continue;
+          }
+          if (!within(scanRoot, real)) {
+            ev.skip(childRel, 'symlink points outside the scanned root');
+            continue;
+          }
+          let st;
+          try {
+            st = await stat(real);
+          } catch (err) {
+            ev.fail(childRel, `cannot stat symlink target: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+            continue;
+          }
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+          linked = true;
+        }
+        if (isDir) {
+          if (VCS_DIRS.has(e.name)) {
+            ev.stat('vcsDirs', 1);
+            continue;
+          }
+          if (isIgnored(levels, childRel, true)) {
+            ev.skip(childRel + '/', 'ignored by .gitignore');
+            continue;
+          }
+          if (!opts.includeVendored && (VENDORED_DIRS.has(e.name) || VENDORED_PATHS.includes(childRel) || VENDORED_PATHS.some((p) => childRel.endsWith('/' + p)))) {
+            ev.skip(childRel + '/', `vendored folder (${e.name})`);
+            continue;
+          }
+          if (excluded(childRel, true)) {
+            ev.skip(childRel + '/', 'excluded by option');
+            continue;
+          }
+          const dirReal = real ?? (linked ? await realpath(childAbs).catch(() => childAbs) : childAbs);
+          if (ancestors.has(dirReal)) {
+            ev.skip(childRel + '/', 'symlink loop');
+            continue;
+          }
+          if (visitedDirs.has(dirReal)) {
+            ev.skip(childRel + '/', 'same folder already scanned through another path (symlink)');
+            continue;
+          }
+          visitedDirs.add(dirReal);
+          const next = new Set(ancestors);
+          next.add(dirReal);
+          await walkDir(real ?? childAbs, childRel, linked, next);
+          continue;
+        }
+        if (!isFile) {
+          ev.skip(childRel, 'not a regular file');
+          continue;
+        }
+        if (isIgnored(levels, childRel, false)) {
+          ev.skip(childRel, 'ignored by .gitignore');
+          continue;
+        }
+        if (excluded(childRel, false)) {
+          ev.skip(childRel, 'excluded by option');
+          continue;
+        }
+        let size: number;
+        let fileReal: string;
+        try {
+          const st = await stat(childAbs);
+          size = st.size;
+          fileReal = real ?? (linked ? await realpath(childAbs) : childAbs);
+        } catch (err) {
+          ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          continue;
+        }
+        if (opts.followSymlinks) {
+          if (visitedFiles.has(fileReal)) {
+            ev.skip(childRel, 'same file already scanned through another path (symlink)');
+            continue;
+          }
+          visitedFiles.add(fileReal);
+        }
+        files.push({ abs: childAbs, rel: childRel, size, viaSymlink: linked || undefined });
+      }
+    } finally {
+      if (pushed) levels.pop();
+    }
+  };
+  await walkDir(s.dir, '', false, new Set([s.dir]));
+  return files;
+}
+
+/** Real path of a root; undefined (with the reason) when it cannot be scanned. */
+export async function resolveRoot(p: string): Promise<{ real: string } | { error: string }> {
+  try {
+    const real = await realpath(p);
+    const st = await stat(real);
+    if (!st.isDirectory()) return { error: 'not a directory' };
+    return { real };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'not found' : code ?? (e as Error).message };
+  }
+}
+
+export function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+export { relative };
