@@ -4,9 +4,11 @@
  * shared conformance suite over each entry.
  */
 import type { ScannerModule } from '../src/core/types.js';
+import { repoScanner } from './repo/index.js';
 
 export const scanners: ScannerModule[] = [
   // one line per scanner folder, kept sorted by id
+  repoScanner,
 ];
 
 export function scannerById(id: string): ScannerModule | undefined {
