@@ -4,7 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { Io } from './main.js';
+import { demoCommand } from './demo.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
 
-export const extensions: CliExtension[] = [];
+export const extensions: CliExtension[] = [
+  demoCommand,
+];
