@@ -1,0 +1,135 @@
+/**
+ * Folds audit events into observations: one per (kind, app / event source, subject, signal,
+ * success) within a scan, with count and first / last seen. Failed attempts stay apart
+ * (attrs.success = false). At flush, SaaS apps no rule knows but that look like AI are marked
+ * `attrs.candidate = 'unknown-ai-app'` with the words that made them look so.
+ */
+import type { AttrValue, Observation, Sink } from '../../../src/core/types.js';
+import { normalizeAppName, type RuleIndex } from '../../../src/rules/compile.js';
+import { CANDIDATE, type CandidateHeuristic } from './candidates.js';
+import { readScopes } from './scopes.js';
+import type { AuditEvent } from './types.js';
+
+interface Group {
+  ev: AuditEvent;
+  locator: string;
+  count: number;
+  first?: string;
+  last?: string;
+  scopes?: Set<string>;
+}
+
+export class Aggregator {
+  private groups = new Map<string, Group>();
+  /** Number of events folded in. */
+  events = 0;
+
+  constructor(
+    private scanner: string,
+    private rules: RuleIndex,
+    private heuristic?: CandidateHeuristic,
+  ) {}
+
+  add(ev: AuditEvent, locator: string): void {
+    this.events++;
+    const a = ev.attrs;
+    const key = [
+      ev.kind,
+      ev.namespace ?? '',
+      ev.kind === 'saas-app' ? normalizeAppName(ev.value) : ev.value.toLowerCase(),
+      a.vendor ?? '',
+      a.clientId ?? '',
+      a.appId ?? '',
+      ev.kind === 'audit-event' ? `${a.eventName ?? ''}|${a.modelId ?? ''}|${a.account ?? ''}|${a.region ?? ''}` : '',
+      ev.subject.kind,
+      ev.subject.id.toLowerCase(),
+      ev.signal,
+      ev.success ? '1' : '0',
+    ].join('\u0000');
+    const g = this.groups.get(key);
+    const scopes = Array.isArray(a.scopes) ? a.scopes : undefined;
+    if (!g) {
+      this.groups.set(key, { ev, locator, count: 1, first: ev.time, last: ev.time, scopes: scopes ? new Set(scopes) : undefined });
+      return;
+    }
+    g.count++;
+    if (ev.time) {
+      if (!g.first || ev.time < g.first) {
+        g.first = ev.time;
+      }
+      if (!g.last || ev.time > g.last) g.last = ev.time;
+    }
+    if (scopes) {
+      g.scopes ??= new Set();
+      for (const s of scopes) g.scopes.add(s);
+    }
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Builds the observations (sorted, deterministic). */
+  observations(): Observation[] {
+    const out: Observation[] = [];
+    for (const g of this.groups.values()) out.push(this.toObservation(g));
+    out.sort((x, y) => (x.kind + x.value + x.subject.id + x.signal + String(x.attrs?.success) + x.locator).localeCompare(y.kind + y.value + y.subject.id + y.signal + String(y.attrs?.success) + y.locator));
+    return out;
+  }
+
+  /** Emits every observation to the sink and clears the groups. */
+  flush(sink: Sink): number {
+    const obs = this.observations();
+    for (const o of obs) sink.observe(o);
+    this.groups.clear();
+    return obs.length;
+  }
+
+  private toObservation(g: Group): Observation {
+    const ev = g.ev;
+    const attrs: Record<string, AttrValue> = {};
+    for (const [k, v] of Object.entries(ev.attrs)) if (v !== undefined && v !== null && v !== '') attrs[k] = v;
+    attrs.success = ev.success;
+    let value = ev.value;
+    if (ev.kind === 'saas-app') {
+      const scopes = g.scopes ? [...g.scopes].sort() : undefined;
+      if (scopes?.length) {
+        attrs.scopes = scopes;
+        const r = readScopes(scopes);
+        if (r) attrs.scopeRisk = r.risk;
+        if (r?.reaches.length) attrs.scopeReach = r.reaches;
+      } else delete attrs.scopes;
+      const ids = [attrs.clientId, attrs.appId].filter((x): x is string => typeof x === 'string' && !!x);
+      const names = [ev.value, ...(ev.altNames ?? [])].filter((n) => !!n);
+      const matched = names.find((n) => this.rules.matchSaasApp({ name: n, ids }));
+      if (matched) value = matched;
+      else if (!this.rules.matchSaasApp({ ids }) && this.heuristic) {
+        for (const n of names.length ? names : ['']) {
+          const why = this.heuristic.evidence(n, scopes ?? []);
+          if (why.length) {
+            value = n;
+            attrs.candidate = CANDIDATE;
+            attrs.candidateEvidence = [...new Set(why)];
+            break;
+          }
+        }
+      }
+    }
+    const o: Observation = {
+      kind: ev.kind,
+      value,
+      source: ev.kind === 'audit-event' ? 'cloud' : 'saas',
+      scanner: this.scanner,
+      signal: ev.signal,
+      confidence: 'declared',
+      subject: ev.subject,
+      locator: g.locator,
+      count: g.count,
+      attrs,
+    };
+    if (ev.namespace) o.namespace = ev.namespace;
+    if (g.first) o.firstSeen = g.first;
+    if (g.last) o.lastSeen = g.last;
+    return o;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * GitHub organisation / enterprise audit log entries (`action`, `actor`, `created_at` or
+ * `@timestamp`, `_document_id`). App installs and OAuth authorisations (`integration_installation.*`,
+ * `oauth_application.*`, `oauth_authorization.*`, `oauth_access.*`) → presence with the app's name.
+ * Platform feature events (`<feature>.<verb>`, e.g. seat assignments) → presence of
+ * "GitHub <feature>", so rules can name platform features without this parser knowing them.
+ */
+import type { AuditEvent, RecordParser } from '../lib/types.js';
+import { gs, isoTime, scopeList, type Rec } from '../lib/util.js';
+
+const APP_PREFIX = /^(integration_installation|integration_installation_request|integration|oauth_application|oauth_authorization|oauth_access|github_app)$/;
+const FAILED = /(denied|rejected|blocked|failed|revoked)$/;
+
+export const parseGithub: RecordParser = (rec) => {
+  const action = gs(rec, 'action') ?? '';
+  const dot = action.indexOf('.');
+  if (dot <= 0) return [];
+  const prefix = action.slice(0, dot);
+  const actor = gs(rec, 'actor', 'actor_login');
+  const assignee = gs(rec, 'assignee', 'assignee_login') ?? (/assign/.test(action) ? gs(rec, 'user') : undefined);
+  const who = assignee ?? actor ?? gs(rec, 'user');
+  if (!who) return [];
+  const base = {
+    subject: { kind: 'user', id: who.toLowerCase() },
+    time: isoTime(rec['@timestamp'] ?? rec.created_at ?? rec.at_sign_timestamp),
+    eventId: gs(rec, '_document_id'),
+    success: !FAILED.test(action),
+  };
+  if (APP_PREFIX.test(prefix)) {
+    const value = gs(rec, 'integration', 'name', 'oauth_application_name', 'application_name', 'app', 'programmatic_access_name') ?? '';
+    const appId = gs(rec, 'integration_id', 'oauth_application_id', 'application_id', 'app_id');
+    if (!value && !appId) return [];
+    const scopes = scopeList(rec.scopes);
+    return [{
+      ...base, kind: 'saas-app', value, signal: 'presence',
+      attrs: { vendor: 'github', appId: appId ? `github:${appId}` : undefined, clientId: gs(rec, 'oauth_application_client_id', 'client_id'), event: action, org: gs(rec, 'org'), scopes: scopes.length ? scopes : undefined, actor } as AuditEvent['attrs'],
+    }];
+  }
+  return [{
+    ...base, kind: 'saas-app', value: `GitHub ${prefix.replace(/_/g, ' ')}`, signal: 'presence',
+    attrs: { vendor: 'github', event: action, org: gs(rec, 'org', 'business'), actor } as AuditEvent['attrs'],
+  }];
+};
+
+export function isGithub(rec: Rec): boolean {
+  return typeof rec.action === 'string' && /^[a-z_]+\.[a-z_.]+$/.test(rec.action) && (typeof rec.actor === 'string' || rec._document_id !== undefined || rec.org !== undefined || rec.business !== undefined);
+}

@@ -1,0 +1,85 @@
+/**
+ * Office 365 Management Activity API / Purview unified audit log records (`Workload`, `Operation`,
+ * `RecordType`, `CreationTime`, `UserId`; Purview CSV exports carry the same JSON in `AuditData`).
+ *
+ * - AI interaction records (`Operation` ending in `Interaction`, or `AIInteraction…`): value =
+ *   `Workload` + the event data's `AppHost`; the workload alone and the event data's `AppIdentity`
+ *   are alternative names; usage.
+ * - Entra records in the unified log (`UserLoggedIn` / `UserLoginFailed` with `ApplicationId`): usage.
+ * - Consent / grant operations (`Consent to application.` …): presence.
+ */
+import type { AuditEvent, RecordParser } from '../lib/types.js';
+import { arr, get, gs, isoTime, obj, scopeList, str, type Rec } from '../lib/util.js';
+
+const INTERACTION = /Interaction$|^AIInteraction/;
+const GRANT = /^(consent to application|add delegated permission grant|add oauth2permissiongrant|add app role assignment grant to user|add service principal)\.?$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function eventData(rec: Rec): Rec | undefined {
+  for (const [k, v] of Object.entries(rec)) if (k.endsWith('EventData') && obj(v)) return v as Rec;
+  return undefined;
+}
+
+export const parseM365: RecordParser = (rec) => {
+  const op = gs(rec, 'Operation') ?? '';
+  const workload = gs(rec, 'Workload') ?? '';
+  const user = gs(rec, 'UserId', 'UserKey');
+  if (!user) return [];
+  const subject = { kind: 'user', id: user.toLowerCase() };
+  const base = { subject, time: isoTime(rec.CreationTime), eventId: gs(rec, 'Id') };
+  if (INTERACTION.test(op)) {
+    const ed = eventData(rec);
+    const host = gs(ed, 'AppHost');
+    const identity = gs(ed, 'AppIdentity');
+    const models = arr(get(ed, 'ModelTransparencyDetails')).map((m) => gs(m, 'ModelName')).filter((x): x is string => !!x);
+    const plugins = arr(get(ed, 'AISystemPlugin')).map((m) => gs(m, 'Name', 'Id')).filter((x): x is string => !!x);
+    const value = [workload, host].filter(Boolean).join(' ');
+    return [{
+      ...base, kind: 'saas-app', value, altNames: [workload, identity ?? ''].filter(Boolean), signal: 'usage', success: true,
+      attrs: {
+        vendor: 'm365', event: op, appId: identity, appHost: host, workload,
+        models: models.length ? [...new Set(models)].sort() : undefined, plugins: plugins.length ? [...new Set(plugins)].sort() : undefined,
+      } as AuditEvent['attrs'],
+    }];
+  }
+  if (/^UserLog(ged)?In$|^UserLoginFailed$/i.test(op)) {
+    const appId = gs(rec, 'ApplicationId');
+    if (!appId) return [];
+    return [{ ...base, kind: 'saas-app', value: '', signal: 'usage', success: !/failed/i.test(op), attrs: { vendor: 'entra', appId, event: op, errorCode: gs(rec, 'LogonError') } as AuditEvent['attrs'] }];
+  }
+  if (GRANT.test(op)) {
+    const names = [gs(rec, 'ObjectId'), ...arr(rec.Target).map((t) => gs(t, 'ID'))].filter((x): x is string => !!x && !GUID.test(x) && !/^ServicePrincipal_/i.test(x));
+    const appId = arr(rec.Target).map((t) => gs(t, 'ID')).find((x) => x && GUID.test(x));
+    const found: string[] = [];
+    for (const m of arr(rec.ModifiedProperties)) {
+      const n = (gs(m, 'Name') ?? '').toLowerCase();
+      const nv = gs(m, 'NewValue') ?? '';
+      if (n.endsWith('permissions')) for (const x of nv.matchAll(/Scope:\s*([^,\]]*)/g)) found.push(...x[1].split(/\s+/));
+      else if (n.endsWith('scope')) found.push(...nv.replace(/["[\]]/g, ' ').split(/\s+/));
+    }
+    const scopes = scopeList(found.filter((s) => /^[\w.:/-]+$/.test(s)));
+    if (!names.length && !appId) return [];
+    return [{
+      ...base, kind: 'saas-app', value: names[0] ?? '', altNames: names.slice(1), signal: 'presence',
+      success: !/fail/i.test(gs(rec, 'ResultStatus') ?? ''),
+      attrs: { vendor: 'entra', event: op, scopes: scopes.length ? scopes : undefined } as AuditEvent['attrs'],
+    }];
+  }
+  return [];
+};
+
+export function isM365(rec: Rec): boolean {
+  return get(rec, 'Operation') !== undefined && (get(rec, 'Workload') !== undefined || get(rec, 'RecordType') !== undefined) && get(rec, 'CreationTime') !== undefined;
+}
+
+/** Purview audit-search CSV rows carry the record as JSON in `AuditData`. */
+export function fromAuditData(row: Rec): Rec | undefined {
+  const k = Object.keys(row).find((x) => x.toLowerCase() === 'auditdata');
+  const v = k ? str(row[k]) : undefined;
+  if (!v || !v.startsWith('{')) return undefined;
+  try {
+    return obj(JSON.parse(v));
+  } catch {
+    return undefined;
+  }
+}
