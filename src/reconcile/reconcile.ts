@@ -3,7 +3,6 @@
  * catalog → sanctioned | out-of-scope | approval-expired | declined-but-in-use | unsanctioned.
  * Nothing is dropped: every status carries its reason.
  */
-import picomatch from 'picomatch';
 import type { Finding, ItemStatus, Subject } from '../core/types.js';
 import type { ApprovedEntry, Catalog, DeclinedEntry, Scope } from '../catalog/catalog.js';
 import type { Item } from '../resolve/resolve.js';
@@ -33,8 +32,19 @@ const SUBJECT_SCOPE: Record<string, keyof Scope> = {
   department: 'departments',
 };
 
+const globCache = new Map<string, RegExp>();
+/** Scope globs: `*` matches any run of characters (including `/` and `:` in URLs and ARNs), `?` one; case-insensitive. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob);
+  if (!re) {
+    re = new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*+/g, '.*').replace(/\?/g, '.') + '$', 'i');
+    globCache.set(glob, re);
+  }
+  return re;
+}
+
 function globMatch(patterns: string[], value: string): boolean {
-  return patterns.some((p) => picomatch.isMatch(value, p, { nocase: true, dot: true }) || p.toLowerCase() === value.toLowerCase());
+  return patterns.some((p) => globToRegExp(p).test(value));
 }
 
 /** Does an approval's scope cover this subject (and artifact)? An absent scope covers everything. */
