@@ -178,7 +178,7 @@ export const gemfileLockParser: FileParser = {
       const m = /^ {4}([^\s(]+)(?: \(([^)]*)\))?$/.exec(l);
       if (!m || seen.has(m[1])) return;
       seen.add(m[1]);
-      emitPackage(input, lines, { name: m[1], ecosystem: 'rubygems', line: i + 1, version: m[2]?.replace(/-[a-z0-9_]+(-[a-z0-9_]+)*$/i, (x) => (/^-\d/.test(x) ? x : '')), direct: direct.has(m[1]), attrs: { lockfile: input.name } });
+      emitPackage(input, lines, { name: m[1], ecosystem: 'rubygems', line: i + 1, version: m[2], direct: direct.has(m[1]), attrs: { lockfile: input.name } });
     });
   },
 };

@@ -161,13 +161,16 @@ export function pnpmKeyName(key: string): string | undefined {
   if (k.startsWith('/')) k = k.slice(1);
   const paren = k.indexOf('(');
   if (paren > 0) k = k.slice(0, paren);
-  const at = k.indexOf('@', 1);
-  if (at > 0) return k.slice(0, at);
-  // v5: name/version
-  const slash = k.lastIndexOf('/');
-  if (slash <= 0) return undefined;
-  const name = k.slice(0, slash);
-  return name.startsWith('@') && !name.includes('/') ? undefined : name;
+  const parts = k.split('/');
+  const scoped = parts[0].startsWith('@');
+  const seg = scoped ? parts[1] : parts[0];
+  if (!seg || (scoped && parts[0].length < 2)) return undefined;
+  // v6+: name@version in the same segment; v5: name/version[_peer]
+  const at = seg.indexOf('@');
+  if (at < 0 && parts.length < (scoped ? 3 : 2)) return undefined;
+  const bare = at >= 0 ? seg.slice(0, at) : seg;
+  if (!bare) return undefined;
+  return scoped ? `${parts[0]}/${bare}` : bare;
 }
 
 export const pnpmLockParser: FileParser = {
@@ -212,7 +215,7 @@ export const pnpmLockParser: FileParser = {
         const name = key ? pnpmKeyName(key) : undefined;
         if (!name) continue;
         const v = it.value;
-        const dev = isMap(v) ? v.get('dev') === true : undefined;
+        const dev = isMap(v) && v.has('dev') ? v.get('dev') === true : undefined;
         addEntry(out, name, { line: y.lineOf(it.key), direct: false, dev });
       }
     }
