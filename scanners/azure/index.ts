@@ -1,0 +1,67 @@
+/**
+ * Azure scanner: every subscription the credential can see; the resources of the types the
+ * rules name (and model deployments of accounts that hold them), as neutral observations.
+ */
+import { z } from 'zod';
+import type { TokenCredential } from '@azure/core-auth';
+import type { ScannerModule } from '../../src/core/types.js';
+import { makeScan, scan } from './scan.js';
+
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a subscription id (GUID)');
+
+export const optionsSchema = z
+  .object({
+    /** Subscriptions to scan; default: every subscription the credential can see. */
+    subscriptions: z.array(uuid).optional(),
+    /** Resource-manager endpoint; default AZURE_RESOURCE_MANAGER_ENDPOINT or https://management.azure.com. */
+    endpoint: z.string().url().optional(),
+    /** Extra trusted CA (PEM) for the ARM endpoint; default SHADOWSCAN_AZURE_CA_FILE. */
+    caFile: z.string().min(1).optional(),
+    /** Environment variable holding a ready bearer token (else DefaultAzureCredential). */
+    accessTokenEnv: z.string().min(1).default('AZURE_ACCESS_TOKEN'),
+    /** List model deployments of accounts that have them. */
+    deployments: z.boolean().default(true),
+    ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team']),
+    maxConcurrentRequests: z.number().int().min(1).max(500).default(16),
+    subscriptionConcurrency: z.number().int().min(1).max(200).default(8),
+    maxRetries: z.number().int().min(0).max(20).default(5),
+    retryDelayInMs: z.number().int().min(0).max(60_000).default(800),
+    maxRetryDelayInMs: z.number().int().min(0).max(300_000).default(60_000),
+  })
+  .strict();
+export type AzureOptions = z.infer<typeof optionsSchema>;
+
+function list(v: unknown): string[] | undefined {
+  if (v === undefined || v === null || v === false) return undefined;
+  const out = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+function module(scanFn: ScannerModule<AzureOptions>['scan']): ScannerModule<AzureOptions> {
+  return {
+    id: 'azure',
+    title: 'Azure subscriptions (resource manager)',
+    source: 'cloud',
+    tags: ['cloud', 'azure', 'inventory'],
+    version: '0.1.0',
+    optionsSchema,
+    cli: [
+      { flags: '--azure', description: 'scan every Azure subscription the credential can see' },
+      { flags: '--azure-subscriptions <ids>', description: 'Azure subscription ids to scan (comma-separated or repeated)', repeatable: true },
+    ],
+    optionsFromCli(v) {
+      const subscriptions = list(v.azureSubscriptions);
+      if (!v.azure && !subscriptions) return undefined;
+      return optionsSchema.parse(subscriptions ? { subscriptions } : {});
+    },
+    scan: scanFn,
+  };
+}
+
+export const azureScanner: ScannerModule<AzureOptions> = module(scan);
+
+/** The same scanner with an injected TokenCredential (the Azure SDK's own extension point). */
+export function azureScannerWith(deps: { credential: TokenCredential }): ScannerModule<AzureOptions> {
+  return module(makeScan(deps));
+}
+export default azureScanner;
