@@ -15,7 +15,7 @@ export function redactAfterAssignment(line: string): string {
 /** Emits hits found in `text` (offsets into `text`), with `path:line` lines and redacted snippets. */
 export function emitHits(input: ParseInput, hits: Hit[], lines: Lines, opts: { signal?: 'presence' | 'usage' } = {}): void {
   const d = new Dedupe();
-  for (const h of hits) {
+  for (const h of [...hits].sort((a, b) => a.offset - b.offset)) {
     const line = lines.lineAt(h.offset);
     if (!d.first(h.kind, h.namespace, h.value, line)) continue;
     let raw = lines.line(line);
