@@ -35,8 +35,8 @@ interface DomainEntry {
   paths?: string[];
   kind: 'host' | 'suffix' | 'template';
   shared: boolean;
-  /** template labels; '' marks a placeholder */
-  labels?: string[];
+  /** template labels: '' is a whole-label placeholder, a RegExp a label with a placeholder inside (`{region}-aiplatform`) */
+  labels?: Array<string | RegExp>;
 }
 
 interface CompiledCredential {
@@ -107,7 +107,7 @@ export class RuleIndex {
   /** templates keyed by their trailing literal suffix (e.g. 'openai.azure.com') */
   private templates = new Map<string, DomainEntry[]>();
   private hostCache = new Map<string, DomainEntry[] | null>();
-  private apiBases: Array<{ service: string; host: string; path: string; pattern: string }> = [];
+  private apiBases: Array<{ service: string; host: string; labels?: Array<string | RegExp>; port?: string; path: string; pattern: string }> = [];
   private packages = new Map<string, RuleHit>();
   private imports = new Map<string, RuleHit>();
   private envVars = new Map<string, RuleHit>();
@@ -155,16 +155,24 @@ export class RuleIndex {
         push(this.suffix, h, { service: s.id, pattern: h, paths: d.paths, kind: 'suffix', shared });
       } else if (d.template) {
         const t = d.template.toLowerCase().replace(/\.$/, '');
-        const labels = t.split('.').map((l) => (/^\{[^}]*\}$/.test(l) ? '' : l));
+        const labels = t.split('.').map(templateLabel);
         let k = labels.length;
-        while (k > 0 && labels[k - 1] !== '') k--;
+        while (k > 0 && typeof labels[k - 1] === 'string' && labels[k - 1] !== '') k--;
         const tail = labels.slice(k).join('.');
         push(this.templates, tail, { service: s.id, pattern: t, paths: d.paths, kind: 'template', shared, labels });
       }
     }
     for (const u of m.apiBaseUrls) {
-      const { host, path } = splitUrl(u);
-      this.apiBases.push({ service: s.id, host, path: path.replace(/\/+$/, ''), pattern: u });
+      // Placeholders in the host (`https://{resource}.openai.azure.com/openai`) match one label each.
+      const rawHost = u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0];
+      if (rawHost.includes('{')) {
+        const h = rawHost.toLowerCase();
+        const path = u.slice(u.indexOf(rawHost) + rawHost.length).replace(/[?#].*$/, '');
+        this.apiBases.push({ service: s.id, host: h, labels: h.split('.').map(templateLabel), path: path.replace(/\/+$/, ''), pattern: u });
+      } else {
+        const { host, path } = splitUrl(u);
+        this.apiBases.push({ service: s.id, host, port: explicitPort(u), path: path.replace(/\/+$/, ''), pattern: u });
+      }
     }
     for (const [eco, names] of Object.entries(m.packages)) {
       for (const n of names ?? []) this.packages.set(pkgKey(eco, n), { service: s.id, rule: 'package', pattern: `${eco}:${n}` });
@@ -276,8 +284,13 @@ export class RuleIndex {
     const { host, path } = splitUrl(url);
     if (!host) return undefined;
     const p = path.replace(/\/+$/, '');
+    const port = explicitPort(url);
+    const labels = host.split('.');
     for (const b of this.apiBases) {
-      if (b.host === host && (b.path === '' || p === b.path || p.startsWith(b.path + '/'))) {
+      // A base URL that names a port (local servers: Ollama 11434, LM Studio 1234) needs that port.
+      if (b.port !== undefined && b.port !== port) continue;
+      const hostOk = b.labels ? templateMatches(b.labels, labels) : b.host === host;
+      if (hostOk && (b.path === '' || pathHasPrefix(p, b.path))) {
         return { service: b.service, rule: 'api-base-url', pattern: b.pattern };
       }
     }
@@ -480,20 +493,68 @@ function pkgKey(eco: string, name: string): string {
   }
 }
 
-function templateMatches(tpl: string[], labels: string[]): boolean {
+/** The explicit port of a URL (`http://localhost:11434/v1` → '11434'), undefined when none is written. */
+function explicitPort(url: string): string | undefined {
+  const rest = url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authority = rest.split(/[/?#]/)[0];
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const m = /:(\d+)$/.exec(host);
+  if (!m) return undefined;
+  if (host.startsWith('[') && !/\]:\d+$/.test(host)) return undefined;
+  return m[1];
+}
+
+/**
+ * One template label: a literal, '' for a whole-label placeholder (`{resource}`), or an anchored
+ * RegExp for a label with a placeholder inside (`{region}-aiplatform`, `{tenant}-be`). A
+ * placeholder stands for one or more DNS-label characters, never a dot.
+ */
+function templateLabel(l: string): string | RegExp {
+  if (/^\{[^}]*\}$/.test(l)) return '';
+  if (!l.includes('{')) return l;
+  const src = l.split(/\{[^}]*\}/).map(escapeRe).join('[a-z0-9-]+');
+  return new RegExp(`^${src}$`);
+}
+
+function templateMatches(tpl: Array<string | RegExp>, labels: string[]): boolean {
   if (tpl.length !== labels.length) return false;
   for (let i = 0; i < tpl.length; i++) {
     const t = tpl[i];
     if (t === '') {
       if (!labels[i]) return false;
-    } else if (t !== labels[i]) return false;
+    } else if (typeof t === 'string') {
+      if (t !== labels[i]) return false;
+    } else if (!t.test(labels[i])) return false;
   }
   return true;
 }
 
+/**
+ * Path prefix test. A prefix may hold `{name}` placeholders, each standing for exactly one
+ * non-empty path segment (`/client/v4/accounts/{account}/ai/`), so an AI path under a shared
+ * platform host can be told apart from the rest of the platform's API.
+ */
 function pathHasPrefix(path: string, prefix: string): boolean {
   const p = path.toLowerCase();
-  const x = prefix.toLowerCase();
+  let x = prefix.toLowerCase();
+  if (x.includes('{')) {
+    const want = x.split('/');
+    const got = p.split('/');
+    const trailing = x.endsWith('/');
+    if (trailing) want.pop();
+    if (got.length < want.length) return false;
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i];
+      const g = got[i];
+      if (/^\{[^}]*\}$/.test(w)) {
+        if (!g) return false;
+      } else if (i === want.length - 1 && !trailing) {
+        const q = g.indexOf('?');
+        if ((q >= 0 ? g.slice(0, q) : g) !== w) return false;
+      } else if (g !== w) return false;
+    }
+    return trailing ? got.length > want.length : true;
+  }
   if (x.endsWith('/')) return p.startsWith(x);
   return p === x || p.startsWith(x + '/') || p.startsWith(x + '?');
 }
