@@ -336,7 +336,8 @@ export function normalizeUrl(raw: string): { url: string; template: boolean } {
       host = host.replace(/\$?\{[^{}]*\}|<[^<>]*>/g, 'x');
     }
     host = host.replace(/^[^@]*@/, ''); // user-info never kept
-    u = m[1] + host + m[3];
+    // query strings and fragments may carry tokens; rules match host and path only
+    u = m[1] + host + m[3].replace(/[?#][\s\S]*$/, '');
   }
   return { url: u, template };
 }
