@@ -301,8 +301,10 @@ export class Register {
         if (!units) continue;
         const unit = r.unit ?? locatorPath(r.locator);
         const failed = failedUnits.get(r.scanner)!;
-        if (failed.has(unit) || failed.has(r.subject_id)) continue;
-        if (units.has(unit) || units.has(r.subject_id)) {
+        // Scanners name units either like the finding's locator path, by subject, or `subject:path`.
+        const keys = [unit, r.subject_id, `${r.subject_id}:${unit}`];
+        if (keys.some((k) => failed.has(k))) continue;
+        if (keys.some((k) => units.has(k))) {
           markGone.run(at, r.id);
           summary.findings.gone++;
           appendAudit(this.db, { at, actor, action: 'finding.gone', entityType: 'finding', entityId: r.id, after: { state: 'gone' }, rationale: `not seen in ${runId}, which fully covered ${unit}` });

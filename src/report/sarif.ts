@@ -37,7 +37,7 @@ export function toSarif(report: ScanReport): object {
       ruleIndex: ruleIndex.get(f.service)!,
       level: f.signal === 'credential' ? 'error' : LEVEL[f.status] ?? 'warning',
       message: { text: `${f.serviceName}: ${f.kind} ${f.kind === 'credential' ? '' : `"${f.value}" `}(${f.signal}, ${f.confidence}) — ${f.status}: ${f.statusReason}.${secretNote}` },
-      locations: [{ physicalLocation: { artifactLocation: { uri: m[1].split('\\').join('/').replace(/^\/+/, ''), uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, Number(m[2])) } } }],
+      locations: [{ physicalLocation: { artifactLocation: { uri: m[1].split('\\').join('/').replace(/^\/+/, ''), uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, Number(m[2])), ...(f.snippet ? { snippet: { text: f.snippet } } : {}) } } }],
       partialFingerprints: { 'shadowscanFinding/v1': f.id },
       properties: { service: f.service, status: f.status, signal: f.signal, confidence: f.confidence, subject: `${f.subject.kind}:${f.subject.id}` },
     };
