@@ -1,0 +1,175 @@
+/**
+ * Format ids, content sniffing and the parser factory. Detection reads only the first lines
+ * of a file (already decompressed) — never its name.
+ */
+import { BindQueryParser, WindowsDnsParser } from './dns.js';
+import { PanOsParser, csvParser, tokenize, umbrellaDnsParser, umbrellaProxyParser, w3cParser, colsFromHeader } from './delimited.js';
+import { AUTO_NAMES, JSON_PRESETS, JsonLinesParser, mapToLists } from './json.js';
+import { SquidParser } from './squid.js';
+import { ZeekTsvParser, zeekKindFromFields } from './zeek.js';
+import type { FieldMap, LineParser, ParserState } from './types.js';
+
+export const FORMATS = [
+  'squid',
+  'zeek',
+  'zeek-json',
+  'w3c',
+  'csv',
+  'tsv',
+  'jsonl',
+  'zscaler',
+  'panos',
+  'umbrella-proxy',
+  'umbrella-dns',
+  'cloudflare-http',
+  'cloudflare-dns',
+  'route53',
+  'bind',
+  'windows-dns',
+] as const;
+export type FormatId = (typeof FORMATS)[number];
+
+export interface Detected {
+  format: FormatId;
+  /** Zeek JSON: which log (ssl, dns, http, conn). */
+  kind?: string;
+}
+
+function lines(head: Buffer, max = 30): string[] {
+  const text = head.toString('utf8');
+  const out: string[] = [];
+  for (const l of text.split('\n')) {
+    const t = l.replace(/\r$/, '');
+    if (t.trim()) out.push(t);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** Printable-text check: binary garbage is never any format. */
+function looksText(head: Buffer): boolean {
+  const n = Math.min(head.length, 4096);
+  if (!n) return false;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = head[i];
+    if (c === 0) return false;
+    if (c < 9 || (c > 13 && c < 32)) bad++;
+  }
+  return bad / n < 0.01;
+}
+
+export function zeekJsonKind(o: Record<string, unknown>): string | undefined {
+  if (typeof o._path === 'string') return o._path;
+  if ('server_name' in o || 'ja3' in o || 'cipher' in o) return 'ssl';
+  if ('query' in o || 'qtype_name' in o) return 'dns';
+  if ('uri' in o || 'method' in o) return 'http';
+  if ('conn_state' in o || 'orig_bytes' in o) return 'conn';
+  return undefined;
+}
+
+function jsonFormat(o: Record<string, unknown>): Detected | undefined {
+  if ('id.orig_h' in o || '_path' in o) {
+    const kind = zeekJsonKind(o);
+    return { format: 'zeek-json', kind };
+  }
+  const ev = (o.event && typeof o.event === 'object' ? o.event : o) as Record<string, unknown>;
+  if (o.sourcetype === 'zscalernss-web' || ('eurl' in ev && ('login' in ev || 'cip' in ev))) return { format: 'zscaler' };
+  if ('QueryName' in o && ('SrcIP' in o || 'ResolverDecision' in o)) return { format: 'cloudflare-dns' };
+  if ('HTTPHost' in o) return { format: 'cloudflare-http' };
+  if ('query_name' in o && 'srcaddr' in o) return { format: 'route53' };
+  const keys = Object.keys(o).map((k) => k.toLowerCase());
+  if ([...(AUTO_NAMES.host ?? []), ...(AUTO_NAMES.url ?? [])].some((k) => keys.includes(k))) return { format: 'jsonl' };
+  return undefined;
+}
+
+const SQUID_RE = /^\d{9,11}\.\d{1,3}\s+-?\d+\s+\S+\s+[A-Z_]+\/\d{3}\s+\d+\s+\S+\s+\S+/;
+const UMBRELLA_TS = /^"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",/;
+
+/** Sniffs the format from the first bytes of a file's content. */
+export function detectFormat(head: Buffer): Detected | undefined {
+  if (!looksText(head)) return undefined;
+  const ls = lines(head);
+  if (!ls.length) return undefined;
+  const first = ls[0];
+  if (first.startsWith('#separator') || first.startsWith('#fields') || (first.startsWith('#') && ls.some((l) => l.startsWith('#fields\t')))) return { format: 'zeek' };
+  if (/^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(first)) return { format: 'w3c' };
+  if (first.startsWith('DNS Server log') || ls.some((l) => / PACKET\s+[0-9A-Fa-f]+ (UDP|TCP) (Rcv|Snd) /.test(l))) return { format: 'windows-dns' };
+  if (first.trimStart().startsWith('{')) {
+    for (const l of ls.slice(0, 5)) {
+      try {
+        const o = JSON.parse(l) as Record<string, unknown>;
+        const d = jsonFormat(o);
+        if (d) return d;
+      } catch {
+        /* try the next line */
+      }
+    }
+    return undefined;
+  }
+  if (ls.some((l) => SQUID_RE.test(l))) return { format: 'squid' };
+  if (ls.some((l) => /,(TRAFFIC|THREAT),/.test(l) && /^(<\d+>)?([A-Z][a-z]{2} +\d+ [\d:]{8} \S+ )?\d+,\d{4}\/\d{2}\/\d{2}/.test(l))) return { format: 'panos' };
+  if (ls.some((l) => /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/.test(l) && / query: /.test(l))) return { format: 'bind' };
+  if (UMBRELLA_TS.test(first)) {
+    const buf = Buffer.from(first);
+    const st = new Int32Array(64);
+    const en = new Int32Array(64);
+    const n = tokenize(buf, 0, buf.length, 44, true, st, en);
+    const f = (i: number) => (i < n ? buf.toString('utf8', st[i], en[i]) : '');
+    if (/^https?:\/\//i.test(f(7))) return { format: 'umbrella-proxy' };
+    if (/^\d+ \(/.test(f(6))) return { format: 'umbrella-dns' };
+  }
+  // generic CSV / TSV with a header naming a host or URL column
+  for (const [format, delim] of [['tsv', '\t'], ['csv', ',']] as const) {
+    if (!first.includes(delim)) continue;
+    const header = first.split(delim).map((h) => h.replace(/^"|"$/g, '').replace(/^#/, ''));
+    const c = colsFromHeader(header, AUTO_NAMES);
+    if (c.host >= 0 || c.url >= 0) return { format };
+  }
+  return undefined;
+}
+
+export interface ParserOptions {
+  map?: FieldMap;
+  state?: ParserState;
+  kind?: string;
+}
+
+export function createParser(format: FormatId, o: ParserOptions = {}): LineParser {
+  const st = o.state;
+  switch (format) {
+    case 'squid':
+      return new SquidParser();
+    case 'zeek':
+      return new ZeekTsvParser(st);
+    case 'zeek-json': {
+      const kind = st?.kind ?? o.kind ?? 'ssl';
+      const preset = JSON_PRESETS[`zeek-json:${kind}`] ?? JSON_PRESETS['zeek-json:ssl'];
+      return new JsonLinesParser('zeek-json', preset, kind);
+    }
+    case 'zscaler':
+    case 'cloudflare-http':
+    case 'cloudflare-dns':
+    case 'route53':
+      return new JsonLinesParser(format, o.map ? mapToLists(o.map, undefined) : JSON_PRESETS[format]);
+    case 'jsonl':
+      return new JsonLinesParser('jsonl', mapToLists(o.map, AUTO_NAMES));
+    case 'w3c':
+      return w3cParser(o.map, st);
+    case 'csv':
+    case 'tsv':
+      return csvParser(format, o.map, st);
+    case 'umbrella-dns':
+      return umbrellaDnsParser();
+    case 'umbrella-proxy':
+      return umbrellaProxyParser();
+    case 'panos':
+      return new PanOsParser();
+    case 'bind':
+      return new BindQueryParser();
+    case 'windows-dns':
+      return new WindowsDnsParser();
+  }
+}
+
+export { zeekKindFromFields };

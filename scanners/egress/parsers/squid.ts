@@ -1,0 +1,88 @@
+/**
+ * Squid native access.log (`logformat squid`, the default):
+ *   time.ms elapsed client result/status bytes method URL user hierarchy/peer type
+ * e.g. `1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 badeyek DIRECT/175.16.199.115 -`
+ * Fields are separated by runs of spaces (elapsed is right-aligned). CONNECT URLs are
+ * `host:port`. `bytes` (%<st) is what Squid sent to the client → bytesIn; the native format
+ * has no request size, so bytesOut is unknown.
+ * https://wiki.squid-cache.org/Features/LogFormat
+ */
+import { nextBlank, parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset } from '../bytes.js';
+import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
+
+export class SquidParser implements LineParser {
+  readonly format = 'squid';
+  err = '';
+  /** field starts / ends of the last located line: 0 time … 7 user */
+  private fs = new Int32Array(9);
+  private fe = new Int32Array(9);
+  private url = new Int32Array(3);
+
+  locate(buf: Buffer, s: number, e: number, r: Rec): number {
+    let i = skipBlank(buf, s, e);
+    if (i >= e) return SKIP;
+    const c0 = buf[i];
+    if (c0 < 48 || c0 > 57) {
+      if (c0 === 35) return SKIP; // comment
+      this.err = 'expected a Squid native line (epoch time first)';
+      return BAD;
+    }
+    const fs = this.fs;
+    const fe = this.fe;
+    for (let f = 0; f < 8; f++) {
+      if (i >= e) {
+        if (f === 7) {
+          fs[7] = fe[7] = e; // no user column
+          break;
+        }
+        this.err = `expected at least 7 space-separated fields, got ${f}`;
+        return BAD;
+      }
+      fs[f] = i;
+      i = nextBlank(buf, i, e);
+      fe[f] = i;
+      i = skipBlank(buf, i, e);
+    }
+    // result/status must contain '/': a cheap sanity check that keeps garbage out
+    let slash = false;
+    for (let k = fs[3]; k < fe[3]; k++) if (buf[k] === 47) { slash = true; break; }
+    if (!slash) {
+      this.err = 'expected result/status (e.g. TCP_MISS/200) in field 4';
+      return BAD;
+    }
+    const u = this.url;
+    urlParts(buf, fs[6], fe[6], u);
+    r.hs = u[0];
+    r.he = u[1];
+    r.ps = u[2] < fe[6] ? u[2] : -1;
+    r.pe = fe[6];
+    return u[1] > u[0] ? HOST : SKIP;
+  }
+
+  fill(buf: Buffer, _s: number, _e: number, r: Rec): void {
+    const fs = this.fs;
+    const fe = this.fe;
+    r.ts = parseEpochMs(buf, fs[0], fe[0]);
+    r.ip = latin1(buf, fs[2], fe[2]);
+    const b = parseUint(buf, fs[4], fe[4]);
+    r.inb = b;
+    if (fe[7] > fs[7]) {
+      const u = buf.toString('utf8', fs[7], fe[7]);
+      if (!isUnset(u)) r.user = decodeURIComponentSafe(u);
+    }
+  }
+
+  snapshot(): ParserState {
+    return { format: this.format };
+  }
+}
+
+/** Squid %-escapes user names (`DOMAIN%5Cuser`). */
+export function decodeURIComponentSafe(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,555 @@
+/**
+ * Egress scan: resolve inputs → sniff each file's format → decide where to start (stored
+ * identity + offset) → parse ranges (worker threads for big inputs) → merge aggregates per
+ * (subject, host[, path rule]) → one `host` observation each. Scanners know sources, not AI:
+ * which hosts matter is asked of ctx.rules only.
+ */
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { createGunzip } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { ScanError } from '../../src/core/errors.js';
+import type { Coverage, Observation, ScanContext, Sink, Subject } from '../../src/core/types.js';
+import { Engine, HostFilter, type Agg } from './engine.js';
+import { HEAD_BYTES, MAX_STATE_ENTRIES, STATE_KEY, findState, headHash, resolveInputs, type FileState } from './files.js';
+import { createParser, detectFormat, type Detected, type FormatId } from './parsers/index.js';
+import { readStream, runTask, type RangeTask, type TaskResult } from './reader.js';
+import { Pool } from './pool.js';
+import type { ParserState } from './parsers/types.js';
+import type { EgressOptions } from './options.js';
+import { loadIdentity, type IdentityMap } from './identity.js';
+
+const SNIFF_BYTES = 64 * 1024;
+const MiB = 1024 * 1024;
+
+/** I/O that tests may replace. */
+export interface EgressIo {
+  stdin: () => Readable;
+}
+
+const defaultIo: EgressIo = { stdin: () => process.stdin };
+
+interface FilePlan {
+  index: number;
+  path: string;
+  gz: boolean;
+  size: number;
+  detected: Detected;
+  state?: ParserState;
+  start: number;
+  lineBase: number;
+  head: Buffer;
+  kind: string;
+  prior?: FileState;
+  results: TaskResult[];
+  ranges: RangeTask[];
+}
+
+function isGzipMagic(b: Buffer): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+async function readHead(path: string, gz: boolean): Promise<Buffer> {
+  if (!gz) {
+    const fh = await open(path, 'r');
+    try {
+      const b = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await fh.read(b, 0, SNIFF_BYTES, 0);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const src = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const z = createGunzip();
+  src.on('error', (e) => z.destroy(e));
+  try {
+    for await (const c of src.pipe(z) as AsyncIterable<Buffer>) {
+      chunks.push(c);
+      n += c.length;
+      if (n >= SNIFF_BYTES) break;
+    }
+  } catch {
+    /* truncated: what we have is the head */
+  } finally {
+    src.destroy();
+    z.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, SNIFF_BYTES);
+}
+
+/** Runs the head through a parser so header-driven formats (Zeek, W3C, CSV) know their columns. */
+function primeState(format: FormatId, head: Buffer, o: EgressOptions, kind?: string): ParserState {
+  const p = createParser(format, { map: o.map, kind });
+  const r = { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '' };
+  let s = 0;
+  for (let k = 0; k < 200 && s < head.length; k++) {
+    const nl = head.indexOf(10, s);
+    const e = nl < 0 ? head.length : nl;
+    p.locate(head, s, e, r);
+    if (nl < 0) break;
+    s = nl + 1;
+  }
+  const st = p.snapshot();
+  st.kind ??= kind ?? p.logKind;
+  return st;
+}
+
+/** Splits [start, size) of a plain file at line boundaries into ranges of about `chunk` bytes. */
+async function splitRanges(path: string, start: number, size: number, chunk: number): Promise<number[]> {
+  const cuts = [start];
+  if (size - start <= chunk) return [start, size];
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(64 * 1024);
+    for (let at = start + chunk; at < size; ) {
+      let pos = at;
+      let cut = -1;
+      while (pos < size) {
+        const { bytesRead } = await fh.read(b, 0, b.length, pos);
+        if (!bytesRead) break;
+        const nl = b.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) {
+          cut = pos + nl + 1;
+          break;
+        }
+        pos += bytesRead;
+      }
+      if (cut < 0 || cut >= size) break;
+      cuts.push(cut);
+      at = cut + chunk;
+    }
+  } finally {
+    await fh.close();
+  }
+  cuts.push(size);
+  return cuts;
+}
+
+function firstLineOf(head: Buffer): string {
+  const nl = head.indexOf(10);
+  const s = head.subarray(0, nl < 0 ? Math.min(head.length, 120) : Math.min(nl, 120)).toString('utf8');
+  return s.replace(/[^\x20-\x7e]/g, '?');
+}
+
+export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo = defaultIo): Promise<Coverage> {
+  const o = ctx.options;
+  const rules = ctx.rules;
+  const filter = new HostFilter(rules);
+  const identity: IdentityMap | undefined = o.identity ? loadIdentity(o.identity) : undefined;
+
+  const { files, missing } = await resolveInputs(o.paths);
+  for (const m of missing) sink.unitFailed(m, 'no such file or directory (or the glob matched nothing)');
+  if (!files.length) throw new ScanError(`egress: nothing to scan: ${o.paths.join(', ')} matched no file`);
+
+  const stored = (ctx.state.get<FileState[]>(STATE_KEY) ?? []).slice();
+  const nextState = new Map<string, FileState>(); // id → entry written by this scan
+  const nowIso = ctx.now().toISOString();
+
+  // ---------------------------------------------------------------- plan
+  const plans: FilePlan[] = [];
+  let stdinWanted = false;
+  for (const [index, path] of files.entries()) {
+    if (path === '-') {
+      stdinWanted = true;
+      continue;
+    }
+    if (ctx.signal.aborted) break;
+    try {
+      const st = await stat(path);
+      const magic = await readHead(path, false);
+      const gz = isGzipMagic(magic);
+      const head = gz ? await readHead(path, true) : magic;
+      if (!head.length) {
+        sink.unitSkipped(path, 'empty file');
+        continue;
+      }
+      const detected: Detected | undefined = o.format ? { format: o.format } : detectFormat(head);
+      if (!detected) {
+        sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+        continue;
+      }
+      const pstate = primeState(detected.format, head, o, detected.kind);
+      const kind = pstate.kind ?? detected.kind ?? '';
+      const contentLen = gz ? head.length : st.size;
+      const prior = ctx.full ? undefined : findState(stored, head, contentLen);
+      let start = 0;
+      let lineBase = 0;
+      if (prior && (gz || prior.offset <= st.size)) {
+        if (gz && prior.gz && prior.complete) {
+          sink.unitSkipped(path, 'unchanged since the last scan (same content identity)');
+          nextState.set(prior.id, { ...prior, path, seen: nowIso });
+          sink.stat('filesUnchanged', 1);
+          continue;
+        }
+        start = prior.offset;
+        lineBase = prior.lines;
+      }
+      if (!gz && start >= st.size) {
+        sink.unitScanned(path);
+        sink.stat('filesUnchanged', 1);
+        if (prior) nextState.set(prior.id, { ...prior, path, seen: nowIso });
+        continue;
+      }
+      plans.push({ index, path, gz, size: st.size, detected, state: pstate, start, lineBase, head, kind, prior, results: [], ranges: [] });
+    } catch (e) {
+      sink.unitFailed(path, `${path}: ${(e as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- tasks
+  const isZeek = (p: FilePlan) => p.detected.format === 'zeek' || p.detected.format === 'zeek-json';
+  const hasConn = plans.some((p) => isZeek(p) && p.kind === 'conn');
+  const hasJoinable = plans.some((p) => isZeek(p) && (p.kind === 'ssl' || p.kind === 'http'));
+  const joinMode = hasConn && hasJoinable;
+
+  const chunk = Math.max(1, o.chunkMiB ?? 32) * MiB;
+  const workers = o.workers ?? Math.min(availableParallelism(), 8);
+  const totalBytes = plans.reduce((n, p) => n + (p.gz ? p.size : p.size - p.start), 0);
+  const usePool = workers > 0 && totalBytes >= (o.parallelMinMiB ?? 64) * MiB;
+
+  for (const p of plans) {
+    const base: Omit<RangeTask, 'start' | 'end' | 'final'> = {
+      path: p.path,
+      format: p.detected.format,
+      state: p.state,
+      map: o.map,
+      kind: p.kind,
+      gz: p.gz,
+      collectUids: joinMode && (p.kind === 'ssl' || p.kind === 'http'),
+    };
+    if (p.gz) {
+      p.ranges.push({ ...base, start: p.start, end: Infinity, final: true, strictStart: true });
+      continue;
+    }
+    const cuts = usePool ? await splitRanges(p.path, p.start, p.size, chunk) : [p.start, p.size];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      p.ranges.push({ ...base, start: cuts[k], end: cuts[k + 1], final: k + 2 === cuts.length, strictStart: k === 0 });
+    }
+  }
+
+  let pool: Pool | undefined;
+  if (usePool) {
+    try {
+      pool = await Pool.start(Math.max(1, Math.min(workers, plans.reduce((n, p) => n + p.ranges.length, 0))), rules);
+    } catch (e) {
+      ctx.log.warn('egress: worker threads unavailable, parsing in the main thread', { error: (e as Error).message });
+    }
+  }
+  const onAbort = () => void pool?.close();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+  let done = 0;
+  const runAll = async (list: FilePlan[], join?: Map<string, string>) => {
+    const jobs: Array<Promise<void>> = [];
+    for (const p of list) {
+      p.results = new Array(p.ranges.length);
+      p.ranges.forEach((t, k) => {
+        const task = join ? { ...t, joinUids: join, collectUids: false } : t;
+        const run = async () => {
+          const r = pool ? await pool.run(task) : await runTask(task, rules, filter, ctx.signal);
+          p.results[k] = r;
+          done += t.gz ? p.size : t.end - t.start;
+          sink.progress(done, totalBytes, 'egress');
+        };
+        jobs.push(pool ? run() : jobs.length ? jobs[jobs.length - 1].then(run) : run());
+      });
+    }
+    const settled = await Promise.allSettled(jobs);
+    const err = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (err && !ctx.signal.aborted) throw err.reason;
+  };
+
+  const phase1 = plans.filter((p) => !(joinMode && isZeek(p) && p.kind === 'conn'));
+  const phase2 = plans.filter((p) => joinMode && isZeek(p) && p.kind === 'conn');
+  const global = new Map<string, GlobalAgg>();
+  const uidToKey = new Map<string, string>();
+  try {
+    await runAll(phase1);
+    for (const p of phase1) finishFile(p, sink, global, identity, nextState, nowIso, uidToKey);
+    if (phase2.length && !ctx.signal.aborted) {
+      await runAll(phase2, uidToKey);
+      for (const p of phase2) {
+        for (const r of p.results) for (const [key, out, inb] of r?.joined ?? []) {
+          const g = global.get(key);
+          if (!g) continue;
+          g.connOut += out;
+          g.connIn += inb;
+          g.joined = true;
+        }
+        finishFile(p, sink, global, identity, nextState, nowIso);
+      }
+    }
+    if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, identity);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await pool?.close();
+  }
+
+  // ---------------------------------------------------------------- emit
+  emit(ctx, sink, global);
+
+  // keep entries not touched by this scan (other files, older rotations), newest first, bounded
+  for (const e of stored) if (!nextState.has(e.id)) nextState.set(e.id, e);
+  const entries = [...nextState.values()].sort((a, b) => (a.seen < b.seen ? 1 : a.seen > b.seen ? -1 : 0)).slice(0, MAX_STATE_ENTRIES);
+  ctx.state.set(STATE_KEY, entries);
+  return sink.coverage();
+}
+
+interface GlobalAgg {
+  subject: Subject;
+  host: string;
+  path: string;
+  count: number;
+  first: number;
+  last: number;
+  out: number;
+  inb: number;
+  hasOut: boolean;
+  hasIn: boolean;
+  connOut: number;
+  connIn: number;
+  joined: boolean;
+  days: Set<number>;
+  file: string;
+  fileIndex: number;
+  line: number;
+}
+
+function mapSubject(raw: string, identity?: IdentityMap): Subject {
+  const v = raw.slice(2);
+  if (raw.startsWith('u:')) {
+    const id = v.toLowerCase();
+    return id === v ? { kind: 'user', id } : { kind: 'user', id, name: v };
+  }
+  const ip = v.toLowerCase();
+  const m = identity?.get(ip);
+  if (m?.user) return { kind: 'user', id: m.user.toLowerCase(), name: m.user.toLowerCase() === m.user ? undefined : m.user };
+  if (m?.host) return { kind: 'host', id: m.host.toLowerCase() };
+  return { kind: 'ip', id: ip || 'unknown' };
+}
+
+function subjectKey(s: Subject): string {
+  return `${s.kind}\u0001${s.id}`;
+}
+
+function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileIndex: number, line: number, identity?: IdentityMap): string {
+  const subject = mapSubject(a.subject, identity);
+  const key = subjectKey(subject) + '\u0001' + a.host + '\u0001' + a.pathKey;
+  let g = global.get(key);
+  if (!g) {
+    g = { subject, host: a.host, path: a.path, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
+    global.set(key, g);
+  } else if (fileIndex < g.fileIndex || (fileIndex === g.fileIndex && line < g.line)) {
+    g.file = file;
+    g.fileIndex = fileIndex;
+    g.line = line;
+  }
+  g.count += a.count;
+  if (a.first === a.first && !(g.first <= a.first)) g.first = a.first;
+  if (a.last === a.last && !(g.last >= a.last)) g.last = a.last;
+  g.out += a.out;
+  g.inb += a.inb;
+  g.hasOut ||= a.hasOut;
+  g.hasIn ||= a.hasIn;
+  for (const d of a.days) g.days.add(d);
+  return key;
+}
+
+function finishFile(
+  p: FilePlan,
+  sink: Sink,
+  global: Map<string, GlobalAgg>,
+  identity: IdentityMap | undefined,
+  nextState: Map<string, FileState>,
+  nowIso: string,
+  uidToKey?: Map<string, string>,
+): void {
+  const results = p.results.filter(Boolean);
+  if (results.length !== p.ranges.length) {
+    sink.unitFailed(p.path, `${p.path}: scan interrupted`);
+    return;
+  }
+  const first = results[0];
+  const label = p.detected.format;
+  // not this format: the first range saw only malformed lines
+  if (first.notFormat || (results.every((r) => r.good === 0) && results.some((r) => r.bad > 0))) {
+    const [ln, msg] = first.problems[0] ?? [1, 'malformed'];
+    sink.unitFailed(p.path, `${p.path}:${p.lineBase + ln}: not a ${label} log: ${msg}`);
+    return;
+  }
+  let lineOffset = p.lineBase;
+  let consumed = 0;
+  let lines = 0;
+  for (const r of results) {
+    for (const [ln, msg] of r.problems) sink.problem(`${p.path}:${lineOffset + ln}`, msg);
+    for (const a of r.aggs) {
+      const key = mergeAgg(global, a, p.path, p.index, lineOffset + a.line, identity);
+      if (uidToKey && a.uids) for (const u of a.uids) uidToKey.set(u, key);
+    }
+    sink.stat('lines', r.lines);
+    sink.stat('events', r.events);
+    sink.stat('malformed', r.bad);
+    lineOffset += r.lines;
+    lines += r.lines;
+    consumed += r.consumed;
+  }
+  sink.stat('bytes', p.gz ? (first.contentBytes ?? 0) : consumed);
+  sink.stat('files', 1);
+  // problemCount must be exact: report the unsampled remainder as problems too (the sink samples)
+  const sampled = results.reduce((n, r) => n + r.problems.length, 0);
+  const totalBad = results.reduce((n, r) => n + r.bad, 0);
+  for (let k = sampled; k < totalBad; k++) sink.problem(`${p.path}`, 'malformed line (not sampled)');
+
+  const headLen = Math.min(HEAD_BYTES, p.head.length);
+  const id = headHash(p.head, headLen);
+  const entry: FileState = {
+    id,
+    headLen,
+    offset: p.start + consumed,
+    lines: p.lineBase + lines,
+    path: p.path,
+    gz: p.gz,
+    complete: p.gz && !first.truncated ? true : undefined,
+    seen: nowIso,
+  };
+  if (p.prior && p.prior.id !== id) nextState.delete(p.prior.id);
+  nextState.set(id, entry);
+  if (p.gz && first.truncated) {
+    sink.unitFailed(p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${first.truncated}); the lines read were kept, the rest is missing`);
+  } else sink.unitScanned(p.path);
+}
+
+async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo, filter: HostFilter, global: Map<string, GlobalAgg>, identity?: IdentityMap): Promise<void> {
+  const src = io.stdin();
+  // sniff: buffer the first chunk(s)
+  const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const pre: Buffer[] = [];
+  let n = 0;
+  let ended = false;
+  while (n < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const c = typeof r.value === 'string' ? Buffer.from(r.value) : (r.value as Buffer);
+    pre.push(c);
+    n += c.length;
+  }
+  let head = Buffer.concat(pre);
+  let gz = false;
+  if (isGzipMagic(head)) gz = true;
+  async function* rest(): AsyncGenerator<Buffer> {
+    for (const c of pre) yield c;
+    if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : (r.value as Buffer);
+  }
+  let stream: Readable = (await import('node:stream')).Readable.from(rest());
+  if (gz) {
+    const z = createGunzip();
+    stream.on('error', (e) => z.destroy(e));
+    stream = stream.pipe(z);
+    // the head of the decompressed content is only needed for detection
+    const chunks: Buffer[] = [];
+    let m = 0;
+    const zi = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    let zdone = false;
+    while (m < SNIFF_BYTES) {
+      const r = await zi.next().catch(() => ({ done: true, value: undefined }));
+      if (r.done) {
+        zdone = true;
+        break;
+      }
+      chunks.push(r.value as Buffer);
+      m += (r.value as Buffer).length;
+    }
+    head = Buffer.concat(chunks);
+    const pre2 = chunks;
+    async function* rest2(): AsyncGenerator<Buffer> {
+      for (const c of pre2) yield c;
+      if (!zdone) for (let r = await zi.next(); !r.done; r = await zi.next()) yield r.value as Buffer;
+    }
+    stream = (await import('node:stream')).Readable.from(rest2());
+  }
+  const o = ctx.options;
+  const detected = o.format ? { format: o.format } : detectFormat(head);
+  if (!detected) {
+    sink.unitFailed('-', `stdin:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+    return;
+  }
+  const parser = createParser(detected.format, { map: o.map, kind: (detected as Detected).kind });
+  const engine = new Engine(parser, ctx.rules, filter, { strictStart: true });
+  const r = await readStream(stream, engine, 0, ctx.signal);
+  const res = engine.result();
+  if (res.notFormat || (res.good === 0 && res.bad > 0)) {
+    const [ln, msg] = res.problems[0] ?? [1, 'malformed'];
+    sink.unitFailed('-', `stdin:${ln}: not a ${detected.format} log: ${msg}`);
+    return;
+  }
+  for (const [ln, msg] of res.problems) sink.problem(`stdin:${ln}`, msg);
+  for (let k = res.problems.length; k < res.bad; k++) sink.problem('stdin', 'malformed line (not sampled)');
+  for (const a of res.aggs) mergeAgg(global, a, 'stdin', Number.MAX_SAFE_INTEGER, a.line, identity);
+  sink.stat('lines', res.lines);
+  sink.stat('events', res.events);
+  sink.stat('malformed', res.bad);
+  sink.stat('bytes', r.contentBytes);
+  if (r.truncated) sink.unitFailed('-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
+  else sink.unitScanned('-');
+}
+
+function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, GlobalAgg>): void {
+  // distinct hosts per (subject, matched rule service): the service id is opaque here
+  const svcHosts = new Map<string, Set<string>>();
+  const svcOf = new Map<GlobalAgg, string>();
+  for (const g of global.values()) {
+    const hit = ctx.rules.matchHost(g.host, g.path || undefined);
+    const svc = hit?.service ?? '';
+    svcOf.set(g, svc);
+    const k = subjectKey(g.subject) + '\u0001' + svc;
+    let set = svcHosts.get(k);
+    if (!set) svcHosts.set(k, (set = new Set()));
+    set.add(g.host);
+  }
+  const list = [...global.values()].sort((a, b) =>
+    a.subject.kind !== b.subject.kind ? (a.subject.kind < b.subject.kind ? -1 : 1)
+    : a.subject.id !== b.subject.id ? (a.subject.id < b.subject.id ? -1 : 1)
+    : a.host !== b.host ? (a.host < b.host ? -1 : 1)
+    : a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
+  let aggregates = 0;
+  for (const g of list) {
+    const attrs: Record<string, string | number> = {
+      daysActive: g.days.size,
+      distinctHosts: svcHosts.get(subjectKey(g.subject) + '\u0001' + svcOf.get(g))?.size ?? 1,
+    };
+    if (g.path) attrs.path = g.path;
+    const ob: Observation = {
+      kind: 'host',
+      value: g.host,
+      source: 'network',
+      scanner: 'egress',
+      signal: 'usage',
+      confidence: 'inferred',
+      subject: g.subject,
+      locator: `${g.file}:${g.line}`,
+      count: g.count,
+      attrs,
+    };
+    if (g.first === g.first) ob.firstSeen = new Date(g.first).toISOString();
+    if (g.last === g.last) ob.lastSeen = new Date(g.last).toISOString();
+    if (g.joined) {
+      ob.bytesOut = g.connOut;
+      ob.bytesIn = g.connIn;
+    } else {
+      if (g.hasOut) ob.bytesOut = g.out;
+      if (g.hasIn) ob.bytesIn = g.inb;
+    }
+    sink.observe(ob);
+    aggregates++;
+  }
+  sink.stat('observations', aggregates);
+}
+
