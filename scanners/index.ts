@@ -4,10 +4,12 @@
  * shared conformance suite over each entry.
  */
 import type { ScannerModule } from '../src/core/types.js';
+import { egressScanner } from './egress/index.js';
 import { repoScanner } from './repo/index.js';
 
 export const scanners: ScannerModule[] = [
   // one line per scanner folder, kept sorted by id
+  egressScanner,
   repoScanner,
 ];
 
