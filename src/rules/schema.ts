@@ -97,7 +97,14 @@ export const riskTraits = z
 export const matchSchema = z
   .object({
     domains: z.array(domainRule).default([]),
-    apiBaseUrls: z.array(z.string().url('expected an absolute URL')).default([]),
+    /**
+     * API base URLs. A `{placeholder}` stands for one DNS label in the host
+     * (`https://{resource}.openai.azure.com/openai`) or one path segment; an explicit port
+     * (`http://localhost:11434/v1`) must then match too.
+     */
+    apiBaseUrls: z
+      .array(z.string().regex(/^https?:\/\/[A-Za-z0-9{}_.-]+(?::\d+)?(?:\/[^\s]*)?$/, 'expected an absolute http(s) URL ({placeholder} labels allowed)'))
+      .default([]),
     packages: z.record(z.enum(ecosystems), z.array(nonEmpty)).default({}),
     /** Import names where they differ from package names (python `google.generativeai`, java `com.openai`). */
     imports: z.record(z.enum(languages), z.array(nonEmpty)).default({}),
