@@ -1,0 +1,24 @@
+/**
+ * shadowscan library API. The CLI (src/cli) and the web app (src/web) are thin shells over it.
+ */
+export type * from './core/types.js';
+export * from './core/errors.js';
+export { redactSecret, type RedactedSecret } from './core/secrets.js';
+export { normalizeHost, splitUrl } from './core/host.js';
+export { RuleIndex, type RuleHit, type SecretHit } from './rules/compile.js';
+export { loadRules, ruleIndex, BUILTIN_RULES_DIR } from './rules/load.js';
+export { serviceSchema, modelFormatSchema, type ServiceRule, type ModelFormat } from './rules/schema.js';
+export { collect, validateOptions, type ScannerRun, type CollectResult } from './collect/run.js';
+export { RecordingSink } from './collect/sink.js';
+export { matchAll, matchObservation, fingerprint } from './match/match.js';
+export { resolve, itemIdFor, type Item } from './resolve/resolve.js';
+export { Reconciler, inScope, STATUS_SEVERITY, type Verdict } from './reconcile/reconcile.js';
+export { loadCatalog, validateCatalog, catalogToYaml, catalogSchema, EMPTY_CATALOG, type Catalog, type ApprovedEntry, type DeclinedEntry } from './catalog/catalog.js';
+export { assess, tierFromTriage, treatmentFor, type RiskAssessment, type TriageAnswers, type Treatment } from './risk/assess.js';
+export { ANNEX_A, ISO42001_CLAUSES, NIST_AI_RMF, EU_AI_ACT } from './risk/standards.js';
+export { Register, QUEUE_STATUSES, type RiskEntry, type ItemRow, type ItemFilter, type CommitSummary } from './register/register.js';
+export { verifyAudit, appendAudit } from './register/audit.js';
+export { runScan, VERSION, type ScanReport, type ScanOptions, type ReportItem, type ReportFinding } from './pipeline.js';
+export { render, FORMATS, type Format } from './report/index.js';
+export { loadConfig, configSchema, type Config } from './config.js';
+export { scanners, scannerById } from '../scanners/index.js';
