@@ -46,17 +46,18 @@ function lines(head: Buffer, max = 30): string[] {
   return out;
 }
 
-/** Printable-text check: binary garbage is never any format. */
+/** Printable-text check on the first line: binary garbage is never any format (later garbage lines are just malformed). */
 function looksText(head: Buffer): boolean {
-  const n = Math.min(head.length, 4096);
-  if (!n) return false;
+  const nl = head.indexOf(10);
+  const n = Math.min(nl < 0 ? head.length : nl, 4096);
+  if (!n) return head.length > 0;
   let bad = 0;
   for (let i = 0; i < n; i++) {
     const c = head[i];
     if (c === 0) return false;
-    if (c < 9 || (c > 13 && c < 32)) bad++;
+    if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
   }
-  return bad / n < 0.01;
+  return bad / n < 0.05;
 }
 
 export function zeekJsonKind(o: Record<string, unknown>): string | undefined {
