@@ -119,7 +119,9 @@ for (const [id, doc] of jobs) {
     skipped++;
     continue;
   }
-  const text = `# yaml-language-server: $schema=../schema/service.schema.json\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  // yes / no are quoted so YAML 1.1 tools (some editors) do not read them as booleans
+  const body = stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }).replace(/^(\s+(?:trainsOnCustomerData|enterpriseTerms)): (yes|no)$/gm, '$1: "$2"');
+  const text = `# yaml-language-server: $schema=../schema/service.schema.json\n${body}`;
   writeFileSync(file, text);
   written++;
 }
