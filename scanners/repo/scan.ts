@@ -52,6 +52,8 @@ type Ev =
 export interface ScanDeps {
   /** The parser table (tests may inject their own). */
   parsers?: FileParser[];
+  /** Opens a file for reading (tests inject failures). */
+  open?: typeof open;
 }
 
 function extOf(name: string): string {
@@ -148,8 +150,8 @@ async function readAt(fh: Handle, n: number): Promise<Buffer> {
   return buf.subarray(0, off);
 }
 
-async function readHead(path: string, size: number): Promise<{ head: Buffer; fh: Handle }> {
-  const fh = await open(path, 'r');
+async function readHead(path: string, size: number, openFile: typeof open): Promise<{ head: Buffer; fh: Handle }> {
+  const fh = await openFile(path, 'r');
   try {
     return { head: await readAt(fh, Math.min(size, SNIFF_BYTES)), fh };
   } catch (e) {
@@ -158,7 +160,7 @@ async function readHead(path: string, size: number): Promise<{ head: Buffer; fh:
   }
 }
 
-function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[]): Promise<Ev[] | 'aborted'> {
+function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[], openFile: typeof open): Promise<Ev[] | 'aborted'> {
   return (async () => {
     if (ctx.signal.aborted) return 'aborted' as const;
     const { s, f } = job;
@@ -172,7 +174,7 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
     try {
       let head: Buffer;
       try {
-        ({ head, fh } = await readHead(f.abs, f.size));
+        ({ head, fh } = await readHead(f.abs, f.size, openFile));
       } catch (e) {
         ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
         return ev;
@@ -377,7 +379,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     }
   }
   const limit = pLimit(CONCURRENCY);
-  const pending = jobs.map((j) => limit(() => scanOne(j, ctx, table)));
+  const pending = jobs.map((j) => limit(() => scanOne(j, ctx, table, deps.open ?? open)));
   let done = 0;
   let aborted = 0;
   for (let i = 0; i < jobs.length; i++) {
