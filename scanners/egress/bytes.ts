@@ -114,7 +114,18 @@ export function hostFromBytes(buf: Buffer, s: number, e: number): string {
     break;
   }
   if (simple && buf[e - 1] !== 46) return buf.toString('latin1', s, e);
-  return normalizeHost(buf.toString('utf8', s, e));
+  return validHost(normalizeHost(buf.toString('utf8', s, e)));
+}
+
+/** '' unless the normalised host holds only DNS-name / IP-literal characters (garbage never matches a suffix rule). */
+export function validHost(h: string): string {
+  if (!h || h.length > 253) return '';
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95 || c === 58) continue;
+    return '';
+  }
+  return h;
 }
 
 /**

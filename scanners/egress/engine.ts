@@ -6,7 +6,7 @@
  */
 import { splitUrl } from '../../src/core/host.js';
 import type { RuleIndex } from '../../src/rules/compile.js';
-import { NL, hostFromBytes, pathFromBytes } from './bytes.js';
+import { NL, hostFromBytes, pathFromBytes, validHost } from './bytes.js';
 import { dayOf } from './time.js';
 import { BAD, HOST, newRec, resetRec, type LineParser, type Rec } from './parsers/types.js';
 import type { ZeekTsvParser } from './parsers/zeek.js';
@@ -203,7 +203,7 @@ export class Engine {
     if (r.host) {
       if (r.pathStr === '\u0000url') {
         const u = splitUrl(r.host);
-        host = u.host;
+        host = validHost(u.host);
         urlPath = u.path;
         r.pathStr = '';
       } else host = r.host.length < 256 ? hostFromString(r.host) : '';
@@ -312,5 +312,5 @@ function hostFromString(h: string): string {
     break;
   }
   if (simple && h.charCodeAt(h.length - 1) !== 46) return h;
-  return splitUrl(h).host;
+  return validHost(splitUrl(h).host);
 }

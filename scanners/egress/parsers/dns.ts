@@ -10,7 +10,6 @@
  *   https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2012-r2-and-2012/dn800669(v=ws.11)
  */
 import { findIn, latin1 } from '../bytes.js';
-import { normalizeHost } from '../../../src/core/host.js';
 import { parseTime } from '../time.js';
 import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
 
@@ -126,7 +125,7 @@ export class WindowsDnsParser implements LineParser {
       this.err = 'expected a (n)label(0) query name';
       return BAD;
     }
-    r.host = normalizeHost(name);
+    r.host = name;
     this.dateEnd = p;
     this.ipS = ipS;
     this.ipE = ipE;
