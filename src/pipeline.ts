@@ -8,6 +8,7 @@ import { EMPTY_CATALOG, loadCatalog, type Catalog } from './catalog/catalog.js';
 import type { Coverage, Finding, Logger } from './core/types.js';
 import { matchAll } from './match/match.js';
 import { Reconciler } from './reconcile/reconcile.js';
+import { effectiveCatalogSync } from './intake/catalog.js';
 import { Register, type CommitSummary } from './register/register.js';
 import { resolve as resolveItems } from './resolve/resolve.js';
 import { ruleIndex } from './rules/load.js';
@@ -92,7 +93,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     const state = opts.full ? {} : await register.getAllState();
     const res = await collect(opts.runs, { rules, now: () => now, signal: opts.signal, log: opts.log, full: opts.full, state, onProgress: opts.onProgress });
     const findings = matchAll(rules, res.observations);
-    const reconciler = new Reconciler(catalog, now);
+    const reconciler = new Reconciler(effectiveCatalogSync(catalog, register.db), now); // file catalog + intake decisions
     const summary = await register.commitScan({ runId, findings, coverage: res.coverage, errors: res.errors, state: res.state, scannerVersions: res.scannerVersions, reconciler, rules, now, full: opts.full });
     const report = await buildReport(register, runId, findings, res.coverage, res.errors, summary, res.scannerVersions, started);
     return report;

@@ -1,0 +1,390 @@
+/**
+ * Intake and triage actions over the register. Each action runs in ONE transaction: it checks
+ * the state machine, writes the risk entry (and the catalog decision, and the re-reconciled
+ * item), and appends hash-chained audit records {actor, time, before, after, rationale}.
+ */
+import type Database from 'better-sqlite3';
+import { approvedSchema, declinedSchema, scopeSchema, type ApprovedEntry, type Catalog, type DeclinedEntry, type Scope } from '../catalog/catalog.js';
+import type { Finding } from '../core/types.js';
+import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
+import { appendAudit } from '../register/audit.js';
+import type { Register, RiskEntry } from '../register/register.js';
+import { resolve as resolveItems } from '../resolve/resolve.js';
+import { band, tierFromTriage, type Treatment, type TriageAnswers } from '../risk/assess.js';
+import { annexA, euAiAct, isoClause, type Reference } from '../risk/standards.js';
+import { effectiveCatalogSync } from './catalog.js';
+import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
+import { ensureIntakeSchema } from './migrations.js';
+
+export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
+export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
+export type SensitiveDomain = (typeof SENSITIVE_DOMAINS)[number];
+
+export interface IntakeContext {
+  register: Register;
+  /** The catalog file the scans use (merged with the register's decisions). */
+  baseCatalog?: Catalog;
+  /** Rule ids, to reject approvals of unknown services. */
+  knownServices?: Set<string>;
+  now?: () => Date;
+  /** When on, whoever requested intake for an entry cannot approve or decline it. */
+  separationOfDuties?: boolean;
+}
+
+/** The risk entry as intake keeps it (extra fields live in the entry's JSON). */
+export interface IntakeRisk extends RiskEntry {
+  triagedBy?: string;
+  triagedAt?: string;
+  impactAssessmentTriggers?: string[];
+  intakeRequestedBy?: string;
+  intakeRequestedAt?: string;
+  suppressedBy?: string;
+  falsePositive?: { by: string; at: string; reason: string; until?: string };
+}
+
+export interface ActionResult {
+  risk: IntakeRisk;
+  action: IntakeAction;
+  from: string;
+  to: string;
+  item?: { id: string; before: string; after: string; reason: string };
+  decisionId?: string;
+  warnings: string[];
+}
+
+export interface TriageInput {
+  answers: TriageAnswers;
+  owner?: string;
+  likelihood?: number;
+  likelihoodReason?: string;
+  impact?: number;
+  impactReason?: string;
+  treatment?: Treatment;
+  treatmentReason?: string;
+  /** Ask for an AI system impact assessment (ISO/IEC 42001 6.1.4 / A.5). */
+  requestImpactAssessment?: boolean;
+  /** Impact-assessment triggers seen at triage. */
+  triggers?: { materialDecisions?: boolean; domain?: SensitiveDomain | ''; rightsConcerns?: boolean };
+  reviewDate?: string;
+  rationale?: string;
+}
+
+export interface ApproveInput {
+  scope?: Scope;
+  conditions?: { maxDataClassification?: 'public' | 'internal' | 'confidential' | 'restricted'; notes?: string };
+  /** Review / expiry date (YYYY-MM-DD); required. */
+  expires: string;
+  owner?: { business: string; technical?: string };
+  riskTier?: 1 | 2 | 3;
+  humanOversight?: 'human-in-the-loop' | 'human-on-the-loop' | 'human-in-command' | 'none';
+  lineage?: { provider?: string; model?: string; version?: string };
+  rationale: string;
+}
+
+export interface DeclineInput {
+  treatment: Treatment;
+  rationale: string;
+  /** Put the service's domains on the block lists (default true). */
+  block?: boolean;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+type Row = Record<string, any>;
+
+function loadRisk(db: Database.Database, idOrItem: string): IntakeRisk {
+  const r = db.prepare('SELECT data, status FROM risk_entries WHERE id = ? OR item_id = ?').get(idOrItem, idOrItem) as Row | undefined;
+  if (!r) {
+    const item = db.prepare('SELECT status FROM items WHERE id = ?').get(idOrItem) as Row | undefined;
+    throw new IntakeError(item ? `${idOrItem}: the item is ${item.status} and has no risk entry to act on` : `no risk entry or item "${idOrItem}"`, 404);
+  }
+  const e = JSON.parse(r.data) as IntakeRisk;
+  e.status = r.status; // the column is authoritative
+  return e;
+}
+
+function writeRisk(db: Database.Database, e: IntakeRisk): void {
+  db.prepare(
+    'UPDATE risk_entries SET title = @title, status = @status, tier = @tier, likelihood = @likelihood, impact = @impact, inherent_score = @inherentScore, treatment = @treatment, owner = @owner, review_date = @reviewDate, impact_assessment = @impactAssessment, suppressed_until = @suppressedUntil, updated_at = @updatedAt, data = @data WHERE id = @id',
+  ).run({ ...e, owner: e.owner ?? null, reviewDate: e.reviewDate ?? null, suppressedUntil: e.suppressedUntil ?? null, data: JSON.stringify(e) });
+}
+
+function need(v: string | undefined, what: string): string {
+  const s = (v ?? '').trim();
+  if (!s) throw new IntakeError(`${what} is required`);
+  return s;
+}
+
+function checkDate(v: string | undefined, what: string, now: Date, opts: { future?: boolean } = {}): string {
+  const s = need(v, what);
+  if (!DATE.test(s) || Number.isNaN(Date.parse(s))) throw new IntakeError(`${what}: expected a date YYYY-MM-DD, got "${s}"`);
+  if (opts.future && s < now.toISOString().slice(0, 10)) throw new IntakeError(`${what}: ${s} is in the past`);
+  return s;
+}
+
+function score(n: number | undefined, what: string): number | undefined {
+  if (n === undefined || n === null || (typeof n === 'number' && Number.isNaN(n))) return undefined;
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new IntakeError(`${what}: expected an integer 1–5, got ${n}`);
+  return n;
+}
+
+function addRefs(refs: Reference[], extra: Reference[]): Reference[] {
+  const key = (r: Reference) => `${r.framework}|${r.id}`;
+  const seen = new Set(refs.map(key));
+  const out = [...refs];
+  for (const r of extra) if (!seen.has(key(r))) (seen.add(key(r)), out.push(r));
+  return out;
+}
+
+/** Snapshot of the fields an auditor compares before / after. */
+function snap(e: IntakeRisk): Record<string, unknown> {
+  return { status: e.status, tier: e.tier, likelihood: e.likelihood, impact: e.impact, score: e.inherentScore, treatment: e.treatment, owner: e.owner ?? null, impactAssessment: e.impactAssessment, reviewDate: e.reviewDate ?? null, suppressedUntil: e.suppressedUntil ?? null };
+}
+
+/**
+ * Re-reconciles one item against a catalog, in the caller's transaction: its active findings'
+ * verdicts, then the item's. Returns the change (or undefined when nothing changed).
+ */
+export function reconcileItem(db: Database.Database, itemId: string, catalog: Catalog, now: Date, actor: string, at: string): ActionResult['item'] | undefined {
+  const rows = db.prepare("SELECT data FROM findings WHERE item_id = ? AND state = 'active'").all(itemId) as Row[];
+  const prev = db.prepare('SELECT status FROM items WHERE id = ?').get(itemId) as Row | undefined;
+  if (!prev || rows.length === 0) return undefined;
+  const findings = rows.map((r) => JSON.parse(r.data) as Finding);
+  const rec = new Reconciler(catalog, now);
+  const verdicts = new Map<string, Verdict>();
+  const upd = db.prepare('UPDATE findings SET status = ?, status_reason = ? WHERE id = ?');
+  for (const f of findings) {
+    const v = rec.finding(f);
+    verdicts.set(f.id, v);
+    upd.run(v.status, v.reason, f.id);
+  }
+  const it = resolveItems(findings).find((i) => i.id === itemId);
+  if (!it) return undefined;
+  const v = rec.item(it, verdicts);
+  db.prepare('UPDATE items SET status = ?, status_reason = ?, catalog_entry = ? WHERE id = ?').run(v.status, v.reason, v.entry ?? null, itemId);
+  if (prev.status !== v.status) {
+    appendAudit(db, { at, actor, action: 'item.status-changed', entityType: 'item', entityId: itemId, before: { status: prev.status }, after: { status: v.status }, rationale: `re-reconciled after an intake decision: ${v.reason}` });
+  }
+  return { id: itemId, before: prev.status, after: v.status, reason: v.reason };
+}
+
+function nextDecisionId(db: Database.Database): string {
+  const n = (db.prepare('SELECT COUNT(*) AS n FROM catalog_decisions').get() as Row).n as number;
+  return `DEC-${String(n + 1).padStart(4, '0')}`;
+}
+
+async function run(ctx: IntakeContext, action: IntakeAction, idOrItem: string, actor: string, body: (db: Database.Database, e: IntakeRisk, to: string, at: string, now: Date) => Omit<ActionResult, 'risk' | 'action' | 'from' | 'to'> & { rationale: string; audit?: Record<string, unknown> }): Promise<ActionResult> {
+  if (!actor?.trim()) throw new IntakeError('an actor is required');
+  ensureIntakeSchema(ctx.register);
+  const now = ctx.now?.() ?? new Date();
+  const at = now.toISOString();
+  return ctx.register.transaction((db) => {
+    const e = loadRisk(db, idOrItem);
+    const from = e.status;
+    const to = nextStatus(action, from, e.id);
+    const before = snap(e);
+    const res = body(db, e, to, at, now);
+    e.status = to;
+    e.updatedAt = at;
+    writeRisk(db, e);
+    appendAudit(db, { at, actor, action: `risk.${action}`, entityType: 'risk', entityId: e.id, before, after: { ...snap(e), ...(res.audit ?? {}) }, rationale: res.rationale });
+    return { risk: e, action, from, to, item: res.item, decisionId: res.decisionId, warnings: res.warnings };
+  });
+}
+
+/** Triage: tier from the three questions, owner, likelihood / impact overrides with reasons, treatment, impact assessment. */
+export async function triage(ctx: IntakeContext, id: string, input: TriageInput, actor: string): Promise<ActionResult> {
+  const a = input.answers;
+  if (!a || !['low', 'medium', 'high'].includes(a.consequence)) throw new IntakeError('answers.consequence: expected low, medium or high');
+  if (!['internal', 'external', 'public'].includes(a.affected)) throw new IntakeError('answers.affected: expected internal, external or public');
+  if (typeof a.significantDecisions !== 'boolean') throw new IntakeError('answers.significantDecisions: expected true or false');
+  const L = score(input.likelihood, 'likelihood');
+  const I = score(input.impact, 'impact');
+  if (input.treatment && !TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
+  const dom = input.triggers?.domain;
+  if (dom && !SENSITIVE_DOMAINS.includes(dom)) throw new IntakeError(`triggers.domain: expected one of ${SENSITIVE_DOMAINS.join(', ')}`);
+  return run(ctx, 'triage', id, actor, (_db, e, _to, at, now) => {
+    const warnings: string[] = [];
+    const changes: string[] = [];
+    if (L !== undefined && L !== e.likelihood) {
+      e.likelihoodReason = need(input.likelihoodReason, `likelihood ${e.likelihood} → ${L}: a reason`);
+      changes.push(`likelihood ${e.likelihood}→${L}`);
+      e.likelihood = L;
+    } else if (input.likelihoodReason?.trim()) e.likelihoodReason = input.likelihoodReason.trim();
+    if (I !== undefined && I !== e.impact) {
+      e.impactReason = need(input.impactReason, `impact ${e.impact} → ${I}: a reason`);
+      changes.push(`impact ${e.impact}→${I}`);
+      e.impact = I;
+    } else if (input.impactReason?.trim()) e.impactReason = input.impactReason.trim();
+    e.inherentScore = e.likelihood * e.impact;
+    e.band = band(e.inherentScore);
+    const t = tierFromTriage(a);
+    if (t.tier !== e.tier) changes.push(`tier ${e.tier}→${t.tier}`);
+    e.triage = { consequence: a.consequence, affected: a.affected, significantDecisions: a.significantDecisions };
+    e.tier = t.tier;
+    e.tierReason = t.reason;
+    if (input.treatment && input.treatment !== e.treatment) {
+      e.treatmentReason = need(input.treatmentReason, `treatment ${e.treatment} → ${input.treatment}: a reason`);
+      changes.push(`treatment ${e.treatment}→${input.treatment}`);
+      e.treatment = input.treatment;
+    } else if (input.treatmentReason?.trim()) e.treatmentReason = input.treatmentReason.trim();
+    if (input.owner !== undefined) {
+      const o = input.owner.trim();
+      if (o && o !== e.owner) changes.push(`owner ${e.owner ?? '(none)'}→${o}`);
+      e.owner = o || undefined;
+    }
+    if (input.reviewDate) e.reviewDate = checkDate(input.reviewDate, 'reviewDate', now);
+    // ---- AI system impact assessment (ISO/IEC 42001 6.1.4, A.5): triggers
+    const triggers: string[] = [];
+    if (a.significantDecisions || input.triggers?.materialDecisions) triggers.push('decisions that materially affect people');
+    if (dom) triggers.push(`${dom} use`);
+    if (input.triggers?.rightsConcerns) triggers.push('fundamental-rights concerns');
+    e.impactAssessmentTriggers = triggers;
+    const iaRefs = [isoClause('6.1.4'), isoClause('8.4'), annexA('A.5.2'), annexA('A.5.3'), annexA('A.5.4')];
+    if (input.requestImpactAssessment) {
+      e.impactAssessment = 'requested';
+      e.impactAssessmentReason = triggers.length ? `requested at triage; triggers: ${triggers.join(', ')}` : 'requested at triage (no trigger recorded)';
+      e.references = addRefs(e.references, iaRefs);
+    } else if (triggers.length) {
+      e.impactAssessment = 'required';
+      e.impactAssessmentReason = `triggers apply (${triggers.join(', ')}) but no impact assessment was requested`;
+      e.references = addRefs(e.references, iaRefs);
+      warnings.push(`impact assessment required: ${triggers.join(', ')} — request one (ISO/IEC 42001 6.1.4, A.5.2)`);
+    } else {
+      e.impactAssessment = 'not-required';
+      e.impactAssessmentReason = 'no trigger at triage: no decisions that materially affect people, no sensitive domain, no rights concern';
+    }
+    if (triggers.length && (a.significantDecisions || ['employment', 'finance', 'public-service', 'education', 'law-enforcement', 'healthcare'].includes(dom ?? ''))) e.references = addRefs(e.references, [euAiAct('Art. 26')]);
+    if (dom === 'public-service' || dom === 'finance' || input.triggers?.rightsConcerns) e.references = addRefs(e.references, [euAiAct('Art. 27')]);
+    e.triagedBy = actor;
+    e.triagedAt = at;
+    const rationale = input.rationale?.trim() || `triaged: tier ${e.tier} (${e.tierReason}); score ${e.inherentScore} ${e.band}; treatment ${e.treatment}${changes.length ? `; changed ${changes.join(', ')}` : ''}`;
+    return { rationale, warnings, audit: { triage: e.triage, impactAssessmentTriggers: triggers } };
+  });
+}
+
+export async function requestIntake(ctx: IntakeContext, id: string, input: { rationale?: string }, actor: string): Promise<ActionResult> {
+  return run(ctx, 'request-intake', id, actor, (_db, e, _to, at) => {
+    e.intakeRequestedBy = actor;
+    e.intakeRequestedAt = at;
+    return { rationale: input.rationale?.trim() || 'intake requested for a decision (approve or decline)', warnings: [] };
+  });
+}
+
+function checkSoD(ctx: IntakeContext, e: IntakeRisk, actor: string, verb: string): void {
+  if (ctx.separationOfDuties && e.intakeRequestedBy && e.intakeRequestedBy === actor) {
+    throw new IntakeError(`${e.id}: separation of duties — ${actor} requested this intake and cannot ${verb} it`, 403);
+  }
+}
+
+/** Approve: writes a catalog decision holding an approved entry; the item is re-reconciled at once. */
+export async function approve(ctx: IntakeContext, id: string, input: ApproveInput, actor: string): Promise<ActionResult> {
+  const rationale = need(input.rationale, 'rationale');
+  const scope = scopeSchema.parse(cleanScope(input.scope ?? {}));
+  return run(ctx, 'approve', id, actor, (db, e, _to, at, now) => {
+    checkSoD(ctx, e, actor, 'approve');
+    const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
+    if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
+    const business = (input.owner?.business ?? e.owner ?? '').trim();
+    if (!business) throw new IntakeError(`${e.id}: an owner is required to approve (set one at triage or give owner.business)`);
+    const item = db.prepare('SELECT kind, artifact_key FROM items WHERE id = ?').get(e.itemId) as Row | undefined;
+    if (item?.kind === 'artifact' && item.artifact_key && !scope.resources?.length) scope.resources = [item.artifact_key];
+    // Previous decisions of this entry are superseded; so is an active decline of the service.
+    db.prepare("UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = 'declined'))").run(e.id, e.service);
+    const current = effectiveCatalogSync(ctx.baseCatalog, db);
+    const used = new Set(current.approved.map((a) => a.id ?? a.service));
+    const entryId = !used.has(e.service) ? e.service : `${e.service}-${e.id.toLowerCase()}`;
+    const entry: ApprovedEntry = approvedSchema.parse({
+      id: entryId === e.service ? undefined : entryId,
+      service: e.service,
+      ...(input.lineage && Object.values(input.lineage).some(Boolean) ? { lineage: input.lineage } : {}),
+      owner: { business, ...(input.owner?.technical?.trim() ? { technical: input.owner.technical.trim() } : {}) },
+      ...(Object.keys(scope).length ? { scope } : {}),
+      ...(input.conditions && (input.conditions.maxDataClassification || input.conditions.notes?.trim()) ? { conditions: { ...(input.conditions.maxDataClassification ? { maxDataClassification: input.conditions.maxDataClassification } : {}), ...(input.conditions.notes?.trim() ? { notes: input.conditions.notes.trim() } : {}) } } : {}),
+      approvedBy: actor,
+      approvedOn: at.slice(0, 10),
+      expires,
+      riskTier: input.riskTier ?? e.tier,
+      lifecycle: 'active',
+      ...(input.humanOversight ? { humanOversight: input.humanOversight } : {}),
+      compliance: { controls: e.references.filter((r) => r.framework === 'ISO/IEC 42001 Annex A').map((r) => r.id), status: 'not-assessed' },
+      notes: `${e.id}: ${rationale}`,
+    });
+    const decisionId = nextDecisionId(db);
+    db.prepare('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)').run(decisionId, e.service, 'approved', JSON.stringify(entry), actor, at, e.id);
+    appendAudit(db, { at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    const change = reconcileItem(db, e.itemId, effectiveCatalogSync(ctx.baseCatalog, db), now, actor, at);
+    const warnings: string[] = [];
+    if (change && change.after !== 'sanctioned') warnings.push(`the item is still ${change.after} after this approval: ${change.reason}`);
+    e.owner = business;
+    e.reviewDate = expires;
+    e.decision = { decision: 'approved', id: decisionId, entryId: entry.id ?? entry.service, by: actor, at, scope, expires, conditions: entry.conditions, rationale };
+    return { rationale, warnings, item: change, decisionId, audit: { decision: decisionId } };
+  });
+}
+
+/** Decline: the service is recorded as declined (block lists follow); a later sighting is declined-but-in-use. */
+export async function decline(ctx: IntakeContext, id: string, input: DeclineInput, actor: string): Promise<ActionResult> {
+  const rationale = need(input.rationale, 'rationale');
+  if (!TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
+  return run(ctx, 'decline', id, actor, (db, e, _to, at, now) => {
+    checkSoD(ctx, e, actor, 'decline');
+    db.prepare('UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = ?))').run(e.id, e.service, 'declined');
+    const entry: DeclinedEntry = declinedSchema.parse({ service: e.service, treatment: input.treatment, rationale: `${e.id}: ${rationale}`, declinedBy: actor, declinedOn: at.slice(0, 10), block: input.block ?? true });
+    const decisionId = nextDecisionId(db);
+    db.prepare('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)').run(decisionId, e.service, 'declined', JSON.stringify(entry), actor, at, e.id);
+    appendAudit(db, { at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    const change = reconcileItem(db, e.itemId, effectiveCatalogSync(ctx.baseCatalog, db), now, actor, at);
+    e.treatment = input.treatment;
+    e.treatmentReason = `declined: ${rationale}`;
+    e.decision = { decision: 'declined', id: decisionId, by: actor, at, treatment: input.treatment, block: entry.block, rationale };
+    const warnings = change?.after === 'out-of-scope' ? [`the service keeps a valid approval elsewhere, so it is not put on block lists: ${change.reason}`] : [];
+    return { rationale, warnings, item: change, decisionId, audit: { decision: decisionId } };
+  });
+}
+
+/** Suppress with a reason and an expiry; the item stays visible as suppressed. */
+export async function suppress(ctx: IntakeContext, id: string, input: { reason: string; until: string }, actor: string): Promise<ActionResult> {
+  const reason = need(input.reason, 'reason');
+  return run(ctx, 'suppress', id, actor, (_db, e, _to, _at, now) => {
+    e.suppressedUntil = checkDate(input.until, 'suppression expiry', now, { future: true });
+    e.suppressionReason = reason;
+    e.suppressedBy = actor;
+    return { rationale: `suppressed until ${e.suppressedUntil}: ${reason}`, warnings: [] };
+  });
+}
+
+/** Mark as a false positive (the detection is wrong), with a reason and optionally an expiry. */
+export async function falsePositive(ctx: IntakeContext, id: string, input: { reason: string; until?: string }, actor: string): Promise<ActionResult> {
+  const reason = need(input.reason, 'reason');
+  return run(ctx, 'false-positive', id, actor, (_db, e, _to, at, now) => {
+    const until = input.until?.trim() ? checkDate(input.until, 'false-positive expiry', now, { future: true }) : undefined;
+    e.falsePositive = { by: actor, at, reason, until };
+    e.suppressionReason = `false positive: ${reason}`;
+    e.suppressedUntil = until;
+    return { rationale: `false positive${until ? ` (until ${until})` : ''}: ${reason}`, warnings: [] };
+  });
+}
+
+export async function reopen(ctx: IntakeContext, id: string, input: { rationale: string }, actor: string): Promise<ActionResult> {
+  const rationale = need(input.rationale, 'rationale');
+  return run(ctx, 'reopen', id, actor, (_db, e) => {
+    e.suppressedUntil = undefined;
+    e.suppressionReason = undefined;
+    e.falsePositive = undefined;
+    return { rationale, warnings: [] };
+  });
+}
+
+function cleanScope(s: Record<string, unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(s)) {
+    const list = (Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[,\n]/) : []).map((x) => String(x).trim()).filter(Boolean);
+    if (list.length) out[k] = list;
+  }
+  return out;
+}
+
+/** Parses a comma / newline separated list (form input). */
+export function parseList(v: unknown): string[] {
+  return (Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[,\n]/) : []).map((x) => String(x).trim()).filter(Boolean);
+}

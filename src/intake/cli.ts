@@ -1,0 +1,198 @@
+/**
+ * CLI: `shadowscan intake triage|request|approve|decline|suppress|false-positive|reopen ID …`,
+ * `shadowscan catalog export`, `shadowscan blocklist --format …`.
+ */
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { catalogToYaml, loadCatalog, type Catalog } from '../catalog/catalog.js';
+import { UsageError } from '../core/errors.js';
+import { Register } from '../register/register.js';
+import { ruleIndex } from '../rules/load.js';
+import type { Io } from '../cli/main.js';
+import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from './actions.js';
+import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from './blocklist.js';
+import { catalogFromRuns, effectiveCatalogSync } from './catalog.js';
+
+const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
+const defaultActor = () => {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+};
+
+function baseCatalog(register: Register, file: string | undefined, known: Set<string>): Catalog | undefined {
+  if (file) return loadCatalog(file, known);
+  return catalogFromRuns(register, known).catalog;
+}
+
+function report(io: Io, r: ActionResult, format: string): void {
+  if (format === 'json') {
+    io.out(JSON.stringify(r, null, 2) + '\n');
+    return;
+  }
+  io.out(`${r.risk.id}: ${r.action} — ${r.from} → ${r.to}${r.item ? `; item ${r.item.id} ${r.item.before} → ${r.item.after}` : ''}${r.decisionId ? ` (${r.decisionId})` : ''}\n`);
+  for (const w of r.warnings) io.err(`warning: ${w}\n`);
+}
+
+export function intakeCommand(program: Command, io: Io): void {
+  const intake = program.command('intake').description('Triage and decide risk entries (the same actions as the web app).');
+  const common = (c: Command) =>
+    c
+      .option('--db <file>', 'register database', 'shadowscan.db')
+      .option('--catalog <file>', 'catalog file the decisions merge with (default: the latest scan\'s)')
+      .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+      .option('--actor <name>', 'who acts (recorded in the audit log)', defaultActor())
+      .option('--separation-of-duties', 'whoever requested intake cannot approve or decline it')
+      .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'));
+  const withCtx = async <T>(o: Record<string, any>, fn: (ctx: IntakeContext) => Promise<T>): Promise<T> => {
+    const register = await Register.open(o.db);
+    try {
+      const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
+      return await fn({ register, baseCatalog: baseCatalog(register, o.catalog, known), knownServices: known, separationOfDuties: !!o.separationOfDuties });
+    } finally {
+      await register.close();
+    }
+  };
+
+  common(intake.command('triage <id>').description('Tier via the three triage questions; owner, likelihood / impact, treatment, impact assessment.'))
+    .addOption(new Option('--consequence <level>', 'Q1: consequence if it fails or leaks').choices(['low', 'medium', 'high']))
+    .addOption(new Option('--affected <who>', 'Q2: who is affected').choices(['internal', 'external', 'public']))
+    .addOption(new Option('--significant-decisions <yn>', 'Q3: makes or informs significant decisions about people').choices(['yes', 'no']))
+    .option('--owner <name>', 'risk owner')
+    .option('--likelihood <n>', 'likelihood 1–5 (with --likelihood-reason when changed)', Number)
+    .option('--likelihood-reason <text>')
+    .option('--impact <n>', 'impact 1–5 (with --impact-reason when changed)', Number)
+    .option('--impact-reason <text>')
+    .addOption(new Option('--treatment <t>', 'treatment (with --treatment-reason when changed)').choices(TREATMENTS))
+    .option('--treatment-reason <text>')
+    .option('--request-impact-assessment', 'request an AI system impact assessment')
+    .option('--material-decisions', 'trigger: decisions that materially affect people')
+    .addOption(new Option('--domain <d>', 'trigger: sensitive domain of use').choices([...SENSITIVE_DOMAINS]))
+    .option('--rights-concerns', 'trigger: fundamental-rights concerns')
+    .option('--review-date <date>', 'YYYY-MM-DD')
+    .option('--rationale <text>')
+    .action(async (id: string, o) =>
+      withCtx(o, async (ctx) => {
+        const cur = (await ctx.register.getRisk(id)) as IntakeRisk | undefined;
+        const input: TriageInput = {
+          answers: {
+            consequence: o.consequence ?? cur?.triage.consequence,
+            affected: o.affected ?? cur?.triage.affected,
+            significantDecisions: o.significantDecisions ? o.significantDecisions === 'yes' : !!cur?.triage.significantDecisions,
+          },
+          owner: o.owner,
+          likelihood: o.likelihood,
+          likelihoodReason: o.likelihoodReason,
+          impact: o.impact,
+          impactReason: o.impactReason,
+          treatment: o.treatment,
+          treatmentReason: o.treatmentReason,
+          requestImpactAssessment: !!o.requestImpactAssessment,
+          triggers: { materialDecisions: !!o.materialDecisions, domain: o.domain ?? '', rightsConcerns: !!o.rightsConcerns },
+          reviewDate: o.reviewDate,
+          rationale: o.rationale,
+        };
+        report(io, await triage(ctx, id, input, o.actor), o.format);
+      }),
+    );
+
+  common(intake.command('request <id>').description('Request an intake decision (approve / decline).'))
+    .option('--rationale <text>')
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await requestIntake(ctx, id, { rationale: o.rationale }, o.actor), o.format)));
+
+  common(intake.command('approve <id>').description('Approve with scope, conditions and a review / expiry date; the catalog gains the entry.'))
+    .requiredOption('--expires <date>', 'review / expiry date YYYY-MM-DD')
+    .requiredOption('--rationale <text>', 'why')
+    .option('--scope-repos <list>', 'comma-separated globs')
+    .option('--scope-users <list>')
+    .option('--scope-accounts <list>')
+    .option('--scope-hosts <list>')
+    .option('--scope-departments <list>')
+    .option('--scope-resources <list>')
+    .option('--owner <name>', 'business owner (default: the risk owner)')
+    .option('--technical-owner <name>')
+    .addOption(new Option('--max-data-classification <c>').choices(['public', 'internal', 'confidential', 'restricted']))
+    .option('--conditions <text>', 'conditions of use')
+    .addOption(new Option('--human-oversight <h>').choices(['human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none']))
+    .action(async (id: string, o) =>
+      withCtx(o, async (ctx) => {
+        const scope: Record<string, string[]> = {};
+        for (const k of ['repos', 'users', 'accounts', 'hosts', 'departments', 'resources']) {
+          const l = parseList(o[`scope${k[0].toUpperCase()}${k.slice(1)}`]);
+          if (l.length) scope[k] = l;
+        }
+        const res = await approve(ctx, id, { scope, expires: o.expires, rationale: o.rationale, owner: o.owner ? { business: o.owner, technical: o.technicalOwner } : undefined, conditions: { maxDataClassification: o.maxDataClassification, notes: o.conditions }, humanOversight: o.humanOversight }, o.actor);
+        report(io, res, o.format);
+      }),
+    );
+
+  common(intake.command('decline <id>').description('Decline with a treatment and rationale; the service goes on the block lists.'))
+    .addOption(new Option('--treatment <t>').choices(TREATMENTS).default('avoid'))
+    .requiredOption('--rationale <text>', 'why')
+    .option('--no-block', 'do not put the service on block lists')
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await decline(ctx, id, { treatment: o.treatment, rationale: o.rationale, block: o.block }, o.actor), o.format)));
+
+  common(intake.command('suppress <id>').description('Suppress with a reason and an expiry (the item stays visible as suppressed).'))
+    .requiredOption('--reason <text>')
+    .requiredOption('--until <date>', 'YYYY-MM-DD')
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await suppress(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format)));
+
+  common(intake.command('false-positive <id>').description('Mark as a false positive with a reason (and optionally an expiry).'))
+    .requiredOption('--reason <text>')
+    .option('--until <date>', 'YYYY-MM-DD')
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await falsePositive(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format)));
+
+  common(intake.command('reopen <id>').description('Reopen a suppressed / false-positive entry.'))
+    .requiredOption('--rationale <text>')
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await reopen(ctx, id, { rationale: o.rationale }, o.actor), o.format)));
+
+  // ---- catalog export (adds to the core's `catalog` group)
+  const cat = program.commands.find((c) => c.name() === 'catalog') ?? program.command('catalog').description('The sanctioned AI catalog.');
+  cat
+    .command('export')
+    .description('Write the catalog file merged with the register\'s intake decisions, as catalog YAML (review it in git).')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .option('--output <file>', 'write to FILE instead of stdout')
+    .action(async (o) => {
+      const register = await Register.open(o.db, { readonly: true });
+      try {
+        const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
+        const text = catalogToYaml(effectiveCatalogSync(baseCatalog(register, o.catalog, known), register.db));
+        if (o.output && o.output !== '-') writeFileSync(o.output, text);
+        else io.out(text);
+      } finally {
+        await register.close();
+      }
+    });
+
+  // ---- block lists
+  program
+    .command('blocklist')
+    .description('Block lists from declined services\' domain rules (Squid dstdomain, DNS RPZ, PAC, plain hosts).')
+    .addOption(new Option('--format <format>', 'appliance format').choices([...BLOCKLIST_FORMATS]).default('hosts'))
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .option('--pac-proxy <value>', 'PAC result for blocked hosts', 'PROXY 127.0.0.1:9')
+    .option('--pac-default <value>', 'PAC result for everything else', 'DIRECT')
+    .option('--output <file>', 'write to FILE instead of stdout')
+    .action(async (o) => {
+      const register = await Register.open(o.db, { readonly: true });
+      try {
+        const { index } = ruleIndex(o.rules ?? []);
+        const known = new Set(index.services.map((s) => s.id));
+        const plan = blockPlan(effectiveCatalogSync(baseCatalog(register, o.catalog, known), register.db), index);
+        const text = renderBlocklist(o.format as BlocklistFormat, plan, { pacProxy: o.pacProxy, pacDefault: o.pacDefault });
+        if (o.output && o.output !== '-') writeFileSync(o.output, text);
+        else io.out(text);
+      } finally {
+        await register.close();
+      }
+    });
+  void UsageError;
+}

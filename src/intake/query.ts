@@ -1,0 +1,175 @@
+/**
+ * The register page's query: items joined with their risk entries, filtered, sorted and paged,
+ * reading only the columns a list shows (no JSON decoding per row). Counting avoids the join
+ * when no risk-entry column is filtered on, which keeps it fast at 100,000 items.
+ */
+import type Database from 'better-sqlite3';
+import type { ItemStatus } from '../core/types.js';
+
+export interface RegisterQuery {
+  /** Item statuses (reconcile verdicts); default: the intake queue. */
+  status?: string[];
+  /** Risk-entry (intake) statuses. */
+  riskStatus?: string[];
+  tier?: number;
+  source?: string;
+  category?: string;
+  owner?: string;
+  service?: string;
+  q?: string;
+  state?: 'active' | 'gone' | 'all';
+  sort?: 'status' | 'tier' | 'score' | 'name' | 'last-seen' | 'first-detected' | 'bytes';
+  limit?: number;
+  offset?: number;
+}
+
+export interface RegisterRow {
+  id: string;
+  kind: string;
+  service: string;
+  name: string;
+  vendor: string;
+  category: string;
+  status: ItemStatus;
+  statusReason: string;
+  state: string;
+  sources: string[];
+  subjectCount: number;
+  findingCount: number;
+  eventCount: number;
+  bytesOut?: number;
+  seenFirst?: string;
+  seenLast?: string;
+  firstDetectedAt: string;
+  lastDetectedAt: string;
+  riskId?: string;
+  riskStatus?: string;
+  tier?: number;
+  score?: number;
+  treatment?: string;
+  owner?: string;
+  suppressedUntil?: string;
+}
+
+export const QUEUE: ItemStatus[] = ['unsanctioned', 'out-of-scope', 'approval-expired', 'declined-but-in-use'];
+export const ITEM_STATUSES: ItemStatus[] = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
+export const SOURCES = ['repo', 'network', 'saas', 'cloud'];
+export const SORTS = ['status', 'tier', 'score', 'name', 'last-seen', 'first-detected', 'bytes'] as const;
+
+const ORDER: Record<string, string> = {
+  status: "CASE i.status WHEN 'declined-but-in-use' THEN 0 WHEN 'unsanctioned' THEN 1 WHEN 'approval-expired' THEN 2 WHEN 'out-of-scope' THEN 3 ELSE 4 END, i.name, i.id",
+  tier: 'COALESCE(r.tier, 9), COALESCE(r.inherent_score, 0) DESC, i.name, i.id',
+  score: 'COALESCE(r.inherent_score, 0) DESC, i.name, i.id',
+  name: 'i.name, i.id',
+  'last-seen': 'i.last_detected_at DESC, i.id',
+  'first-detected': 'i.first_detected_at DESC, i.id',
+  bytes: 'COALESCE(i.bytes_out, 0) DESC, i.id',
+};
+
+type Row = Record<string, any>;
+
+export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { total: number; rows: RegisterRow[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  let needsJoin = false;
+  const state = f.state ?? 'active';
+  if (state !== 'all') {
+    where.push('i.state = ?');
+    args.push(state);
+  }
+  const status = f.status ?? QUEUE;
+  if (status.length) {
+    where.push(`i.status IN (${status.map(() => '?').join(',')})`);
+    args.push(...status);
+  }
+  if (f.riskStatus?.length) {
+    needsJoin = true;
+    where.push(`r.status IN (${f.riskStatus.map(() => '?').join(',')})`);
+    args.push(...f.riskStatus);
+  }
+  if (f.tier) {
+    needsJoin = true;
+    where.push('r.tier = ?');
+    args.push(f.tier);
+  }
+  if (f.owner) {
+    needsJoin = true;
+    where.push('r.owner = ?');
+    args.push(f.owner);
+  }
+  if (f.source) {
+    where.push("i.sources LIKE ? ESCAPE '\\'");
+    args.push(`%"${f.source.replace(/[\\%_]/g, (c) => '\\' + c)}"%`);
+  }
+  if (f.category) {
+    where.push('i.category = ?');
+    args.push(f.category);
+  }
+  if (f.service) {
+    where.push('i.service = ?');
+    args.push(f.service);
+  }
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    where.push("(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\' OR i.id = ?)");
+    args.push(like, like, like, f.q);
+  }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const join = 'LEFT JOIN risk_entries r ON r.item_id = i.id';
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM items i ${needsJoin ? join : ''} ${w}`).get(...args) as Row).n as number;
+  const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.kind, i.service, i.name, i.vendor, i.category, i.status, i.status_reason, i.state, i.sources, i.subject_count, i.finding_count, i.event_count, i.bytes_out, i.seen_first, i.seen_last, i.first_detected_at, i.last_detected_at,
+        r.id AS risk_id, r.status AS risk_status, r.tier, r.inherent_score, r.treatment, r.owner, r.suppressed_until
+       FROM items i ${join} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    )
+    .all(...args, limit, Math.max(f.offset ?? 0, 0)) as Row[];
+  return {
+    total,
+    rows: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      service: r.service,
+      name: r.name,
+      vendor: r.vendor,
+      category: r.category,
+      status: r.status,
+      statusReason: r.status_reason,
+      state: r.state,
+      sources: safeJson(r.sources),
+      subjectCount: r.subject_count,
+      findingCount: r.finding_count,
+      eventCount: r.event_count,
+      bytesOut: r.bytes_out ?? undefined,
+      seenFirst: r.seen_first ?? undefined,
+      seenLast: r.seen_last ?? undefined,
+      firstDetectedAt: r.first_detected_at,
+      lastDetectedAt: r.last_detected_at,
+      riskId: r.risk_id ?? undefined,
+      riskStatus: r.risk_status ?? undefined,
+      tier: r.tier ?? undefined,
+      score: r.inherent_score ?? undefined,
+      treatment: r.treatment ?? undefined,
+      owner: r.owner ?? undefined,
+      suppressedUntil: r.suppressed_until ?? undefined,
+    })),
+  };
+}
+
+function safeJson(s: string): string[] {
+  try {
+    const v = JSON.parse(s);
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Values for the filter drop-downs. */
+export function facets(db: Database.Database): { categories: string[]; owners: string[] } {
+  const categories = (db.prepare('SELECT DISTINCT category FROM items ORDER BY category').all() as Row[]).map((r) => r.category as string);
+  const owners = (db.prepare('SELECT DISTINCT owner FROM risk_entries WHERE owner IS NOT NULL ORDER BY owner LIMIT 500').all() as Row[]).map((r) => r.owner as string);
+  return { categories, owners };
+}

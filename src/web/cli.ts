@@ -1,0 +1,132 @@
+/**
+ * CLI: `shadowscan serve`, `shadowscan user add|list`, `shadowscan token create|list|revoke`.
+ */
+import { Command, Option } from 'commander';
+import { isIP } from 'node:net';
+import { UsageError } from '../core/errors.js';
+import { Register } from '../register/register.js';
+import { ruleIndex } from '../rules/load.js';
+import { loadCatalog } from '../catalog/catalog.js';
+import type { Io } from '../cli/main.js';
+import { catalogFromRuns } from '../intake/catalog.js';
+import { Auth, ROLES } from './auth.js';
+import { createServer } from './server.js';
+
+const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
+
+async function readPassword(io: Io, envVar: string): Promise<string> {
+  const env = process.env[envVar];
+  if (env) return env;
+  if (process.stdin.isTTY) io.err('Password (input is echoed; pipe it or set ' + envVar + ' to avoid that): ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '').split(/\r?\n/)[0];
+}
+
+export function webCommand(program: Command, io: Io): void {
+  program
+    .command('serve')
+    .description('Start the web app (register, triage, intake, catalog, scans, block lists) and the JSON API.')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--port <n>', 'port', (v) => parseInt(v, 10), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--catalog <file>', 'catalog file (default: the latest scan\'s)')
+    .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
+    .option('--separation-of-duties', 'whoever requested intake cannot approve or decline it')
+    .option('--secure-cookies', 'mark cookies Secure (when served behind HTTPS)')
+    .action(async (o) => {
+      const register = await Register.open(o.db);
+      const { index } = ruleIndex(o.rules ?? []);
+      const known = new Set(index.services.map((s) => s.id));
+      const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : catalogFromRuns(register, known);
+      const auth = new Auth(register);
+      if (auth.listUsers().length === 0) io.err(`warning: no user accounts yet — create one: shadowscan user add NAME --role admin --db ${o.db}\n`);
+      const loopback = o.host === 'localhost' || (isIP(o.host) && (o.host.startsWith('127.') || o.host === '::1'));
+      if (!loopback && !o.secureCookies) io.err('warning: listening beyond loopback without --secure-cookies: put it behind HTTPS\n');
+      const app = await createServer({ register, rules: index, baseCatalog: base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
+      const url = await app.listen({ port: o.port, host: o.host });
+      io.out(`shadowscan web app on ${url}  (db ${o.db}${base.file ? `, catalog ${base.file}` : ''}${o.separationOfDuties ? ', separation of duties on' : ''}) — Ctrl-C to stop\n`);
+      const stop = async () => {
+        await app.close();
+        await register.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  const user = program.command('user').description('Local web accounts.');
+  user
+    .command('add <name>')
+    .description('Create a user (or reset its password and role). Password from $SHADOWSCAN_PASSWORD or stdin.')
+    .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--password-env <var>', 'environment variable holding the password', 'SHADOWSCAN_PASSWORD')
+    .action(async (name: string, o) => {
+      const password = await readPassword(io, o.passwordEnv);
+      if (!password) throw new UsageError(`no password: set $${o.passwordEnv} or pipe it on stdin`);
+      const register = await Register.open(o.db);
+      try {
+        await new Auth(register).addUser(name, password, o.role, `cli:${name}`);
+        io.out(`user ${name} (${o.role}) saved in ${o.db}\n`);
+      } finally {
+        await register.close();
+      }
+    });
+  user
+    .command('list')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .action(async (o) => {
+      const register = await Register.open(o.db);
+      try {
+        for (const u of new Auth(register).listUsers()) io.out(`${u.username.padEnd(24)}${u.role.padEnd(10)}${u.createdAt}${u.disabled ? ' (disabled)' : ''}\n`);
+      } finally {
+        await register.close();
+      }
+    });
+
+  const token = program.command('token').description('API bearer tokens (stored hashed; shown once).');
+  token
+    .command('create')
+    .description('Create a bearer token for the JSON API.')
+    .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
+    .option('--name <name>', 'label (appears as token:NAME in the audit log)', 'api')
+    .option('--expires-days <n>', 'expire after N days', (v) => parseInt(v, 10))
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .action(async (o) => {
+      const register = await Register.open(o.db);
+      try {
+        const t = await new Auth(register).createToken(o.name, o.role, { expiresDays: o.expiresDays });
+        io.err(`token ${t.id} (${o.role}) created; it is shown once — store it now:\n`);
+        io.out(t.token + '\n');
+      } finally {
+        await register.close();
+      }
+    });
+  token
+    .command('list')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .action(async (o) => {
+      const register = await Register.open(o.db);
+      try {
+        for (const t of new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.revoked ? ' revoked' : ''}\n`);
+      } finally {
+        await register.close();
+      }
+    });
+  token
+    .command('revoke <id>')
+    .option('--db <file>', 'register database', 'shadowscan.db')
+    .action(async (id: string, o) => {
+      const register = await Register.open(o.db);
+      try {
+        if (!new Auth(register).revokeToken(id)) throw new UsageError(`no token ${id}`);
+        io.out(`token ${id} revoked\n`);
+      } finally {
+        await register.close();
+      }
+    });
+}
