@@ -4,7 +4,7 @@
  */
 import { isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import type { FileParser, ParseInput } from '../types.js';
-import { Lines, emitPackage, escapeRe, findLine, isRecord, parseJsonOrProblem, parseYamlOrProblem } from './util.js';
+import { JsonKeyIndex, Lines, emitPackage, isRecord, parseJsonOrProblem, parseYamlOrProblem } from './util.js';
 
 const DEP_SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
 
@@ -20,23 +20,23 @@ export const packageJsonParser: FileParser = {
       input.problem('expected a JSON object', 1);
       return;
     }
+    const keys = new JsonKeyIndex(text);
     for (const section of DEP_SECTIONS) {
       const deps = doc[section];
       if (deps === undefined) continue;
+      const secAt = keys.find(section);
       if (!isRecord(deps)) {
-        const at = findLine(text, lines, new RegExp(`"${section}"\\s*:`));
-        input.problem(`${section}: expected an object of name → version`, at?.line ?? 1);
+        input.problem(`${section}: expected an object of name → version`, secAt !== undefined ? lines.lineAt(secAt) : 1);
         continue;
       }
-      const sec = findLine(text, lines, new RegExp(`"${section}"\\s*:`));
-      let cursor = sec?.end ?? 0;
+      let cursor = secAt ?? 0;
       for (const [name, version] of Object.entries(deps)) {
-        const at = findLine(text, lines, new RegExp(`"${escapeRe(name)}"\\s*:`), cursor);
-        if (at) cursor = at.end;
+        const at = keys.find(name, cursor);
+        if (at !== undefined) cursor = at + 1;
         emitPackage(input, lines, {
           name,
           ecosystem: 'npm',
-          line: at?.line ?? sec?.line,
+          line: lines.lineAt(at ?? secAt ?? 0),
           version: typeof version === 'string' ? version : undefined,
           scope: section,
           direct: true,
@@ -100,6 +100,7 @@ export const packageLockParser: FileParser = {
       return;
     }
     const out = new Map<string, LockEntry>();
+    const keys = new JsonKeyIndex(text);
     if (isRecord(doc.packages)) {
       // v2 / v3: flat `packages` keyed by install path; "" is the root project.
       const pk = doc.packages;
@@ -109,10 +110,11 @@ export const packageLockParser: FileParser = {
         // root ("") and workspace folders declare the direct dependencies
         for (const s of DEP_SECTIONS) if (isRecord(v[s])) for (const n of Object.keys(v[s] as object)) directNames.add(n);
       }
-      let cursor = 0;
+      let cursor = keys.find('packages') ?? 0;
       for (const [key, v] of Object.entries(pk)) {
-        const at = findLine(text, lines, new RegExp(`"${escapeRe(key)}"\\s*:`), cursor);
-        if (at) cursor = at.end;
+        const off = keys.find(key, cursor, true);
+        if (off !== undefined) cursor = off + 1;
+        const at = off !== undefined ? { line: lines.lineAt(off) } : undefined;
         const name = isRecord(v) && typeof v.name === 'string' && key.includes('node_modules/') ? v.name : nameFromLockPath(key);
         if (!name || !isRecord(v) || v.link === true) continue;
         const topLevel = key.split('node_modules/').length === 2;
@@ -134,11 +136,12 @@ export const packageLockParser: FileParser = {
         }
       };
       collectRequired(doc.dependencies);
-      let cursor = 0;
+      let cursor = keys.find('dependencies') ?? 0;
       const walk = (deps: Record<string, unknown>, depth: number) => {
         for (const [name, v] of Object.entries(deps)) {
-          const at = findLine(text, lines, new RegExp(`"${escapeRe(name)}"\\s*:\\s*\\{`), cursor);
-          if (at) cursor = at.end;
+          const off = keys.find(name, cursor, true);
+          if (off !== undefined) cursor = off + 1;
+          const at = off !== undefined ? { line: lines.lineAt(off) } : undefined;
           if (!isRecord(v)) continue;
           addEntry(out, name, {
             line: at?.line,

@@ -169,3 +169,68 @@ export function findLine(text: string, lines: Lines, re: RegExp, from = 0): { li
 export function baseName(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
+
+/**
+ * Offsets of every `"key":` in a JSON text, built in one pass, so lock files with tens of
+ * thousands of entries get line numbers in linear time.
+ */
+export class JsonKeyIndex {
+  private offsets = new Map<string, number[]>();
+  /** offsets of keys whose value is an object */
+  private objects = new Map<string, number[]>();
+  constructor(text: string) {
+    // one pass over string literals; a string followed by ':' is a key
+    const n = text.length;
+    let i = text.indexOf('"');
+    while (i >= 0 && i < n) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 92 /* \\ */) {
+          escaped = true;
+          j += 2;
+          continue;
+        }
+        if (c === 34 /* " */ || c === 10) break;
+        j++;
+      }
+      if (j >= n) break;
+      let k = j + 1;
+      while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9 || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 13)) k++;
+      if (text.charCodeAt(k) === 58 /* : */) {
+        let key = text.slice(i + 1, j);
+        if (escaped) {
+          try {
+            key = JSON.parse(`"${key}"`) as string;
+          } catch {
+            /* keep raw */
+          }
+        }
+        let v = k + 1;
+        while (v < n && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9 || text.charCodeAt(v) === 10 || text.charCodeAt(v) === 13)) v++;
+        this.add(this.offsets, key, i);
+        if (text.charCodeAt(v) === 123 /* { */) this.add(this.objects, key, i);
+      }
+      i = text.indexOf('"', j + 1);
+    }
+  }
+  private add(map: Map<string, number[]>, key: string, at: number): void {
+    const l = map.get(key);
+    if (l) l.push(at);
+    else map.set(key, [at]);
+  }
+  /** First offset of `"key":` (with an object value when `object`) at or after `from`. */
+  find(key: string, from = 0, object = false): number | undefined {
+    const l = (object ? this.objects : this.offsets).get(key);
+    if (!l) return undefined;
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (l[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return l[lo];
+  }
+}
