@@ -175,6 +175,10 @@ export function jsImports(lexed: Lexed, rules: RuleIndex): Hit[] {
   const bare = lexed.bare;
   for (const s of lexed.strings) {
     if (s.template || s.triple) continue;
+    // cheap pre-check: an import specifier follows `(`, `from` or `import`
+    let k = s.start - 1;
+    while (k >= 0 && (bare[k] === ' ' || bare[k] === '\t' || bare[k] === '\n' || bare[k] === '\r')) k--;
+    if (k < 0 || (bare[k] !== '(' && bare[k] !== 'm' && bare[k] !== 't')) continue;
     const before = bare.slice(Math.max(0, s.start - 300), s.start);
     let via: string | undefined;
     if (/\brequire\s*\(\s*$/.test(before) || /\brequire\.resolve\s*\(\s*$/.test(before)) via = 'require';
@@ -349,6 +353,8 @@ export function urlHitsIn(text: string, base: number, rules: RuleIndex, out: Hit
   let m: RegExpExecArray | null;
   while ((m = URL_RE.exec(text))) {
     const { url, template } = normalizeUrl(m[0]);
+    const hostEnd = url.slice(8).search(/[/?#]|$/);
+    if (hostEnd > 260) continue; // not a DNS name (≤ 253 characters)
     if (!rules.matchUrl(url)) continue;
     out.push({ kind: 'url', value: url, offset: base + m.index, confidence: 'inferred', attrs: template ? { template: true } : undefined });
   }
@@ -357,7 +363,7 @@ export function urlHitsIn(text: string, base: number, rules: RuleIndex, out: Hit
 /** A bare `host[:port][/path]` (no scheme) that a domain rule knows. */
 export function bareHostHit(value: string, offset: number, rules: RuleIndex): Hit | undefined {
   const v = value.trim();
-  if (!HOST_RE.test(v) || /^\d+(\.\d+)*$/.test(v.split(/[:/]/)[0])) return undefined;
+  if (v.length > 300 || !HOST_RE.test(v) || /^\d+(\.\d+)*$/.test(v.split(/[:/]/)[0])) return undefined;
   const slash = v.indexOf('/');
   const hostPort = slash < 0 ? v : v.slice(0, slash);
   const path = slash < 0 ? undefined : v.slice(slash);

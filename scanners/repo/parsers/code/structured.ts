@@ -12,9 +12,13 @@ export interface Structured {
   error?: { message: string; offset: number };
 }
 
+/** Above this size YAML / JSON are not parsed structurally (the yaml library is slow on huge or broken input); parsers fall back to lines. */
+export const MAX_STRUCTURED_BYTES = 512 * 1024;
+
 function parse(text: string): Structured {
+  if (text.length > MAX_STRUCTURED_BYTES) return { docs: [], error: { message: `larger than ${MAX_STRUCTURED_BYTES} bytes: not parsed structurally`, offset: 0 } };
   try {
-    const docs = parseAllDocuments(text, { lineCounter: new LineCounter(), uniqueKeys: false, strict: false, maxAliasCount: 100 } as never);
+    const docs = parseAllDocuments(text, { lineCounter: new LineCounter(), uniqueKeys: false, strict: false, prettyErrors: false } as never);
     const list = Array.isArray(docs) ? docs : [];
     for (const d of list) {
       if (d.errors.length) return { docs: list.filter((x) => !x.errors.length), error: { message: d.errors[0].message.split('\n')[0], offset: d.errors[0].pos?.[0] ?? 0 } };
@@ -26,7 +30,28 @@ function parse(text: string): Structured {
 }
 
 const parseYaml = memo1(parse);
-const parseJson = memo1((text: string) => parse(lexCached(text, 'jsonc').code));
+/**
+ * JSON / JSONC: comments blanked (offsets kept), trailing commas tolerated; validated with
+ * JSON.parse first (fast, and broken JSON never reaches the slower YAML composer), then
+ * parsed by the yaml package for node offsets.
+ */
+const parseJson = memo1((text: string): Structured => {
+  let code = lexCached(text, 'jsonc').code;
+  try {
+    JSON.parse(code);
+  } catch {
+    const relaxed = code.replace(/,(\s*[}\]])/g, ' $1');
+    try {
+      JSON.parse(relaxed);
+      code = relaxed;
+    } catch (e) {
+      const msg = (e as Error).message;
+      const pos = /position (\d+)/.exec(msg);
+      return { docs: [], error: { message: msg, offset: pos ? Number(pos[1]) : 0 } };
+    }
+  }
+  return parse(code);
+});
 
 export function isYamlName(name: string): boolean {
   const e = extOf(name);

@@ -44,7 +44,8 @@ export function configStyle(name: string): LexStyle | undefined {
   return CONFIG_STYLE[extOf(lower)];
 }
 
-const HOST_KEY_RE = /^[ \t]*-?[ \t]*["']?([\w.-]*?(?:host|url|uri|endpoint|base|domain|server|api|address|addr)[\w.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]+)["']?[ \t]*,?[ \t]*$/gim;
+const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*,?[ \t]*$/gm;
+const HOST_KEY_WORD = /host|url|uri|endpoint|base|domain|server|api|address|addr/i;
 
 export const configUrlsParser: FileParser = {
   id: 'config-urls',
@@ -63,7 +64,7 @@ export const configUrlsParser: FileParser = {
     HOST_KEY_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = HOST_KEY_RE.exec(code))) {
-      if (m[2].includes('://')) continue;
+      if (m[2].includes('://') || !HOST_KEY_WORD.test(m[1])) continue;
       const h = bareHostHit(m[2], m.index + m[0].indexOf(m[2]), input.rules);
       if (h) hits.push({ ...h, attrs: { ...(h.attrs ?? {}), key: m[1] } });
     }

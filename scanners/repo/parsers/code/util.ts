@@ -52,7 +52,9 @@ const LONG_TOKEN = /[A-Za-z0-9_\-+/=.~]{20,}/g;
  * headers, and long high-entropy tokens. Then trims to `max` characters.
  */
 export function safeSnippet(line: string, max = 200): string {
+  // bound the work on pathological lines: redact a window, then trim
   let s = line.trim();
+  if (s.length > max * 2) s = s.slice(0, max * 2);
   // https://user:pass@host → https://***@host
   s = s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@"'`]+@/gi, '$1***@');
   // ?key=value&x=y → values redacted
@@ -61,7 +63,7 @@ export function safeSnippet(line: string, max = 200): string {
   s = s.replace(/\b(bearer|basic|token)\s+[A-Za-z0-9_\-+/=.~]{8,}/gi, '$1 ***');
   // name = "value", name: value, name=value where the name looks secret
   s = s.replace(
-    /([A-Za-z0-9_.-]*(?:key|token|secret|passw|pwd|auth|credential|signature|cookie|session)[A-Za-z0-9_.-]*["']?\s*(?::=|=>|[:=])\s*)("[^"]*"|'[^']*'|`[^`]*`|[^\s,;)}\]]+)/gi,
+    /([A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw|pwd|auth|credential|signature|cookie|session)[A-Za-z0-9_.-]{0,64}["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8})("[^"]*"|'[^']*'|`[^`]*`|[^\s,;)}\]]+)/gi,
     (_m, k: string, v: string) => (looksLikePlaceholderValue(v) ? k + v : k + '***'),
   );
   // long high-entropy tokens anywhere
