@@ -4,19 +4,33 @@
  * shared conformance suite over each entry.
  */
 import type { ScannerModule } from '../src/core/types.js';
+import { auditExportScanner } from './audit-export/index.js';
 import { awsScanner } from './aws/index.js';
 import { azureScanner } from './azure/index.js';
+import { cloudTrailScanner } from './cloudtrail/index.js';
 import { egressScanner } from './egress/index.js';
+import { entraScanner } from './entra/index.js';
 import { gcpScanner } from './gcp/index.js';
+import { githubAuditScanner } from './github-audit/index.js';
+import { googleWorkspaceScanner } from './google-workspace/index.js';
+import { oktaScanner } from './okta/index.js';
 import { repoScanner } from './repo/index.js';
+import { slackAuditScanner } from './slack-audit/index.js';
 
 export const scanners: ScannerModule[] = [
   // one line per scanner folder, kept sorted by id
+  auditExportScanner,
   awsScanner,
   azureScanner,
+  cloudTrailScanner,
   egressScanner,
+  entraScanner,
   gcpScanner,
+  githubAuditScanner,
+  googleWorkspaceScanner,
+  oktaScanner,
   repoScanner,
+  slackAuditScanner,
 ];
 
 export function scannerById(id: string): ScannerModule | undefined {

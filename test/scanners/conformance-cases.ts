@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpDir } from '../helpers/tmp.js';
+import { auditCases } from './audit-export/conformance.js';
 
 export interface CaseInput {
   options: unknown;
@@ -21,6 +22,7 @@ export interface ConformanceCase {
 const DEMO = join(process.cwd(), 'fixtures/demo');
 
 export const cases: Record<string, ConformanceCase> = {
+  ...auditCases,
   repo: {
     ok: async () => ({ options: { paths: [join(DEMO, 'repos/payments-api'), join(DEMO, 'repos/web-frontend')] } }),
     failingUnit: async () => {

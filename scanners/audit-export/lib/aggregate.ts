@@ -4,7 +4,7 @@
  * (attrs.success = false). At flush, SaaS apps no rule knows but that look like AI are marked
  * `attrs.candidate = 'unknown-ai-app'` with the words that made them look so.
  */
-import type { AttrValue, Observation, Sink } from '../../../src/core/types.js';
+import type { AttrValue, Observation, Sink, SourceKind } from '../../../src/core/types.js';
 import { normalizeAppName, type RuleIndex } from '../../../src/rules/compile.js';
 import { CANDIDATE, type CandidateHeuristic } from './candidates.js';
 import { readScopes } from './scopes.js';
@@ -28,6 +28,8 @@ export class Aggregator {
     private scanner: string,
     private rules: RuleIndex,
     private heuristic?: CandidateHeuristic,
+    /** The scanner's source kind; every observation carries it (the collect contract). */
+    private source: SourceKind = 'saas',
   ) {}
 
   add(ev: AuditEvent, locator: string): void {
@@ -118,7 +120,7 @@ export class Aggregator {
     const o: Observation = {
       kind: ev.kind,
       value,
-      source: ev.kind === 'audit-event' ? 'cloud' : 'saas',
+      source: this.source,
       scanner: this.scanner,
       signal: ev.signal,
       confidence: 'declared',

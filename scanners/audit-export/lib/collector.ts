@@ -3,7 +3,7 @@
  * (a rule-driven pre-filter — CloudTrail holds every API call of an account), folds the rest
  * into observations and emits them at the end of the scan.
  */
-import type { ScanContext, Sink } from '../../../src/core/types.js';
+import type { ScanContext, Sink, SourceKind } from '../../../src/core/types.js';
 import { Aggregator } from './aggregate.js';
 import { candidateHeuristic, type CandidateHeuristic } from './candidates.js';
 import type { AuditEvent } from './types.js';
@@ -15,8 +15,9 @@ export class AuditCollector {
     private ctx: Pick<ScanContext, 'rules'>,
     private sink: Sink,
     heuristic: CandidateHeuristic | undefined = candidateHeuristic(),
+    source: SourceKind = 'saas',
   ) {
-    this.agg = new Aggregator(scanner, ctx.rules, heuristic);
+    this.agg = new Aggregator(scanner, ctx.rules, heuristic, source);
   }
 
   add(events: readonly AuditEvent[], locator: (ev: AuditEvent) => string): void {

@@ -3,8 +3,8 @@
  * `RecordType`, `CreationTime`, `UserId`; Purview CSV exports carry the same JSON in `AuditData`).
  *
  * - AI interaction records (`Operation` ending in `Interaction`, or `AIInteraction…`): value =
- *   `Workload` + the event data's `AppHost`; the workload alone and the event data's `AppIdentity`
- *   are alternative names; usage.
+ *   `Workload` + the event data's `AppHost`; the workload qualified by the platform ("Microsoft 365 <Workload>"),
+ *   the workload alone and the event data's `AppIdentity` are alternative names; usage.
  * - Entra records in the unified log (`UserLoggedIn` / `UserLoginFailed` with `ApplicationId`): usage.
  * - Consent / grant operations (`Consent to application.` …): presence.
  */
@@ -35,7 +35,7 @@ export const parseM365: RecordParser = (rec) => {
     const plugins = arr(get(ed, 'AISystemPlugin')).map((m) => gs(m, 'Name', 'Id')).filter((x): x is string => !!x);
     const value = [workload, host].filter(Boolean).join(' ');
     return [{
-      ...base, kind: 'saas-app', value, altNames: [workload, identity ?? ''].filter(Boolean), signal: 'usage', success: true,
+      ...base, kind: 'saas-app', value, altNames: [workload && `Microsoft 365 ${workload}`, workload, identity ?? ''].filter(Boolean), signal: 'usage', success: true,
       attrs: {
         vendor: 'm365', event: op, appId: identity, appHost: host, workload,
         models: models.length ? [...new Set(models)].sort() : undefined, plugins: plugins.length ? [...new Set(plugins)].sort() : undefined,

@@ -1,0 +1,82 @@
+import type { Coverage, ScanContext, Sink } from '../../src/core/types.js';
+import { UsageError } from '../../src/core/errors.js';
+import { AuditCollector } from '../audit-export/lib/collector.js';
+import { pullUnit, startTime } from '../audit-export/lib/pull.js';
+import { gs, isoTime } from '../audit-export/lib/util.js';
+import { parseCloudTrail, unwrapLookup } from '../audit-export/parsers/cloudtrail.js';
+import { cloudTrailClient, lookupPages, s3Client, trailFile, trailKeys } from './client.js';
+import type { CloudTrailOptions } from './index.js';
+
+export const SCANNER_ID = 'cloudtrail';
+
+/** Event sources the rules know (data, not code): LookupEvents takes one source per call. */
+export function ruleEventSources(ctx: ScanContext<unknown>): string[] {
+  const set = new Set<string>();
+  for (const s of ctx.rules.services) for (const e of s.match.cloud.aws.eventSources) set.add(e.toLowerCase());
+  return [...set].sort();
+}
+
+export async function scan(ctx: ScanContext<CloudTrailOptions>, sink: Sink): Promise<Coverage> {
+  const o = ctx.options;
+  const regions = o.regions.length ? o.regions : [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? ''].filter(Boolean);
+  if (!regions.length && !o.trails.length) throw new UsageError('cloudtrail: name at least one region (or AWS_REGION) or a trail bucket');
+  const collector = new AuditCollector(SCANNER_ID, ctx, sink, undefined, 'cloud');
+  const aws = { endpoint: o.endpoint, maxAttempts: o.maxAttempts, forcePathStyle: o.forcePathStyle };
+  const end = ctx.now();
+  if (o.lookup) {
+    const sources = o.eventSources.length ? o.eventSources : ruleEventSources(ctx);
+    for (const region of regions) {
+      const ct = cloudTrailClient(region, aws);
+      try {
+        for (const source of sources) {
+          if (ctx.signal.aborted) break;
+          await pullUnit(ctx, sink, collector, {
+            unit: `cloudtrail:${region}:${source}`, vendor: 'cloudtrail', stateKey: `cursor:${region}:${source}`,
+            pages: (since) => lookupPages(ct, source, new Date(since), end, o.maxPages, ctx.signal),
+            parse: (r) => parseCloudTrail(r),
+            timeOf: (r) => isoTime(unwrapLookup(r).eventTime ?? r.EventTime),
+            idOf: (r) => gs(r, 'EventId') ?? gs(unwrapLookup(r), 'eventID'),
+          });
+        }
+      } finally {
+        ct.destroy();
+      }
+    }
+  }
+  for (const t of o.trails) {
+    const region = t.region ?? regions[0] ?? 'us-east-1';
+    const s3 = s3Client(region, aws);
+    const unit = `cloudtrail:s3://${t.bucket}/${t.prefix ?? ''}`;
+    const key = `s3:${t.bucket}/${t.prefix ?? ''}`;
+    try {
+      const after = ctx.full ? undefined : ctx.state.get<string>(key);
+      const sinceIso = after ? undefined : startTime(ctx, undefined);
+      let last = after;
+      let files = 0;
+      for await (const k of trailKeys(s3, t.bucket, t.prefix ?? '', after, o.maxPages, ctx.signal)) {
+        if (ctx.signal.aborted) break;
+        // first run: skip files older than the look-back window (their names carry the time: …_20240102T0305Z_…)
+        const m = /_(\d{8}T\d{4})Z_/.exec(k);
+        if (sinceIso && m && `${m[1].slice(0, 4)}-${m[1].slice(4, 6)}-${m[1].slice(6, 8)}T${m[1].slice(9, 11)}:${m[1].slice(11, 13)}` < sinceIso.slice(0, 16)) { last = k; continue; }
+        try {
+          const recs = await trailFile(s3, t.bucket, k, ctx.signal);
+          recs.forEach((r, i) => collector.add(parseCloudTrail(r), () => `s3://${t.bucket}/${k}:${i + 1}`));
+          sink.stat('records', recs.length);
+          files++;
+        } catch (e) {
+          sink.problem(`s3://${t.bucket}/${k}`, (e as Error).message);
+        }
+        last = k;
+      }
+      sink.stat('s3.files', files);
+      if (last) ctx.state.set(key, last);
+      sink.unitScanned(unit);
+    } catch (e) {
+      sink.unitFailed(unit, (e as Error).message);
+    } finally {
+      s3.destroy();
+    }
+  }
+  collector.finish();
+  return sink.coverage();
+}
