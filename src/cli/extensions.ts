@@ -5,9 +5,13 @@
 import type { Command } from 'commander';
 import type { Io } from './main.js';
 import { demoCommand } from './demo.js';
+import { intakeCommand } from '../intake/cli.js';
+import { webCommand } from '../web/cli.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
 
 export const extensions: CliExtension[] = [
   demoCommand,
+  intakeCommand,
+  webCommand,
 ];
