@@ -151,7 +151,7 @@ export const templateParser: FileParser = {
   },
 };
 
-/** AWS::SageMaker::NotebookInstance → sagemaker:notebook-instance (the ARN resource-type token). */
+/** AWS::Svc::NotebookInstance → svc:notebook-instance (the ARN resource-type token). */
 export function cfnToAwsToken(type: string): string {
   const [, svc = '', res = ''] = type.split('::');
   const kebab = res.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();

@@ -157,7 +157,7 @@ export function pythonImports(lexed: Lexed, rules: RuleIndex): Hit[] {
   return out;
 }
 
-/** npm:openai@4 → openai; @scope/pkg@1/sub → @scope/pkg/sub */
+/** npm:pkg@4 → pkg; @scope/pkg@1/sub → @scope/pkg/sub */
 function jsSpecifier(spec: string): string | undefined {
   let s = spec.trim();
   if (!s || s.startsWith('.') || s.startsWith('/') || s.startsWith('#') || s.startsWith('~/')) return undefined;

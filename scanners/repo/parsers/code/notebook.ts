@@ -51,7 +51,7 @@ export const notebookParser: FileParser = {
       return;
     }
     const fileLines = new Lines(text);
-    let cursor = 0;
+    let searchFrom = 0;
     const d = new Dedupe();
     cells.forEach((cell, ci) => {
       if (!cell || typeof cell !== 'object') return;
@@ -64,15 +64,15 @@ export const notebookParser: FileParser = {
       if (Array.isArray(src)) {
         for (const p of parts) {
           const needle = JSON.stringify(p);
-          const at = text.indexOf(needle, cursor);
+          const at = text.indexOf(needle, searchFrom);
           const line = at >= 0 ? fileLines.lineAt(at) : undefined;
-          if (at >= 0) cursor = at + needle.length;
+          if (at >= 0) searchFrom = at + needle.length;
           const n = Math.max(1, p.split('\n').length - (p.endsWith('\n') ? 1 : 0));
           for (let k = 0; k < n; k++) jsonLineOf.push(line);
         }
       } else if (typeof src === 'string') {
-        const at = text.indexOf(JSON.stringify(src), cursor);
-        if (at >= 0) cursor = at + 1;
+        const at = text.indexOf(JSON.stringify(src), searchFrom);
+        if (at >= 0) searchFrom = at + 1;
         for (let k = 0; k < srcLines.length; k++) jsonLineOf.push(at >= 0 ? fileLines.lineAt(at) : undefined);
       }
       if (c.cell_type !== 'code') return;
