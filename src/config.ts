@@ -1,15 +1,114 @@
 /**
- * shadowscan.yaml: one file naming sources (per scanner id, that scanner's options), the
- * catalog, the database, rule folders and outputs.
+ * shadowscan.yaml: one file naming sources (per scanner id, that scanner's options, plus a
+ * `github` organisation source), a cron schedule per source, the catalog, the database, rule
+ * folders, outputs and notification targets.
+ *
+ * Compatible with the first format: `sources.<scannerId>` is still that scanner's options;
+ * a `schedule:` key inside it is taken out before the scanner sees the options. Strings may
+ * use `${ENV_NAME}` (resolved at load time; a missing variable is an error naming its path).
+ * The published JSON Schema (docs/shadowscan.schema.json) is generated from these zod schemas
+ * by `configJsonSchema()`.
  */
 import { z } from 'zod';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+import { Cron } from 'croner';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, formatIssues } from './core/errors.js';
 import { parseYamlFile } from './rules/load.js';
+import { scanners } from '../scanners/index.js';
+import type { ScannerModule } from './core/types.js';
 
 export const FAIL_ON = ['new', 'unsanctioned', 'declined-in-use'] as const;
 
-export const configSchema = z
+/** Formats an `outputs[]` entry may name: the scan reporters, the exports and the change digest. */
+export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown', 'cyclonedx', 'ocsf', 'sigma', 'soa', 'soa-csv', 'register-csv', 'diff-markdown', 'diff-json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const NOTIFY_EVENTS = ['new-unsanctioned', 'declined-in-use', 'expiring-approvals'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** A source that is not a scanner: clones / pulls an organisation's repositories, then runs the repo scanner over them. */
+export const GITHUB_SOURCE = 'github';
+
+function cronProblem(expr: string): string | undefined {
+  try {
+    new Cron(expr, { paused: true });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+export const cronSchema = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const p = cronProblem(v);
+    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a cron expression ("m h dom mon dow", e.g. "0 3 * * *"): ${p}` });
+  })
+  .describe('Cron expression (5 or 6 fields, croner syntax), evaluated in `timezone` or the local time zone.');
+
+const scheduleFields = {
+  schedule: cronSchema.optional(),
+};
+
+export const githubSourceSchema = z
+  .object({
+    ...scheduleFields,
+    org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'expected a GitHub organisation login').describe('Organisation whose repositories are cloned and scanned.'),
+    token: z.string().min(1).optional().describe('Token with read access to the repositories, usually "${GITHUB_TOKEN}". Sent only to apiUrl and to git over HTTPS.'),
+    apiUrl: z.string().url().default('https://api.github.com').describe('REST API base URL (GitHub Enterprise Server: https://HOST/api/v3).'),
+    cacheDir: z.string().min(1).default('.shadowscan/github').describe('Where clones are kept between runs (relative to the config file).'),
+    repos: z.array(z.string().min(1)).optional().describe('Only these repository names (globs).'),
+    excludeRepos: z.array(z.string().min(1)).default([]).describe('Skip these repository names (globs).'),
+    includeArchived: z.boolean().default(false),
+    includeForks: z.boolean().default(false),
+    /** Options passed to the repo scanner (everything but `paths`). */
+    scan: z.record(z.string(), z.unknown()).default({}).describe('Repo scanner options (exclude, maxFileBytes …) for the cloned repositories.'),
+  })
+  .strict();
+export type GithubSource = z.output<typeof githubSourceSchema>;
+
+export const outputSchema = z
+  .object({
+    format: z.enum(OUTPUT_FORMATS),
+    path: z.string().min(1).describe('File to write (relative to the config file); "-" for stdout.'),
+  })
+  .strict();
+
+export const webhookTargetSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    type: z.literal('webhook').default('webhook'),
+    /** json: generic JSON document; slack: Slack incoming-webhook blocks; teams: Teams / Power Automate Adaptive Card message. */
+    format: z.enum(['json', 'slack', 'teams']).default('json'),
+    url: z.string().url().describe('Webhook URL; usually "${SLACK_WEBHOOK_URL}" so the secret stays out of the file.'),
+    headers: z.record(z.string(), z.string()).default({}),
+    on: z.array(z.enum(NOTIFY_EVENTS)).min(1).default(['new-unsanctioned', 'declined-in-use']),
+    /** Only changes from these sources (default: all). */
+    sources: z.array(z.string().min(1)).optional(),
+    retries: z.number().int().min(0).max(10).default(4),
+    timeoutMs: z.number().int().positive().default(10_000),
+  })
+  .strict();
+export type WebhookTarget = z.output<typeof webhookTargetSchema>;
+
+export const notificationsSchema = z
+  .object({
+    targets: z.array(webhookTargetSchema).default([]),
+    /** Notify on a source's first (baseline) run too. Default false: the first run only records the baseline. */
+    onBaseline: z.boolean().default(false),
+  })
+  .strict();
+
+export const diffSettingsSchema = z
+  .object({
+    /** Report catalog approvals that expire within this many days. */
+    expiringWithinDays: z.number().int().min(0).default(30),
+  })
+  .strict();
+
+const configShape = z
   .object({
     version: z.literal(1).default(1),
     db: z.string().min(1).optional(),
@@ -18,22 +117,135 @@ export const configSchema = z
     format: z.enum(['table', 'json', 'csv', 'sarif', 'markdown']).optional(),
     output: z.string().min(1).optional(),
     failOn: z.array(z.enum(FAIL_ON)).optional(),
-    /** scanner id → that scanner's options (validated by the scanner's own schema). */
+    /** scanner id → that scanner's options (validated by the scanner's own schema), plus `github`. */
     sources: z.record(z.string(), z.unknown()).default({}),
-  })
-  .passthrough();
+    outputs: z.array(outputSchema).default([]),
+    notifications: notificationsSchema.default({}),
+    diff: diffSettingsSchema.default({}),
+    /** Folder for the per-source cross-process locks (default: `<db>.locks`). */
+    lockDir: z.string().min(1).optional(),
+    /** IANA time zone for schedules (default: the process's). */
+    timezone: z.string().min(1).optional(),
+  });
 
-export type Config = z.output<typeof configSchema>;
+/** The top level stays open (passthrough) for other features' keys, e.g. the web server's. */
+export const configSchema = configShape.passthrough();
+
+export interface SourceSpec {
+  /** The key under `sources` (a scanner id, or `github`). */
+  name: string;
+  /** The scanner that runs for it. */
+  scanner: string;
+  schedule?: string;
+}
+
+export type Config = Omit<z.output<typeof configShape>, 'sources'> & {
+  /** scanner id → that scanner's options (schedule removed, paths resolved); `github` is not here. */
+  sources: Record<string, unknown>;
+  /** Every configured source with its schedule, in file order. */
+  sourceSpecs: SourceSpec[];
+  github?: GithubSource;
+  /** The file the config was loaded from (absolute). */
+  file?: string;
+};
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces `${NAME}` in every string value; problems name the path of the value. */
+export function substituteEnv(v: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[] = [], problems: Array<{ path: PropertyKey[]; message: string }> = []): unknown {
+  if (typeof v === 'string')
+    return v.replace(ENV_REF, (_m, name: string) => {
+      const val = env[name];
+      if (val === undefined) {
+        problems.push({ path, message: `environment variable ${name} is not set (referenced as \${${name}})` });
+        return '';
+      }
+      return val;
+    });
+  if (Array.isArray(v)) return v.map((x, i) => substituteEnv(x, env, [...path, i], problems));
+  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteEnv(x, env, [...path, k], problems)]));
+  return v;
+}
 
 /** Loads and validates; relative paths resolve against the config file's folder. */
-export function loadConfig(file: string): Config {
+export function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; scanners?: ScannerModule[] } = {}): Config {
   const raw = parseYamlFile(file, ConfigError);
-  const parsed = configSchema.safeParse(raw ?? {});
+  return parseConfig(raw ?? {}, file, opts);
+}
+
+/** Validates an already-parsed config document (as loadConfig does). */
+export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.ProcessEnv; scanners?: ScannerModule[] } = {}): Config {
+  const known = opts.scanners ?? scanners;
+  const envProblems: Array<{ path: PropertyKey[]; message: string }> = [];
+  const substituted = substituteEnv(raw, opts.env ?? process.env, [], envProblems);
+  if (envProblems.length) throw new ConfigError(formatIssues(file, envProblems));
+  const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error.issues));
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) || p === '-' ? p : resolve(base, p));
   const c = parsed.data;
-  return { ...c, db: c.db && c.db !== ':memory:' ? abs(c.db) : c.db, catalog: c.catalog ? abs(c.catalog) : undefined, rules: c.rules.map(abs), output: c.output ? abs(c.output) : undefined, sources: resolveSourcePaths(c.sources, abs) };
+
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const sources: Record<string, unknown> = {};
+  const sourceSpecs: SourceSpec[] = [];
+  let github: GithubSource | undefined;
+  for (const [name, rawOpts] of Object.entries(c.sources)) {
+    const at = (p: ReadonlyArray<PropertyKey>) => ['sources', name, ...p];
+    if (name === GITHUB_SOURCE) {
+      const g = githubSourceSchema.safeParse(rawOpts ?? {});
+      if (!g.success) {
+        for (const i of g.error.issues) issues.push({ path: at(i.path), message: i.message });
+        continue;
+      }
+      github = { ...g.data, cacheDir: abs(g.data.cacheDir) };
+      sourceSpecs.push({ name, scanner: 'repo', schedule: github.schedule });
+      continue;
+    }
+    const scanner = known.find((s) => s.id === name);
+    if (!scanner) {
+      issues.push({ path: at([]), message: `unknown source "${name}" (expected a scanner id — ${known.map((s) => s.id).join(', ')} — or ${GITHUB_SOURCE})` });
+      continue;
+    }
+    let schedule: string | undefined;
+    let o = rawOpts;
+    if (o && typeof o === 'object' && !Array.isArray(o) && 'schedule' in o) {
+      const { schedule: s, ...rest } = o as Record<string, unknown>;
+      const sp = cronSchema.safeParse(s);
+      if (!sp.success) for (const i of sp.error.issues) issues.push({ path: at(['schedule', ...i.path]), message: i.message });
+      else schedule = sp.data;
+      o = rest;
+    }
+    const resolved = resolveSourcePaths({ [name]: o }, abs)[name];
+    const v = scanner.optionsSchema.safeParse(resolved);
+    if (!v.success) for (const i of v.error.issues) issues.push({ path: at(i.path), message: i.message });
+    sources[name] = resolved;
+    sourceSpecs.push({ name, scanner: name, schedule });
+  }
+  c.notifications.targets.forEach((t, i) => {
+    for (const s of t.sources ?? []) if (!sourceSpecs.some((x) => x.name === s) && !(s in c.sources)) issues.push({ path: ['notifications', 'targets', i, 'sources'], message: `unknown source "${s}" (configured: ${Object.keys(c.sources).join(', ') || 'none'})` });
+  });
+  if (c.timezone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: c.timezone });
+    } catch {
+      issues.push({ path: ['timezone'], message: `unknown IANA time zone "${c.timezone}"` });
+    }
+  }
+  if (issues.length) throw new ConfigError(formatIssues(file, issues));
+
+  return {
+    ...c,
+    file: resolve(file),
+    db: c.db && c.db !== ':memory:' ? abs(c.db) : c.db,
+    catalog: c.catalog ? abs(c.catalog) : undefined,
+    rules: c.rules.map(abs),
+    output: c.output ? abs(c.output) : undefined,
+    outputs: c.outputs.map((o) => ({ ...o, path: abs(o.path) })),
+    lockDir: c.lockDir ? abs(c.lockDir) : undefined,
+    sources,
+    sourceSpecs,
+    github,
+  };
 }
 
 /** Resolves `paths` / `path` / `*File` options of sources relative to the config file. */
@@ -52,4 +264,26 @@ function resolveSourcePaths(sources: Record<string, unknown>, abs: (p: string) =
     out[id] = o;
   }
   return out;
+}
+
+function withSchedule(schema: z.ZodTypeAny): z.ZodTypeAny {
+  if (schema instanceof z.ZodObject) return schema.extend(scheduleFields);
+  return z.intersection(schema, z.object(scheduleFields));
+}
+
+/** The JSON Schema of shadowscan.yaml (draft-07), with every registered scanner's options. */
+export function configJsonSchema(known: ScannerModule[] = scanners): Record<string, unknown> {
+  const sourceShape: Record<string, z.ZodTypeAny> = { [GITHUB_SOURCE]: githubSourceSchema.optional() };
+  for (const s of [...known].sort((a, b) => a.id.localeCompare(b.id))) sourceShape[s.id] = withSchedule(s.optionsSchema).optional().describe(`${s.title} (scanner "${s.id}")`);
+  const full = configShape.extend({ sources: z.object(sourceShape).strict().default({}) }).strict();
+  const js = zodToJsonSchema(full, { $refStrategy: 'none', target: 'jsonSchema7' }) as Record<string, unknown>;
+  // The top level stays open for other features' keys (e.g. `serve`); say so explicitly.
+  js.additionalProperties = true;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://github.com/shadowscan/shadowscan/docs/shadowscan.schema.json',
+    title: 'shadowscan.yaml',
+    description: 'Configuration for `shadowscan scan --config` and `shadowscan schedule run`. Generated from src/config.ts — do not edit.',
+    ...Object.fromEntries(Object.entries(js).filter(([k]) => k !== '$schema')),
+  };
 }
