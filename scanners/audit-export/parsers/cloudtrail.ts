@@ -47,5 +47,5 @@ export const parseCloudTrail: RecordParser = (raw) => {
 };
 
 export function isCloudTrail(rec: Rec): boolean {
-  return (typeof rec.eventSource === 'string' && typeof rec.eventName === 'string') || (typeof rec.EventSource === 'string' && rec.CloudTrailEvent !== undefined) || typeof get(rec, 'CloudTrailEvent') === 'string';
+  return (typeof rec.eventName === 'string' && (typeof rec.eventSource === 'string' || rec.eventVersion !== undefined || rec.awsRegion !== undefined)) || (typeof rec.EventSource === 'string' && rec.CloudTrailEvent !== undefined) || typeof get(rec, 'CloudTrailEvent') === 'string';
 }

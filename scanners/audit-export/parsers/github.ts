@@ -43,5 +43,6 @@ export const parseGithub: RecordParser = (rec) => {
 };
 
 export function isGithub(rec: Rec): boolean {
-  return typeof rec.action === 'string' && /^[a-z_]+\.[a-z_.]+$/.test(rec.action) && (typeof rec.actor === 'string' || rec._document_id !== undefined || rec.org !== undefined || rec.business !== undefined);
+  if (typeof rec.action !== 'string' || !/^[a-z0-9_]+(\.[a-z0-9_.]+)?$/.test(rec.action)) return false;
+  return rec.action.includes('.') || typeof rec.actor === 'string' || rec._document_id !== undefined || rec.org !== undefined || rec.business !== undefined;
 }

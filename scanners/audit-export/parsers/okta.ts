@@ -13,7 +13,7 @@ const OK = /^(SUCCESS|ALLOW|UNKNOWN)$/i;
 
 export const parseOkta: RecordParser = (rec) => {
   const type = gs(rec, 'eventType') ?? '';
-  const targets = arr(rec.target);
+  const targets = arr(get(rec, 'target'));
   const app = targets.find((t) => APP_TYPE.test(gs(t, 'type') ?? ''));
   if (!app) return [];
   const value = gs(app, 'displayName') ?? gs(app, 'alternateId') ?? '';
@@ -33,7 +33,7 @@ export const parseOkta: RecordParser = (rec) => {
     kind: 'saas-app', value, altNames: label && label !== value ? [label] : undefined,
     signal: presence ? 'presence' : 'usage',
     subject: { kind: 'user', id: who.toLowerCase() },
-    time: isoTime(rec.published), success: OK.test(result), eventId: gs(rec, 'uuid'),
+    time: isoTime(get(rec, 'published')), success: OK.test(result), eventId: gs(rec, 'uuid'),
     attrs: {
       vendor: 'okta', appId: gs(app, 'id'), clientId: gs(dd, 'clientId'), event: type, label,
       scopes: scopes.length ? scopes : undefined, failureReason: OK.test(result) ? undefined : gs(rec, 'outcome.reason'),
@@ -42,5 +42,5 @@ export const parseOkta: RecordParser = (rec) => {
 };
 
 export function isOkta(rec: Rec): boolean {
-  return typeof rec.eventType === 'string' && (rec.published !== undefined || rec.uuid !== undefined) && rec.action === undefined;
+  return typeof get(rec, 'eventType') === 'string' && get(rec, 'action') === undefined && ['published', 'uuid', 'displayMessage', 'severity'].some((k) => get(rec, k) !== undefined);
 }

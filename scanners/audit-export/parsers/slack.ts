@@ -27,5 +27,5 @@ export const parseSlack: RecordParser = (rec) => {
 };
 
 export function isSlack(rec: Rec): boolean {
-  return typeof rec.action === 'string' && (rec.date_create !== undefined || (obj(rec.actor) !== undefined && obj(rec.entity) !== undefined));
+  return typeof rec.action === 'string' && (rec.date_create !== undefined || obj(get(rec, 'actor.user')) !== undefined || (obj(rec.actor) !== undefined && obj(rec.entity) !== undefined));
 }
