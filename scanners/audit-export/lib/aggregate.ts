@@ -32,8 +32,24 @@ export class Aggregator {
     private source: SourceKind = 'saas',
   ) {}
 
-  add(ev: AuditEvent, locator: string): void {
+  private resolved = new Map<string, string>();
+
+  /** An app known by several names folds under the first name a rule knows ("Copilot Word" → the workload's product name). */
+  private resolve(ev: AuditEvent): AuditEvent {
+    if (ev.kind !== 'saas-app' || !ev.altNames?.length) return ev;
+    const key = [ev.value, ...ev.altNames].join('\u0000');
+    let name = this.resolved.get(key);
+    if (name === undefined) {
+      name = [ev.value, ...ev.altNames].find((n) => n && this.rules.matchSaasApp({ name: n })) ?? '';
+      if (this.resolved.size > 100_000) this.resolved.clear();
+      this.resolved.set(key, name);
+    }
+    return name && name !== ev.value ? { ...ev, value: name, altNames: undefined } : ev;
+  }
+
+  add(raw: AuditEvent, locator: string): void {
     this.events++;
+    const ev = this.resolve(raw);
     const a = ev.attrs;
     const key = [
       ev.kind,

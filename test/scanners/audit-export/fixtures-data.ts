@@ -76,7 +76,7 @@ export function liveOptions(id: string, url: string): Record<string, unknown> {
     case 'github-audit': return { baseUrl: url, orgs: ['demo-org'], retry, lookbackDays: 400 };
     case 'slack-audit': return { baseUrl: `${url}/audit/v1`, retry, lookbackDays: 400 };
     case 'entra': return { tenantId: 'demo-tenant', graphUrl: `${url}/v1.0`, managementUrl: `${url}/mgmt`, contentTypes: ['Audit.General'], retry, lookbackDays: 400 };
-    case 'cloudtrail': return { regions: ['us-east-1'], endpoint: url, forcePathStyle: true, maxAttempts: 2, lookbackDays: 400, eventSources: ['bedrock.amazonaws.com'], trails: [{ bucket: 'demo-trail-bucket', prefix: 'AWSLogs/' }] };
+    case 'cloudtrail': return { regions: ['us-east-1'], endpoint: url, forcePathStyle: true, maxAttempts: 4, lookbackDays: 400, eventSources: ['bedrock.amazonaws.com'], trails: [{ bucket: 'demo-trail-bucket', prefix: 'AWSLogs/' }] };
     default: throw new Error(id);
   }
 }
