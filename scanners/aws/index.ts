@@ -35,7 +35,7 @@ export const optionsSchema = z
     ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team']),
     maxConcurrentRequests: z.number().int().min(1).max(1000).default(32),
     accountConcurrency: z.number().int().min(1).max(100).default(8),
-    regionConcurrency: z.number().int().min(1).max(500).default(24),
+    regionConcurrency: z.number().int().min(1).max(5000).default(128),
     maxAttempts: z.number().int().min(1).max(20).default(6),
     /** Scales the SDK's retry back-off (1 = SDK defaults). */
     retryDelayScale: z.number().min(0).max(10).default(1),
