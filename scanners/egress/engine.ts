@@ -58,19 +58,48 @@ export class HostFilter {
   private pathHosts = new Set<string>();
   private pathSuffixes: string[] = [];
 
+  /** Bitmap over hashes of each rule's last `tailLabels` literal labels; 0 labels = filter off. */
+  private tailBits = new Uint8Array(8192);
+  private tailLabels = 2;
+
   constructor(private rules: RuleIndex) {
+    const tails: string[] = [];
     for (const d of rules.domainRules()) {
-      if (!d.paths?.length) continue;
-      if (d.kind === 'host') this.pathHosts.add(d.pattern);
-      else if (d.kind === 'suffix') this.pathSuffixes.push(d.pattern);
-      else {
-        // template: the literal tail after the last placeholder
+      let lit = d.pattern;
+      if (d.kind === 'template') {
         const labels = d.pattern.split('.');
         let k = labels.length;
         while (k > 0 && !labels[k - 1].includes('{')) k--;
-        this.pathSuffixes.push(labels.slice(k).join('.'));
+        lit = labels.slice(k).join('.');
       }
+      tails.push(lit);
+      if (!d.paths?.length) continue;
+      if (d.kind === 'host') this.pathHosts.add(d.pattern);
+      else this.pathSuffixes.push(lit);
     }
+    for (const t of tails) this.tailLabels = Math.min(this.tailLabels, t ? t.split('.').length : 0);
+    for (const t of tails) {
+      if (!this.tailLabels) break;
+      const b = Buffer.from(t, 'latin1');
+      const h = tailHash(b, 0, b.length, this.tailLabels);
+      if (h === -1) {
+        this.tailLabels = 0; // not plain ASCII: no pre-filter
+        break;
+      }
+      this.tailBits[h >>> 3] |= 1 << (h & 7);
+    }
+  }
+
+  /**
+   * Cheap pre-filter on raw host bytes: false only when no rule can match (the host's last
+   * labels hash to an empty bit). Case and a trailing dot are ignored; anything unusual
+   * (non-ASCII, brackets, escapes) answers true and takes the full path.
+   */
+  maybe(buf: Buffer, s: number, e: number): boolean {
+    if (!this.tailLabels) return true;
+    const h = tailHash(buf, s, e, this.tailLabels);
+    if (h === -1) return true;
+    return (this.tailBits[h >>> 3] & (1 << (h & 7))) !== 0;
   }
 
   state(host: string): number {
@@ -85,6 +114,91 @@ export class HostFilter {
     if (this.cache.size > 500_000) this.cache.clear();
     this.cache.set(host, v);
     return v;
+  }
+}
+
+/**
+ * Host decisions keyed by the raw host bytes of a line (open addressing, FNV-1a), so the common
+ * case — a host seen before — costs one hash over ~20 bytes and one compare, with no string
+ * allocated. Bounded: cleared when full.
+ */
+export class ByteHostCache {
+  private mask: number;
+  private slots: Int32Array;
+  private hashes: Int32Array;
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private states: Int8Array;
+  hosts: string[] = [];
+  private arena: Buffer;
+  private used = 0;
+  private n = 0;
+  private cap: number;
+
+  constructor(bits = 17) {
+    this.mask = (1 << bits) - 1;
+    this.cap = 1 << (bits - 1);
+    this.slots = new Int32Array(1 << bits).fill(-1);
+    this.hashes = new Int32Array(this.cap);
+    this.offs = new Int32Array(this.cap);
+    this.lens = new Int32Array(this.cap);
+    this.states = new Int8Array(this.cap);
+    this.arena = Buffer.allocUnsafe(this.cap * 32);
+  }
+
+  /** Entry index for buf[s, e), or -1 (then `lastHash` / `lastSlot` are set for insert). */
+  lastHash = 0;
+  lastSlot = 0;
+  find(buf: Buffer, s: number, e: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
+    const len = e - s;
+    let slot = h & this.mask;
+    for (;;) {
+      const ix = this.slots[slot];
+      if (ix < 0) break;
+      if (this.hashes[ix] === h && this.lens[ix] === len) {
+        const o = this.offs[ix];
+        let k = 0;
+        const a = this.arena;
+        while (k < len && a[o + k] === buf[s + k]) k++;
+        if (k === len) return ix;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    this.lastHash = h;
+    this.lastSlot = slot;
+    return -1;
+  }
+
+  state(ix: number): number {
+    return this.states[ix];
+  }
+
+  /** Inserts after a failed find() of the same bytes. */
+  insert(buf: Buffer, s: number, e: number, host: string, state: number): void {
+    const len = e - s;
+    if (this.n >= this.cap || this.used + len > this.arena.length || len > 255) {
+      if (len > 255) return;
+      this.clear();
+      this.find(buf, s, e);
+    }
+    const ix = this.n++;
+    buf.copy(this.arena, this.used, s, e);
+    this.hashes[ix] = this.lastHash;
+    this.offs[ix] = this.used;
+    this.lens[ix] = len;
+    this.states[ix] = state;
+    this.hosts[ix] = host;
+    this.used += len;
+    this.slots[this.lastSlot] = ix;
+  }
+
+  private clear(): void {
+    this.slots.fill(-1);
+    this.n = 0;
+    this.used = 0;
+    this.hosts = [];
   }
 }
 
@@ -108,6 +222,7 @@ export class Engine {
   consumed = 0;
   notFormat = false;
   private carry: Buffer | null = null;
+  private bytesCache = new ByteHostCache();
   private joined = new Map<string, [number, number]>();
 
   constructor(
@@ -190,7 +305,10 @@ export class Engine {
       return;
     }
     const r = this.rec;
-    resetRec(r);
+    r.host = '';
+    r.pathStr = '';
+    r.ps = -1;
+    r.pe = -1;
     const code = p.locate(buf, s, e, r);
     if (code !== HOST) {
       if (code === BAD) this.badLine(ln, p.err);
@@ -200,6 +318,7 @@ export class Engine {
     this.good++;
     let host: string;
     let urlPath = '';
+    let st: number;
     if (r.host) {
       if (r.pathStr === '\u0000url') {
         const u = splitUrl(r.host);
@@ -207,10 +326,29 @@ export class Engine {
         urlPath = u.path;
         r.pathStr = '';
       } else host = r.host.length < 256 ? hostFromString(r.host) : '';
-    } else host = hostFromBytes(buf, r.hs, r.he);
-    if (!host) return;
-    const st = this.filter.state(host);
-    if (st === 0) return;
+      if (!host) return;
+      st = this.filter.state(host);
+    } else {
+      if (!this.filter.maybe(buf, r.hs, r.he)) return;
+      const c = this.bytesCache;
+      const ix = c.find(buf, r.hs, r.he);
+      if (ix >= 0) {
+        st = c.state(ix);
+        if (st === 0) return;
+        host = c.hosts[ix];
+      } else {
+        host = hostFromBytes(buf, r.hs, r.he);
+        st = host ? this.filter.state(host) : 0;
+        c.insert(buf, r.hs, r.he, host, st);
+      }
+    }
+    if (st === 0 || !host) return;
+    r.user = '';
+    r.ip = '';
+    r.ts = NaN;
+    r.out = -1;
+    r.inb = -1;
+    r.uid = '';
     p.fill(buf, s, e, r);
     let pathKey = '';
     let path = '';
@@ -313,4 +451,28 @@ function hostFromString(h: string): string {
   }
   if (simple && h.charCodeAt(h.length - 1) !== 46) return h;
   return validHost(splitUrl(h).host);
+}
+
+/**
+ * FNV-1a over the last `labels` labels of buf[s, e), lower-cased, trailing dots ignored, reduced
+ * to 16 bits; -1 when a byte is outside [A-Za-z0-9._-] (the caller then takes the slow path).
+ */
+export function tailHash(buf: Buffer, s: number, e: number, labels: number): number {
+  while (e > s && buf[e - 1] === 46) e--;
+  let i = e;
+  let dots = 0;
+  while (i > s) {
+    const c = buf[i - 1];
+    if (c === 46) {
+      if (++dots === labels) break;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 45 || c === 95)) return -1;
+    i--;
+  }
+  let h = 0x811c9dc5 | 0;
+  for (let k = i; k < e; k++) {
+    let c = buf[k];
+    if (c >= 65 && c <= 90) c |= 32;
+    h = Math.imul(h ^ c, 16777619);
+  }
+  return (h ^ (h >>> 16)) & 0xffff;
 }
