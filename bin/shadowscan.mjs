@@ -2,5 +2,7 @@
 // Thin launcher: runs the TypeScript CLI through tsx's loader (no separate build step).
 import { register } from 'tsx/esm/api';
 register();
+// `shadowscan … | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -62,7 +62,7 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
     case 'container-image':
       return rules.matchImage(o.value);
     case 'iac-resource':
-      return rules.matchIac(o.namespace ?? 'terraform', o.value);
+      return rules.matchIac(o.namespace ?? 'terraform', o.value, typeof o.attrs?.kind === 'string' ? o.attrs.kind : undefined);
     case 'agent-config':
       return rules.matchAgentConfig(o.value);
     case 'model-artifact':

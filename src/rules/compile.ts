@@ -212,10 +212,14 @@ export class RuleIndex {
       if (img.endsWith('/*')) this.imagePrefixes.push({ prefix: imageRepository(img.slice(0, -2)) + '/', hit });
       else this.images.set(imageRepository(img), hit);
     }
-    for (const t of m.iac.terraform) {
-      const hit = { service: s.id, rule: 'iac-resource', pattern: `terraform:${t}` };
-      if (t.endsWith('*')) this.iacPrefixes.push({ tool: 'terraform', prefix: t.slice(0, -1), hit });
-      else this.iacExact.set(`terraform:${t}`, hit);
+    for (const [tool, list] of [['terraform', m.iac.terraform], ['cloudformation', m.iac.cloudformation]] as const) {
+      for (const t of list) {
+        const hit = { service: s.id, rule: 'iac-resource', pattern: `${tool}:${t}` };
+        const kind = /^(.*)\[([^\]]+)\]$/.exec(t);
+        if (kind) this.iacExact.set(`${tool}:${kind[1]}[${kind[2].toLowerCase()}]`, hit);
+        else if (t.endsWith('*')) this.iacPrefixes.push({ tool, prefix: t.slice(0, -1), hit });
+        else this.iacExact.set(`${tool}:${t}`, hit);
+      }
     }
     for (const g of m.agentConfigs) {
       const isMatch = picomatch(g, { dot: true, nocase: false });
@@ -454,7 +458,12 @@ export class RuleIndex {
     return undefined;
   }
 
-  matchIac(tool: string, type: string): RuleHit | undefined {
+  /** IaC resource type (and its `kind` where the resource has one): kind-specific rule, exact type, longest prefix. */
+  matchIac(tool: string, type: string, kind?: string): RuleHit | undefined {
+    if (kind) {
+      const k = this.iacExact.get(`${tool}:${type}[${kind.toLowerCase()}]`);
+      if (k) return k;
+    }
     const hit = this.iacExact.get(`${tool}:${type}`);
     if (hit) return hit;
     let best: { prefix: string; hit: RuleHit } | undefined;

@@ -3,7 +3,9 @@
  * folder) and `model-formats.yaml`. Every file is schema-validated; a bad file fails with the
  * file, the field path and what was expected.
  */
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -46,7 +48,20 @@ function serviceFiles(dir: string): string[] {
     .map((f) => join(base, f));
 }
 
-export function loadServiceFile(file: string): ServiceRule {
+export function loadServiceFile(file: string, cache?: RuleCache): ServiceRule {
+  let text: string | undefined;
+  let key: string | undefined;
+  if (cache) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new RulesError(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    key = createHash('sha256').update(cache.salt).update(text).digest('hex');
+    const hit = cache.entries[key];
+    const expected = basename(file).replace(/\.ya?ml$/, '');
+    if (hit && hit.id === expected) return hit;
+  }
   const raw = parseYamlFile(file);
   const parsed = serviceSchema.safeParse(raw);
   if (!parsed.success) throw new RulesError(formatIssues(file, parsed.error.issues));
@@ -59,14 +74,67 @@ export function loadServiceFile(file: string): ServiceRule {
       throw new RulesError(`${file}: match.credentials.${c.id}.pattern: expected a valid regular expression: ${(e as Error).message}`);
     }
   }
+  if (cache && key) {
+    cache.entries[key] = parsed.data;
+    cache.dirty = true;
+  }
   return parsed.data;
+}
+
+/**
+ * Validated rules keyed by a hash of the file's content and of the schema's source: parsing
+ * ~170 YAML files costs seconds on a cold, loaded machine; a cache hit is a JSON read. A file
+ * whose content changed is re-validated; an invalid file is never cached.
+ */
+interface RuleCache {
+  salt: string;
+  entries: Record<string, ServiceRule>;
+  dirty: boolean;
+  file?: string;
+}
+
+function schemaSalt(): string {
+  const h = createHash('sha256').update('rules-cache-v1');
+  for (const f of ['schema.ts', 'schema.js']) {
+    const p = join(dirname(fileURLToPath(import.meta.url)), f);
+    if (existsSync(p)) h.update(readFileSync(p));
+  }
+  return h.digest('hex');
+}
+
+function openCache(): RuleCache {
+  const salt = schemaSalt();
+  const dirs = [join(BUILTIN_RULES_DIR, '..', 'node_modules', '.cache', 'shadowscan'), join(tmpdir(), 'shadowscan-cache')];
+  for (const d of dirs) {
+    const file = join(d, `rules-${salt.slice(0, 16)}.json`);
+    try {
+      if (existsSync(file)) return { salt, entries: JSON.parse(readFileSync(file, 'utf8')), dirty: false, file };
+      mkdirSync(d, { recursive: true });
+      return { salt, entries: {}, dirty: false, file };
+    } catch {
+      /* unreadable or unwritable: try the next place */
+    }
+  }
+  return { salt, entries: {}, dirty: false };
+}
+
+function saveCache(c: RuleCache): void {
+  if (!c.dirty || !c.file) return;
+  try {
+    const tmp = `${c.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(c.entries));
+    renameSync(tmp, c.file);
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
 }
 
 /**
  * Loads the built-in rules plus any extra folders. A later folder may override a service id
  * of an earlier one (an organisation's own rule wins over the bundled one).
  */
-export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean } = {}): LoadedRules {
+export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean } = {}): LoadedRules {
+  const cache = opts.cache === false || process.env.SHADOWSCAN_NO_RULE_CACHE === '1' ? undefined : openCache();
   const dirs = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...extraDirs.map((d) => resolve(d))];
   const byId = new Map<string, ServiceRule>();
   const files = new Map<string, string>();
@@ -75,7 +143,7 @@ export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean } 
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RulesError(`${dir}: expected a rules folder (with services/*.yaml or *.yaml)`);
     const seenHere = new Map<string, string>();
     for (const f of serviceFiles(dir)) {
-      const s = loadServiceFile(f);
+      const s = loadServiceFile(f, cache);
       const dup = seenHere.get(s.id);
       if (dup) throw new RulesError(`${f}: id: "${s.id}" is already defined in ${dup}`);
       seenHere.set(s.id, f);
@@ -95,6 +163,7 @@ export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean } 
       if (!formats.has(f)) throw new RulesError(`${files.get(s.id)}: match.modelFormats: unknown model format "${f}" (expected one of: ${[...formats.keys()].join(', ')})`);
     }
   }
+  if (cache) saveCache(cache);
   return { services, modelFormats: [...formats.values()], files };
 }
 

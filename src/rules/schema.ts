@@ -147,7 +147,13 @@ export const matchSchema = z
     /** Infrastructure-as-code resource types; a trailing `*` is a prefix match. */
     iac: z
       .object({
+        /**
+         * Terraform resource types; a trailing `*` is a prefix match; `type[Kind]` matches only
+         * resources whose `kind` attribute is Kind (`azurerm_cognitive_account[OpenAI]`).
+         */
         terraform: z.array(nonEmpty).default([]),
+        /** CloudFormation resource types (`AWS::SageMaker::Endpoint`); trailing `*` allowed. */
+        cloudformation: z.array(nonEmpty).default([]),
       })
       .strict()
       .default({}),
