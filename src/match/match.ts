@@ -42,9 +42,9 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
     case 'url':
       return rules.matchUrl(o.value);
     case 'package':
-      return rules.matchPackage(o.namespace ?? '', o.value);
+      return rules.matchPackageAll(o.namespace ?? '', o.value)[0];
     case 'import':
-      return rules.matchImport(o.namespace ?? '', o.value);
+      return rules.matchImportAll(o.namespace ?? '', o.value)[0];
     case 'env-var':
       return rules.matchEnvVar(o.value);
     case 'credential': {
@@ -88,10 +88,30 @@ export function fingerprint(o: Observation, service: string): string {
   return sha256(parts.join('\u0000')).slice(0, 32);
 }
 
-/** Returns the finding for an observation, or undefined when no rule matches. */
-export function matchObservation(rules: RuleIndex, o: Observation): Finding | undefined {
+/** Every rule hit for an observation: packages and imports may be claimed by several services. */
+export function lookupAll(rules: RuleIndex, o: Observation): RuleHit[] {
+  if (o.kind === 'package') return rules.matchPackageAll(o.namespace ?? '', o.value);
+  if (o.kind === 'import') return rules.matchImportAll(o.namespace ?? '', o.value);
   const hit = lookup(rules, o);
-  if (!hit) return undefined;
+  return hit ? [hit] : [];
+}
+
+/** Returns the (primary) finding for an observation, or undefined when no rule matches. */
+export function matchObservation(rules: RuleIndex, o: Observation): Finding | undefined {
+  return matchObservationAll(rules, o)[0];
+}
+
+/** One finding per service the observation is evidence of. */
+export function matchObservationAll(rules: RuleIndex, o: Observation): Finding[] {
+  const out: Finding[] = [];
+  for (const hit of lookupAll(rules, o)) {
+    const f = toFinding(rules, o, hit);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+function toFinding(rules: RuleIndex, o: Observation, hit: RuleHit): Finding | undefined {
   const svc = rules.get(hit.service);
   if (!svc) return undefined;
   return {
@@ -111,9 +131,7 @@ export function matchObservation(rules: RuleIndex, o: Observation): Finding | un
  */
 export function matchAll(rules: RuleIndex, observations: Iterable<Observation>): Finding[] {
   const byId = new Map<string, Finding>();
-  for (const o of observations) {
-    const f = matchObservation(rules, o);
-    if (!f) continue;
+  for (const o of observations) for (const f of matchObservationAll(rules, o)) {
     const prev = byId.get(f.id);
     if (!prev) {
       byId.set(f.id, f);

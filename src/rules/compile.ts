@@ -108,8 +108,10 @@ export class RuleIndex {
   private templates = new Map<string, DomainEntry[]>();
   private hostCache = new Map<string, DomainEntry[] | null>();
   private apiBases: Array<{ service: string; host: string; labels?: Array<string | RegExp>; port?: string; path: string; pattern: string }> = [];
-  private packages = new Map<string, RuleHit>();
-  private imports = new Map<string, RuleHit>();
+  /** A package / import may be claimed by several services (a framework and the provider it adapts). */
+  private packages = new Map<string, RuleHit[]>();
+  private packagePrefixes: Array<{ eco: string; prefix: string; hit: RuleHit }> = [];
+  private imports = new Map<string, RuleHit[]>();
   private envVars = new Map<string, RuleHit>();
   private credentials: CompiledCredential[] = [];
   private keywordRe: RegExp | null = null;
@@ -175,11 +177,16 @@ export class RuleIndex {
       }
     }
     for (const [eco, names] of Object.entries(m.packages)) {
-      for (const n of names ?? []) this.packages.set(pkgKey(eco, n), { service: s.id, rule: 'package', pattern: `${eco}:${n}` });
+      for (const n of names ?? []) {
+        const hit = { service: s.id, rule: 'package', pattern: `${eco}:${n}` };
+        // `group:*` (maven) or `@scope/*` (npm): every package under that prefix
+        if (n.endsWith('*')) this.packagePrefixes.push({ eco, prefix: pkgKey(eco, n.slice(0, -1)), hit });
+        else addHit(this.packages, pkgKey(eco, n), hit);
+      }
     }
     const addImport = (lang: string, mod: string) => {
       const key = `${lang}:${lang === 'csharp' || lang === 'python' ? mod.toLowerCase() : mod}`;
-      if (!this.imports.has(key)) this.imports.set(key, { service: s.id, rule: 'import', pattern: `${lang}:${mod}` });
+      addHit(this.imports, key, { service: s.id, rule: 'import', pattern: `${lang}:${mod}` });
     };
     for (const [lang, mods] of Object.entries(m.imports)) for (const mod of mods ?? []) addImport(lang, mod);
     for (const n of m.packages.npm ?? []) addImport('javascript', n);
@@ -310,29 +317,43 @@ export class RuleIndex {
 
   // ---------------------------------------------------------------- code
 
+  /** The primary service claiming a package (see matchPackageAll for every claimant). */
   matchPackage(ecosystem: string, name: string): RuleHit | undefined {
-    const hit = this.packages.get(pkgKey(ecosystem, name));
-    if (hit) return hit;
-    if (ecosystem === 'go') {
-      // versioned module paths: github.com/x/y/v2 → github.com/x/y
-      const base = name.replace(/\/v\d+$/, '');
-      return base !== name ? this.packages.get(pkgKey('go', base)) : undefined;
-    }
-    return undefined;
+    return this.matchPackageAll(ecosystem, name)[0];
   }
 
-  /** Matches an imported module, or any parent at the language's separator. */
+  /** Every service claiming a package: exact name (versioned Go modules folded), else the longest prefix rule. */
+  matchPackageAll(ecosystem: string, name: string): RuleHit[] {
+    const key = pkgKey(ecosystem, name);
+    let hits = this.packages.get(key);
+    if (!hits && ecosystem === 'go') {
+      // versioned module paths: github.com/x/y/v2 → github.com/x/y
+      const base = name.replace(/\/v\d+$/, '');
+      if (base !== name) hits = this.packages.get(pkgKey('go', base));
+    }
+    if (hits) return hits;
+    let best: { prefix: string; hit: RuleHit } | undefined;
+    for (const p of this.packagePrefixes) if (p.eco === ecosystem && key.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
+    return best ? [best.hit] : [];
+  }
+
+  /** The primary service for an imported module (see matchImportAll). */
   matchImport(language: string, module: string): RuleHit | undefined {
+    return this.matchImportAll(language, module)[0];
+  }
+
+  /** Every service claiming an imported module, or its nearest claimed parent at the language's separator. */
+  matchImportAll(language: string, module: string): RuleHit[] {
     const sep = language === 'python' || language === 'java' || language === 'csharp' ? '.' : language === 'rust' ? '::' : '/';
     let m = language === 'python' || language === 'csharp' ? module.toLowerCase() : module;
     if (language === 'go') m = m.replace(/\/v\d+(?=\/|$)/, '');
     for (;;) {
-      const hit = this.imports.get(`${language}:${m}`);
-      if (hit) return hit;
+      const hits = this.imports.get(`${language}:${m}`);
+      if (hits) return hits;
       const i = m.lastIndexOf(sep);
-      if (i <= 0) return undefined;
+      if (i <= 0) return [];
       m = m.slice(0, i);
-      if (language === 'javascript' && m.startsWith('@') && !m.includes('/')) return undefined;
+      if (language === 'javascript' && m.startsWith('@') && !m.includes('/')) return [];
     }
   }
 
@@ -480,6 +501,13 @@ export class RuleIndex {
   matchModelFormat(formatId: string): RuleHit | undefined {
     return this.formatService.get(formatId);
   }
+}
+
+/** Adds a hit unless the same service already claims that key. */
+function addHit(m: Map<string, RuleHit[]>, k: string, hit: RuleHit): void {
+  const l = m.get(k);
+  if (!l) m.set(k, [hit]);
+  else if (!l.some((h) => h.service === hit.service)) l.push(hit);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { matchAll, fingerprint } from '../../src/match/match.js';
+import { smallIndex } from '../helpers/rules.js';
+import { obs } from '../helpers/findings.js';
+
+const rules = smallIndex({
+  'frame-kit': `id: frame-kit
+name: Frame Kit
+vendor: Frame
+category: ai-framework
+match:
+  packages: { npm: [frame-kit, "@frame/alpha"], maven: ["dev.frame:*"] }
+`,
+  'alpha-ai': `id: alpha-ai
+name: Alpha AI
+vendor: Alpha Inc
+category: llm-api
+match:
+  domains: [{ host: api.alpha-ai.test }]
+  packages: { npm: [alpha-ai, "@frame/alpha"], maven: ["dev.frame:frame-alpha"] }
+`,
+});
+
+describe('match', () => {
+  it('a provider adapter of a framework is evidence of both services', () => {
+    const f = matchAll(rules, [obs({ kind: 'package', namespace: 'npm', value: '@frame/alpha' })]);
+    expect(f.map((x) => x.service).sort()).toEqual(['alpha-ai', 'frame-kit']);
+    expect(new Set(f.map((x) => x.id)).size).toBe(2);
+  });
+  it('group prefixes claim every artifact; an exact claim wins over the prefix', () => {
+    expect(matchAll(rules, [obs({ kind: 'package', namespace: 'maven', value: 'dev.frame:frame-mcp' })]).map((x) => x.service)).toEqual(['frame-kit']);
+    expect(matchAll(rules, [obs({ kind: 'package', namespace: 'maven', value: 'dev.frame:frame-alpha' })]).map((x) => x.service)).toEqual(['alpha-ai']);
+    expect(matchAll(rules, [obs({ kind: 'package', namespace: 'maven', value: 'dev.framework:x' })])).toEqual([]);
+  });
+  it('fingerprints ignore line numbers but not files or subjects', () => {
+    const a = obs({ kind: 'package', namespace: 'npm', value: 'alpha-ai', locator: 'package.json:3' });
+    expect(fingerprint({ ...a, locator: 'package.json:30' }, 'alpha-ai')).toBe(fingerprint(a, 'alpha-ai'));
+    expect(fingerprint({ ...a, locator: 'web/package.json:3' }, 'alpha-ai')).not.toBe(fingerprint(a, 'alpha-ai'));
+    expect(fingerprint({ ...a, subject: { kind: 'repo', id: 'r2' } }, 'alpha-ai')).not.toBe(fingerprint(a, 'alpha-ai'));
+  });
+  it('look-alike hosts do not match, normalised hosts do', () => {
+    const hosts = ['API.Alpha-AI.test.', 'api.alpha-ai.test:443', 'notapi.alpha-ai.test.evil.net', 'xapi.alpha-ai.test'];
+    const f = matchAll(rules, hosts.map((h, i) => obs({ kind: 'host', value: h, locator: `log:${i}`, subject: { kind: 'user', id: `u${i}` } })));
+    expect(f.map((x) => x.subject.id)).toEqual(['u0', 'u1']);
+  });
+});
