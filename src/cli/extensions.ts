@@ -7,6 +7,7 @@ import type { Io } from './main.js';
 import { demoCommand } from './demo.js';
 import { intakeCommand } from '../intake/cli.js';
 import { webCommand } from '../web/cli.js';
+import { scheduleCommands } from '../schedule/cli.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
 
@@ -14,4 +15,5 @@ export const extensions: CliExtension[] = [
   demoCommand,
   intakeCommand,
   webCommand,
+  scheduleCommands,
 ];

@@ -93,18 +93,19 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     }
     const unknown = Object.keys(cfg?.sources ?? {}).filter((id) => !scanners.some((s) => s.id === id));
     if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);
-    if (!runs.length) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
+    if (!runs.length && !cfg?.github) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
     const format: Format = opts.format ?? cfg?.format ?? 'table';
     const progress = new Progress(io, !opts.quiet && io.isTTY);
-    const report = await runScan({
-      runs,
+    const scanOpts = {
       rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],
       catalogFile: opts.catalog ?? cfg?.catalog,
       db: opts.db ?? cfg?.db ?? 'shadowscan.db',
       full: !!opts.full,
       now: opts.now ? new Date(opts.now) : undefined,
-      onProgress: (s, d, t, l) => progress.update(s, d, t, l),
-    }).finally(() => progress.stop());
+      onProgress: (s: string, d: number, t?: number, l?: string) => progress.update(s, d, t, l),
+    };
+    // With a config: one run per source, change digests, notifications and outputs[] (src/schedule).
+    const report = await (cfg ? import('../schedule/cli.js').then((m) => m.scanWithConfig(cfg, opts, scanOpts, io)) : runScan({ runs, ...scanOpts })).finally(() => progress.stop());
     let risks;
     if (format === 'csv') {
       const reg = await Register.open(opts.db ?? cfg?.db ?? 'shadowscan.db');
