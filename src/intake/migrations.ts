@@ -5,6 +5,9 @@
 import type { Migration } from '../register/migrations.js';
 import type { Register } from '../register/register.js';
 
+/** Sort rank of item statuses (most severe first) — the register's default order. */
+export const RANK_SQL = "CASE status WHEN 'declined-but-in-use' THEN 0 WHEN 'unsanctioned' THEN 1 WHEN 'approval-expired' THEN 2 WHEN 'out-of-scope' THEN 3 ELSE 4 END";
+
 export const INTAKE_MIGRATIONS: Migration[] = [
   {
     version: 100,
@@ -50,6 +53,22 @@ CREATE TABLE api_tokens (
   last_used_at TEXT,
   revoked INTEGER NOT NULL DEFAULT 0
 );
+`,
+  },
+  {
+    version: 102,
+    name: 'register-covering-indexes',
+    // Covering indexes for the register page at 100,000+ items: the list is paged from an index
+    // alone (items rows are wide: they carry JSON), then only the page's rows are read.
+    sql: `
+CREATE INDEX IF NOT EXISTS items_q_rank ON items(state, (${RANK_SQL}), name, id, status, category, sources, service, vendor);
+CREATE INDEX IF NOT EXISTS items_q_name ON items(state, name, id, status, category, sources, service, vendor);
+CREATE INDEX IF NOT EXISTS items_q_last ON items(state, last_detected_at DESC, id, status, category, sources);
+CREATE INDEX IF NOT EXISTS items_q_first ON items(state, first_detected_at DESC, id, status, category, sources);
+CREATE INDEX IF NOT EXISTS risk_q_order ON risk_entries(tier, inherent_score DESC, item_id, owner, status);
+CREATE INDEX IF NOT EXISTS risk_q_score ON risk_entries(inherent_score DESC, item_id, tier, owner, status);
+CREATE INDEX IF NOT EXISTS risk_q_item ON risk_entries(item_id, tier, inherent_score, owner, status);
+ANALYZE;
 `,
   },
 ];

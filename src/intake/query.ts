@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ItemStatus } from '../core/types.js';
+import { RANK_SQL } from './migrations.js';
 
 export interface RegisterQuery {
   /** Item statuses (reconcile verdicts); default: the intake queue. */
@@ -56,22 +57,32 @@ export const ITEM_STATUSES: ItemStatus[] = ['declined-but-in-use', 'unsanctioned
 export const SOURCES = ['repo', 'network', 'saas', 'cloud'];
 export const SORTS = ['status', 'tier', 'score', 'name', 'last-seen', 'first-detected', 'bytes'] as const;
 
+const RANK = RANK_SQL.replace(/\bstatus\b/g, 'i.status');
 const ORDER: Record<string, string> = {
-  status: "CASE i.status WHEN 'declined-but-in-use' THEN 0 WHEN 'unsanctioned' THEN 1 WHEN 'approval-expired' THEN 2 WHEN 'out-of-scope' THEN 3 ELSE 4 END, i.name, i.id",
-  tier: 'COALESCE(r.tier, 9), COALESCE(r.inherent_score, 0) DESC, i.name, i.id',
-  score: 'COALESCE(r.inherent_score, 0) DESC, i.name, i.id',
+  status: `${RANK}, i.name, i.id`,
   name: 'i.name, i.id',
   'last-seen': 'i.last_detected_at DESC, i.id',
   'first-detected': 'i.first_detected_at DESC, i.id',
   bytes: 'COALESCE(i.bytes_out, 0) DESC, i.id',
+  tier: 'r.tier, r.inherent_score DESC, r.item_id',
+  score: 'r.inherent_score DESC, r.item_id',
 };
+
+/** Counts above this are reported as "more than" (counting every match of a join costs too much). */
+export const COUNT_CAP = 10_000;
 
 type Row = Record<string, any>;
 
-export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { total: number; rows: RegisterRow[] } {
+/**
+ * Two phases: (1) the page's item ids, from covering indexes only — items alone, or driven from
+ * the risk entries when a risk column is filtered or sorted on (such lists hold only items with a
+ * risk entry, which every queue item has); (2) the page's rows. Counts are exact for item-only
+ * filters and capped at COUNT_CAP when the risk entries are joined.
+ */
+export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { total: number; capped: boolean; rows: RegisterRow[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  let needsJoin = false;
+  let viaRisk = f.sort === 'tier' || f.sort === 'score';
   const state = f.state ?? 'active';
   if (state !== 'all') {
     where.push('i.state = ?');
@@ -83,17 +94,17 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
     args.push(...status);
   }
   if (f.riskStatus?.length) {
-    needsJoin = true;
+    viaRisk = true;
     where.push(`r.status IN (${f.riskStatus.map(() => '?').join(',')})`);
     args.push(...f.riskStatus);
   }
   if (f.tier) {
-    needsJoin = true;
+    viaRisk = true;
     where.push('r.tier = ?');
     args.push(f.tier);
   }
   if (f.owner) {
-    needsJoin = true;
+    viaRisk = true;
     where.push('r.owner = ?');
     args.push(f.owner);
   }
@@ -115,20 +126,29 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
     args.push(like, like, like, f.q);
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const join = 'LEFT JOIN risk_entries r ON r.item_id = i.id';
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM items i ${needsJoin ? join : ''} ${w}`).get(...args) as Row).n as number;
+  const from = viaRisk ? 'risk_entries r CROSS JOIN items i ON i.id = r.item_id' : 'items i';
+  let total: number;
+  let capped = false;
+  if (viaRisk) {
+    total = (db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${from} ${w} LIMIT ${COUNT_CAP + 1})`).get(...args) as Row).n as number;
+    if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+  } else total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from} ${w}`).get(...args) as Row).n as number;
   const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
+  const ids = (db.prepare(`SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, Math.max(f.offset ?? 0, 0)) as Row[]).map((r) => r.id as string);
+  if (!ids.length) return { total, capped, rows: [] };
   const rows = db
     .prepare(
       `SELECT i.id, i.kind, i.service, i.name, i.vendor, i.category, i.status, i.status_reason, i.state, i.sources, i.subject_count, i.finding_count, i.event_count, i.bytes_out, i.seen_first, i.seen_last, i.first_detected_at, i.last_detected_at,
         r.id AS risk_id, r.status AS risk_status, r.tier, r.inherent_score, r.treatment, r.owner, r.suppressed_until
-       FROM items i ${join} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`,
+       FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE i.id IN (${ids.map(() => '?').join(',')})`,
     )
-    .all(...args, limit, Math.max(f.offset ?? 0, 0)) as Row[];
+    .all(...ids) as Row[];
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
   return {
     total,
-    rows: rows.map((r) => ({
+    capped,
+    rows: ids.map((id) => byId.get(id)!).filter(Boolean).map((r) => ({
       id: r.id,
       kind: r.kind,
       service: r.service,

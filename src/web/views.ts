@@ -85,7 +85,7 @@ export function errorPage(me: Principal | undefined, status: number, message: st
 
 // ------------------------------------------------------------------ register
 
-export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; rows: RegisterRow[] }, facets: { categories: string[]; owners: string[] }, pageSize: number): string {
+export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; capped?: boolean; rows: RegisterRow[] }, facets: { categories: string[]; owners: string[] }, pageSize: number): string {
   const sel = (name: string, current: string | number | undefined, options: Array<[string, string]>) =>
     html`<select name="${name}">${options.map(([v, l]) => html`<option value="${v}" ${String(current ?? '') === v ? html`selected` : ''}>${l}</option>`)}</select>`;
   const pages = Math.max(1, Math.ceil(res.total / pageSize));
@@ -111,7 +111,7 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
 <label>Sort ${sel('sort', q.sort ?? 'status', SORTS.map((s) => [s, s] as [string, string]))}</label>
 <button type="submit">Apply</button> <a class="button secondary" href="/register">Reset</a>
 </form>
-<p class="muted small">${res.total} item${res.total === 1 ? '' : 's'} · page ${q.page} of ${pages}</p>
+<p class="muted small">${res.capped ? `more than ${res.total.toLocaleString('en')} items` : `${res.total.toLocaleString('en')} item${res.total === 1 ? '' : 's'}`} · page ${q.page}${res.capped ? '' : ` of ${pages}`}</p>
 <table id="register"><thead><tr><th>Entry</th><th>Item</th><th>Category</th><th>Status</th><th>Intake</th><th>Tier</th><th class="num">Score</th><th>Owner</th><th>Sources</th><th class="num">Subjects</th><th class="num">Bytes out</th><th>Last seen</th></tr></thead>
 <tbody>${res.rows.map(
     (r) => html`<tr data-item="${r.id}"><td>${r.riskId ?? '–'}</td>
@@ -122,7 +122,7 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
   )}</tbody></table>
 ${res.rows.length === 0 ? html`<p class="card muted">Nothing matches these filters.</p>` : ''}
 <div class="pager">${q.page > 1 ? html`<a class="button secondary" href="/register${qs({ ...base, page: q.page - 1 })}">← Previous</a>` : ''}
-${q.page < pages ? html`<a class="button secondary" href="/register${qs({ ...base, page: q.page + 1 })}">Next →</a>` : ''}</div>`;
+${q.page < pages || (res.capped && res.rows.length === pageSize) ? html`<a class="button secondary" href="/register${qs({ ...base, page: q.page + 1 })}">Next →</a>` : ''}</div>`;
   void me;
   return layout('Register', body, { me, active: '/register' });
 }
