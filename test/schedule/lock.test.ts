@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { acquireSourceLock, isSourceLocked } from '../../src/schedule/lock.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const ROOT = resolve(__dirname, '../..');
+
+function child(lockDir: string, source: string, holdMs: number): { lines: string[]; firstLine: Promise<string>; done: Promise<number> } {
+  const p = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'test/schedule/lock-child.ts'), lockDir, source, String(holdMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let first: (s: string) => void;
+  const firstLine = new Promise<string>((r) => (first = r));
+  let buf = '';
+  p.stdout.on('data', (d) => {
+    buf += d;
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const l of parts) {
+      if (!lines.length) first(l);
+      lines.push(l);
+    }
+  });
+  const done = new Promise<number>((r) => p.on('close', (code) => r(code ?? -1)));
+  return { lines, firstLine, done };
+}
+
+describe('cross-process source lock', () => {
+  it('two real processes: one scans, the other finds the source busy; free again after release', async () => {
+    const dir = tmpDir();
+    const a = child(dir, 'repo', 4000);
+    expect(await a.firstLine).toBe('acquired');
+    const b = child(dir, 'repo', 0);
+    expect(await b.firstLine).toBe('busy');
+    // another source is independent
+    const c = child(dir, 'egress', 0);
+    expect(await c.firstLine).toBe('acquired');
+    // and this process sees it held too
+    expect(await acquireSourceLock(dir, 'repo')).toBeUndefined();
+    expect(await isSourceLocked(dir, 'repo')).toBe(true);
+    expect(await a.done).toBe(0);
+    expect(a.lines).toEqual(['acquired', 'released']);
+    await Promise.all([b.done, c.done]);
+    const release = await acquireSourceLock(dir, 'repo');
+    expect(release).toBeTypeOf('function');
+    await release!();
+  });
+});
