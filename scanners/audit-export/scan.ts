@@ -4,7 +4,7 @@ import type { Coverage, ScanContext, Sink } from '../../src/core/types.js';
 import type { AuditExportOptions } from './index.js';
 import { candidateHeuristic } from './lib/candidates.js';
 import { AuditCollector } from './lib/collector.js';
-import { readRecords, unflatten, type Container } from './lib/records.js';
+import { readRecordBatches, unflatten, type Container } from './lib/records.js';
 import type { ParseContext, Vendor } from './lib/types.js';
 import { gs, type Rec } from './lib/util.js';
 import { isPermissionGrant, isServicePrincipal } from './parsers/entra.js';
@@ -89,26 +89,28 @@ export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Pr
     let records = 0;
     let unknown = 0;
     try {
-      const it = readRecords(file, {
+      const it = readRecordBatches(file, {
         problem: (line, msg) => sink.problem(`${file}:${line}`, msg),
         isRecord: (r) => detectVendor(r) !== undefined,
         csvRow,
         arrayKeys: ARRAY_KEYS,
         bytes: (n) => sink.stat('bytes', n),
       }, container);
-      for await (const { rec, line } of it) {
+      for await (const batch of it) {
         if (ctx.signal.aborted) break;
-        records++;
-        const vendor = forced ?? detectVendor(rec);
-        if (!vendor) { unknown++; continue; }
-        vendors.add(vendor);
-        if (vendor === 'entra' && isServicePrincipal(rec)) {
-          const id = gs(rec, 'id');
-          if (id) pctx.servicePrincipals!.set(id, { name: gs(rec, 'displayName', 'appDisplayName') ?? '', appId: gs(rec, 'appId') });
+        for (const { rec, line } of batch) {
+          records++;
+          const vendor = forced ?? detectVendor(rec);
+          if (!vendor) { unknown++; continue; }
+          vendors.add(vendor);
+          if (vendor === 'entra' && isServicePrincipal(rec)) {
+            const id = gs(rec, 'id');
+            if (id) pctx.servicePrincipals!.set(id, { name: gs(rec, 'displayName', 'appDisplayName') ?? '', appId: gs(rec, 'appId') });
+          }
+          if (vendor === 'entra' && isPermissionGrant(rec)) { deferred.push({ rec, locator: `${file}:${line}` }); continue; }
+          const parsed = parseRecord(rec, vendor, pctx);
+          if (parsed) collector.add(parsed.events, () => `${file}:${line}`);
         }
-        if (vendor === 'entra' && isPermissionGrant(rec)) { deferred.push({ rec, locator: `${file}:${line}` }); continue; }
-        const parsed = parseRecord(rec, vendor, pctx);
-        if (parsed) collector.add(parsed.events, () => `${file}:${line}`);
       }
       sink.stat('records', records);
       if (unknown) {

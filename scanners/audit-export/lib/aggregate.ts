@@ -89,10 +89,13 @@ export class Aggregator {
 
   /** Builds the observations (sorted, deterministic). */
   observations(): Observation[] {
-    const out: Observation[] = [];
-    for (const g of this.groups.values()) out.push(this.toObservation(g));
-    out.sort((x, y) => (x.kind + x.value + x.subject.id + x.signal + String(x.attrs?.success) + x.locator).localeCompare(y.kind + y.value + y.subject.id + y.signal + String(y.attrs?.success) + y.locator));
-    return out;
+    const keyed: Array<[string, Observation]> = [];
+    for (const g of this.groups.values()) {
+      const o = this.toObservation(g);
+      keyed.push([`${o.kind}\u0000${o.value}\u0000${o.subject.id}\u0000${o.signal}\u0000${String(o.attrs?.success)}\u0000${o.locator}`, o]);
+    }
+    keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    return keyed.map((k) => k[1]);
   }
 
   /** Emits every observation to the sink and clears the groups. */

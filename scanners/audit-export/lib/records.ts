@@ -5,7 +5,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { obj, type Rec } from './util.js';
@@ -68,16 +67,29 @@ export function sniffContainer(text: string): Container {
   return 'csv';
 }
 
-function lines(path: string, gz: boolean, hooks: ReadHooks): AsyncIterable<string> {
+/** Lines of a (possibly gzip) file, in batches (one promise per chunk, not per line). */
+async function* lineBatches(path: string, gz: boolean, hooks: ReadHooks): AsyncGenerator<string[]> {
   const s = createReadStream(path, { highWaterMark: 1 << 20 });
   if (hooks.bytes) s.on('data', (c) => hooks.bytes!(c.length));
   const input: Readable = gz ? s.pipe(createGunzip()) : s;
   if (gz) s.on('error', (e) => input.destroy(e));
-  return createInterface({ input, crlfDelay: Infinity });
+  let rest = '';
+  for await (const chunk of input) {
+    const text = rest + (chunk as Buffer).toString('utf8');
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    for (let i = 0; i < parts.length; i++) if (parts[i].endsWith('\r')) parts[i] = parts[i].slice(0, -1);
+    yield parts;
+  }
+  if (rest) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+}
+
+async function* lines(path: string, gz: boolean, hooks: ReadHooks): AsyncGenerator<string> {
+  for await (const batch of lineBatches(path, gz, hooks)) yield* batch;
 }
 
 /** Reads records from a file; container sniffed unless given. */
-export async function* readRecords(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord> {
+export async function* readRecordBatches(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord[]> {
   const h = await head(path);
   const gz = isGzip(h);
   let c = container;
@@ -87,30 +99,34 @@ export async function* readRecords(path: string, hooks: ReadHooks, container?: C
   }
   if (c === 'jsonl') {
     let n = 0;
-    for await (const line of lines(path, gz, hooks)) {
-      n++;
-      const t = line.trim();
-      if (!t || t.startsWith('#')) continue;
-      let v: unknown;
-      try {
-        v = JSON.parse(t);
-      } catch (e) {
-        hooks.problem(n, `invalid JSON: ${(e as Error).message}`);
-        continue;
+    for await (const batch of lineBatches(path, gz, hooks)) {
+      const out: RawRecord[] = [];
+      for (const line of batch) {
+        n++;
+        const t = line.trim();
+        if (!t || t.startsWith('#')) continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(t);
+        } catch (e) {
+          hooks.problem(n, `invalid JSON: ${(e as Error).message}`);
+          continue;
+        }
+        const o = obj(v);
+        if (!o) { hooks.problem(n, 'expected a JSON object'); continue; }
+        if (hooks.isRecord(o)) out.push({ rec: o, line: n });
+        else {
+          const inner = wrapped(o, hooks.arrayKeys);
+          if (inner) for (const r of inner) out.push({ rec: r, line: n });
+          else out.push({ rec: o, line: n });
+        }
       }
-      const o = obj(v);
-      if (!o) { hooks.problem(n, 'expected a JSON object'); continue; }
-      if (hooks.isRecord(o)) yield { rec: o, line: n };
-      else {
-        const inner = wrapped(o, hooks.arrayKeys);
-        if (inner) for (const r of inner) yield { rec: r, line: n };
-        else yield { rec: o, line: n };
-      }
+      yield out;
     }
     return;
   }
   if (c === 'csv') {
-    yield* readCsv(lines(path, gz, hooks), hooks);
+    for await (const r of readCsv(lines(path, gz, hooks), hooks)) yield [r];
     return;
   }
   const { readFile } = await import('node:fs/promises');
@@ -131,6 +147,7 @@ export async function* readRecords(path: string, hooks: ReadHooks, container?: C
   // best-effort line numbers: find each record's first string value in order
   let pos = 0;
   let line = 1;
+  const out: RawRecord[] = [];
   for (const r of recs) {
     const o = obj(r);
     if (!o) { hooks.problem(line, 'expected a JSON object'); continue; }
@@ -142,8 +159,14 @@ export async function* readRecords(path: string, hooks: ReadHooks, container?: C
         pos = at;
       }
     }
-    yield { rec: o, line };
+    out.push({ rec: o, line });
   }
+  yield out;
+}
+
+/** Reads records one by one (convenience over the batches). */
+export async function* readRecords(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord> {
+  for await (const b of readRecordBatches(path, hooks, container)) yield* b;
 }
 
 function firstString(o: Rec): string | undefined {

@@ -16,18 +16,26 @@ export function str(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Reads a dotted path (`a.b.c`) from a record; keys may differ in case (Azure Monitor exports lower-case some). */
+/**
+ * Reads a dotted path (`a.b.c`) from a record. Keys are tried as written, all lower-case and
+ * capitalised — SIEM and Azure Monitor exports lower-case or capitalise some field names.
+ */
 export function get(rec: unknown, path: string): unknown {
   let cur: unknown = rec;
-  for (const k of path.split('.')) {
-    const o = obj(cur);
-    if (!o) return undefined;
-    if (k in o) cur = o[k];
-    else {
+  const parts = path.includes('.') ? path.split('.') : [path];
+  for (const k of parts) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    const o = cur as Rec;
+    let v = o[k];
+    if (v === undefined) {
       const lk = k.toLowerCase();
-      const found = Object.keys(o).find((x) => x.toLowerCase() === lk);
-      cur = found === undefined ? undefined : o[found];
+      v = lk !== k ? o[lk] : undefined;
+      if (v === undefined) {
+        const ck = k[0].toUpperCase() + k.slice(1);
+        v = ck !== k ? o[ck] : undefined;
+      }
     }
+    cur = v;
   }
   return cur;
 }
@@ -44,6 +52,9 @@ export function gs(rec: unknown, ...paths: string[]): string | undefined {
  * Normalises a time to ISO-8601 UTC: ISO strings (with or without zone; no zone = UTC),
  * `YYYY-MM-DD HH:MM:SS[.fff…]`, epoch seconds / milliseconds / nanoseconds (numbers or digit strings).
  */
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const ISO_S = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
 export function isoTime(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number' || (typeof v === 'string' && /^\d{9,19}(\.\d+)?$/.test(v))) {
@@ -56,6 +67,9 @@ export function isoTime(v: unknown): string | undefined {
     return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
   if (typeof v !== 'string') return undefined;
+  // fast path: already ISO-8601 UTC
+  if (ISO_MS.test(v)) return v;
+  if (ISO_S.test(v)) return `${v.slice(0, 19)}.000Z`;
   let s = v.trim().replace(' ', 'T');
   // trim fractional seconds to milliseconds (Date cannot parse nanoseconds)
   s = s.replace(/(\.\d{3})\d+/, '$1');
