@@ -276,7 +276,7 @@ export function configJsonSchema(known: ScannerModule[] = scanners): Record<stri
   const sourceShape: Record<string, z.ZodTypeAny> = { [GITHUB_SOURCE]: githubSourceSchema.optional() };
   for (const s of [...known].sort((a, b) => a.id.localeCompare(b.id))) sourceShape[s.id] = withSchedule(s.optionsSchema).optional().describe(`${s.title} (scanner "${s.id}")`);
   const full = configShape.extend({ sources: z.object(sourceShape).strict().default({}) }).strict();
-  const js = zodToJsonSchema(full, { $refStrategy: 'none', target: 'jsonSchema7' }) as Record<string, unknown>;
+  const js = allowEnvRefs(zodToJsonSchema(full, { $refStrategy: 'none', target: 'jsonSchema7' })) as Record<string, unknown>;
   // The top level stays open for other features' keys (e.g. `serve`); say so explicitly.
   js.additionalProperties = true;
   return {
@@ -286,4 +286,16 @@ export function configJsonSchema(known: ScannerModule[] = scanners): Record<stri
     description: 'Configuration for `shadowscan scan --config` and `shadowscan schedule run`. Generated from src/config.ts — do not edit.',
     ...Object.fromEntries(Object.entries(js).filter(([k]) => k !== '$schema')),
   };
+}
+
+/** Any string may be written as `${ENV}` (substituted before validation): formatted strings accept that too. */
+function allowEnvRefs(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(allowEnvRefs);
+  if (!v || typeof v !== 'object') return v;
+  const o = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, allowEnvRefs(x)])) as Record<string, unknown>;
+  if (o.type === 'string' && typeof o.format === 'string') {
+    const { format, ...rest } = o;
+    return { ...rest, anyOf: [{ format }, { pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}' }] };
+  }
+  return o;
 }
