@@ -64,6 +64,7 @@ interface Row {
   observations: number;
   cpuMs: number;
   load: number;
+  lostReasons: string[];
 }
 
 async function once(concurrency: number): Promise<Row> {
@@ -89,6 +90,7 @@ async function once(concurrency: number): Promise<Row> {
     observations: observations.length,
     cpuMs: (cpu.user + cpu.system) / 1000,
     load: loadavg()[0],
+    lostReasons: [...cov.failed, ...cov.skipped].map((f) => `${f.unit}: ${f.reason}`),
   };
 }
 
@@ -101,6 +103,7 @@ for (const c of CONCURRENCY) {
 
 const expectedUnits = ACCOUNTS * REGIONS;
 const lost = rows.some((r) => r.units !== expectedUnits || r.failed);
+for (const r of rows) for (const l of r.lostReasons) console.log(`  lost (concurrency ${r.concurrency}): ${l}`);
 const md = `# Cloud sweep benchmark (AWS scanner)
 
 Command: \`${`node bin/run-ts.mjs bench/cloud.ts ${args.join(' ')}`.trim()}\`
@@ -121,7 +124,13 @@ the sweep would take if every request slot were busy all the time.
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.map((r) => `| ${r.concurrency} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.lowerBoundMs / 1000).toFixed(1)} s | ${(r.wallMs / r.lowerBoundMs).toFixed(2)} | ${(r.cpuMs / 1000).toFixed(1)} s | ${r.load.toFixed(1)} | ${r.requests} | ${r.throttled} | ${r.units} / ${expectedUnits} | ${expectedUnits - r.units} | ${r.observations} |`).join('\n')}
 
-${lost ? '**Units were lost — investigate.**' : 'Zero lost units: every account × region was scanned despite the throttling.'}
+${lost ? `**Units were lost:**\n\n${rows.flatMap((r) => r.lostReasons.map((l) => `- in-flight ${r.concurrency}: ${l}`)).join('\n')}` : 'Zero lost units: every account × region was scanned despite the throttling.'}
+
+CPU floor: the SDK request pipeline (serialise, SigV4-sign, parse) plus the in-process loopback
+server cost ≈ ${(rows[0].cpuMs / rows[0].requests).toFixed(1)} ms of CPU per HTTP attempt here, so the sweep also needs
+≈ ${(rows[0].cpuMs / 1000).toFixed(0)} s of one core. When that exceeds the latency bound — or the machine is shared
+(see the load average) — the run is CPU-bound, not latency-bound, and wall time tracks the CPU
+the process actually got rather than the latency bound.
 
 What keeps wall time near the bound: the in-flight limit wraps each HTTP attempt (an SDK
 middleware below the retry loop), so a request sleeping in back-off does not hold a slot, and

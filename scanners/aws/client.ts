@@ -16,6 +16,9 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import pLimit, { type LimitFunction } from 'p-limit';
 
 export interface AwsClientSettings {
@@ -49,15 +52,25 @@ function scaledBackoff(scale: number) {
 
 export class AwsClientFactory {
   readonly limit: LimitFunction;
-  private clients: AnyClient[] = [];
+  /**
+   * One HTTP handler (keep-alive agents) shared by every client of the sweep: thousands of
+   * short-lived per-unit clients reuse warm connections instead of opening their own.
+   */
+  private handler: NodeHttpHandler;
   constructor(private settings: AwsClientSettings) {
     this.limit = pLimit(settings.maxConcurrentRequests);
+    const sockets = Math.max(50, settings.maxConcurrentRequests * 2);
+    this.handler = new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets }),
+    });
   }
 
   private config(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
     const s = this.settings;
     return {
       region,
+      requestHandler: this.handler,
       ...(credentials ? { credentials } : {}),
       ...(s.endpoint ? { endpoint: s.endpoint } : {}),
       retryStrategy: new AdaptiveRetryStrategy(s.maxAttempts, {
@@ -80,7 +93,6 @@ export class AwsClientFactory {
         }),
       { step: 'deserialize', name: 'shadowscanConcurrencyLimit', priority: 'low' },
     );
-    this.clients.push(c);
     return c;
   }
 
@@ -106,15 +118,9 @@ export class AwsClientFactory {
     return this.track(new ResourceGroupsTaggingAPIClient(this.config(region, credentials)));
   }
 
-  /** Releases sockets of clients built so far (call when a unit is done). */
-  release(from = 0): void {
-    for (const c of this.clients.splice(from)) c.destroy();
-  }
-  mark(): number {
-    return this.clients.length;
-  }
+  /** Closes the shared connections (clients are not destroyed one by one: they share the handler). */
   destroyAll(): void {
-    this.release(0);
+    this.handler.destroy();
   }
 }
 

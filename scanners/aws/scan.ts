@@ -241,7 +241,6 @@ async function scanRegion(
 ): Promise<UnitResult> {
   const o = ctx.options;
   const signal = ctx.signal;
-  const mark = factory.mark();
   const bedrock = factory.bedrock(region, creds);
   const agent = factory.bedrockAgent(region, creds);
   const sm = factory.sagemaker(region, creds);
@@ -366,7 +365,6 @@ async function scanRegion(
         ]
       : []),
   ]);
-  factory.release(mark);
 
   // Tagged resources the list APIs did not return (other services the rules name).
   for (const arn of tags.keys()) if (!resources.has(arn)) add(arn, parseArn(arn)?.id, undefined, {});
