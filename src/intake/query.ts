@@ -69,7 +69,7 @@ const ORDER: Record<string, string> = {
 };
 
 /** Counts above this are reported as "more than" (counting every match of a join costs too much). */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 type Row = Record<string, any>;
 

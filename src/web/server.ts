@@ -209,12 +209,15 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   }
 
   // ------------------------------------------------------------------ pages
+  /** Filter drop-down values (distinct categories / owners), refreshed at most once a minute. */
+  let facetCache: { at: number; v: ReturnType<typeof facets> } | undefined;
   app.get('/register', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
     const q = registerQuery(req.query as Record<string, string>);
     const res = queryRegister(register.db, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
-    return page(reply, V.registerPage(me, q, res, facets(register.db), PAGE_SIZE));
+    if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: facets(register.db) };
+    return page(reply, V.registerPage(me, q, res, facetCache.v, PAGE_SIZE));
   });
 
   app.get('/items/:id', async (req, reply) => {
