@@ -6,6 +6,7 @@
  * token; the rules decide what it means. Governance facts (invocation logging, guardrail,
  * owner tag, created time) ride along as attrs.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { paginateListCustomModels, paginateListImportedModels, paginateListProvisionedModelThroughputs, paginateListInferenceProfiles, paginateListGuardrails, GetModelInvocationLoggingConfigurationCommand } from '@aws-sdk/client-bedrock';
 import { paginateListAgents, paginateListKnowledgeBases, GetAgentCommand, GetKnowledgeBaseCommand } from '@aws-sdk/client-bedrock-agent';
@@ -105,6 +106,8 @@ export function tagFilters(ctx: ScanContext<AwsOptions>): string[] {
 export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Coverage> {
   const o = ctx.options;
   if (ctx.signal.aborted) return sink.coverage();
+  // many concurrent SDK calls listen on the one abort signal
+  setMaxListeners(0, ctx.signal);
   const homeRegion = o.homeRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const factory = new AwsClientFactory({
     endpoint: o.endpoint,

@@ -6,6 +6,7 @@
  * `cloud-resource` observation (value = ARM resource type, attrs.kind = its kind).
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { ScanError } from '../../src/core/errors.js';
 import type { AttrValue, Coverage, Observation, ScanContext, Sink } from '../../src/core/types.js';
@@ -74,6 +75,8 @@ export function makeScan(deps: { credential?: TokenCredential } = {}) {
   return async function scan(ctx: ScanContext<AzureOptions>, sink: Sink): Promise<Coverage> {
     const o = ctx.options;
     if (ctx.signal.aborted) return sink.coverage();
+  // many concurrent SDK calls listen on the one abort signal
+  setMaxListeners(0, ctx.signal);
     const clients = new AzureClients({
       endpoint: o.endpoint,
       caFile: o.caFile,
