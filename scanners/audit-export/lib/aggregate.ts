@@ -34,7 +34,7 @@ export class Aggregator {
 
   private resolved = new Map<string, string>();
 
-  /** An app known by several names folds under the first name a rule knows ("Copilot Word" → the workload's product name). */
+  /** An app known by several names folds under the first name a rule knows (an M365 `Workload AppHost` → the workload's product name). */
   private resolve(ev: AuditEvent): AuditEvent {
     if (ev.kind !== 'saas-app' || !ev.altNames?.length) return ev;
     const key = [ev.value, ...ev.altNames].join('\u0000');

@@ -53,6 +53,7 @@ describe('audit-export on the shipped fixtures', async () => {
       'claude-ai dave@demo.example',
       'devin bob-demo',
       'fireflies bob@demo.example',
+      'gemini-app carol@demo.example',
       'github-copilot carol-demo',
       'glean bob@demo.example',
       'm365-copilot alice@demo.example',
@@ -225,8 +226,8 @@ describe.skipIf(!existsSync(CORPUS))('public corpus samples (../shared/corpus)',
     const bedrock = r.findings.find((f) => f.service === 'aws-bedrock' && f.attrs?.eventName === 'Converse')!;
     expect(bedrock).toMatchObject({ signal: 'usage', attrs: { modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', region: 'us-east-1' } });
     expect(bedrock.subject.id).toBe('arn:aws:iam::00000000000:role/private-ec2-instance-role');
-    // nothing in these non-AI samples may become a SaaS AI service
-    expect(r.findings.filter((f) => f.kind === 'saas-app').map((f) => `${f.service}:${f.value}`)).toEqual([]);
+    // the only SaaS AI use in these samples is the Gemini-in-Workspace usage report; no other app becomes an AI service
+    expect([...new Set(r.findings.filter((f) => f.kind === 'saas-app').map((f) => `${f.service}:${f.value}:${f.subject.id}:${f.signal}`))]).toEqual(['gemini-app:gemini_in_workspace_apps:foo@example.com:usage']);
   });
 });
 
