@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { configJsonSchema, loadConfig, parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ROOT = resolve(__dirname, '../..');
 const SCHEMA_FILE = join(ROOT, 'docs/shadowscan.schema.json');
 

@@ -6,8 +6,8 @@ import { tmpDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(__dirname, '../..');
 
-function child(lockDir: string, source: string, holdMs: number): { lines: string[]; firstLine: Promise<string>; done: Promise<number> } {
-  const p = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'test/schedule/lock-child.ts'), lockDir, source, String(holdMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+function child(lockDir: string, source: string): { lines: string[]; firstLine: Promise<string>; done: Promise<number>; release: () => void } {
+  const p = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'test/schedule/lock-child.ts'), lockDir, source], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let first: (s: string) => void;
   const firstLine = new Promise<string>((r) => (first = r));
@@ -22,25 +22,28 @@ function child(lockDir: string, source: string, holdMs: number): { lines: string
     }
   });
   const done = new Promise<number>((r) => p.on('close', (code) => r(code ?? -1)));
-  return { lines, firstLine, done };
+  return { lines, firstLine, done, release: () => void p.stdin.end('release\n') };
 }
 
 describe('cross-process source lock', () => {
-  it('two real processes: one scans, the other finds the source busy; free again after release', async () => {
+  it('two real processes: one holds the lock, the other finds the source busy; free again after release', async () => {
     const dir = tmpDir();
-    const a = child(dir, 'repo', 4000);
+    const a = child(dir, 'repo');
     expect(await a.firstLine).toBe('acquired');
-    const b = child(dir, 'repo', 0);
+    const b = child(dir, 'repo');
     expect(await b.firstLine).toBe('busy');
     // another source is independent
-    const c = child(dir, 'egress', 0);
+    const c = child(dir, 'egress');
     expect(await c.firstLine).toBe('acquired');
     // and this process sees it held too
     expect(await acquireSourceLock(dir, 'repo')).toBeUndefined();
     expect(await isSourceLocked(dir, 'repo')).toBe(true);
+    expect(await b.done).toBe(0);
+    a.release();
+    c.release();
     expect(await a.done).toBe(0);
     expect(a.lines).toEqual(['acquired', 'released']);
-    await Promise.all([b.done, c.done]);
+    await c.done;
     const release = await acquireSourceLock(dir, 'repo');
     expect(release).toBeTypeOf('function');
     await release!();
