@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpDir } from '../helpers/tmp.js';
 import { auditCases } from './audit-export/conformance.js';
+import { cloudCases } from './aws/conformance-case.js';
 
 export interface CaseInput {
   options: unknown;
@@ -23,6 +24,7 @@ const DEMO = join(process.cwd(), 'fixtures/demo');
 
 export const cases: Record<string, ConformanceCase> = {
   ...auditCases,
+  ...cloudCases,
   repo: {
     ok: async () => ({ options: { paths: [join(DEMO, 'repos/payments-api'), join(DEMO, 'repos/web-frontend')] } }),
     failingUnit: async () => {
