@@ -163,9 +163,9 @@ function domainsFile(r: RuleIndex): string {
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
   const ci = process.argv.indexOf('--child');
-  if (ci >= 0) return child(process.argv[ci + 1], arg('workers', availableParallelism()));
+  if (ci >= 0) return child(process.argv[ci + 1], arg('workers', 0));
   const sizeMb = arg('size-mb', 1024);
-  const workers = arg('workers', Math.min(availableParallelism(), 8));
+  const workers = arg('workers', 0);
   const runs = arg('runs', 2);
   const r = rules();
   mkdirSync(DATA, { recursive: true });
@@ -233,7 +233,7 @@ ${details.join('\n')}
 Note: rg only counts lines containing a domain substring (it matches look-alikes too and does no attribution); the scanner parses every line, normalises the host, matches at label boundaries, attributes to a user / IP and sums bytes.
 `;
   mkdirSync(join(here, 'results'), { recursive: true });
-  const out = join(here, 'results', 'egress.md');
+  const out = join(here, 'results', workers ? `egress-workers-${workers}.md` : 'egress.md');
   const prev = existsSync(out) ? (await import('node:fs')).readFileSync(out, 'utf8') : '';
   const profile = /\n## Profile[\s\S]*$/.exec(prev)?.[0] ?? '';
   writeFileSync(out, md + profile);

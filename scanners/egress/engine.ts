@@ -55,6 +55,8 @@ export const NOT_FORMAT_LINES = 20;
 /** Host decision cache: 0 not a candidate, 1 candidate, 2 candidate whose rules need the path. */
 export class HostFilter {
   private cache = new Map<string, number>();
+  /** Raw host bytes → decision, shared by every engine of this thread. */
+  readonly bytes = new ByteHostCache();
   private pathHosts = new Set<string>();
   private pathSuffixes: string[] = [];
 
@@ -222,7 +224,6 @@ export class Engine {
   consumed = 0;
   notFormat = false;
   private carry: Buffer | null = null;
-  private bytesCache = new ByteHostCache();
   private joined = new Map<string, [number, number]>();
 
   constructor(
@@ -330,7 +331,7 @@ export class Engine {
       st = this.filter.state(host);
     } else {
       if (!this.filter.maybe(buf, r.hs, r.he)) return;
-      const c = this.bytesCache;
+      const c = this.filter.bytes;
       const ix = c.find(buf, r.hs, r.he);
       if (ix >= 0) {
         st = c.state(ix);

@@ -4,6 +4,11 @@
  * falls back to parsing in the main thread.
  */
 import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RuleIndex } from '../../src/rules/compile.js';
 import type { RangeTask, TaskResult } from './reader.js';
 
@@ -20,15 +25,18 @@ export class Pool {
   private running = new Map<Worker, Pending & { id: number }>();
   private nextId = 1;
   private closed = false;
+  private localBusy = false;
 
-  private constructor() {}
+  /** `local` runs a task in this thread: the main thread takes tasks too (one isolate fewer). */
+  private constructor(private local?: (t: RangeTask) => Promise<TaskResult>) {}
 
-  static async start(size: number, rules: RuleIndex): Promise<Pool> {
-    const pool = new Pool();
+  static async start(size: number, rules: RuleIndex, local?: (t: RangeTask) => Promise<TaskResult>): Promise<Pool> {
+    const script = await workerEntry();
+    const pool = new Pool(local);
     const data = { services: rules.services, modelFormats: rules.modelFormats };
     const ready: Array<Promise<void>> = [];
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: data });
+      const w = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } });
       pool.workers.push(w);
       ready.push(
         new Promise<void>((res, rej) => {
@@ -67,6 +75,19 @@ export class Pool {
   }
 
   private pump(): void {
+    if (this.local && !this.localBusy && this.queue.length) {
+      const p = this.queue.shift()!;
+      this.localBusy = true;
+      // let worker messages be posted first, then parse here
+      setImmediate(() => {
+        this.local!(p.task)
+          .then(p.resolve, p.reject)
+          .finally(() => {
+            this.localBusy = false;
+            this.pump();
+          });
+      });
+    }
     while (this.idle.length && this.queue.length) {
       const w = this.idle.pop()!;
       const p = this.queue.shift()!;
@@ -99,4 +120,34 @@ export class Pool {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
   }
+}
+
+let entry: Promise<URL | string> | undefined;
+
+/**
+ * The worker script. Preferred: worker-impl.ts bundled once into plain JS (esbuild, cached in the
+ * temp dir by content hash) — a worker then needs no TypeScript loader, which saves ~60 MB and
+ * ~1 s of start-up per worker. Fallback: worker.mjs, which registers tsx inside the worker.
+ */
+function workerEntry(): Promise<URL | string> {
+  entry ??= (async () => {
+    const fallback = new URL('./worker.mjs', import.meta.url);
+    try {
+      const src = fileURLToPath(new URL('./worker-impl.ts', import.meta.url));
+      const { build } = await import('esbuild');
+      const r = await build({ entryPoints: [src], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+      const code = r.outputFiles[0].text;
+      const out = join(tmpdir(), `shadowscan-egress-worker-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.mjs`);
+      if (!existsSync(out) || readFileSync(out, 'utf8') !== code) {
+        const tmp = `${out}.${process.pid}.tmp`;
+        writeFileSync(tmp, code);
+        renameSync(tmp, out);
+      }
+      return out;
+    } catch {
+      return fallback;
+    }
+  })();
+  return entry;
 }

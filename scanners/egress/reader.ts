@@ -14,6 +14,10 @@ import type { FieldMap, ParserState } from './parsers/types.js';
 
 export const READ_BUF = 4 << 20;
 
+/** One read buffer per thread (tasks of a thread run one at a time): memory stays flat. */
+let sharedBuf: Buffer | undefined;
+let sharedBusy = false;
+
 export interface RangeTask {
   path: string;
   format: FormatId;
@@ -48,8 +52,10 @@ export function engineFor(task: RangeTask, rules: RuleIndex, filter: HostFilter)
 /** Reads [start, end) of a plain file into the engine, reusing one buffer. */
 export async function readRange(task: RangeTask, engine: Engine, signal?: AbortSignal): Promise<void> {
   const fh = await open(task.path, 'r');
+  const own = sharedBusy;
+  const buf = own ? Buffer.allocUnsafe(READ_BUF) : (sharedBuf ??= Buffer.allocUnsafe(READ_BUF));
+  if (!own) sharedBusy = true;
   try {
-    const buf = Buffer.allocUnsafe(READ_BUF);
     let pos = task.start;
     let fill = 0; // bytes of a partial line kept at the front of buf
     while (pos < task.end) {
@@ -70,6 +76,7 @@ export async function readRange(task: RangeTask, engine: Engine, signal?: AbortS
     }
     if (fill > 0 && task.final) engine.last(buf, 0, fill);
   } finally {
+    if (buf === sharedBuf) sharedBusy = false;
     await fh.close();
   }
 }

@@ -207,7 +207,10 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   const joinMode = hasConn && hasJoinable;
 
   const chunk = Math.max(1, o.chunkMiB ?? 32) * MiB;
-  const workers = o.workers ?? Math.min(availableParallelism(), 8);
+  // Default: main thread only — peak RSS stays ~110–150 MB whatever the input. Each worker
+  // isolate adds ~80–110 MB (measured, bench/results/egress.md), so parallelism is opt-in; the main
+  // thread parses too, so `workers: N` uses N + 1 cores.
+  const workers = Math.min(o.workers ?? 0, Math.max(1, availableParallelism() * 2));
   const totalBytes = plans.reduce((n, p) => n + (p.gz ? p.size : p.size - p.start), 0);
   const usePool = workers > 0 && totalBytes >= (o.parallelMinMiB ?? 64) * MiB;
 
@@ -234,7 +237,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   let pool: Pool | undefined;
   if (usePool) {
     try {
-      pool = await Pool.start(Math.max(1, Math.min(workers, plans.reduce((n, p) => n + p.ranges.length, 0))), rules);
+      pool = await Pool.start(Math.max(1, Math.min(workers, plans.reduce((n, p) => n + p.ranges.length, 0) - 1)), rules, (t) => runTask(t, rules, filter, ctx.signal));
     } catch (e) {
       ctx.log.warn('egress: worker threads unavailable, parsing in the main thread', { error: (e as Error).message });
     }
