@@ -113,6 +113,8 @@ export class RuleIndex {
   private packagePrefixes: Array<{ eco: string; prefix: string; hit: RuleHit }> = [];
   private imports = new Map<string, RuleHit[]>();
   private envVars = new Map<string, RuleHit>();
+  /** `AZURE_OPENAI_*`: every variable with that prefix (exact names win, then the longest prefix). */
+  private envVarPrefixes: Array<{ prefix: string; hit: RuleHit }> = [];
   private credentials: CompiledCredential[] = [];
   private keywordRe: RegExp | null = null;
   private credentialsByKeyword = new Map<string, CompiledCredential[]>();
@@ -195,7 +197,11 @@ export class RuleIndex {
     for (const n of m.packages.pypi ?? []) if (!m.imports.python?.length) addImport('python', n.toLowerCase().replace(/-/g, '_'));
     for (const n of m.packages.rubygems ?? []) addImport('ruby', n);
     for (const n of m.packages.cargo ?? []) addImport('rust', n.replace(/-/g, '_'));
-    for (const v of m.envVars) this.envVars.set(v.toUpperCase(), { service: s.id, rule: 'env-var', pattern: v });
+    for (const v of m.envVars) {
+      const hit = { service: s.id, rule: 'env-var', pattern: v };
+      if (v.endsWith('*')) this.envVarPrefixes.push({ prefix: v.slice(0, -1).toUpperCase(), hit });
+      else this.envVars.set(v.toUpperCase(), hit);
+    }
     for (const c of m.credentials) {
       const cc: CompiledCredential = {
         service: s.id,
@@ -322,7 +328,7 @@ export class RuleIndex {
     return this.matchPackageAll(ecosystem, name)[0];
   }
 
-  /** Every service claiming a package: exact name (versioned Go modules folded), else the longest prefix rule. */
+  /** Every service claiming a package: exact name (versioned Go modules folded), else every prefix rule that matches (longest first). */
   matchPackageAll(ecosystem: string, name: string): RuleHit[] {
     const key = pkgKey(ecosystem, name);
     let hits = this.packages.get(key);
@@ -332,9 +338,11 @@ export class RuleIndex {
       if (base !== name) hits = this.packages.get(pkgKey('go', base));
     }
     if (hits) return hits;
-    let best: { prefix: string; hit: RuleHit } | undefined;
-    for (const p of this.packagePrefixes) if (p.eco === ecosystem && key.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
-    return best ? [best.hit] : [];
+    // Every service with a matching prefix (a framework's `group:*` and a provider's `group:artifact-*`), longest first.
+    const found = this.packagePrefixes.filter((p) => p.eco === ecosystem && key.startsWith(p.prefix)).sort((a, b) => b.prefix.length - a.prefix.length);
+    const out: RuleHit[] = [];
+    for (const p of found) if (!out.some((h) => h.service === p.hit.service)) out.push(p.hit);
+    return out;
   }
 
   /** The primary service for an imported module (see matchImportAll). */
@@ -358,7 +366,12 @@ export class RuleIndex {
   }
 
   matchEnvVar(name: string): RuleHit | undefined {
-    return this.envVars.get(name.toUpperCase());
+    const n = name.toUpperCase();
+    const hit = this.envVars.get(n);
+    if (hit) return hit;
+    let best: { prefix: string; hit: RuleHit } | undefined;
+    for (const p of this.envVarPrefixes) if (n.length > p.prefix.length && n.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
+    return best?.hit;
   }
 
   /** Cheap check: does the text contain any credential keyword? */

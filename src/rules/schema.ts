@@ -108,7 +108,8 @@ export const matchSchema = z
     packages: z.record(z.enum(ecosystems), z.array(nonEmpty)).default({}),
     /** Import names where they differ from package names (python `google.generativeai`, java `com.openai`). */
     imports: z.record(z.enum(languages), z.array(nonEmpty)).default({}),
-    envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
+    /** Environment variable names; a trailing `*` claims every name with that prefix (`AZURE_OPENAI_*`). */
+    envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'expected an environment variable name (a trailing * for a prefix)')).default([]),
     credentials: z.array(credentialRule).default([]),
     cloud: z
       .object({

@@ -223,7 +223,7 @@ describe('rules corpus: other indexes', () => {
     for (const f of loaded.modelFormats) expect(f.magic.length > 0 || f.extensionOnly, f.id).toBe(true);
   });
 
-  it('claims no package, env var or SaaS app name twice', () => {
+  it('claims no env var or SaaS app name twice, and a package twice only as a library adapter', () => {
     const dup = (pairs: Array<[string, string]>) => {
       const m = new Map<string, string>();
       const out: string[] = [];
@@ -234,7 +234,15 @@ describe('rules corpus: other indexes', () => {
       return out;
     };
     const norm = (eco: string, n: string) => (eco === 'pypi' ? n.toLowerCase().replace(/[-_.]+/g, '-') : eco === 'maven' || eco === 'go' ? n : n.toLowerCase());
-    expect(dup(loaded.services.flatMap((s) => Object.entries(s.match.packages).flatMap(([eco, ns]) => (ns ?? []).map((n) => [`${eco}:${norm(eco, n)}`, s.id] as [string, string]))))).toEqual([]);
+    // A package may be evidence of several services (a framework's provider adapter: `@ai-sdk/openai` is
+    // vercel-ai-sdk and openai-api), but at most one claimant may be something other than a library.
+    const pkgClaims = new Map<string, Set<string>>();
+    for (const s of loaded.services) for (const [eco, ns] of Object.entries(s.match.packages)) for (const n of ns ?? []) {
+      const k = `${eco}:${norm(eco, n)}`;
+      pkgClaims.set(k, (pkgClaims.get(k) ?? new Set()).add(s.id));
+    }
+    const clashes = [...pkgClaims].filter(([, ids]) => [...ids].filter((id) => index.get(id)!.risk.hosting !== 'library').length > 1).map(([k, ids]) => `${k}: ${[...ids].join(', ')}`);
+    expect(clashes).toEqual([]);
     expect(dup(loaded.services.flatMap((s) => s.match.envVars.map((v) => [v.toUpperCase(), s.id] as [string, string])))).toEqual([]);
     expect(dup(loaded.services.flatMap((s) => s.match.saas.appNames.map((n) => [n.toLowerCase(), s.id] as [string, string])))).toEqual([]);
   });
@@ -248,7 +256,7 @@ describe('rules corpus: other indexes', () => {
   it('resolves representative code, cloud, SaaS, image, IaC and agent-config signals', () => {
     expect(index.matchPackage('pypi', 'google_generativeai')?.service).toBe('google-gemini-api');
     expect(index.matchImport('python', 'google.genai.types')?.service).toBe('google-gemini-api');
-    expect(index.matchImport('python', 'langchain_openai')?.service).toBe('langchain-langsmith');
+    expect(index.matchImportAll('python', 'langchain_openai').map((h) => h.service).sort()).toEqual(['langchain', 'openai-api']);
     expect(index.matchImport('java', 'com.anthropic.client.AnthropicClient')?.service).toBe('anthropic-api');
     expect(index.matchImport('java', 'dev.langchain4j.model.chat')?.service).toBe('langchain4j');
     expect(index.matchImport('csharp', 'Azure.AI.OpenAI.Chat')?.service).toBe('azure-openai');
