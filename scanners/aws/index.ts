@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
-import { scan } from './scan.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region name such as us-east-1');
@@ -79,6 +78,7 @@ export const awsScanner: ScannerModule<AwsOptions> = {
       ...(typeof v.awsProfile === 'string' ? { profile: v.awsProfile } : {}),
     });
   },
-  scan,
+  // The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default awsScanner;

@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import type { TokenCredential } from '@azure/core-auth';
 import type { ScannerModule } from '../../src/core/types.js';
-import { makeScan, scan } from './scan.js';
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a subscription id (GUID)');
 
@@ -58,10 +57,11 @@ function module(scanFn: ScannerModule<AzureOptions>['scan']): ScannerModule<Azur
   };
 }
 
-export const azureScanner: ScannerModule<AzureOptions> = module(scan);
+// The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
+export const azureScanner: ScannerModule<AzureOptions> = module(async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink));
 
 /** The same scanner with an injected TokenCredential (the Azure SDK's own extension point). */
 export function azureScannerWith(deps: { credential: TokenCredential }): ScannerModule<AzureOptions> {
-  return module(makeScan(deps));
+  return module(async (ctx, sink) => (await import('./scan.js')).makeScan(deps)(ctx, sink));
 }
 export default azureScanner;

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
-import { scan } from './scan.js';
 
 export const optionsSchema = z
   .object({
@@ -47,6 +46,7 @@ export const cloudTrailScanner: ScannerModule<CloudTrailOptions> = {
       trails: buckets.map((b) => { const i = b.indexOf('/'); return i < 0 ? { bucket: b } : { bucket: b.slice(0, i), prefix: b.slice(i + 1) }; }),
     });
   },
-  scan,
+  // The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default cloudTrailScanner;

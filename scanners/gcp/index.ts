@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
-import { scan } from './scan.js';
 
 export const optionsSchema = z
   .object({
@@ -55,6 +54,7 @@ export const gcpScanner: ScannerModule<GcpOptions> = {
     if (!exportFiles && !projects && !scopes) return undefined;
     return optionsSchema.parse({ ...(exportFiles ? { exportFiles } : {}), ...(projects ? { projects } : {}), ...(scopes ? { scopes } : {}) });
   },
-  scan,
+  // The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default gcpScanner;

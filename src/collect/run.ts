@@ -69,6 +69,7 @@ export async function collect(runs: ScannerRun[], opts: CollectOptions): Promise
     const sink = new RecordingSink(
       scanner.id,
       (o) => {
+        if (scanner.incremental && !opts.full) o = { ...o, attrs: { ...o.attrs, increment: true } };
         observations.push(o);
         opts.onObservation?.(o);
       },

@@ -191,6 +191,11 @@ export interface ScannerModule<O = any> {
   tags: string[];
   version: string;
   optionsSchema: z.ZodType<O, any, any>;
+  /**
+   * True when the scanner reads incrementally (log offsets, API cursors) and so reports only
+   * events it had not read before: the register adds them to what it had instead of replacing.
+   */
+  incremental?: boolean;
   /** CLI flags this scanner adds to `shadowscan scan`. */
   cli?: CliOption[];
   /**

@@ -57,7 +57,14 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
       return rules.matchAuditEvent(o.namespace ?? '', o.value);
     case 'saas-app': {
       const ids = ['clientId', 'appId', 'id'].map((k) => o.attrs?.[k]).filter((x): x is string => typeof x === 'string' && !!x);
-      return rules.matchSaasApp({ name: o.value, ids });
+      const hit = rules.matchSaasApp({ name: o.value, ids });
+      if (hit) return hit;
+      // An app no rule knows whose name or scopes look like AI: kept for triage as a candidate.
+      if (o.attrs?.candidate === 'unknown-ai-app' && rules.get('unknown-ai-app')) {
+        const why = o.attrs?.candidateEvidence;
+        return { service: 'unknown-ai-app', rule: 'saas-app-candidate', pattern: Array.isArray(why) ? why.join(',') : typeof why === 'string' ? why : o.value };
+      }
+      return undefined;
     }
     case 'container-image':
       return rules.matchImage(o.value);
@@ -72,7 +79,13 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
   }
 }
 
+/**
+ * Stable identity of a finding. Never a line number; for code, the file (path without line);
+ * for logs, audit and cloud evidence, not the file or event id (daily exports and rotated logs
+ * have new names every day): the service, the subject, what was seen and whether it succeeded.
+ */
 export function fingerprint(o: Observation, service: string): string {
+  const where = o.artifact?.key ?? (o.source === 'repo' ? locatorPath(o.locator) : '');
   const parts = [
     service,
     o.source,
@@ -82,8 +95,9 @@ export function fingerprint(o: Observation, service: string): string {
     normalizedValue(o),
     o.subject.kind,
     o.subject.id,
-    o.artifact?.key ?? locatorPath(o.locator),
+    where,
     o.signal,
+    o.attrs?.success === false ? 'attempt' : '',
   ];
   return sha256(parts.join('\u0000')).slice(0, 32);
 }

@@ -366,7 +366,7 @@ export class Register {
         } else if (prev.status !== v.status || prev.state !== 'active') {
           appendAudit(this.db, { at, actor, action: 'item.status-changed', entityType: 'item', entityId: it.id, before: { status: prev.status, state: prev.state }, after: { status: v.status, state: 'active' }, rationale: v.reason });
         }
-        this.syncRiskEntry(it, v, input.rules, findingsById, at, actor, summary);
+        this.syncRiskEntry(it, v, input.rules, findingsById, at, actor, summary, touchedItems.has(it.id));
       }
       // items whose findings are all gone
       const activeItems = this.db.prepare("SELECT id FROM items WHERE state = 'active'").all() as Row[];
@@ -391,7 +391,7 @@ export class Register {
     return tx();
   }
 
-  private syncRiskEntry(it: Item, v: Verdict, rules: RuleIndex, findings: Map<string, Finding>, at: string, actor: string, summary: CommitSummary): void {
+  private syncRiskEntry(it: Item, v: Verdict, rules: RuleIndex, findings: Map<string, Finding>, at: string, actor: string, summary: CommitSummary, seenNow: boolean): void {
     const existing = this.db.prepare('SELECT * FROM risk_entries WHERE item_id = ?').get(it.id) as Row | undefined;
     const inQueue = QUEUE_STATUSES.includes(v.status);
     if (!existing) {
@@ -441,7 +441,8 @@ export class Register {
     const data = JSON.parse(existing.data) as RiskEntry;
     let newStatus: string | undefined;
     if (inQueue && ['approved', 'closed'].includes(existing.status)) newStatus = 'needs-intake';
-    if (v.status === 'declined-but-in-use' && existing.status === 'declined') newStatus = 'declined-but-in-use';
+    // A declined service is raised again only when this run actually saw it (usage history never goes away).
+    if (v.status === 'declined-but-in-use' && existing.status === 'declined' && seenNow) newStatus = 'declined-but-in-use';
     if (existing.status === 'suppressed' && existing.suppressed_until && existing.suppressed_until < at.slice(0, 10) && inQueue) newStatus = 'needs-intake';
     if (!newStatus || newStatus === existing.status) return;
     const before = { status: existing.status };
