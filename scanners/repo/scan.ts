@@ -357,6 +357,9 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   };
   const unitOf = (s: RepoSubject, rel: string) => `${s.subject.id}:${s.prefix}${rel}`;
   const jobs: FileJob[] = [];
+  /** Subjects with any failed file or folder: not completely covered. */
+  const incomplete = new Set<string>();
+  const subjectsSeen: RepoSubject[] = [];
   for (const root of roots) {
     if (ctx.signal.aborted) break;
     let subjects: RepoSubject[];
@@ -371,9 +374,13 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       sink.stat('repos', 1);
       const files = await walkSubject(s, root, walkOpts, ctx.signal, {
         skip: (rel, reason) => sink.unitSkipped(unitOf(s, rel), reason),
-        fail: (rel, reason) => sink.unitFailed(unitOf(s, rel), reason),
+        fail: (rel, reason) => {
+          incomplete.add(s.subject.id);
+          sink.unitFailed(unitOf(s, rel), reason);
+        },
         stat: (n, d) => sink.stat(n, d),
       });
+      subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
       for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel) });
     }
@@ -393,7 +400,9 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     for (const e of r) {
       switch (e.t) {
         case 'obs':
-          sink.observe(e.o);
+          // the coverage unit this evidence belongs to: the register marks it gone only when
+          // a later run fully covered this unit and did not see it
+          sink.observe({ ...e.o, attrs: { ...e.o.attrs, unit } });
           sink.stat('observations', 1);
           break;
         case 'scanned':
@@ -403,6 +412,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
           sink.unitSkipped(unit, e.reason);
           break;
         case 'failed':
+          incomplete.add(s.subject.id);
           sink.unitFailed(unit, e.reason);
           break;
         case 'problem':
@@ -415,6 +425,10 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     }
     done++;
     if (done % 50 === 0 || i === jobs.length - 1) sink.progress(done, jobs.length, s.subject.id);
+  }
+  if (!aborted && !ctx.signal.aborted) {
+    // every file of these repositories was read: what is not there any more is gone
+    for (const s of subjectsSeen) if (!incomplete.has(s.subject.id)) sink.covered?.(s.subject.id);
   }
   if (aborted || ctx.signal.aborted) {
     limit.clearQueue();

@@ -26,6 +26,12 @@ export class RecordingSink implements Sink {
       this.cov.units.push(unit);
     }
   }
+  covered(unit: string): void {
+    if (!this.unitSet.has(unit)) {
+      this.unitSet.add(unit);
+      this.cov.units.push(unit);
+    }
+  }
   unitSkipped(unit: string, reason: string): void {
     this.cov.skipped.push({ unit, reason });
   }

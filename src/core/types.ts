@@ -144,6 +144,11 @@ export interface Sink {
   unitScanned(unit: string): void;
   unitSkipped(unit: string, reason: string): void;
   unitFailed(unit: string, reason: string): void;
+  /**
+   * A whole scope (a repository, an account) was covered completely: evidence of it not seen in
+   * this run may be marked gone, even evidence whose own unit (a deleted file) no longer exists.
+   */
+  covered?(unit: string): void;
   problem(locator: string, message: string): void;
   stat(name: string, delta: number): void;
   /** Optional progress hint for TTY displays (units or bytes done / total). */

@@ -24,6 +24,12 @@ afterEach(() => {
 
 const skippedUnits = (c: { skipped: Array<{ unit: string }> }) => c.skipped.map((s) => s.unit);
 
+
+/** File units only (a completely covered repository is also listed, by its subject id). */
+function fileUnits(c: { units: string[] }): string[] {
+  return c.units.filter((u) => u.includes(':'));
+}
+
 describe('repo scanner module', () => {
   it('is registered with id repo, source repo, a repeatable --repo flag', () => {
     expect(scannerById('repo')).toBe(repoScanner);
@@ -65,7 +71,7 @@ describe('walk', () => {
     writeFileSync(join(root, '.git/info/exclude'), 'local-notes.txt\n');
     const { coverage } = await runScan({ paths: [root] });
     const id = root.split('/').pop();
-    const units = coverage.units.map((u) => u.slice(id!.length + 1));
+    const units = fileUnits(coverage).map((u) => u.slice(id!.length + 1));
     expect(units).toEqual(['.gitignore', 'keep.log', 'other/generated.py', 'src/.gitignore', 'src/main.py']);
     expect(skippedUnits(coverage).map((u) => u.slice(id!.length + 1)).sort()).toEqual(['app.log', 'local-notes.txt', 'secrets/', 'src/generated.py', 'src/sub/generated.py']);
     expect(coverage.skipped.every((s) => s.reason === 'ignored by .gitignore')).toBe(true);
@@ -90,7 +96,7 @@ describe('walk', () => {
       ['node_modules/', 'vendored folder (node_modules)'],
       ['vendor/', 'vendored folder (vendor)'],
     ]);
-    expect(r.coverage.units.map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['dist/bundle.js', 'package.json']);
+    expect(fileUnits(r.coverage).map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['dist/bundle.js', 'package.json']);
     expect(r.observations.filter((o) => o.kind === 'package').map((o) => o.value)).toEqual(['acme-llm']);
     const all = await runScan({ paths: [root], includeVendored: true });
     expect(all.coverage.skipped).toEqual([]);
@@ -110,7 +116,7 @@ describe('walk', () => {
     const root = mk({ 'big.txt': 'a'.repeat(300) + ACME_KEY, 'small.txt': 'hello' });
     const r = await runScan({ paths: [root], maxFileBytes: 100 });
     expect(r.coverage.skipped).toEqual([{ unit: expect.stringMatching(/:big\.txt$/), reason: 'larger than maxFileBytes (345 > 100 bytes)' }]);
-    expect(r.coverage.units).toEqual([expect.stringMatching(/:small\.txt$/)]);
+    expect(fileUnits(r.coverage)).toEqual([expect.stringMatching(/:small\.txt$/)]);
     expect(r.observations.filter((o) => o.kind === 'credential')).toEqual([]);
   });
 
@@ -134,13 +140,13 @@ describe('walk', () => {
       escape: 'symlink points outside the scanned root',
       'leak-link.txt': 'symlink points outside the scanned root',
     });
-    expect(followed.coverage.units.map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['a/alias.txt', 'a/real.txt']);
+    expect(fileUnits(followed.coverage).map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['a/alias.txt', 'a/real.txt']);
     expect(followed.observations.filter((o) => o.kind === 'credential')).toEqual([]);
 
     const plain = await runScan({ paths: [root] });
     expect(plain.coverage.skipped.map((s) => s.unit.replace(/^[^:]+:/, ''))).toEqual(['a/alias.txt', 'a/loop', 'b/up', 'dangling', 'escape', 'leak-link.txt']);
     expect(plain.coverage.skipped.every((s) => s.reason.startsWith('symlink (not followed'))).toBe(true);
-    expect(plain.coverage.units.map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['a/real.txt', 'b/file.txt']);
+    expect(fileUnits(plain.coverage).map((u) => u.replace(/^[^:]+:/, ''))).toEqual(['a/real.txt', 'b/file.txt']);
   });
 
   it('never reads a binary file as text', async () => {
@@ -188,7 +194,8 @@ describe('subjects', () => {
     const pkg = r.observations.find((o) => o.kind === 'package')!;
     expect(pkg.subject).toEqual({ kind: 'repo', id: 'github.com/acme/support-bot', name: root.split('/').pop() });
     expect(pkg.locator).toBe('package.json:1');
-    expect(r.coverage.units).toEqual(['github.com/acme/support-bot:package.json']);
+    expect(fileUnits(r.coverage)).toEqual(['github.com/acme/support-bot:package.json']);
+    expect(r.coverage.units).toContain('github.com/acme/support-bot');
     expect(JSON.stringify(r)).not.toContain('tok3n');
   });
 
@@ -208,7 +215,7 @@ describe('subjects', () => {
       ['svc-b', 'svc-b/requirements.txt:1'],
     ]);
     const label = root.split('/').pop();
-    expect(r.coverage.units).toEqual([`${label}:notes.txt`, 'github.com/acme/svc-a:svc-a/package.json', 'svc-b:svc-b/requirements.txt']);
+    expect(fileUnits(r.coverage)).toEqual([`${label}:notes.txt`, 'github.com/acme/svc-a:svc-a/package.json', 'svc-b:svc-b/requirements.txt']);
     expect(r.coverage.skipped).toEqual([{ unit: 'svc-b:svc-b/node_modules/', reason: 'vendored folder (node_modules)' }]);
     expect(r.coverage.stats.repos).toBe(3);
   });
@@ -280,7 +287,7 @@ describe('scan', () => {
     }) as typeof open;
     const r = await runScan({ paths: [root] }, { deps: { open: failing } });
     expect(r.coverage.failed).toEqual([{ unit: expect.stringMatching(/:a\.txt$/), reason: 'cannot read: EACCES' }]);
-    expect(r.coverage.units).toEqual([expect.stringMatching(/:b\.txt$/)]);
+    expect(fileUnits(r.coverage)).toEqual([expect.stringMatching(/:b\.txt$/)]);
   });
 
   it('follows -r includes of requirement files whatever their name', async () => {
