@@ -31,10 +31,43 @@ export async function demoRuns(dir = DEMO_DIR): Promise<DemoSetup> {
     const paths = readdirSync(repoDir).sort().map((d) => join(repoDir, d)).filter((p) => statSync(p).isDirectory());
     runs.push({ scanner: repo, options: { paths } });
   }
+  const logFiles = (sub: string) => {
+    const d = join(dir, sub);
+    if (!existsSync(d)) return [];
+    // everything but the folder's README: the demo's logs and exports
+    return readdirSync(d, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !/\.md$/i.test(e.name))
+      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+      .sort();
+  };
   const egress = has('egress');
-  if (egress && existsSync(join(dir, 'egress'))) runs.push({ scanner: egress, options: { paths: [join(dir, 'egress')] } });
+  const egressFiles = logFiles('egress');
+  if (egress && egressFiles.length) runs.push({ scanner: egress, options: { paths: egressFiles } });
   const audit = has('audit-export');
-  if (audit && existsSync(join(dir, 'audit'))) runs.push({ scanner: audit, options: { paths: [join(dir, 'audit')] } });
+  const auditFiles = logFiles('audit');
+  if (audit && auditFiles.length) runs.push({ scanner: audit, options: { paths: auditFiles } });
+  if (existsSync(join(dir, 'cloud')) && (has('aws') || has('azure') || has('gcp'))) {
+    // a recorded cloud estate served on loopback: the real SDK clients, no credentials needed
+    const { startDemoCloud } = await import('../../scanners/aws/demo-server.js');
+    const cloud = await startDemoCloud();
+    const saved: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(cloud.env)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    closers.push(async () => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await cloud.close();
+    });
+    for (const id of ['aws', 'azure', 'gcp'] as const) {
+      const s = has(id);
+      const options = (cloud.options as Record<string, unknown>)[id];
+      if (s && options) runs.push({ scanner: s, options });
+    }
+  }
   return { runs, close: async () => { for (const c of closers) await c(); } };
 }
 
