@@ -31,6 +31,8 @@ export const cloudTrailScanner: ScannerModule<CloudTrailOptions> = {
   source: 'cloud',
   tags: ['cloud', 'aws', 'audit', 'live'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [
     { flags: '--cloudtrail-region <region>', description: 'look up CloudTrail events in REGION (AWS default credential chain)', repeatable: true },

@@ -34,6 +34,8 @@ export const entraScanner: ScannerModule<EntraOptions> = {
   source: 'saas',
   tags: ['saas', 'audit', 'identity', 'live', 'entra', 'm365'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [{ flags: '--entra <tenantId>', description: 'pull Entra ID / Microsoft 365 audit of TENANT (DefaultAzureCredential or ENTRA_ACCESS_TOKEN)' }],
   optionsFromCli(v) {

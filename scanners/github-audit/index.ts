@@ -26,6 +26,8 @@ export const githubAuditScanner: ScannerModule<GithubAuditOptions> = {
   source: 'saas',
   tags: ['saas', 'audit', 'live', 'github'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [
     { flags: '--github-audit-org <org>', description: 'pull the audit log of GitHub organisation ORG (GITHUB_TOKEN)', repeatable: true },

@@ -33,6 +33,8 @@ export const googleWorkspaceScanner: ScannerModule<GoogleWorkspaceOptions> = {
   source: 'saas',
   tags: ['saas', 'audit', 'identity', 'live', 'google-workspace'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [
     { flags: '--google-workspace', description: 'pull Google Workspace token / login audit (GOOGLE_WORKSPACE_ACCESS_TOKEN or a delegated service account)' },

@@ -26,6 +26,8 @@ export const oktaScanner: ScannerModule<OktaOptions> = {
   source: 'saas',
   tags: ['saas', 'audit', 'identity', 'live', 'okta'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [{ flags: '--okta <orgUrl>', description: 'pull the Okta System Log of ORG_URL (OKTA_API_TOKEN)', repeatable: true }],
   optionsFromCli(v) {

@@ -29,6 +29,8 @@ export const slackAuditScanner: ScannerModule<SlackAuditOptions> = {
   source: 'saas',
   tags: ['saas', 'audit', 'live', 'slack'],
   version: '1.0.0',
+  // resumes from a stored cursor: each run reports only events it had not read before
+  incremental: true,
   optionsSchema,
   cli: [{ flags: '--slack-audit', description: 'pull the Slack Audit Logs API (SLACK_AUDIT_TOKEN)' }],
   optionsFromCli(v) {
