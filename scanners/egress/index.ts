@@ -15,6 +15,8 @@ export const egressScanner: ScannerModule<EgressOptions> = {
   source: 'network',
   tags: ['network', 'logs', 'proxy', 'dns', 'zeek'],
   version: '1.0.0',
+  /** Re-scans read only new bytes (stored identity + offset): observations are deltas. */
+  incremental: true,
   optionsSchema,
   cli: [
     { flags: '--egress <path>', description: 'egress log: file, directory, glob of rotated files, .gz, or - for stdin', repeatable: true },
