@@ -20,7 +20,7 @@ export function toMarkdown(r: ScanReport): string {
   out.push('', `${r.findings.length} findings in this run; ${r.summary.items.new} new items; ${r.summary.riskEntries.created} new risk-register entries.`, '');
   out.push('## Items', '', '| status | item | category | sources | subjects | risk entry | tier | score | treatment |', '|---|---|---|---|---|---|---|---|---|');
   const order = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
-  const items = [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || a.name.localeCompare(b.name));
+  const items = [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || (b.score ?? 0) - (a.score ?? 0) || a.name.localeCompare(b.name));
   for (const it of items) {
     out.push(`| ${it.status} | ${mdCell(it.name)} | ${mdCell(it.category)} | ${it.sources.join(', ')} | ${it.subjects.length} | ${it.riskEntry ?? ''} | ${it.tier ?? ''} | ${it.score ?? ''} | ${it.treatment ?? ''} |`);
   }

@@ -19,7 +19,7 @@ export function toTable(r: ScanReport): string {
   out.push('');
   out.push(pad('STATUS', 21) + pad('ITEM', 42) + pad('SOURCES', 18) + pad('SUBJ', 6) + pad('ENTRY', 10) + pad('TIER', 5) + 'SCORE');
   const order = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
-  for (const it of [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || a.name.localeCompare(b.name))) {
+  for (const it of [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || (b.score ?? 0) - (a.score ?? 0) || a.name.localeCompare(b.name))) {
     out.push(pad(it.status, 21) + pad(safeText(it.name), 42) + pad(it.sources.join(','), 18) + pad(String(it.subjects.length), 6) + pad(it.riskEntry ?? '-', 10) + pad(it.tier ? String(it.tier) : '-', 5) + (it.score ?? '-') + (it.bytesOut ? `  (${formatBytes(it.bytesOut)} out)` : ''));
   }
   out.push('');

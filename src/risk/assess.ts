@@ -52,6 +52,9 @@ const CATEGORY_DATA: Record<string, string[]> = {
   'enterprise-search': ['files'],
 };
 
+/** Categories whose use reaches people outside the organisation by default. */
+const EXTERNAL_REACH = new Set(['meeting-assistant', 'chatbot-platform', 'video-generation', 'voice-dictation']);
+
 const SENSITIVE = new Set(['mail', 'files', 'calendar', 'meetings', 'voice', 'code', 'shell', 'documents', 'chat', 'customer-data', 'hr', 'health', 'financial']);
 const HIGH_RISK_USE = /\b(hr|recruit|hiring|employment|credit|loan|insurance|health|clinic|medical|patient|benefit|welfare|education|exam|biometric|law[- ]?enforcement|justice)\b/i;
 
@@ -146,8 +149,10 @@ export function assess(item: Item, svc: ServiceRule | undefined, status: ItemSta
   // ---- triage questions (defaults)
   const highRiskUse = opts.usageText ? HIGH_RISK_USE.test(opts.usageText) : false;
   const triage: TriageAnswers = {
-    consequence: impact >= 4 ? 'high' : impact === 3 ? 'medium' : 'low',
-    affected: item.sources.includes('cloud') || item.kind === 'artifact' ? 'external' : 'internal',
+    // Q1: a failure or leak matters most where sensitive data reaches a third party and it is really used
+    consequence: impact >= 5 || (impact >= 4 && (signals.has('usage') || signals.has('credential'))) ? 'high' : impact >= 3 ? 'medium' : 'low',
+    // Q2: meeting bots and chatbots reach people outside the organisation (guests, customers)
+    affected: EXTERNAL_REACH.has(item.category) ? 'external' : 'internal',
     significantDecisions: highRiskUse,
   };
   const t = tierFromTriage(triage);

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpDir } from '../helpers/tmp.js';
 import { auditCases } from './audit-export/conformance.js';
 import { cloudCases } from './aws/conformance-case.js';
+import { egressCases } from './egress/conformance.js';
 
 export interface CaseInput {
   options: unknown;
@@ -25,6 +26,7 @@ const DEMO = join(process.cwd(), 'fixtures/demo');
 export const cases: Record<string, ConformanceCase> = {
   ...auditCases,
   ...cloudCases,
+  ...egressCases,
   repo: {
     ok: async () => ({ options: { paths: [join(DEMO, 'repos/payments-api'), join(DEMO, 'repos/web-frontend')] } }),
     failingUnit: async () => {

@@ -60,6 +60,9 @@ describe('audit-export on the shipped fixtures', async () => {
       'm365-copilot bob@demo.example',
       'otter bob@demo.example',
       'perplexity dave@demo.example',
+      'unknown-ai-app alice@demo.example',
+      'unknown-ai-app carol@demo.example',
+      'unknown-ai-app dave@demo.example',
     ]);
   });
 
@@ -77,6 +80,10 @@ describe('audit-export on the shipped fixtures', async () => {
     const meet = r.observations.find((o) => o.value === 'MeetMinutes AI Notetaker')!;
     expect(meet.attrs?.candidateEvidence).toEqual(['ai', 'notetaker']);
     expect(meet.attrs?.scopeRisk).toBe('high');
+    // the matcher lands candidates as service unknown-ai-app, with the words that made them look AI
+    const landed = r.findings.filter((f) => f.service === 'unknown-ai-app').map((f) => `${f.value} ${f.match.pattern}`).sort();
+    expect(landed).toContain('MeetMinutes AI Notetaker ai,notetaker');
+    expect(landed).toHaveLength(3);
   });
 
   it('keeps failed attempts apart (success=false) and aggregates counts and time ranges', () => {
