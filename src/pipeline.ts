@@ -114,45 +114,45 @@ async function buildReport(
 ): Promise<ScanReport> {
   const items = resolveItems(findings);
   const rf: ReportFinding[] = [];
-  const stored = new Map((await register.listFindings({ state: 'all' })).map((f) => [f.id, f]));
+  const stored = await register.findingsOfRun(runId);
   const itemOf = new Map<string, string>();
   for (const it of items) for (const id of it.findingIds) itemOf.set(id, it.id);
   for (const f of findings) {
     const s = stored.get(f.id);
     rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), count: s?.count ?? f.count, bytesOut: s?.bytesOut ?? f.bytesOut, bytesIn: s?.bytesIn ?? f.bytesIn, status: s?.status ?? 'unsanctioned', statusReason: s?.statusReason ?? '', itemId: itemOf.get(f.id)! });
   }
+  const rows = await register.itemsByIds(items.map((i) => i.id));
   const ri: ReportItem[] = [];
   for (const it of items) {
-    const got = await register.getItem(it.id);
-    if (!got) continue;
-    const r = got.risk;
+    const row = rows.get(it.id);
+    if (!row) continue;
     ri.push({
       id: it.id,
       kind: it.kind,
       service: it.service,
-      name: got.item.name,
+      name: row.name,
       vendor: it.vendor,
       category: it.category,
-      status: got.item.status,
-      statusReason: got.item.statusReason,
-      riskEntry: r?.id,
-      riskStatus: r?.status,
-      tier: r?.tier,
-      score: r?.inherentScore,
-      treatment: r?.treatment,
-      sources: got.item.sources,
-      signals: got.item.signals,
-      subjects: got.item.subjects,
-      findings: got.item.findingCount,
-      events: got.item.eventCount,
-      bytesOut: got.item.bytesOut,
-      firstSeen: got.item.seenFirst,
-      lastSeen: got.item.seenLast,
-      firstDetected: got.item.firstDetectedAt,
+      status: row.status,
+      statusReason: row.statusReason,
+      riskEntry: row.riskEntryId,
+      riskStatus: row.riskStatus,
+      tier: row.tier,
+      score: row.score,
+      treatment: row.treatment,
+      sources: row.sources,
+      signals: row.signals,
+      subjects: row.subjects,
+      findings: row.findingCount,
+      events: row.eventCount,
+      bytesOut: row.bytesOut,
+      firstSeen: row.seenFirst,
+      lastSeen: row.seenLast,
+      firstDetected: row.firstDetectedAt,
       artifact: it.artifact ? { type: it.artifact.type, key: it.artifact.key, name: it.artifact.name } : undefined,
     });
   }
-  const run = (await register.listRuns(1000)).find((r) => r.id === runId)!;
+  const run = (await register.listRuns(5)).find((r) => r.id === runId)!;
   return {
     tool: { name: 'shadowscan', version: VERSION },
     run: { id: runId, started: run.startedAt ?? started, finished: run.finishedAt ?? new Date().toISOString(), status: summary.status, scanners, db: register.file },

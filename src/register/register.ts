@@ -542,6 +542,25 @@ export class Register {
     };
   }
 
+  /** Stored figures and verdicts of the findings a run saw (columns only: no JSON decoding). */
+  async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {
+    const rows = this.db.prepare('SELECT id, count, bytes_out, bytes_in, status, status_reason FROM findings WHERE last_scan_id = ?').all(runId) as Row[];
+    return new Map(rows.map((r) => [r.id, { count: r.count, bytesOut: r.bytes_out ?? undefined, bytesIn: r.bytes_in ?? undefined, status: r.status, statusReason: r.status_reason }]));
+  }
+
+  /** Items (with their risk entries) by id, in chunks. */
+  async itemsByIds(ids: string[]): Promise<Map<string, ItemRow & { score?: number; treatment?: string }>> {
+    const out = new Map<string, ItemRow & { score?: number; treatment?: string }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT i.*, r.id AS risk_id, r.status AS risk_status, r.tier AS tier, r.owner AS owner, r.inherent_score AS score, r.treatment AS treatment FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE i.id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as Row[];
+      for (const r of rows) out.set(r.id, { ...toItemRow(r), score: r.score ?? undefined, treatment: r.treatment ?? undefined });
+    }
+    return out;
+  }
+
   async getRisk(idOrItem: string): Promise<RiskEntry | undefined> {
     const r = this.db.prepare('SELECT data FROM risk_entries WHERE id = ? OR item_id = ?').get(idOrItem, idOrItem) as Row | undefined;
     return r ? (JSON.parse(r.data) as RiskEntry) : undefined;
