@@ -66,8 +66,30 @@ function blank(s: string): string {
 const REGEX_PREV = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
 const REGEX_KW = /(?:^|[^\w$])(return|typeof|instanceof|in|of|new|delete|void|throw|case|do|else|yield|await)$/;
 
+/** Characters that can start a comment, string or regex literal in a style; everything else is plain code. */
+const STARTERS = new Map<LexStyle, { set: Set<string>; re: RegExp }>();
+function starters(style: LexStyle): { set: Set<string>; re: RegExp } {
+  let st = STARTERS.get(style);
+  if (!st) {
+    const o = STYLES[style];
+    const set = new Set<string>(['"', "'"]);
+    for (const lc of o.line) set.add(lc[0]);
+    if (o.block) set.add(o.block[0][0]);
+    if (o.backtick !== 'none') set.add('`');
+    if (o.regex) set.add('/');
+    if (o.rustRaw) { set.add('r'); set.add('b'); }
+    if (o.verbatimAt) { set.add('@'); set.add('$'); }
+    if (o.rubyBlock) set.add('=');
+    const re = new RegExp('[' + [...set].map((c) => (/[A-Za-z0-9]/.test(c) ? c : '\\' + c)).join('') + ']', 'g');
+    st = { set, re };
+    STARTERS.set(style, st);
+  }
+  return st;
+}
+
 export function lex(text: string, style: LexStyle): Lexed {
   const o = STYLES[style];
+  const start = starters(style);
   const n = text.length;
   const out: string[] = [];
   const strings: StringSpan[] = [];
@@ -92,6 +114,21 @@ export function lex(text: string, style: LexStyle): Lexed {
 
   while (i < n) {
     const c = text[i];
+    if (!start.set.has(c)) {
+      // plain code: jump to the next character that can start a comment / string / regex
+      start.re.lastIndex = i;
+      const m = start.re.exec(text);
+      const next = m ? m.index : n;
+      for (let k = next - 1; k >= i; k--) {
+        if (!/\s/.test(text[k])) {
+          lastSig = text[k];
+          lastSigEnd = k + 1;
+          break;
+        }
+      }
+      i = next;
+      continue;
+    }
     // ruby =begin … =end
     if (o.rubyBlock && c === '=' && lineStart(i) && text.startsWith('=begin', i)) {
       const e = text.indexOf('\n=end', i);
