@@ -60,7 +60,8 @@ const STYLES: Record<LexStyle, Opts> = {
 };
 
 function blank(s: string): string {
-  return s.replace(/[^\n\r]/g, ' ');
+  // runs, not characters: one replacement per line of a comment
+  return s.replace(/[^\n\r]+/g, (m) => ' '.repeat(m.length));
 }
 
 const REGEX_PREV = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
