@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ItemStatus } from '../core/types.js';
 import { RANK_SQL } from './migrations.js';
+import { likeContains } from '../register/register.js';
 
 export interface RegisterQuery {
   /** Item statuses (reconcile verdicts); default: the intake queue. */
@@ -110,7 +111,7 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
   }
   if (f.source) {
     where.push("i.sources LIKE ? ESCAPE '\\'");
-    args.push(`%"${f.source.replace(/[\\%_]/g, (c) => '\\' + c)}"%`);
+    args.push(likeContains(`"${f.source}"`));
   }
   if (f.category) {
     where.push('i.category = ?');
@@ -121,7 +122,7 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
     args.push(f.service);
   }
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    const like = likeContains(f.q);
     where.push("(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\' OR i.id = ?)");
     args.push(like, like, like, f.q);
   }

@@ -484,8 +484,8 @@ export class Register {
       args.push(...f.status);
     }
     if (f.source) {
-      where.push('i.sources LIKE ?');
-      args.push(`%"${f.source}"%`);
+      where.push("i.sources LIKE ? ESCAPE '\\'");
+      args.push(likeContains(`"${f.source}"`));
     }
     if (f.category) {
       where.push('i.category = ?');
@@ -504,8 +504,9 @@ export class Register {
       args.push(f.owner);
     }
     if (f.q) {
-      where.push('(i.name LIKE ? OR i.service LIKE ? OR i.vendor LIKE ?)');
-      args.push(`%${f.q}%`, `%${f.q}%`, `%${f.q}%`);
+      where.push("(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\')");
+      const like = likeContains(f.q);
+      args.push(like, like, like);
     }
     const order =
       {
@@ -620,6 +621,11 @@ function itemIdOf(f: Finding): string {
 function unitOf(f: Finding): string {
   const u = f.attrs?.unit;
   return typeof u === 'string' && u ? u : locatorPath(f.locator);
+}
+
+/** A LIKE pattern matching `s` anywhere, with `%`, `_` and `\\` in `s` taken literally (ESCAPE '\\'). */
+export function likeContains(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 }
 
 function minStr(a: string | null | undefined, b: string | undefined): string | undefined {

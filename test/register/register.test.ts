@@ -206,3 +206,16 @@ describe('register on a real SQLite file', () => {
     await reg2.close();
   });
 });
+
+describe('register queries', () => {
+  it('takes % and _ in a search literally', async () => {
+    const file = join(tmpDir(), 'r.db');
+    const reg = await Register.open(file);
+    await commit(reg, [A, B], [cov('repo', ['package.json']), cov('egress', ['proxy.log'])]);
+    expect((await reg.listItems({ q: 'Alpha' })).items.map((i) => i.service)).toEqual(['alpha-ai']);
+    expect((await reg.listItems({ q: '%' })).items).toEqual([]);
+    expect((await reg.listItems({ q: '_' })).items).toEqual([]);
+    expect((await reg.listItems({ source: 'network' })).items.map((i) => i.service)).toEqual(['beta-ai']);
+    await reg.close();
+  });
+});

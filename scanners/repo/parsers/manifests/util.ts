@@ -11,33 +11,9 @@ import type { ParseInput } from '../types.js';
 
 export type Ecosystem = 'npm' | 'pypi' | 'maven' | 'go' | 'nuget' | 'cargo' | 'rubygems';
 
-/** Offset → 1-based line, by binary search over line starts. */
-export class Lines {
-  private starts: number[] = [0];
-  constructor(private text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-  }
-  lineAt(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-  /** The text of a 1-based line, without its line break. */
-  line(n: number): string {
-    const s = this.starts[n - 1];
-    if (s === undefined) return '';
-    const e = n < this.starts.length ? this.starts[n] - 1 : this.text.length;
-    return this.text.slice(s, e).replace(/\r$/, '');
-  }
-  get count(): number {
-    return this.starts.length;
-  }
-}
+/** Offset → 1-based line (shared with the code parsers). */
+import { Lines } from '../code/util.js';
+export { Lines };
 
 export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
