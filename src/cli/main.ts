@@ -119,6 +119,14 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
       io.err(`shadowscan: --fail-on matched: ${why}\n`);
       state.code = 1;
     }
+    if (report.run.status === 'failed') {
+      // nothing at all could be scanned: a scheduled job must not look green
+      io.err(`shadowscan: scan failed: ${Object.entries(report.errors).map(([s, e]) => (e.startsWith(`${s}:`) ? e : `${s}: ${e}`)).join('; ')}\n`);
+      state.code = 2;
+    } else if (report.run.status === 'partial') {
+      const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
+      io.err(`shadowscan: partial coverage: ${failed} unit(s) failed${Object.keys(report.errors).length ? `, scanner(s) failed: ${Object.keys(report.errors).join(', ')}` : ''} (see coverage)\n`);
+    }
   });
 
   // ------------------------------------------------------------------ register
