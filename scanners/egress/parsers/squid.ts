@@ -7,7 +7,7 @@
  * has no request size, so bytesOut is unknown.
  * https://wiki.squid-cache.org/Features/LogFormat
  */
-import { nextBlank, parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset } from '../bytes.js';
+import { parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset } from '../bytes.js';
 import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
 
 export class SquidParser implements LineParser {
@@ -39,7 +39,11 @@ export class SquidParser implements LineParser {
         return BAD;
       }
       fs[f] = i;
-      i = nextBlank(buf, i, e);
+      // Squid's logformat separates fields with spaces: a native byte search (memchr) is about
+      // twice as fast as a JS byte loop here; the field ends at the line end if no space follows.
+      let j = buf.indexOf(32, i);
+      if (j < 0 || j > e) j = e;
+      i = j;
       fe[f] = i;
       i = skipBlank(buf, i, e);
     }
