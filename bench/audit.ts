@@ -34,7 +34,7 @@ async function child(dir: string): Promise<void> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const cov = await scan({
-    options: { paths: [dir], format: 'auto', vendor: 'auto' },
+    options: { paths: [dir], format: 'auto', vendor: 'auto', allApps: false },
     rules, signal: new AbortController().signal, now: () => new Date(), log: { debug() {}, info() {}, warn() {} },
     state: { get: () => undefined, set: () => {} }, full: true,
   }, sink);

@@ -22,6 +22,12 @@ export const optionsSchema = z
     tenant: z.string().min(1).optional(),
     /** Unknown-AI-app keyword file (default rules/unknown-ai-app.yaml). */
     candidatesFile: z.string().min(1).optional(),
+    /**
+     * Keep an observation for every app, also those no rule knows and that do not look like AI
+     * (a full SaaS app inventory). Default false: ordinary apps are counted, not kept, so memory
+     * follows the AI apps in the log, not its size.
+     */
+    allApps: z.boolean().default(false),
   })
   .strict();
 export type AuditExportOptions = z.infer<typeof optionsSchema>;
@@ -48,13 +54,14 @@ export const auditExportScanner: ScannerModule<AuditExportOptions> = {
   optionsSchema,
   cli: [
     { flags: '--audit <path>', description: 'scan audit-log export file or folder PATH (JSON, JSON lines, CSV, .gz, CloudTrail S3 files)', repeatable: true },
+    { flags: '--audit-all-apps', description: 'keep every app seen in the audit exports (an app inventory), not only AI ones' },
     { flags: '--audit-format <format>', description: `force the audit export format: ${VENDORS.join('|')}, json|jsonl|csv, or VENDOR:FORMAT` },
   ],
   optionsFromCli(v) {
     const p = v.audit as string[] | string | undefined;
     const paths = Array.isArray(p) ? p : p ? [p] : [];
     if (!paths.length) return undefined;
-    return { ...parseAuditFormat(v.auditFormat as string | undefined), paths } as AuditExportOptions;
+    return { ...parseAuditFormat(v.auditFormat as string | undefined), paths, ...(v.auditAllApps ? { allApps: true } : {}) } as AuditExportOptions;
   },
   scan,
 };

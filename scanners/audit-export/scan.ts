@@ -75,7 +75,7 @@ async function expand(paths: string[], sink: Sink): Promise<string[]> {
 
 export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Promise<Coverage> {
   const o = ctx.options;
-  const collector = new AuditCollector(SCANNER_ID, ctx, sink, candidateHeuristic(o.candidatesFile));
+  const collector = new AuditCollector(SCANNER_ID, ctx, sink, candidateHeuristic(o.candidatesFile), 'saas', o.allApps);
   const container = o.format && CONTAINERS.has(o.format) ? (o.format as Container) : undefined;
   const forced = o.vendor && o.vendor !== 'auto' ? (o.vendor as Vendor) : undefined;
   const pctx: ParseContext = { servicePrincipals: new Map(), tenant: o.tenant };

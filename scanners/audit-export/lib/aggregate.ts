@@ -30,6 +30,8 @@ export class Aggregator {
     private heuristic?: CandidateHeuristic,
     /** The scanner's source kind; every observation carries it (the collect contract). */
     private source: SourceKind = 'saas',
+    /** Keep every app (an app inventory), not only those that can become findings. */
+    private allApps = false,
   ) {}
 
   private resolved = new Map<string, string>();
@@ -47,9 +49,42 @@ export class Aggregator {
     return name && name !== ev.value ? { ...ev, value: name, altNames: undefined } : ev;
   }
 
+  /** Events of apps that no rule knows and that do not look like AI: counted, not kept. */
+  dropped = 0;
+  private relevantCache = new Map<string, boolean>();
+
+  /**
+   * Whether a SaaS app can become a finding: a rule knows one of its names or ids, or its name
+   * looks like AI (a candidate). Ordinary apps are most of an identity log; holding a group per
+   * (ordinary app, user) until the end of the scan is what made memory grow with log size.
+   */
+  private relevant(ev: AuditEvent): boolean {
+    const a = ev.attrs;
+    const ids = [a.clientId, a.appId].filter((x): x is string => typeof x === 'string' && !!x);
+    const names = [ev.value, ...(ev.altNames ?? [])].filter((n) => !!n);
+    const key = names.join('\u0000') + '\u0001' + ids.join('\u0000');
+    let known = this.relevantCache.get(key);
+    if (known === undefined) {
+      known =
+        names.some((n) => !!this.rules.matchSaasApp({ name: n, ids })) ||
+        (ids.length > 0 && !!this.rules.matchSaasApp({ ids })) ||
+        (!!this.heuristic && names.some((n) => this.heuristic!.evidence(n).length > 0));
+      if (this.relevantCache.size > 200_000) this.relevantCache.clear();
+      this.relevantCache.set(key, known);
+    }
+    if (known) return true;
+    // AI-looking OAuth scopes make a candidate too (checked per event: scopes vary)
+    const scopes = Array.isArray(a.scopes) ? a.scopes : undefined;
+    return !!this.heuristic && !!scopes?.length && this.heuristic.evidence(names[0] ?? '', scopes).length > 0;
+  }
+
   add(raw: AuditEvent, locator: string): void {
     this.events++;
     const ev = this.resolve(raw);
+    if (ev.kind === 'saas-app' && !this.allApps && !this.relevant(ev)) {
+      this.dropped++;
+      return;
+    }
     const a = ev.attrs;
     const key = [
       ev.kind,

@@ -16,8 +16,9 @@ export class AuditCollector {
     private sink: Sink,
     heuristic: CandidateHeuristic | undefined = candidateHeuristic(),
     source: SourceKind = 'saas',
+    allApps = false,
   ) {
-    this.agg = new Aggregator(scanner, ctx.rules, heuristic, source);
+    this.agg = new Aggregator(scanner, ctx.rules, heuristic, source, allApps);
   }
 
   add(events: readonly AuditEvent[], locator: (ev: AuditEvent) => string): void {
@@ -32,6 +33,7 @@ export class AuditCollector {
 
   finish(): void {
     this.sink.stat('events', this.agg.events);
+    this.sink.stat('events.notAi', this.agg.dropped);
     this.sink.stat('observations', this.agg.flush(this.sink));
   }
 }
