@@ -146,7 +146,7 @@ Input (generated, \`bench/.data/audit/\`, gitignored): ${events.toLocaleString('
 | ${events.toLocaleString('en')} | ${(res.scanMs / 1000).toFixed(1)} | ${(res.ms / 1000).toFixed(1)} | **${Math.round(events / (res.ms / 1000)).toLocaleString('en')}** | ${(res.cpuMs / 1000).toFixed(1)} | **${Math.round(events / (res.cpuMs / 1000)).toLocaleString('en')}** | ${res.obs.toLocaleString('en')} | ${res.findings.toLocaleString('en')} | ${res.candidates} | ${Math.round(rss || res.maxRssKb / 1024)} | ${(wall / 1000).toFixed(1)} |
 
 - Failed units: ${res.failed.length}; problems: ${res.problems}; CloudTrail events dropped by the rule pre-filter (non-AI event sources): ${(res.stats['events.unmatchedCloud'] ?? 0).toLocaleString('en')}.
-- Memory grows with the number of distinct (AI app, subject, signal, success) groups, not with events: JSON lines are streamed in batches, CloudTrail files read one at a time, and events of ordinary apps (no rule knows them, they do not look like AI) are counted, not kept (`--audit-all-apps` keeps them all, for an app inventory). Before that change the same input held ~590 000 groups and peaked at 1,593 MB (see the earlier runs below).
+- Memory grows with the number of distinct (AI app, subject, signal, success) groups, not with events: JSON lines are streamed in batches, CloudTrail files read one at a time, and events of ordinary apps (no rule knows them, they do not look like AI) are counted, not kept (\`--audit-all-apps\` keeps them all, for an app inventory). Before that change the same input held ~590 000 groups and peaked at 1,593 MB (see the earlier runs below).
 `;
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'audit.md'), md);
