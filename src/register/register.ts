@@ -9,7 +9,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { RegisterError } from '../core/errors.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import { locatorPath } from '../match/match.js';
-import { resolve as resolveItems, type Item } from '../resolve/resolve.js';
+import { itemIdFor, resolve as resolveItems, type Item } from '../resolve/resolve.js';
 import type { Reconciler, Verdict } from '../reconcile/reconcile.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { assess, type RiskAssessment } from '../risk/assess.js';
@@ -261,7 +261,7 @@ export class Register {
         if (!prev) summary.findings.new++;
         upsert.run({
           id: f.id,
-          item_id: itemIdOf(merged),
+          item_id: itemIdFor(merged),
           service: f.service,
           source: f.source,
           scanner: f.scanner,
@@ -327,7 +327,7 @@ export class Register {
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, status_reason = excluded.status_reason, catalog_entry = excluded.catalog_entry, state = 'active', sources = excluded.sources, signals = excluded.signals,
           subject_count = excluded.subject_count, finding_count = excluded.finding_count, event_count = excluded.event_count, bytes_out = excluded.bytes_out, seen_first = excluded.seen_first, seen_last = excluded.seen_last,
           last_detected_at = CASE WHEN @touched = 1 THEN excluded.last_detected_at ELSE items.last_detected_at END, gone_at = NULL, data = excluded.data`);
-      const touchedItems = new Set(input.findings.map((f) => itemIdOf(f)));
+      const touchedItems = new Set(input.findings.map((f) => itemIdFor(f)));
       const liveIds = new Set<string>();
       const findingsById = new Map(active.map((f) => [f.id, f]));
       for (const it of items) {
@@ -612,10 +612,6 @@ export class Register {
   async transaction<T>(fn: (db: Database.Database) => T): Promise<T> {
     return this.db.transaction(() => fn(this.db))();
   }
-}
-
-function itemIdOf(f: Finding): string {
-  return f.artifact ? resolveItems([f])[0].id : 'svc-' + f.service;
 }
 
 function unitOf(f: Finding): string {

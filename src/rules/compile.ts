@@ -374,13 +374,6 @@ export class RuleIndex {
     return best?.hit;
   }
 
-  /** Cheap check: does the text contain any credential keyword? */
-  mayContainSecrets(text: string): boolean {
-    if (!this.keywordRe) return false;
-    this.keywordRe.lastIndex = 0;
-    return this.keywordRe.test(text);
-  }
-
   /**
    * Finds credentials in text. Only redacted forms leave this method: the full secret is
    * never returned, logged or stored.
