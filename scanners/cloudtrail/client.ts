@@ -49,11 +49,16 @@ export async function* trailKeys(s3: S3Client, bucket: string, prefix: string, s
   }
 }
 
-export async function trailFile(s3: S3Client, bucket: string, key: string, signal: AbortSignal): Promise<Rec[]> {
+/** Fetches one trail object's bytes (transport errors throw: the caller retries it next run). */
+export async function trailObject(s3: S3Client, bucket: string, key: string, signal: AbortSignal): Promise<Buffer> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-  const bytes = Buffer.from(await out.Body!.transformToByteArray());
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** Parses a CloudTrail log file as delivered to S3 (gzip or plain JSON); a content error throws. */
+export function parseTrailObject(bytes: Buffer, where: string): Rec[] {
   const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
   const doc = JSON.parse(text) as { Records?: unknown };
-  if (!doc || !Array.isArray(doc.Records)) throw new Error(`s3://${bucket}/${key}: expected a CloudTrail log file {"Records":[…]}`);
+  if (!doc || !Array.isArray(doc.Records)) throw new Error(`${where}: expected a CloudTrail log file {"Records":[…]}`);
   return doc.Records as Rec[];
 }

@@ -4,7 +4,8 @@ import { AuditCollector } from '../audit-export/lib/collector.js';
 import { pullUnit, startTime } from '../audit-export/lib/pull.js';
 import { gs, isoTime } from '../audit-export/lib/util.js';
 import { parseCloudTrail, unwrapLookup } from '../audit-export/parsers/cloudtrail.js';
-import { cloudTrailClient, lookupPages, s3Client, trailFile, trailKeys } from './client.js';
+import { cloudTrailClient, lookupPages, parseTrailObject, s3Client, trailKeys, trailObject } from './client.js';
+import type { Rec } from '../audit-export/lib/util.js';
 import type { CloudTrailOptions } from './index.js';
 
 export const SCANNER_ID = 'cloudtrail';
@@ -48,32 +49,47 @@ export async function scan(ctx: ScanContext<CloudTrailOptions>, sink: Sink): Pro
     const s3 = s3Client(region, aws);
     const unit = `cloudtrail:s3://${t.bucket}/${t.prefix ?? ''}`;
     const key = `s3:${t.bucket}/${t.prefix ?? ''}`;
+    // Trail files are listed in key order (their names carry the time) and the stored state is
+    // the last key read whole. A file or listing that fails stops the unit there: the files
+    // before it count and the state stops just before it, so the next run retries it and
+    // nothing is skipped or counted twice.
+    const after = ctx.full ? undefined : ctx.state.get<string>(key);
+    let last = after;
+    let files = 0;
     try {
-      const after = ctx.full ? undefined : ctx.state.get<string>(key);
       const sinceIso = after ? undefined : startTime(ctx, undefined);
-      let last = after;
-      let files = 0;
       for await (const k of trailKeys(s3, t.bucket, t.prefix ?? '', after, o.maxPages, ctx.signal)) {
         if (ctx.signal.aborted) break;
         // first run: skip files older than the look-back window (their names carry the time: …_20240102T0305Z_…)
         const m = /_(\d{8}T\d{4})Z_/.exec(k);
         if (sinceIso && m && `${m[1].slice(0, 4)}-${m[1].slice(4, 6)}-${m[1].slice(6, 8)}T${m[1].slice(9, 11)}:${m[1].slice(11, 13)}` < sinceIso.slice(0, 16)) { last = k; continue; }
+        let bytes: Buffer;
         try {
-          const recs = await trailFile(s3, t.bucket, k, ctx.signal);
-          recs.forEach((r, i) => collector.add(parseCloudTrail(r), () => `s3://${t.bucket}/${k}:${i + 1}`));
-          sink.stat('records', recs.length);
-          files++;
+          bytes = await trailObject(s3, t.bucket, k, ctx.signal);
         } catch (e) {
-          sink.problem(`s3://${t.bucket}/${k}`, (e as Error).message);
+          throw new Error(`s3://${t.bucket}/${k}: ${(e as Error).message} (stopped here; the next run resumes at this file)`);
         }
+        let recs: Rec[];
+        try {
+          recs = parseTrailObject(bytes, `s3://${t.bucket}/${k}`);
+        } catch (e) {
+          // a damaged file will not read better next time: reported, counted, passed over
+          sink.problem(`s3://${t.bucket}/${k}`, (e as Error).message);
+          sink.stat('s3.filesUnreadable', 1);
+          last = k;
+          continue;
+        }
+        recs.forEach((r, i) => collector.add(parseCloudTrail(r), () => `s3://${t.bucket}/${k}:${i + 1}`));
+        sink.stat('records', recs.length);
+        files++;
         last = k;
       }
-      sink.stat('s3.files', files);
-      if (last) ctx.state.set(key, last);
       sink.unitScanned(unit);
     } catch (e) {
       sink.unitFailed(unit, (e as Error).message);
     } finally {
+      sink.stat('s3.files', files);
+      if (last && last !== after) ctx.state.set(key, last);
       s3.destroy();
     }
   }

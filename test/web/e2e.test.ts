@@ -24,7 +24,8 @@ const PW = 'correct horse battery staple';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`skipping browser tests: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
-describe.skipIf(!haveChromium)('web app in a real browser', () => {
+// One browser session walks the reviewer's day in order (later steps use earlier state): never shuffled.
+describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, () => {
   let register: Register;
   let app: FastifyInstance;
   let base: string;

@@ -118,6 +118,31 @@ export class Aggregator {
     }
   }
 
+  /**
+   * Folds another aggregator's groups into this one (a live-pull unit is read into a staging
+   * aggregator and merged only when the unit completed, so a unit that fails mid-way adds
+   * nothing and the next run re-reads it from the unchanged cursor: no double count).
+   */
+  absorb(other: Aggregator): void {
+    this.events += other.events;
+    this.dropped += other.dropped;
+    for (const [key, o] of other.groups) {
+      const g = this.groups.get(key);
+      if (!g) {
+        this.groups.set(key, o);
+        continue;
+      }
+      g.count += o.count;
+      if (o.first && (!g.first || o.first < g.first)) g.first = o.first;
+      if (o.last && (!g.last || o.last > g.last)) g.last = o.last;
+      if (o.scopes) {
+        g.scopes ??= new Set();
+        for (const s of o.scopes) g.scopes.add(s);
+      }
+    }
+    other.groups.clear();
+  }
+
   get size(): number {
     return this.groups.size;
   }

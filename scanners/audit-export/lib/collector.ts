@@ -11,14 +11,27 @@ import type { AuditEvent } from './types.js';
 export class AuditCollector {
   readonly agg: Aggregator;
   constructor(
-    scanner: string,
+    private scanner: string,
     private ctx: Pick<ScanContext, 'rules'>,
     private sink: Sink,
-    heuristic: CandidateHeuristic | undefined = candidateHeuristic(),
-    source: SourceKind = 'saas',
-    allApps = false,
+    private heuristic: CandidateHeuristic | undefined = candidateHeuristic(),
+    private source: SourceKind = 'saas',
+    private allApps = false,
   ) {
     this.agg = new Aggregator(scanner, ctx.rules, heuristic, source, allApps);
+  }
+
+  /**
+   * A staging collector for one unit (a live pull, an ordered run of trail files): what it
+   * gathers reaches this collector only through commit(); a unit that fails is dropped whole.
+   */
+  stage(): AuditCollector {
+    return new AuditCollector(this.scanner, this.ctx, this.sink, this.heuristic, this.source, this.allApps);
+  }
+
+  /** Merges a staging collector's events into this one. */
+  commit(staged: AuditCollector): void {
+    this.agg.absorb(staged.agg);
   }
 
   add(events: readonly AuditEvent[], locator: (ev: AuditEvent) => string): void {

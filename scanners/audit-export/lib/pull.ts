@@ -78,6 +78,10 @@ export async function pullUnit(ctx: ScanContext<{ lookbackDays?: number }>, sink
   const prev = spec.stateKey && !ctx.full ? ctx.state.get<Cursor>(spec.stateKey) : undefined;
   const tracker = new CursorTracker(prev);
   const since = startTime(ctx, prev);
+  // Events reach the scan only when the unit completes: a unit that fails after some pages
+  // keeps its old cursor, so its next run re-reads those pages — counting them now as well
+  // would count them twice.
+  const staged = collector.stage();
   let records = 0;
   try {
     for await (const page of spec.pages(since, prev)) {
@@ -96,18 +100,20 @@ export async function pullUnit(ctx: ScanContext<{ lookbackDays?: number }>, sink
         const id = spec.idOf(rec, events);
         if (tracker.isOld(t, id)) { sink.stat('records.alreadySeen', 1); continue; }
         tracker.see(t, id);
-        collector.add(events, (ev) => `api:${spec.vendor}:${ev.eventId ?? id ?? spec.unit}`);
+        staged.add(events, (ev) => `api:${spec.vendor}:${ev.eventId ?? id ?? spec.unit}`);
       }
       sink.progress(records, undefined, spec.unit);
     }
     sink.stat('records', records);
+    collector.commit(staged);
     if (spec.stateKey) ctx.state.set(spec.stateKey, tracker.next());
     sink.unitScanned(spec.unit);
     return { unit: spec.unit, ok: true, records };
   } catch (e) {
     const msg = (e as Error).message;
     sink.stat('records', records);
-    sink.unitFailed(spec.unit, msg);
+    if (staged.agg.events) sink.stat('events.discardedWithFailedUnit', staged.agg.events);
+    sink.unitFailed(spec.unit, `${msg}${records ? ` (the ${records} records read before the failure are not counted; the next run re-reads them from the stored cursor)` : ''}`);
     return { unit: spec.unit, ok: false, auth: e instanceof AuthError, error: msg, records };
   }
 }

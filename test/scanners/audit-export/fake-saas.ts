@@ -15,9 +15,11 @@ type Rec = Record<string, unknown>;
 export interface Fault {
   /** Matched against `METHOD /path?query` (or the X-Amz-Target for CloudTrail). */
   match: RegExp;
-  kind: '429' | '500' | '401' | '404' | '400' | 'malformed' | 'slack-error';
+  kind: '429' | '500' | '401' | '404' | '400' | 'malformed' | 'slack-error' | 'corrupt-object';
   /** How many times (default: forever). */
   times?: number;
+  /** Let this many matching requests through before the fault starts (a failure mid-way). */
+  skip?: number;
   retryAfter?: string;
   body?: string;
 }
@@ -49,7 +51,7 @@ function ts(v: unknown): number {
 
 export async function startFake(data: FakeData, opts: { pageSize?: number; faults?: Fault[]; token?: string } = {}): Promise<FakeServer> {
   const pageSize = opts.pageSize ?? 2;
-  const faults = (opts.faults ?? []).map((f) => ({ ...f, left: f.times ?? Infinity }));
+  const faults = (opts.faults ?? []).map((f) => ({ ...f, left: f.times ?? Infinity, pass: f.skip ?? 0 }));
   const requests: string[] = [];
   let base = '';
 
@@ -68,12 +70,21 @@ export async function startFake(data: FakeData, opts: { pageSize?: number; fault
     requests.push(line);
     for (const f of faults) {
       if (f.left > 0 && f.match.test(line)) {
+        if (f.pass > 0) {
+          f.pass--;
+          continue;
+        }
         f.left--;
         if (f.kind === '429') return send(res, 429, { error: 'rate limited' }, f.retryAfter ? { 'retry-after': f.retryAfter } : {});
         if (f.kind === '500') return send(res, 503, { error: 'unavailable' });
         if (f.kind === '401') return send(res, 401, { error: 'invalid_token', error_description: 'The access token expired' });
         if (f.kind === '404') return send(res, 404, { message: 'Not Found' });
         if (f.kind === '400') return send(res, 400, { message: 'Bad Request' });
+        if (f.kind === 'corrupt-object') {
+          // an S3 object that arrives whole but is not a CloudTrail file (damaged gzip)
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          return res.end(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
+        }
         if (f.kind === 'slack-error') return send(res, 200, { ok: false, error: f.body ?? 'invalid_auth' });
         return send(res, 200, f.body ?? '{"items": [ {"kind": "admin#reports#activity", ');
       }

@@ -125,6 +125,26 @@ for (const [id, c] of Object.entries(CASES)) {
       expect(r.cov.failed[0].reason).toMatch(/malformed|JSON|Unexpected|deserializ|parse/i);
     });
 
+    it('a unit that fails after its first page counts nothing; the next run counts every event exactly once', async () => {
+      const total = (obs: Array<{ count?: number }>) => obs.reduce((n, o) => n + (o.count ?? 1), 0);
+      // inventories (Entra service principals, grants) are read whole every time: leave them out here
+      const o = (url: string) => (id === 'entra' ? { ...opts(url), sources: ['signIns', 'directoryAudits'] } : opts(url));
+      const cs = await server();
+      const clean = await run(id, o(cs.url));
+      expect(clean.cov.failed).toEqual([]);
+      // the second page request of the unit is refused: the first page was already read
+      const s = await server(fakeData(), [{ match: c.path, kind: '401', skip: 1 }]);
+      const broken = await run(id, o(s.url));
+      const failed = broken.cov.failed.filter((f) => !f.unit.endsWith(':*'));
+      expect(failed.length).toBeGreaterThan(0);
+      expect(broken.cov.stats['events.discardedWithFailedUnit']).toBeGreaterThan(0);
+      expect(failed.some((f) => /not counted; the next run re-reads them/.test(f.reason))).toBe(true);
+      const again = await run(id, o((await server()).url), broken.state[id]);
+      expect(again.cov.failed).toEqual([]);
+      // no event is lost and none is counted twice across the two runs
+      expect(total(broken.observations) + total(again.observations)).toBe(total(clean.observations));
+    });
+
     it('resumes from the stored cursor: a second run fetches only new events', async () => {
       const data = fakeData();
       const s = await server(data);
@@ -174,7 +194,45 @@ describe('cloudtrail: trail files in S3', () => {
     expect(first.findings[0].locator).toMatch(/^s3:\/\/demo-trail-bucket\/AWSLogs\/.*\.json\.gz:\d+$/);
     const second = await run('cloudtrail', o, first.state.cloudtrail);
     expect(second.observations).toEqual([]);
-    expect(s.requests.filter((q) => /^GET \S+\.json\.gz$/.test(q)).length).toBe(1);
+    expect(s.requests.filter((q) => /^GET \S+\.json\.gz\?x-id=GetObject$/.test(q)).length).toBe(1);
+  });
+
+  /** The recorded trail file split into three files delivered 5 minutes apart (S3 key order = time order). */
+  function threeFiles(): FakeData {
+    const data = fakeData();
+    const recs = Object.values(data.s3!['demo-trail-bucket']).flat();
+    const per = Math.ceil(recs.length / 3);
+    const name = (i: number) => `AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T10${i}5Z_part${i}.json.gz`;
+    data.s3!['demo-trail-bucket'] = Object.fromEntries([0, 1, 2].map((i) => [name(i), recs.slice(i * per, (i + 1) * per)]));
+    return data;
+  }
+
+  it('a file that cannot be fetched stops the unit there; the next run resumes at that file and counts each record once', async () => {
+    const data = threeFiles();
+    const keys = Object.keys(data.s3!['demo-trail-bucket']).sort();
+    expect(keys.length).toBeGreaterThan(1);
+    const total = (obs: Array<{ count?: number }>) => obs.reduce((n, o) => n + (o.count ?? 1), 0);
+    const o = (url: string) => ({ ...liveOptions('cloudtrail', url), lookup: false });
+    const clean = await run('cloudtrail', o((await server(data)).url));
+    const s = await server(data, [{ match: /^GET \S+\.json\.gz\?x-id=GetObject$/, kind: '401', skip: 1 }]);
+    const broken = await run('cloudtrail', o(s.url));
+    expect(broken.cov.failed).toHaveLength(1);
+    expect(broken.cov.failed[0].reason).toContain(keys[1]);
+    expect(broken.state.cloudtrail['s3:demo-trail-bucket/AWSLogs/']).toBe(keys[0]);
+    const again = await run('cloudtrail', o((await server(data)).url), broken.state.cloudtrail);
+    expect(again.cov.failed).toEqual([]);
+    expect(total(broken.observations) + total(again.observations)).toBe(total(clean.observations));
+  });
+
+  it('a damaged file is reported with its key and passed over (it will not read better next time)', async () => {
+    const data = threeFiles();
+    const keys = Object.keys(data.s3!['demo-trail-bucket']).sort();
+    const s = await server(data, [{ match: /part0\.json\.gz(\?|$)/, kind: 'corrupt-object' }]);
+    const r = await run('cloudtrail', { ...liveOptions('cloudtrail', s.url), lookup: false });
+    expect(r.cov.failed).toEqual([]);
+    expect(r.cov.stats['s3.filesUnreadable']).toBe(1);
+    expect(r.cov.problems.map((p) => p.locator)).toContain(`s3://demo-trail-bucket/${keys[0]}`);
+    expect(r.cov.stats['s3.files']).toBe(keys.length - 1);
   });
 });
 
