@@ -28,7 +28,7 @@ function rules(): RuleIndex {
 }
 
 // ---------------------------------------------------------------- child: run the scanner once
-async function child(file: string, workers: number): Promise<void> {
+async function child(file: string, workers: number | undefined): Promise<void> {
   const r = rules();
   let obs = 0;
   const sink = new RecordingSink('egress', () => obs++);
@@ -37,7 +37,7 @@ async function child(file: string, workers: number): Promise<void> {
   const t0 = performance.now();
   const cov = await scanEgress(
     {
-      options: { paths: [file], workers },
+      options: workers === undefined ? { paths: [file] } : { paths: [file], workers },
       rules: r,
       signal: new AbortController().signal,
       now: () => new Date(),
@@ -163,9 +163,14 @@ function domainsFile(r: RuleIndex): string {
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
   const ci = process.argv.indexOf('--child');
-  if (ci >= 0) return child(process.argv[ci + 1], arg('workers', 0));
+  // --workers N: that many; absent: the scanner's default (one worker on a multi-core machine),
+  // measured next to the main thread alone (--workers 0) in the same run
+  const wi = process.argv.indexOf('--workers');
+  const workersArg = wi >= 0 ? Number(process.argv[wi + 1]) : undefined;
+  if (ci >= 0) return child(process.argv[ci + 1], workersArg);
   const sizeMb = arg('size-mb', 1024);
-  const workers = arg('workers', 0);
+  const configs: Array<number | undefined> = workersArg === undefined ? [undefined, 0] : [workersArg];
+  const label = (w: number | undefined) => (w === undefined ? `default (${availableParallelism() >= 2 ? 1 : 0} worker + main thread)` : w === 0 ? 'main thread only' : `${w} workers + main thread`);
   const runs = arg('runs', 2);
   const r = rules();
   mkdirSync(DATA, { recursive: true });
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
   const rg = execSync('which rg || true').toString().trim();
   const rows: string[] = [];
   const details: string[] = [];
+  for (const workers of configs)
   for (const [k, f] of Object.entries(files)) {
     const size = statSync(f).size;
     const mb = size / 2 ** 20;
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
         const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN;
         if (t.ms < bestRg.ms) bestRg = { ms: t.ms, rss: t.maxRssMb, out: t.stdout.trim(), cpuMs };
       }
-      const s = await timed(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(here, 'egress.ts'), '--child', f, '--workers', String(workers)]);
+      const s = await timed(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(here, 'egress.ts'), '--child', f, ...(workers === undefined ? [] : ['--workers', String(workers)])]);
       if (s.code !== 0) throw new Error(`scanner child failed: ${s.stderr}`);
       const j = JSON.parse(s.stdout.trim().split('\n').pop()!) as { ms: number; cpuMs: number; obs: number; stats: Record<string, number>; maxRssKb: number };
       const rss = Math.max(s.maxRssMb, j.maxRssKb / 1024);
@@ -204,15 +210,15 @@ async function main(): Promise<void> {
     const sMbs = mb / (best.ms / 1000);
     const rgMbs = rg ? mb / (bestRg.ms / 1000) : NaN;
     rows.push(
-      `| ${k === 'squid' ? 'Squid access.log' : 'Zeek ssl.log (TSV)'} | ${mb.toFixed(0)} | ${info.lines.toLocaleString('en')} | ${sMbs.toFixed(0)} | ${((info.lines / best.ms) * 1000 / 1e6).toFixed(2)} M | ${best.rss.toFixed(0)} | ${rgMbs.toFixed(0)} | ${bestRg.rss.toFixed(0)} | **${(sMbs / rgMbs).toFixed(2)}×** | ${(mb / (best.cpuMs / 1000)).toFixed(0)} | ${(mb / (bestRg.cpuMs / 1000)).toFixed(0)} | ${(mb / (best.cpuMs / 1000) / (mb / (bestRg.cpuMs / 1000))).toFixed(2)}× |`,
+      `| ${k === 'squid' ? 'Squid access.log' : 'Zeek ssl.log (TSV)'} | ${label(workers)} | ${mb.toFixed(0)} | ${info.lines.toLocaleString('en')} | ${sMbs.toFixed(0)} | ${((info.lines / best.ms) * 1000 / 1e6).toFixed(2)} M | ${best.rss.toFixed(0)} | ${rgMbs.toFixed(0)} | ${bestRg.rss.toFixed(0)} | **${(sMbs / rgMbs).toFixed(2)}×** | ${(mb / (best.cpuMs / 1000)).toFixed(0)} | ${(mb / (bestRg.cpuMs / 1000)).toFixed(0)} | ${(mb / (best.cpuMs / 1000) / (mb / (bestRg.cpuMs / 1000))).toFixed(2)}× |`,
     );
-    details.push(`- ${k}: ${info.events.toLocaleString('en')} AI events → ${info.observations} (subject, host) observations; ${info.malformed} malformed; rg matching lines: ${bestRg.out}; scanner wall time incl. process start ${(info.wallMsWithStartup / 1000).toFixed(1)} s (scan only ${(best.ms / 1000).toFixed(1)} s).`);
+    details.push(`- ${k}, ${label(workers)}: ${info.events.toLocaleString('en')} AI events → ${info.observations} (subject, host) observations; ${info.malformed} malformed; rg matching lines: ${bestRg.out}; scanner wall time incl. process start ${(info.wallMsWithStartup / 1000).toFixed(1)} s (scan only ${(best.ms / 1000).toFixed(1)} s).`);
   }
   const free = execSync('free -g').toString().trim();
   const cpu = cpus()[0]?.model ?? 'unknown';
   const md = `# Egress scanner benchmark
 
-Command: \`node bin/run-ts.mjs bench/egress.ts --size-mb ${sizeMb} --workers ${workers} --runs ${runs}\` (best of ${runs}; files page-cached before timing; the scanner runs in a child process and its peak RSS is the whole process, worker threads included).
+Command: \`node bin/run-ts.mjs bench/egress.ts --size-mb ${sizeMb}${workersArg === undefined ? '' : ` --workers ${workersArg}`} --runs ${runs}\` (best of ${runs}; files page-cached before timing; the scanner runs in a child process and its peak RSS is the whole process, worker threads included).
 
 Machine: ${cpus().length} vCPU (\`nproc\` = ${availableParallelism()}), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.
 
@@ -224,8 +230,8 @@ Load during the run (other sessions share this machine): \`${execSync('uptime').
 
 Inputs (generated, \`bench/.data/\`, gitignored): about 5 % of lines go to AI hosts drawn from the bundled rules (${r.domainRules().length} domain rules), the rest to 20 000 ordinary hosts with a Zipf-like popularity, plus look-alikes (\`notopenai.com\`, \`openai.com.evil.net\` …); 2 000 users, 85 % of Squid lines authenticated. The yardstick is \`rg -F -c -f bench/.data/domains.txt FILE\` (every domain pattern of the rules; template rules contribute their literal tail).
 
-| Log | MiB | Lines | Scanner MB/s (wall) | Lines/s | Scanner peak RSS (MB) | rg MB/s (wall) | rg peak RSS (MB) | Ratio scanner / rg (wall) | Scanner MB per CPU-s | rg MB per CPU-s | Ratio per CPU-s |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Log | Threads | MiB | Lines | Scanner MB/s (wall) | Lines/s | Scanner peak RSS (MB) | rg MB/s (wall) | rg peak RSS (MB) | Ratio scanner / rg (wall) | Scanner MB per CPU-s | rg MB per CPU-s | Ratio per CPU-s |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${details.join('\n')}
@@ -233,7 +239,7 @@ ${details.join('\n')}
 Note: rg only counts lines containing a domain substring (it matches look-alikes too and does no attribution); the scanner parses every line, normalises the host, matches at label boundaries, attributes to a user / IP and sums bytes.
 `;
   mkdirSync(join(here, 'results'), { recursive: true });
-  const out = join(here, 'results', workers ? `egress-workers-${workers}.md` : 'egress.md');
+  const out = join(here, 'results', workersArg === undefined ? 'egress.md' : `egress-workers-${workersArg}.md`);
   const prev = existsSync(out) ? (await import('node:fs')).readFileSync(out, 'utf8') : '';
   const profile = /\n## Profile[\s\S]*$/.exec(prev)?.[0] ?? '';
   writeFileSync(out, md + profile);

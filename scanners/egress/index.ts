@@ -23,7 +23,7 @@ export const egressScanner: ScannerModule<EgressOptions> = {
     { flags: '--egress-format <format>', description: 'override format detection (squid, zeek, zeek-json, w3c, csv, tsv, jsonl, zscaler, panos, umbrella-proxy, umbrella-dns, cloudflare-http, cloudflare-dns, route53, bind, windows-dns)' },
     { flags: '--egress-identity <csv>', description: 'CSV mapping client IPs to users / hosts (header: ip,user,host)' },
     { flags: '--egress-map <spec>', description: 'field mapping for generic CSV/TSV/JSON/W3C logs, e.g. host=dest,user=login,clientIp=src,bytesOut=sent,bytesIn=recv,time=ts' },
-    { flags: '--egress-workers <n>', description: 'extra parsing threads for large logs (default 0; each adds ~100 MB RSS)' },
+    { flags: '--egress-workers <n>', description: 'extra parsing threads for logs of 64 MiB or more (default 1 on a machine with 2+ cores, else 0; each adds ~80 MB RSS)' },
   ],
   optionsFromCli(v) {
     const paths = v.egress as string[] | string | undefined;

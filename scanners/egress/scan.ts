@@ -42,8 +42,73 @@ interface FilePlan {
   head: Buffer;
   kind: string;
   prior?: FileState;
-  results: TaskResult[];
+  /** Range results not folded yet (a range waits here only until every range before it is in). */
+  results: Array<TaskResult | undefined>;
   ranges: RangeTask[];
+  fold: FileFold;
+}
+
+/**
+ * A file's range results folded in order as they arrive, so memory holds one file-level
+ * aggregate (bounded by distinct subject × host) instead of every range's aggregates until the
+ * end of the scan — which made peak RSS grow with the size of the log.
+ */
+interface FileFold {
+  /** index of the next range to fold */
+  next: number;
+  aggs: Map<string, GlobalAgg>;
+  lineOffset: number;
+  lines: number;
+  consumed: number;
+  events: number;
+  bad: number;
+  good: number;
+  problems: Array<[string, string]>;
+  /** the first range's verdict and first problem (the not-this-format check) */
+  notFormat: boolean;
+  firstProblem?: [number, string];
+  truncated?: string;
+  contentBytes?: number;
+  /** conn join: aggregate key → [bytesOut, bytesIn] */
+  joined: Map<string, [number, number]>;
+}
+
+function newFold(lineBase: number): FileFold {
+  return { next: 0, aggs: new Map(), lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, problems: [], notFormat: false, joined: new Map() };
+}
+
+/** Folds every result that is next in range order; earlier-finished later ranges wait. */
+function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey?: Map<string, string>): void {
+  const f = p.fold;
+  while (f.next < p.results.length && p.results[f.next]) {
+    const r = p.results[f.next]!;
+    p.results[f.next] = undefined;
+    if (f.next === 0) {
+      f.notFormat = !!r.notFormat;
+      f.firstProblem = r.problems[0];
+      f.truncated = r.truncated;
+      f.contentBytes = r.contentBytes;
+    }
+    f.next++;
+    for (const [ln, msg] of r.problems) f.problems.push([`${p.path}:${f.lineOffset + ln}`, msg]);
+    for (const a of r.aggs) {
+      const key = mergeAgg(f.aggs, a, p.path, p.index, f.lineOffset + a.line, identity);
+      if (uidToKey && a.uids) for (const u of a.uids) uidToKey.set(u, key);
+    }
+    for (const [key, out, inb] of r.joined ?? []) {
+      const j = f.joined.get(key);
+      if (j) {
+        j[0] += out;
+        j[1] += inb;
+      } else f.joined.set(key, [out, inb]);
+    }
+    f.events += r.events;
+    f.bad += r.bad;
+    f.good += r.good;
+    f.lineOffset += r.lines;
+    f.lines += r.lines;
+    f.consumed += r.consumed;
+  }
 }
 
 function isGzipMagic(b: Buffer): boolean {
@@ -194,7 +259,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         if (prior) nextState.set(prior.id, { ...prior, path, seen: nowIso });
         continue;
       }
-      plans.push({ index, path, gz, size: st.size, detected, state: pstate, start, lineBase, head, kind, prior, results: [], ranges: [] });
+      plans.push({ index, path, gz, size: st.size, detected, state: pstate, start, lineBase, head, kind, prior, results: [], ranges: [], fold: newFold(lineBase) });
     } catch (e) {
       sink.unitFailed(path, `${path}: ${(e as Error).message}`);
     }
@@ -207,10 +272,11 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   const joinMode = hasConn && hasJoinable;
 
   const chunk = Math.max(1, o.chunkMiB ?? 32) * MiB;
-  // Default: main thread only — peak RSS stays ~110–150 MB whatever the input. Each worker
-  // isolate adds ~80–110 MB (measured, bench/results/egress.md), so parallelism is opt-in; the main
-  // thread parses too, so `workers: N` uses N + 1 cores.
-  const workers = Math.min(o.workers ?? 0, Math.max(1, availableParallelism() * 2));
+  // The main thread parses too, so `workers: N` uses N + 1 cores. Default: one worker on a
+  // machine with two or more cores — about 1.5× the throughput of the main thread alone, with
+  // peak RSS still under 256 MB (main thread alone ~140 MB, each worker isolate ~80 MB more;
+  // measured in bench/results/egress.md). More workers are opt-in.
+  const workers = Math.min(o.workers ?? (availableParallelism() >= 2 ? 1 : 0), Math.max(1, availableParallelism() * 2));
   const totalBytes = plans.reduce((n, p) => n + (p.gz ? p.size : p.size - p.start), 0);
   const usePool = workers > 0 && totalBytes >= (o.parallelMinMiB ?? 64) * MiB;
 
@@ -246,6 +312,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
   let done = 0;
+  const uidToKey = new Map<string, string>();
   const runAll = async (list: FilePlan[], join?: Map<string, string>) => {
     const jobs: Array<Promise<void>> = [];
     for (const p of list) {
@@ -255,6 +322,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         const run = async () => {
           const r = pool ? await pool.run(task) : await runTask(task, rules, filter, ctx.signal);
           p.results[k] = r;
+          foldReady(p, identity, joinMode ? uidToKey : undefined);
           done += t.gz ? p.size : t.end - t.start;
           sink.progress(done, totalBytes, 'egress');
         };
@@ -269,21 +337,20 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   const phase1 = plans.filter((p) => !(joinMode && isZeek(p) && p.kind === 'conn'));
   const phase2 = plans.filter((p) => joinMode && isZeek(p) && p.kind === 'conn');
   const global = new Map<string, GlobalAgg>();
-  const uidToKey = new Map<string, string>();
   try {
     await runAll(phase1);
-    for (const p of phase1) finishFile(p, sink, global, identity, nextState, nowIso, uidToKey);
+    for (const p of phase1) finishFile(p, sink, global, nextState, nowIso);
     if (phase2.length && !ctx.signal.aborted) {
       await runAll(phase2, uidToKey);
       for (const p of phase2) {
-        for (const r of p.results) for (const [key, out, inb] of r?.joined ?? []) {
+        for (const [key, [out, inb]] of p.fold.joined) {
           const g = global.get(key);
           if (!g) continue;
           g.connOut += out;
           g.connIn += inb;
           g.joined = true;
         }
-        finishFile(p, sink, global, identity, nextState, nowIso);
+        finishFile(p, sink, global, nextState, nowIso);
       }
     }
     if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, identity);
@@ -362,50 +429,52 @@ function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileInde
   return key;
 }
 
-function finishFile(
-  p: FilePlan,
-  sink: Sink,
-  global: Map<string, GlobalAgg>,
-  identity: IdentityMap | undefined,
-  nextState: Map<string, FileState>,
-  nowIso: string,
-  uidToKey?: Map<string, string>,
-): void {
-  const results = p.results.filter(Boolean);
-  if (results.length !== p.ranges.length) {
+/** Merges one file's aggregate into the scan-wide one (the earliest file / line stays the locator). */
+function mergeFileAgg(global: Map<string, GlobalAgg>, key: string, a: GlobalAgg): void {
+  const g = global.get(key);
+  if (!g) {
+    global.set(key, a);
+    return;
+  }
+  if (a.fileIndex < g.fileIndex || (a.fileIndex === g.fileIndex && a.line < g.line)) {
+    g.file = a.file;
+    g.fileIndex = a.fileIndex;
+    g.line = a.line;
+  }
+  g.count += a.count;
+  if (a.first === a.first && !(g.first <= a.first)) g.first = a.first;
+  if (a.last === a.last && !(g.last >= a.last)) g.last = a.last;
+  g.out += a.out;
+  g.inb += a.inb;
+  g.hasOut ||= a.hasOut;
+  g.hasIn ||= a.hasIn;
+  for (const d of a.days) g.days.add(d);
+}
+
+function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nextState: Map<string, FileState>, nowIso: string): void {
+  const f = p.fold;
+  if (f.next !== p.ranges.length) {
     sink.unitFailed(p.path, `${p.path}: scan interrupted`);
     return;
   }
-  const first = results[0];
   const label = p.detected.format;
   // not this format: the first range saw only malformed lines
-  if (first.notFormat || (results.every((r) => r.good === 0) && results.some((r) => r.bad > 0))) {
-    const [ln, msg] = first.problems[0] ?? [1, 'malformed'];
+  if (f.notFormat || (f.good === 0 && f.bad > 0)) {
+    const [ln, msg] = f.firstProblem ?? [1, 'malformed'];
     sink.unitFailed(p.path, `${p.path}:${p.lineBase + ln}: not a ${label} log: ${msg}`);
     return;
   }
-  let lineOffset = p.lineBase;
-  let consumed = 0;
-  let lines = 0;
-  for (const r of results) {
-    for (const [ln, msg] of r.problems) sink.problem(`${p.path}:${lineOffset + ln}`, msg);
-    for (const a of r.aggs) {
-      const key = mergeAgg(global, a, p.path, p.index, lineOffset + a.line, identity);
-      if (uidToKey && a.uids) for (const u of a.uids) uidToKey.set(u, key);
-    }
-    sink.stat('lines', r.lines);
-    sink.stat('events', r.events);
-    sink.stat('malformed', r.bad);
-    lineOffset += r.lines;
-    lines += r.lines;
-    consumed += r.consumed;
-  }
-  sink.stat('bytes', p.gz ? (first.contentBytes ?? 0) : consumed);
+  for (const [where, msg] of f.problems) sink.problem(where, msg);
+  for (const [key, a] of f.aggs) mergeFileAgg(global, key, a);
+  sink.stat('lines', f.lines);
+  sink.stat('events', f.events);
+  sink.stat('malformed', f.bad);
+  const consumed = f.consumed;
+  const lines = f.lines;
+  sink.stat('bytes', p.gz ? (f.contentBytes ?? 0) : consumed);
   sink.stat('files', 1);
   // problemCount must be exact: report the unsampled remainder as problems too (the sink samples)
-  const sampled = results.reduce((n, r) => n + r.problems.length, 0);
-  const totalBad = results.reduce((n, r) => n + r.bad, 0);
-  for (let k = sampled; k < totalBad; k++) sink.problem(`${p.path}`, 'malformed line (not sampled)');
+  for (let k = f.problems.length; k < f.bad; k++) sink.problem(`${p.path}`, 'malformed line (not sampled)');
 
   const headLen = Math.min(HEAD_BYTES, p.head.length);
   const id = headHash(p.head, headLen);
@@ -416,13 +485,13 @@ function finishFile(
     lines: p.lineBase + lines,
     path: p.path,
     gz: p.gz,
-    complete: p.gz && !first.truncated ? true : undefined,
+    complete: p.gz && !f.truncated ? true : undefined,
     seen: nowIso,
   };
   if (p.prior && p.prior.id !== id) nextState.delete(p.prior.id);
   nextState.set(id, entry);
-  if (p.gz && first.truncated) {
-    sink.unitFailed(p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${first.truncated}); the lines read were kept, the rest is missing`);
+  if (p.gz && f.truncated) {
+    sink.unitFailed(p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${f.truncated}); the lines read were kept, the rest is missing`);
   } else sink.unitScanned(p.path);
 }
 

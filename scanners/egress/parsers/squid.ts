@@ -29,16 +29,13 @@ export class SquidParser implements LineParser {
     }
     const fs = this.fs;
     const fe = this.fe;
-    // Fields are separated by runs of spaces (elapsed is right-aligned). One inlined byte loop
-    // per field: measured about twice as fast as a native indexOf(' ') call per field, whose
-    // call overhead dominates on fields of 5–15 bytes.
+    // Fields are separated by runs of spaces (elapsed is right-aligned). Inlined byte loops,
+    // no per-field native call (its call overhead dominates on fields of 5–15 bytes). Only the
+    // fields up to the URL are walked here: most lines are dropped on their host, and the
+    // user field is found by fill() for the few that are kept.
     let slash = false;
-    for (let f = 0; f < 8; f++) {
+    for (let f = 0; f < 7; f++) {
       if (i >= e) {
-        if (f === 7) {
-          fs[7] = fe[7] = e; // no user column
-          break;
-        }
         this.err = `expected at least 7 space-separated fields, got ${f}`;
         return BAD;
       }
@@ -46,15 +43,15 @@ export class SquidParser implements LineParser {
       let c = buf[i];
       if (f === 3) {
         // result/status must contain '/': a cheap sanity check that keeps garbage out
-        while (i < e && c !== 32 && c !== 9) {
+        while (c !== 32 && c !== 9 && i < e) {
           if (c === 47) slash = true;
           c = buf[++i];
         }
       } else {
-        while (i < e && c !== 32 && c !== 9) c = buf[++i];
+        while (c !== 32 && c !== 9 && i < e) c = buf[++i];
       }
       fe[f] = i;
-      while (i < e && (c === 32 || c === 9)) c = buf[++i];
+      while ((c === 32 || c === 9) && i < e) c = buf[++i];
     }
     if (!slash) {
       this.err = 'expected result/status (e.g. TCP_MISS/200) in field 4';
@@ -69,13 +66,19 @@ export class SquidParser implements LineParser {
     return u[1] > u[0] ? HOST : SKIP;
   }
 
-  fill(buf: Buffer, _s: number, _e: number, r: Rec): void {
+  fill(buf: Buffer, _s: number, e: number, r: Rec): void {
     const fs = this.fs;
     const fe = this.fe;
     r.ts = parseEpochMs(buf, fs[0], fe[0]);
     r.ip = latin1(buf, fs[2], fe[2]);
     const b = parseUint(buf, fs[4], fe[4]);
     r.inb = b;
+    // the user field (absent in some configurations)
+    let i = fe[6];
+    while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
+    fs[7] = i;
+    while (i < e && buf[i] !== 32 && buf[i] !== 9) i++;
+    fe[7] = i;
     if (fe[7] > fs[7]) {
       const u = buf.toString('utf8', fs[7], fe[7]);
       if (!isUnset(u)) r.user = decodeURIComponentSafe(u);
