@@ -39,7 +39,12 @@ export interface IntakeRisk extends RiskEntry {
   intakeRequestedBy?: string;
   intakeRequestedAt?: string;
   suppressedBy?: string;
-  falsePositive?: { by: string; at: string; reason: string; until?: string };
+  /**
+   * `evidence`: the kinds of evidence (`source/signal/kind`) the item had when it was marked. A
+   * scan that later finds a new kind (code imports after a look-alike domain was marked) reopens
+   * the entry; so does the expiry passing.
+   */
+  falsePositive?: { by: string; at: string; reason: string; until?: string; evidence?: string[] };
 }
 
 export interface ActionResult {
@@ -356,9 +361,10 @@ export async function suppress(ctx: IntakeContext, id: string, input: { reason: 
 /** Mark as a false positive (the detection is wrong), with a reason and optionally an expiry. */
 export async function falsePositive(ctx: IntakeContext, id: string, input: { reason: string; until?: string }, actor: string): Promise<ActionResult> {
   const reason = need(input.reason, 'reason');
-  return run(ctx, 'false-positive', id, actor, (_db, e, _to, at, now) => {
+  return run(ctx, 'false-positive', id, actor, (db, e, _to, at, now) => {
     const until = input.until?.trim() ? checkDate(input.until, 'false-positive expiry', now, { future: true }) : undefined;
-    e.falsePositive = { by: actor, at, reason, until };
+    const evidence = (db.prepare("SELECT DISTINCT source || '/' || signal || '/' || kind AS k FROM findings WHERE item_id = ? ORDER BY k").all(e.itemId) as Array<{ k: string }>).map((r) => r.k);
+    e.falsePositive = { by: actor, at, reason, until, evidence };
     e.suppressionReason = `false positive: ${reason}`;
     e.suppressedUntil = until;
     return { rationale: `false positive${until ? ` (until ${until})` : ''}: ${reason}`, warnings: [] };

@@ -443,14 +443,33 @@ export class Register {
     if (inQueue && ['approved', 'closed'].includes(existing.status)) newStatus = 'needs-intake';
     // A declined service is raised again only when this run actually saw it (usage history never goes away).
     if (v.status === 'declined-but-in-use' && existing.status === 'declined' && seenNow) newStatus = 'declined-but-in-use';
+    let reason = v.reason;
     if (existing.status === 'suppressed' && existing.suppressed_until && existing.suppressed_until < at.slice(0, 10) && inQueue) newStatus = 'needs-intake';
+    if (existing.status === 'false-positive' && inQueue) {
+      const fp = (data as RiskEntry & { falsePositive?: { at: string; until?: string; evidence?: string[] } }).falsePositive;
+      if (fp?.until && fp.until < at.slice(0, 10)) {
+        newStatus = 'needs-intake';
+        reason = `the false-positive mark expired on ${fp.until}; ${v.reason}`;
+      } else if (fp?.evidence) {
+        // new kinds of evidence since the mark: the mark judged other evidence than this
+        const known = new Set(fp.evidence);
+        const fresh = it.findingIds
+          .map((fid) => findings.get(fid))
+          .filter((f): f is Finding => !!f && !known.has(`${f.source}/${f.signal}/${f.kind}`));
+        if (fresh.length) {
+          newStatus = 'needs-intake';
+          const kinds = [...new Set(fresh.map((f) => `${f.source}/${f.signal}/${f.kind}`))].sort();
+          reason = `new kind of evidence since the false-positive mark of ${fp.at.slice(0, 10)}: ${kinds.join(', ')} (e.g. ${fresh[0].locator})`;
+        }
+      }
+    }
     if (!newStatus || newStatus === existing.status) return;
     const before = { status: existing.status };
     data.status = newStatus;
     data.updatedAt = at;
     this.db.prepare('UPDATE risk_entries SET status = ?, updated_at = ?, data = ? WHERE id = ?').run(newStatus, at, j(data), existing.id);
     summary.riskEntries.reopened++;
-    appendAudit(this.db, { at, actor, action: 'risk.reopened', entityType: 'risk', entityId: existing.id, before, after: { status: newStatus }, rationale: v.reason });
+    appendAudit(this.db, { at, actor, action: 'risk.reopened', entityType: 'risk', entityId: existing.id, before, after: { status: newStatus }, rationale: reason });
   }
 
   /** Inserts a risk entry row (used by the scan commit and by imports). */

@@ -89,7 +89,7 @@ export async function seed(file: string, now = new Date('2026-04-21T09:00:00Z'),
 }
 
 /** A second scan (the same observations), as a scheduled re-scan would commit. */
-export async function rescan(register: Register, now: Date, rules = testRules(), catalog = testCatalog()) {
+export async function rescan(register: Register, now: Date, rules = testRules(), catalog = testCatalog(), extra: Observation[] = []) {
   const runId = await register.startRun({ scanners: ['fixture-egress'], startedAt: now.toISOString() });
-  return register.commitScan({ runId, findings: matchAll(rules, observations()), coverage: coverage(), errors: {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(effectiveCatalogSync(catalog, register.db), now), rules, now });
+  return register.commitScan({ runId, findings: matchAll(rules, [...observations(), ...extra]), coverage: coverage(), errors: {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(effectiveCatalogSync(catalog, register.db), now), rules, now });
 }

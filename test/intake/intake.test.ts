@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { catalogToYaml, validateCatalog } from '../../src/catalog/catalog.js';
-import type { ScannerModule } from '../../src/core/types.js';
+import type { Observation, ScannerModule } from '../../src/core/types.js';
 import { approve, blockPlan, decline, effectiveCatalogSync, falsePositive, IntakeError, nextStatus, queryRegister, renderBlocklist, reopen, requestIntake, suppress, triage, type IntakeContext } from '../../src/intake/index.js';
 import { runScan } from '../../src/pipeline.js';
 import type { Register } from '../../src/register/register.js';
@@ -184,6 +184,29 @@ describe('intake state machine (real SQLite file)', () => {
     await suppress(ctx, cf.id, { reason: 'short', until: '2026-04-25' }, 'user:gl');
     await rescan(register, new Date('2026-05-02T00:00:00Z'));
     expect((await register.getRisk(cf.id))!.status).toBe('needs-intake');
+  });
+
+  it('a false-positive mark holds on re-scans of the same evidence, and reopens when it expires or a new kind of evidence appears', async () => {
+    const { register, ctx, risk } = await setup();
+    const audit = () => register.db.prepare("SELECT rationale FROM audit_log WHERE action = 'risk.reopened' ORDER BY seq").all() as Array<{ rationale: string }>;
+    // 1. expiry: the same evidence, scanned after the mark's expiry date
+    const cf = await risk('cloudflare-workers-ai');
+    const fp = await falsePositive(ctx, cf.id, { reason: 'edge cache, not inference', until: '2026-05-31' }, 'user:gl');
+    expect(fp.risk.falsePositive?.evidence).toEqual(['network/usage/host']);
+    await rescan(register, new Date('2026-05-02T00:00:00Z'));
+    expect((await register.getRisk(cf.id))!.status).toBe('false-positive');
+    await rescan(register, new Date('2026-06-02T00:00:00Z'));
+    expect((await register.getRisk(cf.id))!.status).toBe('needs-intake');
+    expect(audit().at(-1)!.rationale).toMatch(/false-positive mark expired on 2026-05-31/);
+    // 2. new kind of evidence: the service now also shows up in code
+    const ds = await risk('deepseek');
+    await falsePositive(ctx, ds.id, { reason: 'look-alike proxy host' }, 'user:gl');
+    await rescan(register, new Date('2026-06-03T00:00:00Z'));
+    expect((await register.getRisk(ds.id))!.status).toBe('false-positive'); // same kinds: the mark holds
+    const code: Observation = { kind: 'host', value: 'api.deepseek.com', source: 'repo', scanner: 'fixture-repo', signal: 'presence', confidence: 'declared', subject: { kind: 'repo', id: 'payments-api', name: 'payments-api' }, locator: 'payments-api/src/llm.py:12' };
+    await rescan(register, new Date('2026-06-04T00:00:00Z'), undefined, undefined, [code]);
+    expect((await register.getRisk(ds.id))!.status).toBe('needs-intake');
+    expect(audit().at(-1)!.rationale).toMatch(/new kind of evidence since the false-positive mark of 2026-04-21: repo\/presence\/host \(e\.g\. payments-api\/src\/llm\.py:12\)/);
   });
 
   it('an expired approval returns to the queue on the next scan', async () => {
