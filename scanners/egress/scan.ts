@@ -413,33 +413,24 @@ function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileInde
   if (!g) {
     g = { subject, host: a.host, path: a.path, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
     global.set(key, g);
-  } else if (fileIndex < g.fileIndex || (fileIndex === g.fileIndex && line < g.line)) {
-    g.file = file;
-    g.fileIndex = fileIndex;
-    g.line = line;
   }
-  g.count += a.count;
-  if (a.first === a.first && !(g.first <= a.first)) g.first = a.first;
-  if (a.last === a.last && !(g.last >= a.last)) g.last = a.last;
-  g.out += a.out;
-  g.inb += a.inb;
-  g.hasOut ||= a.hasOut;
-  g.hasIn ||= a.hasIn;
-  for (const d of a.days) g.days.add(d);
+  addInto(g, a, file, fileIndex, line);
   return key;
 }
 
-/** Merges one file's aggregate into the scan-wide one (the earliest file / line stays the locator). */
+/** Merges one file's aggregate into the scan-wide one. */
 function mergeFileAgg(global: Map<string, GlobalAgg>, key: string, a: GlobalAgg): void {
   const g = global.get(key);
-  if (!g) {
-    global.set(key, a);
-    return;
-  }
-  if (a.fileIndex < g.fileIndex || (a.fileIndex === g.fileIndex && a.line < g.line)) {
-    g.file = a.file;
-    g.fileIndex = a.fileIndex;
-    g.line = a.line;
+  if (!g) global.set(key, a);
+  else addInto(g, a, a.file, a.fileIndex, a.line);
+}
+
+/** Adds counts, bytes, times and days; the earliest file / line stays the locator. */
+function addInto(g: GlobalAgg, a: Pick<Agg, 'count' | 'first' | 'last' | 'out' | 'inb' | 'hasOut' | 'hasIn'> & { days: Iterable<number> }, file: string, fileIndex: number, line: number): void {
+  if (fileIndex < g.fileIndex || (fileIndex === g.fileIndex && line < g.line)) {
+    g.file = file;
+    g.fileIndex = fileIndex;
+    g.line = line;
   }
   g.count += a.count;
   if (a.first === a.first && !(g.first <= a.first)) g.first = a.first;
