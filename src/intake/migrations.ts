@@ -71,6 +71,32 @@ CREATE INDEX IF NOT EXISTS risk_q_item ON risk_entries(item_id, tier, inherent_s
 ANALYZE;
 `,
   },
+  {
+    version: 103,
+    name: 'register-search-and-join',
+    // Text search over name / service / vendor without a full scan: an FTS5 trigram index (any
+    // substring of 3+ characters, case-insensitive, like LIKE '%q%'), kept in step by triggers
+    // that fire only when an indexed column changes (a scan's upsert rewrites every item).
+    // The risk-entry-driven lists (tier, owner, risk status) check item columns per entry: a
+    // covering index by id keeps that an index-only lookup instead of reading the wide row.
+    sql: `
+CREATE INDEX IF NOT EXISTS items_q_id ON items(id, state, status, sources, category, service);
+CREATE VIRTUAL TABLE items_fts USING fts5(name, service, vendor, content='items', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+  INSERT INTO items_fts(rowid, name, service, vendor) VALUES (new.rowid, new.name, new.service, new.vendor);
+END;
+CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+  INSERT INTO items_fts(items_fts, rowid, name, service, vendor) VALUES ('delete', old.rowid, old.name, old.service, old.vendor);
+END;
+CREATE TRIGGER items_fts_au AFTER UPDATE OF name, service, vendor ON items
+WHEN old.name IS NOT new.name OR old.service IS NOT new.service OR old.vendor IS NOT new.vendor BEGIN
+  INSERT INTO items_fts(items_fts, rowid, name, service, vendor) VALUES ('delete', old.rowid, old.name, old.service, old.vendor);
+  INSERT INTO items_fts(rowid, name, service, vendor) VALUES (new.rowid, new.name, new.service, new.vendor);
+END;
+INSERT INTO items_fts(items_fts) VALUES ('rebuild');
+ANALYZE;
+`,
+  },
 ];
 
 /** Applies the extension's migrations (idempotent). */

@@ -122,9 +122,15 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
     args.push(f.service);
   }
   if (f.q) {
-    const like = likeContains(f.q);
-    where.push("(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\' OR i.id = ?)");
-    args.push(like, like, like, f.q);
+    if ([...f.q].length >= 3) {
+      // trigram index: the same matches as LIKE '%q%' on name / service / vendor, no full scan
+      where.push('(i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) OR i.id = ?)');
+      args.push(`"${f.q.replace(/"/g, '""')}"`, f.q);
+    } else {
+      const like = likeContains(f.q);
+      where.push("(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\' OR i.id = ?)");
+      args.push(like, like, like, f.q);
+    }
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const from = viaRisk ? 'risk_entries r CROSS JOIN items i ON i.id = r.item_id' : 'items i';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { catalogToYaml, validateCatalog } from '../../src/catalog/catalog.js';
 import type { Observation, ScannerModule } from '../../src/core/types.js';
 import { approve, blockPlan, decline, effectiveCatalogSync, falsePositive, IntakeError, nextStatus, queryRegister, renderBlocklist, reopen, requestIntake, suppress, triage, type IntakeContext } from '../../src/intake/index.js';
+import { ensureIntakeSchema } from '../../src/intake/migrations.js';
 import { runScan } from '../../src/pipeline.js';
 import type { Register } from '../../src/register/register.js';
 import { main } from '../../src/cli/main.js';
@@ -207,6 +208,34 @@ describe('intake state machine (real SQLite file)', () => {
     await rescan(register, new Date('2026-06-04T00:00:00Z'), undefined, undefined, [code]);
     expect((await register.getRisk(ds.id))!.status).toBe('needs-intake');
     expect(audit().at(-1)!.rationale).toMatch(/new kind of evidence since the false-positive mark of 2026-04-21: repo\/presence\/host \(e\.g\. payments-api\/src\/llm\.py:12\)/);
+  });
+
+  it('register search: the trigram index finds what LIKE finds, stays in step with renames and new items, and short terms still work', async () => {
+    const { register } = await setup();
+    ensureIntakeSchema(register);
+    const db = register.db;
+    const ids = (q: string, extra: object = {}) => queryRegister(db, { q, status: [], state: 'all', ...extra }).rows.map((r) => r.id).sort();
+    const like = (q: string) =>
+      (db.prepare("SELECT id FROM items WHERE name LIKE ? OR service LIKE ? OR vendor LIKE ? OR id = ? ORDER BY id").all(`%${q}%`, `%${q}%`, `%${q}%`, q) as Array<{ id: string }>).map((r) => r.id);
+    for (const q of ['deep', 'DeepSeek', 'seek', 'OTTER', 'cloudflare', 'openai', 'Azure Open', 'svc-otter-ai', 'nothing-like-this'])
+      expect(ids(q), q).toEqual(like(q));
+    expect(ids('deep').length).toBeGreaterThan(0);
+    expect(ids('ai').length).toBeGreaterThan(0); // 2 characters: below the trigram length, LIKE fallback
+    expect(ids('ai')).toEqual(like('ai'));
+    expect(ids('"x" OR 1')).toEqual([]); // FTS query syntax is quoted away
+    // a rename reaches the index (the trigger fires only on a real change)
+    db.prepare("UPDATE items SET name = 'Zebra Gateway' WHERE id = 'svc-cloudflare-workers-ai'").run();
+    expect(ids('zebra')).toEqual(['svc-cloudflare-workers-ai']);
+    expect(ids('Workers AI')).toEqual(like('Workers AI'));
+    // a later scan's upserts keep it consistent
+    await rescan(register, new Date('2026-04-22T00:00:00Z'));
+    expect(ids('deepseek')).toEqual(like('deepseek'));
+    // FTS5's own check of the index against the items table (throws when they disagree)
+    expect(() => db.prepare("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    // a risk-column filter joined with an item-column filter
+    const t = queryRegister(db, { source: 'network', riskStatus: ['needs-intake', 'triaged'] });
+    expect(t.rows.length).toBeGreaterThan(0);
+    expect(t.rows.every((r) => r.sources.includes('network') && ['needs-intake', 'triaged'].includes(r.riskStatus!))).toBe(true);
   });
 
   it('an expired approval returns to the queue on the next scan', async () => {
