@@ -189,3 +189,30 @@ export function pathFromBytes(buf: Buffer, s: number, e: number): string {
 export function isUnset(v: string): boolean {
   return v === '' || v === '-' || v === '(empty)' || v === 'None' || v === 'null' || v === '""';
 }
+
+const BLOCKED = /(?:^|[^a-z])(?:block|den(?:y|ied)|drop|reset|reject|refuse)/i;
+
+/**
+ * A proxy / firewall / DNS-policy decision that stopped the request: `Blocked`, `BLOCKED`,
+ * `block-url`, `deny`, `TCP_DENIED`, `DENIED`, `drop`, `reset-both`, `blockedByCategory`,
+ * `REJECT`. Allowed / observed / alert / continue / override are not.
+ */
+export function isBlockedAction(v: string): boolean {
+  return !!v && BLOCKED.test(v);
+}
+
+/**
+ * A DNS response code that is not a success: anything but `NOERROR` / `0` (NXDOMAIN, REFUSED,
+ * SERVFAIL, 3, 5 …). Unset (no answer seen) is not a failure: the outcome is unknown.
+ */
+export function isDnsFailure(v: string): boolean {
+  if (isUnset(v)) return false;
+  const t = v.trim();
+  return !(t === '0' || /^noerror$/i.test(t));
+}
+
+/** `Doe, Jane (jane.doe@example.com)` → `jane.doe@example.com` (directory display names); else unchanged. */
+export function userOf(v: string): string {
+  const m = /\(([^()\s@]+@[^()\s]+)\)\s*$/.exec(v);
+  return m ? m[1] : v;
+}

@@ -18,6 +18,8 @@ export interface Agg {
   /** the rule pattern when the match needed a path ('' otherwise) */
   pathKey: string;
   path: string;
+  /** attempts (blocked requests, failed DNS answers) are aggregated apart */
+  fail: boolean;
   count: number;
   first: number;
   last: number;
@@ -46,7 +48,12 @@ export interface RangeResult {
   joined?: Array<[string, number, number]>;
   /** true when the range stopped early because it is not this format */
   notFormat?: boolean;
+  /** lines dropped as the same event seen twice (DNS sensors, retransmissions) */
+  duplicates?: number;
 }
+
+/** Two lines with the same duplicate key this close together (ms) are one event. */
+export const DUP_WINDOW_MS = 5000;
 
 export const PROBLEM_SAMPLE = 20;
 /** A file whose first data lines are all malformed is not the declared / detected format. */
@@ -223,6 +230,8 @@ export class Engine {
   problems: Array<[number, string]> = [];
   consumed = 0;
   notFormat = false;
+  duplicates = 0;
+  private dups = new Map<string, number>();
   private carry: Buffer | null = null;
   private joined = new Map<string, [number, number]>();
 
@@ -350,7 +359,12 @@ export class Engine {
     r.out = -1;
     r.inb = -1;
     r.uid = '';
+    r.fail = false;
+    r.drop = false;
+    r.dup = '';
     p.fill(buf, s, e, r);
+    if (r.drop) return;
+    if (r.dup && this.isDuplicate(r.dup, r.ts)) return;
     let pathKey = '';
     let path = '';
     if (st === 2) {
@@ -362,10 +376,11 @@ export class Engine {
     }
     this.events++;
     const subject = r.user ? 'u:' + r.user : 'i:' + r.ip;
-    const key = subject + '\u0001' + host + '\u0001' + pathKey;
+    const fail = r.fail;
+    const key = subject + '\u0001' + host + '\u0001' + pathKey + (fail ? '\u0001!' : '');
     let a = this.aggs.get(key);
     if (!a) {
-      a = { subject, host, pathKey, path, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln };
+      a = { subject, host, pathKey, path, fail, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln };
       this.aggs.set(key, a);
     }
     a.count++;
@@ -385,6 +400,18 @@ export class Engine {
       a.hasIn = true;
     }
     if (this.opts.collectUids && r.uid && r.uid !== '-') (a.uids ??= []).push(r.uid);
+  }
+
+  /** True when the same key was seen within DUP_WINDOW_MS (or either time is unknown). */
+  private isDuplicate(k: string, ts: number): boolean {
+    const prev = this.dups.get(k);
+    if (prev !== undefined && (prev !== prev || ts !== ts || Math.abs(ts - prev) <= DUP_WINDOW_MS)) {
+      this.duplicates++;
+      return true;
+    }
+    if (this.dups.size > 100_000) this.dups.clear();
+    this.dups.set(k, ts);
+    return false;
   }
 
   private joinLine(buf: Buffer, s: number, e: number): void {
@@ -437,6 +464,7 @@ export class Engine {
       consumed: this.consumed,
       joined: this.joined.size ? [...this.joined].map(([k, [o, i]]) => [k, o, i]) : undefined,
       notFormat: this.notFormat,
+      duplicates: this.duplicates || undefined,
     };
   }
 }

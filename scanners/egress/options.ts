@@ -15,6 +15,8 @@ export const fieldMapSchema = z
     bytesOut: fieldName.optional(),
     bytesIn: fieldName.optional(),
     uid: fieldName.optional(),
+    /** decision column: blocked / denied / drop / reset values mark attempts (attrs.success = false) */
+    action: fieldName.optional(),
   })
   .strict()
   .refine((m) => m.host || m.url, { message: 'a field mapping needs host or url' });

@@ -16,7 +16,7 @@ import { HEAD_BYTES, MAX_STATE_ENTRIES, STATE_KEY, findState, headHash, resolveI
 import { createParser, detectFormat, type Detected, type FormatId } from './parsers/index.js';
 import { readStream, runTask, type RangeTask, type TaskResult } from './reader.js';
 import { Pool } from './pool.js';
-import type { ParserState } from './parsers/types.js';
+import { newRec, type ParserState } from './parsers/types.js';
 import type { EgressOptions } from './options.js';
 import { loadIdentity, type IdentityMap } from './identity.js';
 
@@ -63,6 +63,7 @@ interface FileFold {
   events: number;
   bad: number;
   good: number;
+  duplicates: number;
   problems: Array<[string, string]>;
   /** the first range's verdict and first problem (the not-this-format check) */
   notFormat: boolean;
@@ -74,7 +75,7 @@ interface FileFold {
 }
 
 function newFold(lineBase: number): FileFold {
-  return { next: 0, aggs: new Map(), lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, problems: [], notFormat: false, joined: new Map() };
+  return { next: 0, aggs: new Map(), lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, duplicates: 0, problems: [], notFormat: false, joined: new Map() };
 }
 
 /** Folds every result that is next in range order; earlier-finished later ranges wait. */
@@ -105,6 +106,7 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey?: Ma
     f.events += r.events;
     f.bad += r.bad;
     f.good += r.good;
+    f.duplicates += r.duplicates ?? 0;
     f.lineOffset += r.lines;
     f.lines += r.lines;
     f.consumed += r.consumed;
@@ -149,7 +151,7 @@ async function readHead(path: string, gz: boolean): Promise<Buffer> {
 /** Runs the head through a parser so header-driven formats (Zeek, W3C, CSV) know their columns. */
 function primeState(format: FormatId, head: Buffer, o: EgressOptions, kind?: string): ParserState {
   const p = createParser(format, { map: o.map, kind });
-  const r = { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '' };
+  const r = newRec();
   let s = 0;
   for (let k = 0; k < 200 && s < head.length; k++) {
     const nl = head.indexOf(10, s);
@@ -373,6 +375,8 @@ interface GlobalAgg {
   subject: Subject;
   host: string;
   path: string;
+  /** an attempt (blocked / failed): emitted with attrs.success = false */
+  fail: boolean;
   count: number;
   first: number;
   last: number;
@@ -408,10 +412,10 @@ function subjectKey(s: Subject): string {
 
 function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileIndex: number, line: number, identity?: IdentityMap): string {
   const subject = mapSubject(a.subject, identity);
-  const key = subjectKey(subject) + '\u0001' + a.host + '\u0001' + a.pathKey;
+  const key = subjectKey(subject) + '\u0001' + a.host + '\u0001' + a.pathKey + (a.fail ? '\u0001!' : '');
   let g = global.get(key);
   if (!g) {
-    g = { subject, host: a.host, path: a.path, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
+    g = { subject, host: a.host, path: a.path, fail: !!a.fail, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
     global.set(key, g);
   }
   addInto(g, a, file, fileIndex, line);
@@ -460,6 +464,7 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   sink.stat('lines', f.lines);
   sink.stat('events', f.events);
   sink.stat('malformed', f.bad);
+  if (f.duplicates) sink.stat('duplicates', f.duplicates);
   const consumed = f.consumed;
   const lines = f.lines;
   sink.stat('bytes', p.gz ? (f.contentBytes ?? 0) : consumed);
@@ -558,6 +563,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   sink.stat('lines', res.lines);
   sink.stat('events', res.events);
   sink.stat('malformed', res.bad);
+  if (res.duplicates) sink.stat('duplicates', res.duplicates);
   sink.stat('bytes', r.contentBytes);
   if (r.truncated) sink.unitFailed('-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
   else sink.unitScanned('-');
@@ -580,15 +586,17 @@ function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, G
     a.subject.kind !== b.subject.kind ? (a.subject.kind < b.subject.kind ? -1 : 1)
     : a.subject.id !== b.subject.id ? (a.subject.id < b.subject.id ? -1 : 1)
     : a.host !== b.host ? (a.host < b.host ? -1 : 1)
-    : a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    : a.path !== b.path ? (a.path < b.path ? -1 : 1)
+    : Number(a.fail) - Number(b.fail),
   );
   let aggregates = 0;
   for (const g of list) {
-    const attrs: Record<string, string | number> = {
+    const attrs: Record<string, string | number | boolean> = {
       daysActive: g.days.size,
       distinctHosts: svcHosts.get(subjectKey(g.subject) + '\u0001' + svcOf.get(g))?.size ?? 1,
     };
     if (g.path) attrs.path = g.path;
+    if (g.fail) attrs.success = false; // an attempt: blocked / denied / failed DNS answer
     const ob: Observation = {
       kind: 'host',
       value: g.host,

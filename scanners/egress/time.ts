@@ -33,14 +33,19 @@ export function parseTime(raw: string | number | undefined | null): number {
   // Zscaler / ctime: Fri Dec 31 07:07:07 2021
   m = /^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(s);
   if (m && MONTHS[m[1].toLowerCase()] !== undefined) return Date.UTC(+m[6], MONTHS[m[1].toLowerCase()], +m[2], +m[3], +m[4], +m[5]);
-  // Windows DNS debug log (en-US): 6/5/2013 10:00:32 AM
+  // Windows DNS debug log: 6/5/2013 10:00:32 AM (en-US), 13/03/2025 10:00:32 (day-first locales)
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?$/i.exec(s);
   if (m) {
     let h = +m[4];
     const ap = m[7]?.toUpperCase();
     if (ap === 'PM' && h < 12) h += 12;
     if (ap === 'AM' && h === 12) h = 0;
-    return Date.UTC(+m[3], +m[1] - 1, +m[2], h, +m[5], +m[6]);
+    // the server's locale decides the order: month first (en-US) unless the first number cannot be a month
+    let mo = +m[1];
+    let d = +m[2];
+    if (mo > 12 && d <= 12) [mo, d] = [d, mo];
+    if (mo > 12 || d > 31) return NaN;
+    return Date.UTC(+m[3], mo - 1, d, h, +m[5], +m[6]);
   }
   const t = Date.parse(s);
   return Number.isFinite(t) ? t : NaN;

@@ -4,7 +4,7 @@
  * every field quoted) and Palo Alto PAN-OS syslog CSV (TRAFFIC and THREAT/url).
  * Fields are tokenised into byte ranges; strings are made only for candidate lines.
  */
-import { QUOTE, isUnset, parseUint, urlParts } from '../bytes.js';
+import { QUOTE, isBlockedAction, isDnsFailure, isUnset, parseUint, urlParts, userOf } from '../bytes.js';
 import { parseTime } from '../time.js';
 import { AUTO_NAMES, mapToLists, type FieldMapList } from './json.js';
 import { BAD, HOST, SKIP, type FieldMap, type LineParser, type ParserState, type Rec } from './types.js';
@@ -20,10 +20,14 @@ interface Cols {
   date: number;
   out: number;
   in: number;
+  /** decision column (blocked / denied → attempt) */
+  action: number;
+  /** DNS response code column (≠ NOERROR → attempt) */
+  rcode: number;
   min: number;
 }
 
-const NONE: Cols = { host: -1, url: -1, path: -1, user: -1, ip: -1, time: -1, date: -1, out: -1, in: -1, min: 1 };
+const NONE: Cols = { host: -1, url: -1, path: -1, user: -1, ip: -1, time: -1, date: -1, out: -1, in: -1, action: -1, rcode: -1, min: 1 };
 
 /**
  * Splits [s, e) into fields. Quoted fields (`"a, b"`) keep their inner range; blanks after a
@@ -100,6 +104,8 @@ export function colsFromHeader(header: string[], lists: FieldMapList): Cols {
     date: pick(['date']),
     out: pick(lists.out),
     in: pick(lists.in),
+    action: pick(lists.action),
+    rcode: pick(lists.rcode),
     min: 1,
   };
   c.min = Math.max(c.host, c.url) + 1;
@@ -201,7 +207,9 @@ export class DelimitedParser implements LineParser {
     const d = field(buf, st, en, n, c.date);
     r.ts = parseTime(d && t ? `${d} ${t}` : t || d);
     r.ip = field(buf, st, en, n, c.ip);
-    r.user = field(buf, st, en, n, c.user);
+    r.user = userOf(field(buf, st, en, n, c.user));
+    if (c.action >= 0 && isBlockedAction(field(buf, st, en, n, c.action))) r.fail = true;
+    if (c.rcode >= 0 && isDnsFailure(field(buf, st, en, n, c.rcode))) r.fail = true;
     if (c.out >= 0 && c.out < n) r.out = parseUint(buf, st[c.out], en[c.out]);
     if (c.in >= 0 && c.in < n) r.inb = parseUint(buf, st[c.in], en[c.in]);
     if (c.path >= 0 && c.path < n && buf[st[c.path]] === 47) {
@@ -229,23 +237,29 @@ export function csvParser(format: 'csv' | 'tsv', map?: FieldMap, state?: ParserS
 /**
  * Cisco Umbrella DNS log (S3 export, no header): 1 timestamp, 2 most granular identity,
  * 3 identities, 4 internal IP, 5 external IP, 6 action, 7 query type, 8 response code, 9 domain …
+ * (10-column v1/v2 rows and 13+ column v3+ rows mixed). Blocked or a response code other than
+ * NOERROR → attempt. A `Last, First (email)` identity becomes the email.
  */
 export function umbrellaDnsParser(): DelimitedParser {
-  return new DelimitedParser({ format: 'umbrella-dns', delim: 44, quotes: true, header: 'none', cols: { ...NONE, time: 0, user: 1, ip: 3, host: 8, min: 9 } });
+  return new DelimitedParser({ format: 'umbrella-dns', delim: 44, quotes: true, header: 'none', cols: { ...NONE, time: 0, user: 1, ip: 3, action: 5, rcode: 7, host: 8, min: 9 } });
 }
 
 /**
  * Cisco Umbrella proxy log (S3 export, no header): 1 timestamp, 2 identities, 3 internal IP,
  * 4 external IP, 5 destination IP, 6 content type, 7 verdict, 8 URL, 9 referer, 10 user agent,
- * 11 status, 12 request size, 13 response size …
+ * 11 status, 12 request size, 13 response size … (docs.umbrella.com "Web Log Formats"). Action
+ * BLOCKED → attempt.
  */
 export function umbrellaProxyParser(): DelimitedParser {
-  return new DelimitedParser({ format: 'umbrella-proxy', delim: 44, quotes: true, header: 'none', cols: { ...NONE, time: 0, user: 1, ip: 2, url: 7, out: 11, in: 12, min: 8 } });
+  return new DelimitedParser({ format: 'umbrella-proxy', delim: 44, quotes: true, header: 'none', cols: { ...NONE, time: 0, user: 1, ip: 2, action: 6, url: 7, out: 11, in: 12, min: 8 } });
 }
 
 /**
  * Palo Alto PAN-OS syslog CSV. TRAFFIC: 8 src, 9 dst, 13 srcuser, 33 bytes_sent,
- * 34 bytes_received (1-based after the syslog header); THREAT subtype url: 32 URL.
+ * 34 bytes_received (1-based after the syslog header); THREAT subtype url: 32 URL; both: 31 action
+ * (deny, drop, reset-*, block-url, block-continue … → attempt; alert, allow, continue → usage).
+ * Field order checked against the PAN-OS 9.1–11.1 syslog field descriptions (later versions only
+ * append fields).
  * TRAFFIC rows carry only the destination IP, so only IP rules can match them.
  */
 export class PanOsParser implements LineParser {
@@ -300,6 +314,7 @@ export class PanOsParser implements LineParser {
     r.ts = parseTime(field(buf, st, en, n, 1));
     r.ip = field(buf, st, en, n, 7);
     r.user = field(buf, st, en, n, 12);
+    if (isBlockedAction(field(buf, st, en, n, 30))) r.fail = true;
     if (this.kind === 1 && n > 33) {
       r.out = parseUint(buf, st[32], en[32]);
       r.inb = parseUint(buf, st[33], en[33]);

@@ -9,7 +9,7 @@
  *   Only packets received from clients that are queries (`Rcv`, no `R` flag) count.
  *   https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2012-r2-and-2012/dn800669(v=ws.11)
  */
-import { findIn, latin1 } from '../bytes.js';
+import { findIn, isDnsFailure, latin1 } from '../bytes.js';
 import { parseTime } from '../time.js';
 import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
 
@@ -17,6 +17,7 @@ const CLIENT = Buffer.from('client ');
 const QUERY = Buffer.from('query: ');
 const PACKET = Buffer.from(' PACKET ');
 const RCV = Buffer.from(' Rcv ');
+const RESPONSE = Buffer.from(' response: ');
 
 export class BindQueryParser implements LineParser {
   readonly format = 'bind';
@@ -55,13 +56,22 @@ export class BindQueryParser implements LineParser {
         i++;
       }
       let j = i;
-      while (j < e && buf[j] !== 35 && buf[j] !== 32 && buf[j] !== 58) j++;
+      while (j < e && buf[j] !== 35 && buf[j] !== 32) j++; // IPv4 or IPv6 (colons), up to `#port`
+      if (j > i && buf[j - 1] === 58) j--; // `client 192.0.2.1:` without a port
       r.ip = latin1(buf, i, j);
     }
     // time: `07-Apr-2022 08:08:10.043` before `client`, else the syslog header (no year)
     const head = buf.toString('latin1', s, c >= 0 ? c : Math.min(e, s + 80));
     const m = /(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)/.exec(head);
     if (m) r.ts = parseTime(m[1]);
+    // Infoblox query-response form: `… query: NAME IN A response: NXDOMAIN …` → an attempt
+    const q = findIn(buf, RESPONSE, r.he, e);
+    if (q >= 0) {
+      let i = q + RESPONSE.length;
+      let j = i;
+      while (j < e && buf[j] !== 32) j++;
+      if (isDnsFailure(latin1(buf, i, j))) r.fail = true;
+    }
   }
 
   snapshot(): ParserState {

@@ -109,7 +109,8 @@ export function detectFormat(head: Buffer): Detected | undefined {
     return undefined;
   }
   if (ls.some((l) => SQUID_RE.test(l))) return { format: 'squid' };
-  if (ls.some((l) => /,(TRAFFIC|THREAT),/.test(l) && /^(<\d+>)?([A-Z][a-z]{2} +\d+ [\d:]{8} \S+ )?\d+,\d{4}\/\d{2}\/\d{2}/.test(l))) return { format: 'panos' };
+  // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
+  if (ls.some((l) => /(?:^|\s)\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(TRAFFIC|THREAT),/.test(l))) return { format: 'panos' };
   if (ls.some((l) => /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/.test(l) && / query: /.test(l))) return { format: 'bind' };
   if (UMBRELLA_TS.test(first)) {
     const buf = Buffer.from(first);

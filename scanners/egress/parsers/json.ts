@@ -5,7 +5,7 @@
  * `"key"` followed by `:` (nested objects such as NSS `event` need no full parse); only lines
  * whose host is a candidate have their other fields read.
  */
-import { QUOTE, findIn, isUnset, skipBlank } from '../bytes.js';
+import { QUOTE, findIn, isBlockedAction, isDnsFailure, isUnset, skipBlank } from '../bytes.js';
 import { BAD, HOST, SKIP, type FieldMap, type LineParser, type ParserState, type Rec } from './types.js';
 import { parseTime } from '../time.js';
 
@@ -19,23 +19,33 @@ interface Keys {
   out: Buffer[];
   in: Buffer[];
   uid: Buffer[];
+  action: Buffer[];
+  rcode: Buffer[];
+  rd: Buffer[];
+  dup: Buffer[];
 }
 
 /** Ready-made JSON mappings. Names checked against the vendors' field references (see README). */
 export const JSON_PRESETS: Record<string, FieldMapList> = {
   // Zeek (docs.zeek.org: ssl.log server_name, dns.log query, http.log host/uri/username, conn.log orig_bytes/resp_bytes)
   'zeek-json:ssl': { host: ['server_name'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'] },
-  'zeek-json:dns': { host: ['query'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'] },
+  // dns: rcode_name / rcode ≠ NOERROR → attempt; RD false → a resolver's own recursion (dropped);
+  // uid + trans_id + query + qtype seen twice within seconds → one event (sensor duplicates)
+  'zeek-json:dns': { host: ['query'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], rcode: ['rcode_name', 'rcode'], rd: ['RD'], dup: ['uid', 'trans_id', 'query', 'qtype'] },
   'zeek-json:http': { host: ['host'], path: ['uri'], user: ['username'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['request_body_len'], in: ['response_body_len'] },
   'zeek-json:conn': { host: ['id.resp_h'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['orig_bytes'], in: ['resp_bytes'] },
   // Zscaler NSS web feed: eurl (URL without scheme), login, cip, time, reqsize, respsize
-  zscaler: { url: ['eurl', 'url'], host: ['hostname', 'host'], user: ['login', 'ologin'], ip: ['cip'], time: ['time', 'epochtime'], out: ['reqsize'], in: ['respsize'] },
+  // action Blocked → attempt
+  zscaler: { url: ['eurl', 'url'], host: ['hostname', 'host'], user: ['login', 'ologin'], ip: ['cip'], time: ['time', 'epochtime'], out: ['reqsize'], in: ['respsize'], action: ['action'] },
   // Cloudflare Gateway HTTP (Logpush gateway_http): HTTPHost, URL, Email, SourceInternalIP/SourceIP, Datetime
-  'cloudflare-http': { host: ['HTTPHost'], url: ['URL'], user: ['Email'], ip: ['SourceInternalIP', 'SourceIP'], time: ['Datetime'] },
+  // Action block → attempt
+  'cloudflare-http': { host: ['HTTPHost'], url: ['URL'], user: ['Email'], ip: ['SourceInternalIP', 'SourceIP'], time: ['Datetime'], action: ['Action'] },
   // Cloudflare Gateway DNS (Logpush gateway_dns): QueryName, Email, SrcIP, Datetime
-  'cloudflare-dns': { host: ['QueryName'], user: ['Email'], ip: ['SrcIP'], time: ['Datetime'] },
+  // ResolverDecision blocked* or RCode ≠ 0 → attempt
+  'cloudflare-dns': { host: ['QueryName'], user: ['Email'], ip: ['SrcIP'], time: ['Datetime'], action: ['ResolverDecision'], rcode: ['RCode'] },
   // AWS Route 53 Resolver query logs: query_name, srcaddr, query_timestamp
-  route53: { host: ['query_name'], ip: ['srcaddr'], time: ['query_timestamp'] },
+  // rcode ≠ NOERROR or DNS Firewall firewall_rule_action BLOCK → attempt
+  route53: { host: ['query_name'], ip: ['srcaddr'], time: ['query_timestamp'], action: ['firewall_rule_action'], rcode: ['rcode'] },
 };
 
 export interface FieldMapList {
@@ -48,6 +58,14 @@ export interface FieldMapList {
   out?: string[];
   in?: string[];
   uid?: string[];
+  /** decision: a blocked / denied value marks an attempt */
+  action?: string[];
+  /** DNS response code: anything but NOERROR / 0 marks an attempt */
+  rcode?: string[];
+  /** DNS recursion-desired flag: false → not a client query (dropped) */
+  rd?: string[];
+  /** fields whose values together identify one event (duplicates within seconds are dropped) */
+  dup?: string[];
 }
 
 /** Common field names used when a generic JSON / CSV export has no explicit mapping. */
@@ -60,6 +78,8 @@ export const AUTO_NAMES: FieldMapList = {
   out: ['bytes_out', 'bytesout', 'sent_bytes', 'bytes_sent', 'request_bytes', 'req_bytes', 'reqsize', 'cs-bytes', 'upload_bytes'],
   in: ['bytes_in', 'bytesin', 'received_bytes', 'bytes_received', 'response_bytes', 'resp_bytes', 'respsize', 'sc-bytes', 'download_bytes'],
   uid: [],
+  action: ['sc-filter-result', 's-action', 'action', 'verdict', 'x-action', 'disposition', 'decision'],
+  rcode: ['rcode_name', 'rcode'],
 };
 
 /** Turns an explicit mapping (one name per role) into lists, falling back to auto names. */
@@ -76,6 +96,7 @@ export function mapToLists(map: FieldMap | undefined, fallback: FieldMapList | u
     out: one(map.bytesOut),
     in: one(map.bytesIn),
     uid: one(map.uid),
+    action: one(map.action),
   };
 }
 
@@ -105,6 +126,10 @@ export class JsonLinesParser implements LineParser {
       out: keyBufs(lists.out),
       in: keyBufs(lists.in),
       uid: keyBufs(lists.uid),
+      action: keyBufs(lists.action),
+      rcode: keyBufs(lists.rcode),
+      rd: keyBufs(lists.rd),
+      dup: keyBufs(lists.dup),
     };
   }
 
@@ -169,6 +194,14 @@ export class JsonLinesParser implements LineParser {
     if (this.value(buf, s, e, k.uid)) r.uid = this.str(buf);
     if (this.value(buf, s, e, k.out)) r.out = num(this.str(buf));
     if (this.value(buf, s, e, k.in)) r.inb = num(this.str(buf));
+    if (this.value(buf, s, e, k.action) && isBlockedAction(this.str(buf))) r.fail = true;
+    if (this.value(buf, s, e, k.rcode) && isDnsFailure(this.str(buf))) r.fail = true;
+    if (this.value(buf, s, e, k.rd) && /^(false|f|0)$/i.test(this.str(buf))) r.drop = true;
+    if (k.dup.length) {
+      let d = '';
+      for (const key of k.dup) d += (jsonValue(buf, s, e, key, this.v) ? this.str(buf) : '') + '\u0001';
+      r.dup = d;
+    }
   }
 
   snapshot(): ParserState {

@@ -4,10 +4,12 @@
  * e.g. `1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 badeyek DIRECT/175.16.199.115 -`
  * Fields are separated by runs of spaces (elapsed is right-aligned). CONNECT URLs are
  * `host:port`. `bytes` (%<st) is what Squid sent to the client → bytesIn; the native format
- * has no request size, so bytesOut is unknown.
+ * has no request size, so bytesOut is unknown. A `*_DENIED*` result is an attempt (r.fail).
  * https://wiki.squid-cache.org/Features/LogFormat
  */
-import { parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset } from '../bytes.js';
+import { parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset, findIn } from '../bytes.js';
+
+const DENIED = Buffer.from('DENIED');
 import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
 
 export class SquidParser implements LineParser {
@@ -73,6 +75,8 @@ export class SquidParser implements LineParser {
     r.ip = latin1(buf, fs[2], fe[2]);
     const b = parseUint(buf, fs[4], fe[4]);
     r.inb = b;
+    // TCP_DENIED/403, TCP_DENIED/407, TCP_DENIED_REPLY/403: the proxy refused the request (an attempt)
+    if (findIn(buf, DENIED, fs[3], fe[3]) >= 0) r.fail = true;
     // the user field (absent in some configurations)
     let i = fe[6];
     while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;

@@ -25,10 +25,20 @@ export interface Rec {
   out: number;
   inb: number;
   uid: string;
+  /**
+   * The line records an attempt that did not reach the service: a request the proxy / firewall
+   * blocked or denied, or a DNS query answered with an error (NXDOMAIN, REFUSED, SERVFAIL …) or
+   * blocked by a DNS policy. Emitted apart, with attrs.success = false.
+   */
+  fail: boolean;
+  /** Not a client event after all (a resolver's own recursive query to an authority): dropped. */
+  drop: boolean;
+  /** Duplicate key: a line with the same key within a few seconds is the same event seen twice. */
+  dup: string;
 }
 
 export function newRec(): Rec {
-  return { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '' };
+  return { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '', fail: false, drop: false, dup: '' };
 }
 
 export function resetRec(r: Rec): void {
@@ -44,6 +54,9 @@ export function resetRec(r: Rec): void {
   r.out = -1;
   r.inb = -1;
   r.uid = '';
+  r.fail = false;
+  r.drop = false;
+  r.dup = '';
 }
 
 export interface LineParser {
@@ -82,4 +95,6 @@ export interface FieldMap {
   bytesOut?: string;
   bytesIn?: string;
   uid?: string;
+  /** proxy / firewall decision (blocked, denied, drop, reset … mark an attempt) */
+  action?: string;
 }

@@ -4,7 +4,7 @@
  * log. A file may hold several header blocks (concatenated logs). `-` is unset, `(empty)` an
  * empty set. https://docs.zeek.org/en/master/log-formats.html
  */
-import { TAB, latin1, parseEpochMs, parseUint, isUnset } from '../bytes.js';
+import { TAB, latin1, parseEpochMs, parseUint, isUnset, isDnsFailure } from '../bytes.js';
 import { BAD, HOST, SKIP, type LineParser, type ParserState, type Rec } from './types.js';
 
 /** Which column is the destination host, per log kind. */
@@ -34,6 +34,11 @@ export class ZeekTsvParser implements LineParser {
   private outCol = -1;
   private inCol = -1;
   private maxCol = -1;
+  /** dns.log: rcode_name (else rcode), RD, trans_id, qtype columns */
+  private rcodeCol = -1;
+  private rdCol = -1;
+  private transCol = -1;
+  private qtypeCol = -1;
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
 
@@ -66,7 +71,12 @@ export class ZeekTsvParser implements LineParser {
       this.outCol = ix('orig_bytes');
       this.inCol = ix('resp_bytes');
     }
-    this.maxCol = Math.max(this.hostCol, this.uriCol, this.userCol, this.ipCol, this.tsCol, this.uidCol, this.outCol, this.inCol);
+    const dns = this.logKind === 'dns';
+    this.rcodeCol = dns ? (ix('rcode_name') >= 0 ? ix('rcode_name') : ix('rcode')) : -1;
+    this.rdCol = dns ? ix('RD') : -1;
+    this.transCol = dns ? ix('trans_id') : -1;
+    this.qtypeCol = dns ? ix('qtype') : -1;
+    this.maxCol = Math.max(this.hostCol, this.uriCol, this.userCol, this.ipCol, this.tsCol, this.uidCol, this.outCol, this.inCol, this.rcodeCol, this.rdCol, this.transCol, this.qtypeCol);
     if (this.maxCol >= this.starts.length) {
       this.starts = new Int32Array(this.maxCol + 1);
       this.ends = new Int32Array(this.maxCol + 1);
@@ -152,6 +162,15 @@ export class ZeekTsvParser implements LineParser {
     if (has(this.uidCol)) r.uid = latin1(buf, st[this.uidCol], en[this.uidCol]);
     if (has(this.outCol)) r.out = parseUint(buf, st[this.outCol], en[this.outCol]);
     if (has(this.inCol)) r.inb = parseUint(buf, st[this.inCol], en[this.inCol]);
+    if (this.logKind === 'dns') {
+      // RD=F: a resolver iterating to an authority (its clients' queries carry RD=T) — not a client event
+      if (has(this.rdCol) && en[this.rdCol] - st[this.rdCol] === 1 && buf[st[this.rdCol]] === 70) r.drop = true;
+      if (has(this.rcodeCol) && isDnsFailure(latin1(buf, st[this.rcodeCol], en[this.rcodeCol]))) r.fail = true;
+      // the same transaction logged twice (a sensor seeing the packet on two links, a retransmission)
+      if (has(this.uidCol) && has(this.transCol)) {
+        r.dup = latin1(buf, st[this.uidCol], en[this.uidCol]) + ' ' + latin1(buf, st[this.transCol], en[this.transCol]) + ' ' + latin1(buf, st[this.hostCol], en[this.hostCol]) + (has(this.qtypeCol) ? ' ' + latin1(buf, st[this.qtypeCol], en[this.qtypeCol]) : '');
+      }
+    }
   }
 
   uidOf(buf: Buffer, s: number, e: number): string {
