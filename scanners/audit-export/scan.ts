@@ -46,7 +46,41 @@ export function csvRow(row: Record<string, string>): Rec | undefined {
       initiatedBy: { user: { userPrincipalName: col('ActorUserPrincipalName', 'Actor UPN') } }, targetResources: targets,
     };
   }
+  const google = googleConsoleRow(col);
+  if (google) return google;
   return unflatten(row);
+}
+
+/**
+ * Google Admin console exports of the OAuth token audit log (Reporting › Audit and investigation ›
+ * OAuth log events, "Download" as CSV): one row per event with `Event name` (Authorize / Revoke /
+ * Activity), `User` / `Actor`, `Application name` / `App name`, `Client ID`, `Scope`, `Date` →
+ * the Reports API activity shape (applicationName `token`), so the token parser reads it.
+ */
+function googleConsoleRow(col: (...names: string[]) => string | undefined): Rec | undefined {
+  const event = col('Event name', 'Event');
+  const user = col('User', 'Actor', 'User email', 'Actor email');
+  const app = col('Application name', 'App name', 'OAuth app name');
+  const clientId = col('Client ID', 'OAuth client ID', 'Application ID');
+  if (!event || !user || (!app && !clientId) || (!clientId && col('Scope', 'Scopes') === undefined)) return undefined;
+  const date = col('Date', 'Time', 'Timestamp');
+  // ISO-like dates go to the parser as written (no zone = UTC); the console's display form
+  // ("Jan 12, 2026, 10:00:00 AM GMT+1") carries its zone
+  const parsed = date && !/^\d{4}-\d\d-\d\d/.test(date) ? Date.parse(date) : NaN;
+  const scopes = (col('Scope', 'Scopes') ?? '').split(/[\s,]+/).filter(Boolean);
+  const name = event.trim().toLowerCase().replace(/\s+/g, '_');
+  const parameters: Rec[] = [];
+  if (app) parameters.push({ name: 'app_name', value: app });
+  if (clientId) parameters.push({ name: 'client_id', value: clientId });
+  if (scopes.length) parameters.push({ name: 'scope', multiValue: scopes });
+  const api = col('API name');
+  if (api) parameters.push({ name: 'api_name', value: api });
+  return {
+    kind: 'admin#reports#activity',
+    id: { applicationName: 'token', time: Number.isNaN(parsed) ? date : new Date(parsed).toISOString() },
+    actor: { email: user },
+    events: [{ name, parameters }],
+  };
 }
 
 const CONTAINERS = new Set(['json', 'jsonl', 'csv']);

@@ -51,6 +51,8 @@ export class Aggregator {
 
   /** Events of apps that no rule knows and that do not look like AI: counted, not kept. */
   dropped = 0;
+  /** Removal events (revoke, uninstall, remove …): counted, never observations. */
+  removed = 0;
   private relevantCache = new Map<string, boolean>();
 
   /**
@@ -80,6 +82,10 @@ export class Aggregator {
 
   add(raw: AuditEvent, locator: string): void {
     this.events++;
+    if (raw.removal) {
+      this.removed++;
+      return;
+    }
     const ev = this.resolve(raw);
     if (ev.kind === 'saas-app' && !this.allApps && !this.relevant(ev)) {
       this.dropped++;
@@ -126,6 +132,7 @@ export class Aggregator {
   absorb(other: Aggregator): void {
     this.events += other.events;
     this.dropped += other.dropped;
+    this.removed += other.removed;
     for (const [key, o] of other.groups) {
       const g = this.groups.get(key);
       if (!g) {

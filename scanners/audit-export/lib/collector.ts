@@ -47,6 +47,7 @@ export class AuditCollector {
   finish(): void {
     this.sink.stat('events', this.agg.events);
     this.sink.stat('events.notAi', this.agg.dropped);
+    if (this.agg.removed) this.sink.stat('events.removal', this.agg.removed);
     this.sink.stat('observations', this.agg.flush(this.sink));
   }
 }

@@ -34,6 +34,12 @@ export interface AuditEvent {
    * the first one that a rule knows, else `value`.
    */
   altNames?: string[];
+  /**
+   * The event takes the app away (token revoked, app uninstalled / removed / restricted, consent
+   * or grant removed, seat cancelled): it proves neither presence nor use, so the collector counts
+   * it (`events.removal`) and keeps no observation for it.
+   */
+  removal?: boolean;
 }
 
 /** Lookups a parser may need beyond one record (e.g. Entra grant → service principal name). */

@@ -12,6 +12,13 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Directory audit activities that grant an app access to the tenant or a user's data. */
 const GRANT_ACTIVITY = /^(consent to application|add delegated permission grant|add oauth2permissiongrant|add app role assignment grant to user|add app role assignment to service principal|add service principal|add application)\.?$/i;
 
+/**
+ * Directory audit activities that take an app's access away: removed grants / consents / role
+ * assignments, removed or deleted service principals and applications, revoked consent. Read as
+ * removals (counted, never presence).
+ */
+export const REMOVAL_ACTIVITY = /^(remove delegated permission grant|remove oauth2permissiongrant|remove app role assignment (grant )?(from|to) (user|group|service principal)|remove service principal|delete application|hard delete application|hard delete service principal|remove application|revoke consent|revoke consent to application|remove consent|disable service principal)\.?$/i;
+
 function signInSuccess(p: Rec, outer?: Rec): boolean {
   const code = get(p, 'status.errorCode');
   if (code !== undefined && code !== null && code !== '') return Number(code) === 0;
@@ -74,7 +81,8 @@ function appIdOf(targets: unknown[], details: unknown[]): string | undefined {
 
 function directoryAudit(p: Rec, outer?: Rec): AuditEvent[] {
   const activity = gs(p, 'activityDisplayName', 'operationName') ?? '';
-  if (!GRANT_ACTIVITY.test(activity)) return [];
+  const removal = REMOVAL_ACTIVITY.test(activity);
+  if (!removal && !GRANT_ACTIVITY.test(activity)) return [];
   const targets = arr(p.targetResources);
   const app = targets.find((t) => /serviceprincipal|application/i.test(gs(t, 'type') ?? '')) ?? targets[0];
   const value = gs(app, 'displayName') ?? '';
@@ -86,7 +94,7 @@ function directoryAudit(p: Rec, outer?: Rec): AuditEvent[] {
   const scopes = auditScopes(targets);
   const result = gs(p, 'result') ?? gs(outer, 'resultType') ?? 'success';
   return [{
-    kind: 'saas-app', value, signal: 'presence', subject,
+    kind: 'saas-app', value, signal: 'presence', subject, removal: removal || undefined,
     time: isoTime(p.activityDateTime ?? outer?.time),
     success: /^success/i.test(result),
     eventId: gs(p, 'id') ?? gs(p, 'correlationId') ?? gs(outer, 'correlationId'),

@@ -9,7 +9,17 @@ import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { gs, isoTime, scopeList, type Rec } from '../lib/util.js';
 
 const APP_PREFIX = /^(integration_installation|integration_installation_request|integration|oauth_application|oauth_authorization|oauth_access|github_app)$/;
-const FAILED = /(denied|rejected|blocked|failed|revoked)$/;
+const FAILED = /(denied|rejected|blocked|failed)$/;
+/**
+ * Actions that take an app or a seat away: uninstalls (`integration_installation.destroy`,
+ * `.suspend`), deauthorisations (`oauth_authorization.destroy`, `oauth_access.destroy` / `.revoke`),
+ * deleted apps, closed install requests, cancelled or unassigned seats (`copilot.cfb_seat_cancelled`,
+ * `copilot.cfb_seat_assignment_unassigned`), owners disabling an app's org access
+ * (`org.oauth_app_access_denied`). Counted as removals, never presence.
+ */
+const REMOVAL = /\.(destroy|delete|deleted|remove|removed|revoke|revoked|suspend|close|cancel|disable|disabled)$|_(destroyed|deleted|removed|revoked|cancelled|canceled|unassigned|suspended)$|^org\.oauth_app_access_denied$/;
+/** A member asked for an app that is not installed (yet): an attempt, not presence. */
+const REQUEST = /^integration_installation_request\.create$|^org\.oauth_app_access_requested$/;
 
 export const parseGithub: RecordParser = (rec) => {
   const action = gs(rec, 'action') ?? '';
@@ -24,10 +34,12 @@ export const parseGithub: RecordParser = (rec) => {
     subject: { kind: 'user', id: who.toLowerCase() },
     time: isoTime(rec['@timestamp'] ?? rec.created_at ?? rec.at_sign_timestamp),
     eventId: gs(rec, '_document_id'),
-    success: !FAILED.test(action),
+    success: !FAILED.test(action) && !REQUEST.test(action),
+    removal: (REMOVAL.test(action) && !/\.repositories_(added|removed)$/.test(action)) || undefined,
   };
-  if (APP_PREFIX.test(prefix)) {
-    const value = gs(rec, 'integration', 'name', 'oauth_application_name', 'application_name', 'app', 'programmatic_access_name') ?? '';
+  // owners approving / denying / members requesting an OAuth app's access to the org name the app
+  if (APP_PREFIX.test(prefix) || /^org\.oauth_app_access_/.test(action)) {
+    const value = gs(rec, 'integration', 'name', 'oauth_application_name', 'oauth_application', 'application_name', 'app', 'programmatic_access_name') ?? '';
     const appId = gs(rec, 'integration_id', 'oauth_application_id', 'application_id', 'app_id');
     if (!value && !appId) return [];
     const scopes = scopeList(rec.scopes);

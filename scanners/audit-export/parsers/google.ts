@@ -3,10 +3,12 @@
  * shape (`events: [{ name, parameters: [...] }]`) and the flattened shapes SIEM exports write
  * (`events` as one object; `name` / `parameters` at top level).
  *
- * - token:  authorize / revoke → presence (a grant); activity / request → usage. App = `app_name`,
+ * - token:  authorize → presence (a grant); activity / request → usage; revoke → a removal (the
+ *           user or an admin took the grant away: counted, never presence). App = `app_name`,
  *           client id = `client_id`, scopes = `scope` / `scope_data`.
  * - saml / login: an event that names an application (`application_name`) → usage (SSO into the app).
- * - admin:  events that name an app (`APP_NAME`, `APPLICATION_NAME`, `OAUTH2_APP_NAME`, `API_CLIENT_NAME`) → presence.
+ * - admin:  events that name an app (`APP_NAME`, `APPLICATION_NAME`, `OAUTH2_APP_NAME`, `API_CLIENT_NAME`) → presence;
+ *           events that remove, untrust or block an app → removals.
  * - any other report (per-product activity): value = the report's applicationName, usage.
  */
 import type { AuditEvent, RecordParser } from '../lib/types.js';
@@ -64,8 +66,12 @@ function scopesOf(p: Map<string, unknown>): string[] {
 }
 
 /** Admin events that install, trust, block or authorise a third-party app (not settings of Google's own apps). */
-const ADMIN_APP_EVENT = /^(ADD_APPLICATION|ADD_TO_TRUSTED_OAUTH2_APPS|ADD_TO_BLOCKED_OAUTH2_APPS|REMOVE_FROM_BLOCKED_OAUTH2_APPS|AUTHORIZE_API_CLIENT_ACCESS|ADD_APPLICATION_TO_WHITELIST|.*OAUTH2_APP.*|INSTALL_.*)$/i;
-const SIGNAL_PRESENCE = /^(authorize|revoke|grant|add|install|create|consent)/i;
+const ADMIN_APP_EVENT = /^(ADD_APPLICATION|REMOVE_APPLICATION|ADD_TO_TRUSTED_OAUTH2_APPS|ADD_TO_BLOCKED_OAUTH2_APPS|REMOVE_FROM_BLOCKED_OAUTH2_APPS|AUTHORIZE_API_CLIENT_ACCESS|REMOVE_API_CLIENT_ACCESS|ADD_APPLICATION_TO_WHITELIST|REMOVE_APPLICATION_FROM_WHITELIST|.*OAUTH2_APP.*|INSTALL_.*|UNINSTALL_.*)$/i;
+const SIGNAL_PRESENCE = /^(authorize|grant|add|install|create|consent)/i;
+/** Token events that take a grant away (Reports API token events: authorize, revoke, request, activity). */
+const TOKEN_REMOVAL = /^(revoke|deauthorize|delete|remove)/i;
+/** Admin events that take an app away: remove / untrust / block / uninstall / revoke (unblocking is not one). */
+const ADMIN_REMOVAL = /^(REMOVE_(?!FROM_BLOCKED)|DELETE_|UNINSTALL_|REVOKE_|UNTRUST_|ADD_TO_BLOCKED|BLOCK_)/i;
 
 export const parseGoogle: RecordParser = (rec) => {
   const app = (gs(rec, 'id.applicationName', 'applicationName') ?? '').toLowerCase();
@@ -87,7 +93,7 @@ export const parseGoogle: RecordParser = (rec) => {
       const scopes = scopesOf(p);
       out.push({
         ...base, kind: 'saas-app', value: appName, success: true,
-        signal: SIGNAL_PRESENCE.test(name) ? 'presence' : 'usage',
+        signal: SIGNAL_PRESENCE.test(name) ? 'presence' : 'usage', removal: TOKEN_REMOVAL.test(name) || undefined,
         attrs: { vendor: 'google', clientId, event: name, scopes: scopes.length ? scopes : undefined, clientType: str(p.get('client_type')), apiName: str(p.get('api_name')) } as AuditEvent['attrs'],
       });
     } else if (app === 'login' || app === 'saml') {
@@ -105,7 +111,7 @@ export const parseGoogle: RecordParser = (rec) => {
       if (!appName && !clientId) continue;
       const scopes = scopeList(p.get('api_scopes'), p.get('oauth2_app_scopes'));
       out.push({
-        ...base, kind: 'saas-app', value: appName ?? '', signal: 'presence', success: !/BLOCKED_OAUTH2/i.test(name) || /^REMOVE/i.test(name),
+        ...base, kind: 'saas-app', value: appName ?? '', signal: 'presence', success: true, removal: ADMIN_REMOVAL.test(name) || undefined,
         attrs: { vendor: 'google', clientId, event: name, scopes: scopes.length ? scopes : undefined } as AuditEvent['attrs'],
       });
     } else if (app) {

@@ -6,10 +6,12 @@
  *   `Workload` + the event data's `AppHost`; the workload qualified by the platform ("Microsoft 365 <Workload>"),
  *   the workload alone and the event data's `AppIdentity` are alternative names; usage.
  * - Entra records in the unified log (`UserLoggedIn` / `UserLoginFailed` with `ApplicationId`): usage.
- * - Consent / grant operations (`Consent to application.` …): presence.
+ * - Consent / grant operations (`Consent to application.` …): presence; removed grants / service
+ *   principals (`Remove delegated permission grant.` …): removals (counted, never presence).
  */
 import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { arr, get, gs, isoTime, obj, scopeList, str, type Rec } from '../lib/util.js';
+import { REMOVAL_ACTIVITY } from './entra.js';
 
 const INTERACTION = /Interaction$|^AIInteraction/;
 const GRANT = /^(consent to application|add delegated permission grant|add oauth2permissiongrant|add app role assignment grant to user|add service principal)\.?$/i;
@@ -33,9 +35,15 @@ export const parseM365: RecordParser = (rec) => {
     const identity = gs(ed, 'AppIdentity');
     const models = arr(get(ed, 'ModelTransparencyDetails')).map((m) => gs(m, 'ModelName')).filter((x): x is string => !!x);
     const plugins = arr(get(ed, 'AISystemPlugin')).map((m) => gs(m, 'Name', 'Id')).filter((x): x is string => !!x);
-    const value = [workload, host].filter(Boolean).join(' ');
+    // Interactions with AI apps that are not Microsoft's (Purview `AIAppInteraction`,
+    // `ConnectedAIAppInteraction`) share the Copilot workload: they are named by their own app, never
+    // by the workload (that would claim Microsoft 365 Copilot for a third-party app).
+    const thirdParty = /^(Connected)?AIAppInteraction$/i.test(op);
+    const value = thirdParty ? identity ?? host ?? '' : [workload, host].filter(Boolean).join(' ');
+    const altNames = thirdParty ? [host ?? ''].filter((n) => n && n !== value) : [workload && `Microsoft 365 ${workload}`, workload, identity ?? ''].filter(Boolean);
+    if (!value) return [];
     return [{
-      ...base, kind: 'saas-app', value, altNames: [workload && `Microsoft 365 ${workload}`, workload, identity ?? ''].filter(Boolean), signal: 'usage', success: true,
+      ...base, kind: 'saas-app', value, altNames, signal: 'usage', success: true,
       attrs: {
         vendor: 'm365', event: op, appId: identity, appHost: host, workload,
         models: models.length ? [...new Set(models)].sort() : undefined, plugins: plugins.length ? [...new Set(plugins)].sort() : undefined,
@@ -47,7 +55,8 @@ export const parseM365: RecordParser = (rec) => {
     if (!appId) return [];
     return [{ ...base, kind: 'saas-app', value: '', signal: 'usage', success: !/failed/i.test(op), attrs: { vendor: 'entra', appId, event: op, errorCode: gs(rec, 'LogonError') } as AuditEvent['attrs'] }];
   }
-  if (GRANT.test(op)) {
+  const removal = REMOVAL_ACTIVITY.test(op);
+  if (removal || GRANT.test(op)) {
     const names = [gs(rec, 'ObjectId'), ...arr(rec.Target).map((t) => gs(t, 'ID'))].filter((x): x is string => !!x && !GUID.test(x) && !/^ServicePrincipal_/i.test(x));
     const appId = arr(rec.Target).map((t) => gs(t, 'ID')).find((x) => x && GUID.test(x));
     const found: string[] = [];
@@ -60,7 +69,7 @@ export const parseM365: RecordParser = (rec) => {
     const scopes = scopeList(found.filter((s) => /^[\w.:/-]+$/.test(s)));
     if (!names.length && !appId) return [];
     return [{
-      ...base, kind: 'saas-app', value: names[0] ?? '', altNames: names.slice(1), signal: 'presence',
+      ...base, kind: 'saas-app', value: names[0] ?? '', altNames: names.slice(1), signal: 'presence', removal: removal || undefined,
       success: !/fail/i.test(gs(rec, 'ResultStatus') ?? ''),
       attrs: { vendor: 'entra', event: op, scopes: scopes.length ? scopes : undefined } as AuditEvent['attrs'],
     }];

@@ -1,8 +1,9 @@
 /**
  * Okta System Log events (`/api/v1/logs`): apps appear as `target[]` entries of type
  * `AppInstance` (displayName = catalog app, alternateId = the org's label). SSO / OAuth
- * authorisations are usage; assignments, consents and lifecycle changes are presence. Outcome
- * FAILURE / DENY are attempts (success = false).
+ * authorisations are usage; assignments, consents and lifecycle changes are presence; revocations,
+ * unassignments, deactivations are removals (counted, never presence). Outcome FAILURE / DENY are
+ * attempts (success = false).
  */
 import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { arr, get, gs, isoTime, scopeList, type Rec } from '../lib/util.js';
@@ -10,6 +11,13 @@ import { arr, get, gs, isoTime, scopeList, type Rec } from '../lib/util.js';
 const APP_TYPE = /^(AppInstance|PublicClientApp|ClientApp|Application)$/i;
 const PRESENCE = /^(application\.|app\.oauth2\.(as\.)?consent\.|app\.oauth2\.consent|group\.application_assignment)/i;
 const OK = /^(SUCCESS|ALLOW|UNKNOWN)$/i;
+/**
+ * Events that take an app away from a user or the org: consent / token revocations
+ * (`app.oauth2.as.consent.revoke*`, `app.oauth2.*.token.revoke`), unassignments
+ * (`application.user_membership.remove`, `group.application_assignment.remove`), deprovisioning and
+ * app lifecycle deactivate / delete. They prove neither presence nor use: counted as removals.
+ */
+const REMOVAL = /\.(revoke|remove|delete|deactivate|deprovision|unassign|destroy)(\.|$)/i;
 
 export const parseOkta: RecordParser = (rec) => {
   const type = gs(rec, 'eventType') ?? '';
@@ -31,7 +39,7 @@ export const parseOkta: RecordParser = (rec) => {
   const result = gs(rec, 'outcome.result') ?? 'SUCCESS';
   return [{
     kind: 'saas-app', value, altNames: label && label !== value ? [label] : undefined,
-    signal: presence ? 'presence' : 'usage',
+    signal: presence ? 'presence' : 'usage', removal: REMOVAL.test(type) || undefined,
     subject: { kind: 'user', id: who.toLowerCase() },
     time: isoTime(get(rec, 'published')), success: OK.test(result), eventId: gs(rec, 'uuid'),
     attrs: {

@@ -1,12 +1,20 @@
 /**
  * Slack Audit Logs API entries (`action`, `actor.user`, `entity`, `details`, `date_create`).
  * App events name the app in `entity.app` (id, name, scopes); scopes also appear in
- * `details.new_scopes` / `details.scopes`. Restricted / denied app requests are attempts.
+ * `details.new_scopes` / `details.scopes`. Denied / rejected app requests are attempts; uninstalled,
+ * removed, restricted apps are removals (counted, never presence).
  */
 import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { get, gs, isoTime, obj, scopeList, type Rec } from '../lib/util.js';
 
-const FAILED = /restricted|denied|rejected|blocked|removed_from_whitelist/;
+const FAILED = /denied|rejected|blocked/;
+/**
+ * Actions that take an app away (Audit Logs API app actions): `app_uninstalled`, `app_deleted`,
+ * `app_removed…`, `org_app_workspace_removed`, `app_restricted` (an admin restricted it: the actor
+ * is the admin, not a user trying it), `app_removed_from_whitelist`, `bot_token_downgraded`,
+ * `app_scopes_…revoked`, `app_resources_removed`. Counted as removals, never presence.
+ */
+const REMOVAL = /uninstall|_removed|_deleted|_restricted|revoked|downgraded|_remove$|_revoke$/;
 
 export const parseSlack: RecordParser = (rec) => {
   const action = gs(rec, 'action') ?? '';
@@ -21,7 +29,7 @@ export const parseSlack: RecordParser = (rec) => {
   return [{
     kind: 'saas-app', value, signal: 'presence',
     subject: { kind: 'user', id: who.toLowerCase() },
-    time: isoTime(rec.date_create), success: !FAILED.test(action), eventId: gs(rec, 'id'),
+    time: isoTime(rec.date_create), success: !FAILED.test(action), eventId: gs(rec, 'id'), removal: REMOVAL.test(action) || undefined,
     attrs: { vendor: 'slack', appId, event: action, scopes: scopes.length ? scopes : undefined, workspace: gs(rec, 'context.location.domain') } as AuditEvent['attrs'],
   }];
 };

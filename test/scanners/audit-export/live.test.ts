@@ -34,7 +34,7 @@ async function run(id: string, options: unknown, state: Record<string, unknown> 
 const services = (fs: Array<{ service: string; subject: { id: string } }>) => [...new Set(fs.map((f) => `${f.service} ${f.subject.id}`))].sort();
 
 /** Per scanner: a request the faults target, the findings expected, and how to add one new event. */
-const CASES: Record<string, { path: RegExp; expect: string[]; addNew: (d: FakeData) => void; newFinding: string }> = {
+const CASES: Record<string, { path: RegExp; expect: string[]; absent?: string[]; addNew: (d: FakeData) => void; newFinding: string }> = {
   'google-workspace': {
     path: /applications\/token/,
     expect: ['chatgpt alice@demo.example', 'claude-ai bob@demo.example', 'claude-ai dave@demo.example', 'otter bob@demo.example'],
@@ -55,7 +55,9 @@ const CASES: Record<string, { path: RegExp; expect: string[]; addNew: (d: FakeDa
   },
   'slack-audit': {
     path: /audit\/v1\/logs\?.*action=app_installed/,
-    expect: ['chatgpt alice@demo.example', 'claude-ai dave@demo.example'],
+    expect: ['chatgpt alice@demo.example'],
+    // dave's event is `app_restricted` (an admin restricted Claude): a removal, not dave using or trying it
+    absent: ['claude-ai dave@demo.example'],
     addNew: (d) => d.slack!.push({ ...d.slack![0], id: 'slack-new-1', date_create: 1768903200, actor: { type: 'user', user: { email: 'bob@demo.example' } }, entity: { type: 'app', app: { id: 'A0NEW', name: 'Notion AI', scopes: [] } } }),
     newFinding: 'notion-ai bob@demo.example',
   },
@@ -87,6 +89,7 @@ for (const [id, c] of Object.entries(CASES)) {
       expect(r.errors).toEqual({});
       expect(r.cov.failed).toEqual([]);
       for (const e of c.expect) expect(services(r.findings)).toContain(e);
+      for (const e of c.absent ?? []) expect(services(r.findings)).not.toContain(e);
       const pages = s.requests.filter((q) => c.path.test(q));
       expect(pages.length).toBeGreaterThan(1);
       expect(r.cov.stats.pages).toBeGreaterThan(1);
