@@ -20,6 +20,8 @@ export interface Agg {
   path: string;
   /** attempts (blocked requests, failed DNS answers) are aggregated apart */
   fail: boolean;
+  /** every event came from a DNS line that named its server (see RangeResult.resolvers) */
+  dnsOnly: boolean;
   count: number;
   first: number;
   last: number;
@@ -50,6 +52,8 @@ export interface RangeResult {
   notFormat?: boolean;
   /** lines dropped as the same event seen twice (DNS sensors, retransmissions) */
   duplicates?: number;
+  /** DNS servers asked on candidate lines: their own queries are made on behalf of clients */
+  resolvers?: string[];
 }
 
 /** Two lines with the same duplicate key this close together (ms) are one event. */
@@ -232,6 +236,7 @@ export class Engine {
   notFormat = false;
   duplicates = 0;
   private dups = new Map<string, number>();
+  private resolvers = new Set<string>();
   private carry: Buffer | null = null;
   private joined = new Map<string, [number, number]>();
 
@@ -362,6 +367,7 @@ export class Engine {
     r.fail = false;
     r.drop = false;
     r.dup = '';
+    r.resolver = '';
     p.fill(buf, s, e, r);
     if (r.drop) return;
     if (r.dup && this.isDuplicate(r.dup, r.ts)) return;
@@ -380,10 +386,13 @@ export class Engine {
     const key = subject + '\u0001' + host + '\u0001' + pathKey + (fail ? '\u0001!' : '');
     let a = this.aggs.get(key);
     if (!a) {
-      a = { subject, host, pathKey, path, fail, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln };
+      a = { subject, host, pathKey, path, fail, dnsOnly: true, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln };
       this.aggs.set(key, a);
     }
     a.count++;
+    if (r.resolver) {
+      if (this.resolvers.size < 10_000) this.resolvers.add(r.resolver.toLowerCase());
+    } else a.dnsOnly = false;
     const ts = r.ts;
     if (ts === ts) {
       if (!(a.first <= ts)) a.first = ts;
@@ -465,6 +474,7 @@ export class Engine {
       joined: this.joined.size ? [...this.joined].map(([k, [o, i]]) => [k, o, i]) : undefined,
       notFormat: this.notFormat,
       duplicates: this.duplicates || undefined,
+      resolvers: this.resolvers.size ? [...this.resolvers] : undefined,
     };
   }
 }

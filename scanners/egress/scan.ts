@@ -79,7 +79,7 @@ function newFold(lineBase: number): FileFold {
 }
 
 /** Folds every result that is next in range order; earlier-finished later ranges wait. */
-function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey?: Map<string, string>): void {
+function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map<string, string> | undefined, resolvers: Set<string>): void {
   const f = p.fold;
   while (f.next < p.results.length && p.results[f.next]) {
     const r = p.results[f.next]!;
@@ -107,6 +107,7 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey?: Ma
     f.bad += r.bad;
     f.good += r.good;
     f.duplicates += r.duplicates ?? 0;
+    for (const ip of r.resolvers ?? []) resolvers.add(ip);
     f.lineOffset += r.lines;
     f.lines += r.lines;
     f.consumed += r.consumed;
@@ -324,7 +325,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         const run = async () => {
           const r = pool ? await pool.run(task) : await runTask(task, rules, filter, ctx.signal);
           p.results[k] = r;
-          foldReady(p, identity, joinMode ? uidToKey : undefined);
+          foldReady(p, identity, joinMode ? uidToKey : undefined, resolvers);
           done += t.gz ? p.size : t.end - t.start;
           sink.progress(done, totalBytes, 'egress');
         };
@@ -339,6 +340,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   const phase1 = plans.filter((p) => !(joinMode && isZeek(p) && p.kind === 'conn'));
   const phase2 = plans.filter((p) => joinMode && isZeek(p) && p.kind === 'conn');
   const global = new Map<string, GlobalAgg>();
+  const resolvers = new Set<string>();
   try {
     await runAll(phase1);
     for (const p of phase1) finishFile(p, sink, global, nextState, nowIso);
@@ -355,14 +357,14 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         finishFile(p, sink, global, nextState, nowIso);
       }
     }
-    if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, identity);
+    if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, resolvers, identity);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await pool?.close();
   }
 
   // ---------------------------------------------------------------- emit
-  emit(ctx, sink, global);
+  emit(ctx, sink, global, resolvers);
 
   // keep entries not touched by this scan (other files, older rotations), newest first, bounded
   for (const e of stored) if (!nextState.has(e.id)) nextState.set(e.id, e);
@@ -377,6 +379,8 @@ interface GlobalAgg {
   path: string;
   /** an attempt (blocked / failed): emitted with attrs.success = false */
   fail: boolean;
+  /** the raw client IP while every event came from DNS lines naming their server ('' otherwise) */
+  dnsIp: string;
   count: number;
   first: number;
   last: number;
@@ -415,9 +419,10 @@ function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileInde
   const key = subjectKey(subject) + '\u0001' + a.host + '\u0001' + a.pathKey + (a.fail ? '\u0001!' : '');
   let g = global.get(key);
   if (!g) {
-    g = { subject, host: a.host, path: a.path, fail: !!a.fail, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
+    g = { subject, host: a.host, path: a.path, fail: !!a.fail, dnsIp: a.subject.startsWith('i:') ? a.subject.slice(2).toLowerCase() : '', count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
     global.set(key, g);
   }
+  if (!a.dnsOnly) g.dnsIp = '';
   addInto(g, a, file, fileIndex, line);
   return key;
 }
@@ -426,7 +431,10 @@ function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileInde
 function mergeFileAgg(global: Map<string, GlobalAgg>, key: string, a: GlobalAgg): void {
   const g = global.get(key);
   if (!g) global.set(key, a);
-  else addInto(g, a, a.file, a.fileIndex, a.line);
+  else {
+    if (g.dnsIp !== a.dnsIp) g.dnsIp = '';
+    addInto(g, a, a.file, a.fileIndex, a.line);
+  }
 }
 
 /** Adds counts, bytes, times and days; the earliest file / line stays the locator. */
@@ -491,7 +499,7 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   } else sink.unitScanned(p.path);
 }
 
-async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo, filter: HostFilter, global: Map<string, GlobalAgg>, identity?: IdentityMap): Promise<void> {
+async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo, filter: HostFilter, global: Map<string, GlobalAgg>, resolvers: Set<string>, identity?: IdentityMap): Promise<void> {
   const src = io.stdin();
   // sniff: buffer the first chunk(s)
   const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -560,6 +568,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   for (const [ln, msg] of res.problems) sink.problem(`stdin:${ln}`, msg);
   for (let k = res.problems.length; k < res.bad; k++) sink.problem('stdin', 'malformed line (not sampled)');
   for (const a of res.aggs) mergeAgg(global, a, 'stdin', Number.MAX_SAFE_INTEGER, a.line, identity);
+  for (const ip of res.resolvers ?? []) resolvers.add(ip);
   sink.stat('lines', res.lines);
   sink.stat('events', res.events);
   sink.stat('malformed', res.bad);
@@ -569,7 +578,19 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   else sink.unitScanned('-');
 }
 
-function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, GlobalAgg>): void {
+/**
+ * A client IP that also answered DNS queries in this run is a resolver: its DNS aggregates are
+ * queries forwarded on behalf of its clients (already counted for them), not its own use.
+ */
+function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, GlobalAgg>, resolvers: Set<string>): void {
+  let forwarded = 0;
+  for (const [k, g] of global) {
+    if (g.dnsIp && resolvers.has(g.dnsIp)) {
+      forwarded += g.count;
+      global.delete(k);
+    }
+  }
+  if (forwarded) sink.stat('resolverForwarded', forwarded);
   // distinct hosts per (subject, matched rule service): the service id is opaque here
   const svcHosts = new Map<string, Set<string>>();
   const svcOf = new Map<GlobalAgg, string>();

@@ -23,6 +23,7 @@ interface Keys {
   rcode: Buffer[];
   rd: Buffer[];
   dup: Buffer[];
+  resolver: Buffer[];
 }
 
 /** Ready-made JSON mappings. Names checked against the vendors' field references (see README). */
@@ -31,7 +32,7 @@ export const JSON_PRESETS: Record<string, FieldMapList> = {
   'zeek-json:ssl': { host: ['server_name'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'] },
   // dns: rcode_name / rcode ≠ NOERROR → attempt; RD false → a resolver's own recursion (dropped);
   // uid + trans_id + query + qtype seen twice within seconds → one event (sensor duplicates)
-  'zeek-json:dns': { host: ['query'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], rcode: ['rcode_name', 'rcode'], rd: ['RD'], dup: ['uid', 'trans_id', 'query', 'qtype'] },
+  'zeek-json:dns': { host: ['query'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], rcode: ['rcode_name', 'rcode'], rd: ['RD'], dup: ['uid', 'trans_id', 'query', 'qtype'], resolver: ['id.resp_h'] },
   'zeek-json:http': { host: ['host'], path: ['uri'], user: ['username'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['request_body_len'], in: ['response_body_len'] },
   'zeek-json:conn': { host: ['id.resp_h'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['orig_bytes'], in: ['resp_bytes'] },
   // Zscaler NSS web feed: eurl (URL without scheme), login, cip, time, reqsize, respsize
@@ -66,6 +67,8 @@ export interface FieldMapList {
   rd?: string[];
   /** fields whose values together identify one event (duplicates within seconds are dropped) */
   dup?: string[];
+  /** DNS: the server asked (an IP that answers others' queries is a resolver, not a user) */
+  resolver?: string[];
 }
 
 /** Common field names used when a generic JSON / CSV export has no explicit mapping. */
@@ -130,6 +133,7 @@ export class JsonLinesParser implements LineParser {
       rcode: keyBufs(lists.rcode),
       rd: keyBufs(lists.rd),
       dup: keyBufs(lists.dup),
+      resolver: keyBufs(lists.resolver),
     };
   }
 
@@ -197,6 +201,7 @@ export class JsonLinesParser implements LineParser {
     if (this.value(buf, s, e, k.action) && isBlockedAction(this.str(buf))) r.fail = true;
     if (this.value(buf, s, e, k.rcode) && isDnsFailure(this.str(buf))) r.fail = true;
     if (this.value(buf, s, e, k.rd) && /^(false|f|0)$/i.test(this.str(buf))) r.drop = true;
+    if (this.value(buf, s, e, k.resolver)) r.resolver = this.str(buf);
     if (k.dup.length) {
       let d = '';
       for (const key of k.dup) d += (jsonValue(buf, s, e, key, this.v) ? this.str(buf) : '') + '\u0001';

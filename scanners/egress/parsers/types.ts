@@ -35,10 +35,12 @@ export interface Rec {
   drop: boolean;
   /** Duplicate key: a line with the same key within a few seconds is the same event seen twice. */
   dup: string;
+  /** DNS logs: the server that was asked (Zeek id.resp_h); '' when the log has none. */
+  resolver: string;
 }
 
 export function newRec(): Rec {
-  return { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '', fail: false, drop: false, dup: '' };
+  return { host: '', hs: 0, he: 0, ps: -1, pe: -1, pathStr: '', user: '', ip: '', ts: NaN, out: -1, inb: -1, uid: '', fail: false, drop: false, dup: '', resolver: '' };
 }
 
 export function resetRec(r: Rec): void {
@@ -57,6 +59,7 @@ export function resetRec(r: Rec): void {
   r.fail = false;
   r.drop = false;
   r.dup = '';
+  r.resolver = '';
 }
 
 export interface LineParser {

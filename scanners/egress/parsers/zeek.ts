@@ -39,6 +39,7 @@ export class ZeekTsvParser implements LineParser {
   private rdCol = -1;
   private transCol = -1;
   private qtypeCol = -1;
+  private respCol = -1;
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
 
@@ -76,7 +77,8 @@ export class ZeekTsvParser implements LineParser {
     this.rdCol = dns ? ix('RD') : -1;
     this.transCol = dns ? ix('trans_id') : -1;
     this.qtypeCol = dns ? ix('qtype') : -1;
-    this.maxCol = Math.max(this.hostCol, this.uriCol, this.userCol, this.ipCol, this.tsCol, this.uidCol, this.outCol, this.inCol, this.rcodeCol, this.rdCol, this.transCol, this.qtypeCol);
+    this.respCol = dns ? ix('id.resp_h') : -1;
+    this.maxCol = Math.max(this.hostCol, this.uriCol, this.userCol, this.ipCol, this.tsCol, this.uidCol, this.outCol, this.inCol, this.rcodeCol, this.rdCol, this.transCol, this.qtypeCol, this.respCol);
     if (this.maxCol >= this.starts.length) {
       this.starts = new Int32Array(this.maxCol + 1);
       this.ends = new Int32Array(this.maxCol + 1);
@@ -165,6 +167,7 @@ export class ZeekTsvParser implements LineParser {
     if (this.logKind === 'dns') {
       // RD=F: a resolver iterating to an authority (its clients' queries carry RD=T) — not a client event
       if (has(this.rdCol) && en[this.rdCol] - st[this.rdCol] === 1 && buf[st[this.rdCol]] === 70) r.drop = true;
+      if (has(this.respCol)) r.resolver = latin1(buf, st[this.respCol], en[this.respCol]);
       if (has(this.rcodeCol) && isDnsFailure(latin1(buf, st[this.rcodeCol], en[this.rcodeCol]))) r.fail = true;
       // the same transaction logged twice (a sensor seeing the packet on two links, a retransmission)
       if (has(this.uidCol) && has(this.transCol)) {

@@ -114,6 +114,21 @@ describe('Zeek dns.log: duplicates, resolver recursion, failed answers', () => {
     expect(r.cov.problems[0].locator).toBe(`${f}:${ZEEK_DNS_HEAD.length + rows.length + 1}`);
   });
 
+  it('a forwarding resolver (RD=T upstream) is not a user: an IP that answers DNS in the run is a resolver', async () => {
+    const fwd = [
+      zd('1740787300.000000', 'CF1', '10.47.1.102', '10.0.0.100', 7, 'chatgpt.com', 'NOERROR'),
+      zd('1740787300.010000', 'CF2', '10.0.0.100', '8.8.8.8', 8, 'chatgpt.com', 'NOERROR'), // the resolver forwarding it, RD=T
+      zd('1740787301.000000', 'CF3', '10.0.0.100', '8.8.8.8', 9, 'www.example.com', 'NOERROR'),
+    ];
+    const f = file('dns.log', [...ZEEK_DNS_HEAD, ...fwd].join('\n') + '\n');
+    const r = await run({ paths: [f] });
+    expect(cbb(r.obs)).toEqual({ 'ip:10.47.1.102 chatgpt.com': [1, undefined, undefined] });
+    expect(r.cov.stats.resolverForwarded).toBe(1);
+    // alone (the resolver never seen answering), the forwarded query stays attributed to its sender
+    const g = file('dns.log', [...ZEEK_DNS_HEAD, fwd[1]].join('\n') + '\n');
+    expect(Object.keys(keyed((await run({ paths: [g] })).obs))).toEqual(['ip:10.0.0.100 chatgpt.com']);
+  });
+
   it('JSON (json-streaming-logs shape)', async () => {
     const cols = ZEEK_DNS_HEAD[6].split('\t').slice(1);
     const json = rows.map((row) => {
