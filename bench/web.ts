@@ -188,9 +188,12 @@ ${results.map((x) => `| ${x.name} | ${x.p50.toFixed(1)} | ${x.p95.toFixed(1)} | 
 
 Result: ${results.every((x) => x.p95 < 100) ? 'every case is under the 100 ms p95 target' : 'NOT every case meets the 100 ms p95 target: ' + results.filter((x) => x.p95 >= 100).map((x) => x.name).join(', ')}.
 
-How the register query stays fast (src/intake/query.ts, migration 100 in src/intake/migrations.ts): it reads only the list's columns
-(no per-row JSON), pages with LIMIT/OFFSET over indexes \`items(state, status)\`, \`items(state, name)\`, \`items(state, last_detected_at)\`,
-\`risk_entries(tier, inherent_score)\`, \`risk_entries(owner)\`, and counts without the risk-entry join unless a risk-entry column is filtered on.
+How the register query stays fast (src/intake/query.ts, migrations 100–103 in src/intake/migrations.ts): it reads only the list's
+columns (no per-row JSON) and pages the item ids from covering indexes (\`items_q_*\`, \`risk_q_*\`) before reading the page's rows.
+A list sorted by a risk column walks the risk entries in that order; a list filtered on a risk column but sorted by an item column
+walks the items in order and looks each entry up, so a page stops as soon as its rows are found. Text search goes through an FTS5
+trigram index over name / service / vendor (the same matches as \`LIKE '%q%'\`). Counts are exact for item-only filters and capped
+at 1,000 when the risk entries are joined.
 The item page's history query uses \`audit_log(entity_type, entity_id)\`.
 `;
   writeFileSync(OUT, md);

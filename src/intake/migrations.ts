@@ -80,7 +80,7 @@ ANALYZE;
     // The risk-entry-driven lists (tier, owner, risk status) check item columns per entry: a
     // covering index by id keeps that an index-only lookup instead of reading the wide row.
     sql: `
-CREATE INDEX IF NOT EXISTS items_q_id ON items(id, state, status, sources, category, service);
+CREATE INDEX IF NOT EXISTS items_q_id ON items(id, state, status, sources, category, service, name);
 CREATE VIRTUAL TABLE items_fts USING fts5(name, service, vendor, content='items', content_rowid='rowid', tokenize='trigram');
 CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
   INSERT INTO items_fts(rowid, name, service, vendor) VALUES (new.rowid, new.name, new.service, new.vendor);

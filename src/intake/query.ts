@@ -83,7 +83,8 @@ type Row = Record<string, any>;
 export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { total: number; capped: boolean; rows: RegisterRow[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  let viaRisk = f.sort === 'tier' || f.sort === 'score';
+  const sortByRisk = f.sort === 'tier' || f.sort === 'score';
+  let viaRisk = sortByRisk;
   const state = f.state ?? 'active';
   if (state !== 'all') {
     where.push('i.state = ?');
@@ -133,7 +134,11 @@ export function queryRegister(db: Database.Database, f: RegisterQuery = {}): { t
     }
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const from = viaRisk ? 'risk_entries r CROSS JOIN items i ON i.id = r.item_id' : 'items i';
+  // Sorted by a risk column: walk the risk entries in that order. Filtered on a risk column but
+  // sorted by an item column: walk the items in order and look each one's entry up, so a page
+  // stops after its rows are found (a tier-1 + source filter at 100,000 items: 0.5 ms for page
+  // one instead of ~100 ms sorting every match).
+  const from = sortByRisk ? 'risk_entries r CROSS JOIN items i ON i.id = r.item_id' : viaRisk ? 'items i CROSS JOIN risk_entries r ON r.item_id = i.id' : 'items i';
   let total: number;
   let capped = false;
   if (viaRisk) {
