@@ -112,6 +112,8 @@ export class RuleIndex {
   private packages = new Map<string, RuleHit[]>();
   private packagePrefixes: Array<{ eco: string; prefix: string; hit: RuleHit }> = [];
   private imports = new Map<string, RuleHit[]>();
+  /** language → code-symbol rules (see matchSchema.code) */
+  private codeSymbols = new Map<string, Array<{ import: string; symbols: string[]; service: string }>>();
   private envVars = new Map<string, RuleHit>();
   /** `AZURE_OPENAI_*`: every variable with that prefix (exact names win, then the longest prefix). */
   private envVarPrefixes: Array<{ prefix: string; hit: RuleHit }> = [];
@@ -197,6 +199,13 @@ export class RuleIndex {
     for (const n of m.packages.pypi ?? []) if (!m.imports.python?.length) addImport('python', n.toLowerCase().replace(/-/g, '_'));
     for (const n of m.packages.rubygems ?? []) addImport('ruby', n);
     for (const n of m.packages.cargo ?? []) addImport('rust', n.replace(/-/g, '_'));
+    for (const [lang, list] of Object.entries(m.code)) {
+      for (const c of list ?? []) {
+        push(this.codeSymbols, lang, { import: c.import, symbols: c.symbols, service: s.id });
+        // the observation value is `<import>#<Symbol>`: resolved like any import, exact key only
+        for (const sym of c.symbols) addHit(this.imports, `${lang}:${lang === 'csharp' || lang === 'python' ? `${c.import}#${sym}`.toLowerCase() : `${c.import}#${sym}`}`, { service: s.id, rule: 'code-symbol', pattern: `${lang}:${c.import}#${sym}` });
+      }
+    }
     for (const v of m.envVars) {
       const hit = { service: s.id, rule: 'env-var', pattern: v };
       if (v.endsWith('*')) this.envVarPrefixes.push({ prefix: v.slice(0, -1).toUpperCase(), hit });
@@ -363,6 +372,11 @@ export class RuleIndex {
       m = m.slice(0, i);
       if (language === 'javascript' && m.startsWith('@') && !m.includes('/')) return [];
     }
+  }
+
+  /** Code-symbol rules of a language: an import and the identifiers that switch it to a service. */
+  codeSymbolRules(language: string): ReadonlyArray<{ import: string; symbols: string[]; service: string }> {
+    return this.codeSymbols.get(language) ?? [];
   }
 
   matchEnvVar(name: string): RuleHit | undefined {

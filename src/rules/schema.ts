@@ -109,6 +109,26 @@ export const matchSchema = z
     /** Import names where they differ from package names (python `google.generativeai`, java `com.openai`). */
     imports: z.record(z.enum(languages), z.array(nonEmpty)).default({}),
     /** Environment variable names; a trailing `*` claims every name with that prefix (`AZURE_OPENAI_*`). */
+    /**
+     * Code symbols that switch an SDK to this service (a provider switch inside a generic
+     * client): per language, an imported module and identifiers used in a file that imports it
+     * (`github.com/sashabaranov/go-openai` + `DefaultAzureConfig`, `openai` + `AzureOpenAI`).
+     * Only code counts (never comments or strings), and only in a file importing `import` or a
+     * sub-module of it.
+     */
+    code: z
+      .record(
+        z.enum(languages),
+        z.array(
+          z
+            .object({
+              import: nonEmpty,
+              symbols: z.array(z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'expected an identifier')).min(1, 'expected at least one symbol'),
+            })
+            .strict(),
+        ),
+      )
+      .default({}),
     envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'expected an environment variable name (a trailing * for a prefix)')).default([]),
     credentials: z.array(credentialRule).default([]),
     cloud: z

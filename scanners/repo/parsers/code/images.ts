@@ -7,6 +7,7 @@ import type { AttrValue } from '../../../../src/core/types.js';
 import type { FileParser, ParseInput } from '../types.js';
 import { isDockerfileName } from './env-vars.js';
 import { isMap, isScalar, mapString, nodeOffset, parseStructured, walk } from './structured.js';
+import { pipPackages } from './notebook.js';
 import { Lines, safeSnippet } from './util.js';
 
 function emitImage(input: ParseInput, ref: string, line: number | undefined, snippet: string, attrs?: Record<string, AttrValue>): boolean {
@@ -24,6 +25,8 @@ function substitute(s: string, vars: Map<string, string>): string {
     return all;
   });
 }
+
+const PIP_INSTALL_RE = /(?:^|\s)(?:python[\d.]*\s+-m\s+)?(?:pip3?|uv\s+pip)\s+install\s+(.*)$/;
 
 export const dockerfileParser: FileParser = {
   id: 'dockerfile-images',
@@ -74,6 +77,16 @@ export const dockerfileParser: FileParser = {
         if (asIdx > 0 && toks[asIdx + 1]) stages.add(toks[asIdx + 1].toLowerCase());
         if (isStage || resolved.toLowerCase() === 'scratch') continue;
         emitImage(input, resolved, ins.line, lines.line(ins.line), resolved !== image ? { written: image } : undefined);
+      } else if (op === 'RUN') {
+        // `pip install x` in a build step declares a Python dependency as much as requirements.txt
+        for (const seg of rest.split(/&&|\|\||;|\|/)) {
+          const pm = PIP_INSTALL_RE.exec(seg);
+          if (!pm) continue;
+          for (const pkg of pipPackages(pm[1])) {
+            if (!input.rules.matchPackage('pypi', pkg)) continue;
+            input.emit({ kind: 'package', namespace: 'pypi', value: pkg, signal: 'presence', confidence: 'declared', line: ins.line, snippet: safeSnippet(lines.line(ins.line)), attrs: { via: 'pip-install', direct: true } });
+          }
+        }
       } else if (op === 'COPY' || op === 'ADD') {
         const f = /--from=(\S+)/.exec(rest);
         if (!f) continue;

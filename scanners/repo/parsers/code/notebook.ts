@@ -15,7 +15,8 @@ import { Dedupe, Lines, extOf, safeSnippet } from './util.js';
 const PY: SourceLang = { imports: 'python', style: 'python' };
 const PIP_RE = /^[ \t]*[!%]{1,2}[ \t]*(?:python[\d.]*[ \t]+-m[ \t]+)?(?:pip3?|uv[ \t]+pip|conda|mamba)[ \t]+install[ \t]+(.*)$/;
 
-function pipPackages(args: string): string[] {
+/** Package names from the arguments of `pip install` (options, paths, URLs and variables skipped). */
+export function pipPackages(args: string): string[] {
   const out: string[] = [];
   const toks = args.split(/\s+/).filter(Boolean);
   for (let i = 0; i < toks.length; i++) {

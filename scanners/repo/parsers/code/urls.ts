@@ -44,6 +44,38 @@ export function configStyle(name: string): LexStyle | undefined {
   return CONFIG_STYLE[extOf(lower)];
 }
 
+const LOCALE_DIRS = new Set(['locales', 'locale', 'i18n', 'l10n', 'lang', 'langs', 'translations', 'messages']);
+
+/** A JSON / YAML / properties file inside a translation folder (`locales/en.json`, `i18n/de.yml`). */
+export function isLocaleCatalog(relPath: string): boolean {
+  const parts = relPath.toLowerCase().split('/');
+  const ext = extOf(parts[parts.length - 1]);
+  return ['.json', '.yaml', '.yml', '.properties', '.toml'].includes(ext) && parts.slice(0, -1).some((d) => LOCALE_DIRS.has(d));
+}
+
+/**
+ * A URL inside a quoted string that reads like a sentence (four words or more): a message or a
+ * description (`"help": "Get a key at https://platform.openai.com/api-keys"`), not a value.
+ */
+export function inQuotedProse(code: string, offset: number): boolean {
+  const ls = code.lastIndexOf('\n', offset - 1) + 1;
+  let le = code.indexOf('\n', offset);
+  if (le < 0) le = code.length;
+  const line = code.slice(ls, le);
+  const at = offset - ls;
+  for (const q of ['"', "'"]) {
+    const open = line.lastIndexOf(q, at - 1);
+    if (open < 0) continue;
+    const close = line.indexOf(q, at);
+    if (close < 0) continue;
+    // the quote before must open a string: an even number of quotes precede it
+    if ((line.slice(0, open).split(q).length - 1) % 2 !== 0) continue;
+    const body = line.slice(open + 1, close).replace(/\bhttps?:\/\/\S+/g, ' ');
+    if (body.trim().split(/\s+/).filter((w) => /\p{L}/u.test(w)).length >= 4) return true;
+  }
+  return false;
+}
+
 const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*,?[ \t]*$/gm;
 const HOST_KEY_WORD = /host|url|uri|endpoint|base|domain|server|api|address|addr/i;
 
@@ -58,9 +90,12 @@ export const configUrlsParser: FileParser = {
     const style = configStyle(input.name);
     if (!style) return;
     if (isMcpConfigText(input.relPath, text)) return; // the MCP parser reports this file's URLs
+    // translation catalogs are UI text, never configuration
+    if (isLocaleCatalog(input.relPath)) return;
     const code = lexCached(text, style).code;
-    const hits: Hit[] = [];
-    urlHitsIn(code, 0, input.rules, hits);
+    const found: Hit[] = [];
+    urlHitsIn(code, 0, input.rules, found);
+    const hits = found.filter((h) => !inQuotedProse(code, h.offset));
     HOST_KEY_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = HOST_KEY_RE.exec(code))) {

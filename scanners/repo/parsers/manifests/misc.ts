@@ -13,6 +13,7 @@ export const goModParser: FileParser = {
     const lines = new Lines(src);
     const raw = src.split('\n');
     let inRequire = false;
+    let inReplace = false;
     let sawModule = false;
     for (let i = 0; i < raw.length; i++) {
       const full = raw[i].replace(/\r$/, '');
@@ -35,6 +36,24 @@ export const goModParser: FileParser = {
       }
       if (/^require\s*\($/.test(l)) {
         inRequire = true;
+        continue;
+      }
+      if (/^replace\s*\($/.test(l)) {
+        inReplace = true;
+        continue;
+      }
+      if (inReplace && l === ')') {
+        inReplace = false;
+        continue;
+      }
+      const rep = inReplace ? l : /^replace\s+(.*)$/.exec(l)?.[1];
+      if (rep !== undefined) {
+        // `old [v] => new [v]`: the module actually built is `new`, unless it is a local folder
+        const r = /^(\S+)(?:\s+\S+)?\s*=>\s*(\S+)(?:\s+(\S+))?$/.exec(rep);
+        if (!r) input.problem('malformed replace directive', i + 1);
+        else if (!/^(?:\.{1,2}\/|\/|[A-Za-z]:[\\/])/.test(r[2])) {
+          emitPackage(input, lines, { name: r[2].replace(/^"|"$/g, ''), ecosystem: 'go', line: i + 1, version: r[3], scope: 'replace', direct: true, attrs: { replaces: r[1].replace(/^"|"$/g, '') } });
+        }
         continue;
       }
       const one = /^require\s+(\S+)\s+(\S+)$/.exec(l);

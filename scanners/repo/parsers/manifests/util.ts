@@ -52,7 +52,9 @@ export function emitPackage(input: ParseInput, lines: Lines | undefined, p: Pack
     value: name,
     namespace: p.ecosystem,
     signal: 'presence',
-    confidence: p.confidence ?? 'declared',
+    // a transitive lock-file entry (nobody in the repo asked for it; a dependency did) is
+    // evidence the package is installed, not that the code uses it: inferred, not declared
+    confidence: p.confidence ?? (p.direct === false ? 'inferred' : 'declared'),
     line: p.line,
     snippet: lines && p.line ? snippetOf(lines.line(p.line)) || undefined : undefined,
     attrs,
