@@ -75,8 +75,9 @@ export interface FieldMapList {
 export const AUTO_NAMES: FieldMapList = {
   host: ['host', 'hostname', 'domain', 'query', 'query_name', 'qname', 'server_name', 'sni', 'dest_host', 'dst_host', 'destination_host', 'fqdn', 'cs-host', 'cs(host)', 'r-host'],
   url: ['url', 'uri', 'request_url', 'full_url', 'cs-uri', 'cs-url', 'eurl'],
-  user: ['user', 'username', 'user_name', 'login', 'email', 'user_email', 'cs-username', 'src_user'],
-  ip: ['client_ip', 'clientip', 'src_ip', 'srcip', 'source_ip', 'srcaddr', 'src', 'c-ip', 'ip'],
+  // `most granular identity` / `internal ip`: Umbrella dashboard CSV exports (with a header row)
+  user: ['user', 'username', 'user_name', 'login', 'email', 'user_email', 'cs-username', 'src_user', 'most granular identity', 'policy identity', 'identity'],
+  ip: ['client_ip', 'clientip', 'src_ip', 'srcip', 'source_ip', 'srcaddr', 'src', 'c-ip', 'ip', 'internal ip', 'internal client ip', 'client ip', 'source ip'],
   time: ['timestamp', 'time', 'ts', 'datetime', 'date_time', '@timestamp', 'eventtime'],
   out: ['bytes_out', 'bytesout', 'sent_bytes', 'bytes_sent', 'request_bytes', 'req_bytes', 'reqsize', 'cs-bytes', 'upload_bytes'],
   in: ['bytes_in', 'bytesin', 'received_bytes', 'bytes_received', 'response_bytes', 'resp_bytes', 'respsize', 'sc-bytes', 'download_bytes'],

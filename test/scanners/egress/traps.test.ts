@@ -266,6 +266,14 @@ describe('Cisco Umbrella: traps', () => {
     });
     expect(keyed(r.obs)['user:kim claude.ai'].firstSeen).toBe('2025-03-01T09:49:54.000Z');
   });
+
+  it('DNS with a header row (dashboard export) is read as CSV with the same user, client and attempt', async () => {
+    const head = 'Timestamp,Most Granular Identity,Identities,Internal IP,External IP,Action,Query Type,Response Code,Domain,Categories';
+    const body = [head, umbDns('2025-03-01 09:49:54', 'Doe, Jane (jane@example.com)', '10.91.0.1', 'Blocked', 'NOERROR', 'claude.ai.'), umbDns('2025-03-01 09:49:55', 'kim', '10.91.0.2', 'Allowed', 'NOERROR', 'claude.ai.')].join('\n');
+    expect(detectFormat(Buffer.from(body))?.format).toBe('csv');
+    const r = await run({ paths: [file('export.csv', body + '\n')] });
+    expect(cbb(r.obs)).toEqual({ 'user:jane@example.com claude.ai !attempt': [1, undefined, undefined], 'user:kim claude.ai': [1, undefined, undefined] });
+  });
 });
 
 // ------------------------------------------------------------------ Cloudflare Gateway
