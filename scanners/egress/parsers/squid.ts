@@ -4,7 +4,8 @@
  * e.g. `1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 badeyek DIRECT/175.16.199.115 -`
  * Fields are separated by runs of spaces (elapsed is right-aligned). CONNECT URLs are
  * `host:port`. `bytes` (%<st) is what Squid sent to the client → bytesIn; the native format
- * has no request size, so bytesOut is unknown. A `*_DENIED*` result is an attempt (r.fail).
+ * has no request size, so bytesOut is unknown. A `*_DENIED*` result is an attempt (r.fail),
+ * except `TCP_DENIED/407`, the proxy-authentication challenge, which is not an event.
  * https://wiki.squid-cache.org/Features/LogFormat
  */
 import { parseEpochMs, parseUint, skipBlank, urlParts, latin1, isUnset, findIn } from '../bytes.js';
@@ -75,8 +76,15 @@ export class SquidParser implements LineParser {
     r.ip = latin1(buf, fs[2], fe[2]);
     const b = parseUint(buf, fs[4], fe[4]);
     r.inb = b;
-    // TCP_DENIED/403, TCP_DENIED/407, TCP_DENIED_REPLY/403: the proxy refused the request (an attempt)
-    if (findIn(buf, DENIED, fs[3], fe[3]) >= 0) r.fail = true;
+    // TCP_DENIED/403, TCP_DENIED_REPLY/403: the proxy refused the request (an attempt).
+    // TCP_DENIED/407 is the proxy-authentication challenge every browser meets before it retries
+    // with credentials: not a decision about the destination, so not an event at all (counting it
+    // would add an IP-subject attempt beside each authenticated user's usage).
+    if (findIn(buf, DENIED, fs[3], fe[3]) >= 0) {
+      const n = fe[3] - fs[3];
+      if (n >= 4 && buf[fe[3] - 4] === 47 && buf[fe[3] - 3] === 52 && buf[fe[3] - 2] === 48 && buf[fe[3] - 1] === 55) r.drop = true;
+      else r.fail = true;
+    }
     // the user field (absent in some configurations)
     let i = fe[6];
     while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;

@@ -56,6 +56,9 @@ describe('Squid native: traps', () => {
       'this is not a squid line',
       sq('1740787211.000', '10.1.0.1', 'TCP_TUNNEL/200', 100, 'CONNECT', 'api.openai.com:443', 'ALICE'),
       sq('1740787212.000', '10.1.0.2', 'NONE_NONE/000', 0, 'CONNECT', 'api.openai.com:443', '-', 'HIER_NONE/-'),
+      // the proxy-authentication challenge before the authenticated retry: not an event
+      sq('1740787213.000', '10.1.0.3', 'TCP_DENIED/407', 3600, 'CONNECT', 'claude.ai:443', '-', 'HIER_NONE/-', 'text/html'),
+      sq('1740787213.100', '10.1.0.3', 'TCP_TUNNEL/200', 5000, 'CONNECT', 'claude.ai:443', 'bob'),
     ];
     const f = file('access.log', lines.join('\n') + '\n');
     const r = await run({ paths: [f] });
@@ -64,6 +67,7 @@ describe('Squid native: traps', () => {
       'user:alice chatgpt.com !attempt': [1, undefined, 3900],
       'user:alice xn--bcher-ki-65a.example': [1, undefined, 900],
       'ip:10.1.0.2 api.openai.com': [1, undefined, 0],
+      'user:bob claude.ai': [1, undefined, 5000],
     });
     expect(keyed(r.obs)['user:alice chatgpt.com !attempt'].attrs).toMatchObject({ success: false });
     expect(keyed(r.obs)['user:alice api.openai.com'].attrs?.success).toBeUndefined();
