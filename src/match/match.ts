@@ -158,5 +158,65 @@ export function matchAll(rules: RuleIndex, observations: Iterable<Observation>):
     if (f.lastSeen && (!prev.lastSeen || f.lastSeen > prev.lastSeen)) prev.lastSeen = f.lastSeen;
     if (f.locator < prev.locator) prev.locator = f.locator;
   }
-  return [...byId.values()].sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+  const kept = weighProviderSwitches(rules, [...byId.values()]);
+  return kept.sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+}
+
+/** `openai`, `async-openai`, `async_openai`, `github.com/x/go-openai/v2` → one comparable module name. */
+function sdkName(v: string): string {
+  return v.toLowerCase().replace(/-/g, '_').replace(/\/v\d+$/, '');
+}
+
+/**
+ * An SDK switched to another provider in code (a rule's `code` section: `AzureOpenAI` imported
+ * from `openai`, go-openai's `DefaultAzureConfig`) is evidence of that provider, not of the
+ * SDK's default one. Within one repository, the default service's findings are dropped when all
+ * of them rest on that SDK — its package, or imports of it in files that switch it — and nothing
+ * else shows the default service: no env var, host, URL, credential, other SDK, default-client
+ * symbol (the default service's own `code` section: `OpenAI(`, `DefaultConfig`), or an import of
+ * the SDK in a file without a switch.
+ */
+export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Finding[] {
+  const symbolHits = findings.filter((f) => f.source === 'repo' && f.match.rule === 'code-symbol');
+  if (!symbolHits.length) return findings;
+  const claimants = (lang: string, mod: string) => new Set(rules.matchImportAll(lang, mod).map((h) => h.service));
+  const subjectOf = (f: Finding) => `${f.subject.kind}\u0000${f.subject.id}`;
+  // subject → module → { languages, files with a switch, services switched to }
+  const bySubject = new Map<string, Map<string, { langs: Set<string>; files: Set<string>; to: Set<string> }>>();
+  for (const f of symbolHits) {
+    const raw = f.value.split('#')[0];
+    if (claimants(f.namespace ?? '', raw).has(f.service)) continue; // a default-client symbol, not a switch
+    const mod = sdkName(raw);
+    const m = bySubject.get(subjectOf(f)) ?? new Map();
+    bySubject.set(subjectOf(f), m);
+    const e = m.get(mod) ?? { langs: new Set<string>(), files: new Set<string>(), to: new Set<string>() };
+    m.set(mod, e);
+    e.langs.add(`${f.namespace ?? ''}\u0000${raw}`);
+    e.files.add(locatorPath(f.locator));
+    e.to.add(f.service);
+  }
+  const drop = new Set<string>();
+  for (const [subject, mods] of bySubject) {
+    const mine = findings.filter((f) => f.source === 'repo' && subjectOf(f) === subject);
+    for (const [mod, e] of mods) {
+      const defaults = new Set<string>();
+      for (const lm of e.langs) {
+        const [lang, raw] = lm.split('\u0000');
+        for (const svc of claimants(lang, raw)) if (!e.to.has(svc)) defaults.add(svc);
+      }
+      for (const svc of defaults) {
+        const evidence = mine.filter((f) => f.service === svc);
+        const onlyThisSdk = evidence.every((f) => {
+          if (f.match.rule === 'code-symbol') return false; // the default client is used
+          const sdk = sdkName(f.value);
+          const ofSdk = sdk === mod || sdk.startsWith(mod + '.') || sdk.startsWith(mod + '/') || sdk.startsWith(mod + '::');
+          if (f.kind === 'package') return ofSdk;
+          if (f.kind === 'import') return ofSdk && e.files.has(locatorPath(f.locator));
+          return false;
+        });
+        if (evidence.length && onlyThisSdk) for (const f of evidence) drop.add(f.id);
+      }
+    }
+  }
+  return drop.size ? findings.filter((f) => !drop.has(f.id)) : findings;
 }

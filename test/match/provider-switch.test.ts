@@ -1,0 +1,60 @@
+/**
+ * Evidence weighing across a repository: an SDK switched to another provider in code (rules'
+ * `code` sections) is evidence of that provider, not of the SDK's default one — unless something
+ * else in the repository shows the default service is used too.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/types.js';
+import { matchAll } from '../../src/match/match.js';
+import { RuleIndex } from '../../src/rules/compile.js';
+import { loadRules } from '../../src/rules/load.js';
+import { rmTree, runScan, tree } from '../scanners/repo/helpers.js';
+
+const loaded = loadRules([]);
+const rules = new RuleIndex(loaded.services, loaded.modelFormats);
+const roots: string[] = [];
+afterAll(() => roots.forEach(rmTree));
+
+async function services(spec: Record<string, string>): Promise<string[]> {
+  const root = tree(spec);
+  roots.push(root);
+  const { observations } = await runScan({ paths: [root] }, { rules });
+  return [...new Set(matchAll(rules, observations).map((f: Finding) => f.service))].sort();
+}
+
+const AZURE_PY = 'import os\nfrom openai import AzureOpenAI\n\nclient = AzureOpenAI(azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"], api_version="2024-06-01")\n';
+
+describe('provider switches weigh against the SDK default', () => {
+  it('Python: the openai package used only through AzureOpenAI is Azure OpenAI, not OpenAI', async () => {
+    expect(await services({ 'requirements.txt': 'openai>=1.30\n', 'app/llm.py': AZURE_PY })).toEqual(['azure-openai']);
+  });
+
+  it('TypeScript and Go: the same rule, from package.json / go.mod and the code', async () => {
+    expect(await services({ 'package.json': '{ "dependencies": { "openai": "^4.50.0" } }\n', 'src/llm.ts': "import { AzureOpenAI } from 'openai';\nexport const c = new AzureOpenAI({ endpoint: process.env.AZURE_OPENAI_ENDPOINT });\n" })).toEqual(['azure-openai']);
+    expect(await services({ 'go.mod': 'module x\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai v1.36.0\n', 'llm.go': 'package llm\n\nimport openai "github.com/sashabaranov/go-openai"\n\nfunc New(k, u string) *openai.Client {\n\treturn openai.NewClientWithConfig(openai.DefaultAzureConfig(k, u))\n}\n' })).toEqual(['azure-openai']);
+  });
+
+  it('the default client in the same file keeps OpenAI (a switchable client)', async () => {
+    expect(await services({ 'llm.py': 'from openai import AzureOpenAI, OpenAI\n\ndef client(azure):\n    return AzureOpenAI() if azure else OpenAI()\n' })).toEqual(['azure-openai', 'openai-api']);
+    expect(await services({ 'llm.go': 'package llm\n\nimport openai "github.com/sashabaranov/go-openai"\n\nfunc New(k, u string, az bool) *openai.Client {\n\tc := openai.DefaultConfig(k)\n\tif az {\n\t\tc = openai.DefaultAzureConfig(k, u)\n\t}\n\treturn openai.NewClientWithConfig(c)\n}\n' })).toEqual(['azure-openai', 'openai-api']);
+  });
+
+  it('other evidence of OpenAI in the repository keeps it: an env var, another file importing the SDK, the API host', async () => {
+    expect(await services({ 'requirements.txt': 'openai\n', 'app/llm.py': AZURE_PY, '.env.example': 'OPENAI_API_KEY=\n' })).toEqual(['azure-openai', 'openai-api']);
+    expect(await services({ 'app/llm.py': AZURE_PY, 'app/other.py': 'import openai\n\nresp = openai.chat.completions.create(model="gpt-4o", messages=[])\n' })).toEqual(['azure-openai', 'openai-api']);
+    expect(await services({ 'app/llm.py': AZURE_PY, 'config.yaml': 'base_url: https://api.openai.com/v1\n' })).toEqual(['azure-openai', 'openai-api']);
+  });
+
+  it('without any switch nothing changes', async () => {
+    expect(await services({ 'requirements.txt': 'openai\n', 'app.py': 'import openai\n' })).toEqual(['openai-api']);
+  });
+
+  it('repositories are weighed apart: a switch in one clone does not touch another', async () => {
+    const root = tree({ 'a/.git/HEAD': 'ref: refs/heads/main\n', 'a/llm.py': AZURE_PY, 'b/.git/HEAD': 'ref: refs/heads/main\n', 'b/requirements.txt': 'openai\n' });
+    roots.push(root);
+    const { observations } = await runScan({ paths: [root] }, { rules });
+    const bySubject = (s: string) => [...new Set(matchAll(rules, observations).filter((f) => f.subject.id === s).map((f) => f.service))].sort();
+    expect(bySubject('a')).toEqual(['azure-openai']);
+    expect(bySubject('b')).toEqual(['openai-api']);
+  });
+});
