@@ -13,8 +13,8 @@ const FAILED = /(denied|rejected|blocked|failed)$/;
 /**
  * Actions that take an app or a seat away: uninstalls (`integration_installation.destroy`,
  * `.suspend`), deauthorisations (`oauth_authorization.destroy`, `oauth_access.destroy` / `.revoke`),
- * deleted apps, closed install requests, cancelled or unassigned seats (`copilot.cfb_seat_cancelled`,
- * `copilot.cfb_seat_assignment_unassigned`), owners disabling an app's org access
+ * deleted apps, closed install requests, cancelled or unassigned seats (`<product>.cfb_seat_cancelled`,
+ * `<product>.cfb_seat_assignment_unassigned`), owners disabling an app's org access
  * (`org.oauth_app_access_denied`). Counted as removals, never presence.
  */
 const REMOVAL = /\.(destroy|delete|deleted|remove|removed|revoke|revoked|suspend|close|cancel|disable|disabled)$|_(destroyed|deleted|removed|revoked|cancelled|canceled|unassigned|suspended)$|^org\.oauth_app_access_denied$/;

@@ -35,9 +35,9 @@ export const parseM365: RecordParser = (rec) => {
     const identity = gs(ed, 'AppIdentity');
     const models = arr(get(ed, 'ModelTransparencyDetails')).map((m) => gs(m, 'ModelName')).filter((x): x is string => !!x);
     const plugins = arr(get(ed, 'AISystemPlugin')).map((m) => gs(m, 'Name', 'Id')).filter((x): x is string => !!x);
-    // Interactions with AI apps that are not Microsoft's (Purview `AIAppInteraction`,
-    // `ConnectedAIAppInteraction`) share the Copilot workload: they are named by their own app, never
-    // by the workload (that would claim Microsoft 365 Copilot for a third-party app).
+    // Interactions with third-party AI apps (Purview `AIAppInteraction`, `ConnectedAIAppInteraction`)
+    // share the first-party assistant's workload: they are named by their own app, never by the
+    // workload (that would claim the first-party assistant for a third-party app).
     const thirdParty = /^(Connected)?AIAppInteraction$/i.test(op);
     const value = thirdParty ? identity ?? host ?? '' : [workload, host].filter(Boolean).join(' ');
     const altNames = thirdParty ? [host ?? ''].filter((n) => n && n !== value) : [workload && `Microsoft 365 ${workload}`, workload, identity ?? ''].filter(Boolean);

@@ -55,7 +55,7 @@ export function isLocaleCatalog(relPath: string): boolean {
 
 /**
  * A URL inside a quoted string that reads like a sentence (four words or more): a message or a
- * description (`"help": "Get a key at https://platform.openai.com/api-keys"`), not a value.
+ * description (`"help": "Get a key at https://platform.example-ai.com/api-keys"`), not a value.
  */
 export function inQuotedProse(code: string, offset: number): boolean {
   const ls = code.lastIndexOf('\n', offset - 1) + 1;
