@@ -355,7 +355,10 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     exclude: opts.exclude ?? [],
     includeVendored: opts.includeVendored ?? false,
   };
-  const unitOf = (s: RepoSubject, rel: string) => `${s.subject.id}:${s.prefix}${rel}`;
+  // A unit is the subject (the repository) and the path inside it: the same clone gives the same
+  // units — and so the same finding fingerprints — whether it is scanned alone or in a folder of
+  // clones (the locator keeps the folder prefix, for reading and SARIF paths).
+  const unitOf = (s: RepoSubject, rel: string) => `${s.subject.id}:${rel}`;
   const jobs: FileJob[] = [];
   /** Subjects with any failed file or folder: not completely covered. */
   const incomplete = new Set<string>();

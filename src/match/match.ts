@@ -85,7 +85,7 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
  * have new names every day): the service, the subject, what was seen and whether it succeeded.
  */
 export function fingerprint(o: Observation, service: string): string {
-  const where = o.artifact?.key ?? (o.source === 'repo' ? locatorPath(o.locator) : '');
+  const where = o.artifact?.key ?? (o.source === 'repo' ? repoPath(o) : '');
   const parts = [
     service,
     o.source,
@@ -100,6 +100,18 @@ export function fingerprint(o: Observation, service: string): string {
     o.attrs?.success === false ? 'attempt' : '',
   ];
   return sha256(parts.join('\u0000')).slice(0, 32);
+}
+
+/**
+ * The file of repository evidence, relative to the repository: from the coverage unit
+ * (`<subject id>:<path>`) when the scanner gives one — so a clone scanned alone and inside a
+ * folder of clones has the same fingerprints — else the locator's path.
+ */
+function repoPath(o: Observation): string {
+  const unit = o.attrs?.unit;
+  const head = `${o.subject.id}:`;
+  if (typeof unit === 'string' && unit.startsWith(head) && unit.length > head.length) return unit.slice(head.length);
+  return locatorPath(o.locator);
 }
 
 /** Every rule hit for an observation: packages and imports may be claimed by several services. */

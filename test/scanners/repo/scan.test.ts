@@ -10,7 +10,7 @@ import { repoScanner, optionsSchema } from '../../../scanners/repo/index.js';
 import { scannerById } from '../../../scanners/index.js';
 import { normalizeRemote, remoteFromGitConfig } from '../../../scanners/repo/walk.js';
 import type { FileParser } from '../../../scanners/repo/parsers/types.js';
-import { ACME_KEY, FIXTURES, ROOT, fakeGit, rmTree, runScan, tree } from './helpers.js';
+import { ACME_KEY, FIXTURES, ROOT, fakeGit, rmTree, runScan, testRules, tree } from './helpers.js';
 
 const made: string[] = [];
 function mk(spec: Record<string, string | Buffer>): string {
@@ -216,9 +216,15 @@ describe('subjects', () => {
       ['svc-b', 'svc-b/requirements.txt:1'],
     ]);
     const label = root.split('/').pop();
-    expect(fileUnits(r.coverage)).toEqual([`${label}:notes.txt`, 'github.com/acme/svc-a:svc-a/package.json', 'svc-b:svc-b/requirements.txt']);
-    expect(r.coverage.skipped).toEqual([{ unit: 'svc-b:svc-b/node_modules/', reason: 'vendored folder (node_modules)' }]);
+    // units are the subject and the path inside it (no folder prefix): a clone's units and finding
+    // fingerprints are the same whether it is scanned alone or inside the folder
+    expect(fileUnits(r.coverage)).toEqual([`${label}:notes.txt`, 'github.com/acme/svc-a:package.json', 'svc-b:requirements.txt']);
+    expect(r.coverage.skipped).toEqual([{ unit: 'svc-b:node_modules/', reason: 'vendored folder (node_modules)' }]);
     expect(r.coverage.stats.repos).toBe(3);
+    const alone = await runScan({ paths: [join(root, 'svc-b')] });
+    const ids = (obs: typeof r.observations) => matchAll(testRules(), obs.filter((o) => o.subject.id === 'svc-b')).map((f) => f.id).sort();
+    expect(ids(alone.observations)).toEqual(ids(r.observations));
+    expect(ids(alone.observations).length).toBeGreaterThan(0);
   });
 
   it('a missing root is a failed unit; no root at all is a ScanError', async () => {
