@@ -17,6 +17,26 @@ interface Group {
   first?: string;
   last?: string;
   scopes?: Set<string>;
+  /** Sums of the numeric SUMMED attrs (token counts). */
+  sums?: Record<string, number>;
+}
+
+/** Numeric attrs that add up over a group's events (Bedrock token counts) instead of keeping the first event's value. */
+const SUMMED = ['inputTokens', 'outputTokens'] as const;
+
+function sumsOf(a: AuditEvent['attrs']): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const k of SUMMED) {
+    const v = a[k];
+    if (typeof v === 'number' && Number.isFinite(v)) (out ??= {})[k] = v;
+  }
+  return out;
+}
+
+function addSums(g: Group, s: Record<string, number> | undefined): void {
+  if (!s) return;
+  g.sums ??= {};
+  for (const [k, v] of Object.entries(s)) g.sums[k] = (g.sums[k] ?? 0) + v;
 }
 
 export class Aggregator {
@@ -100,6 +120,7 @@ export class Aggregator {
       a.clientId ?? '',
       a.appId ?? '',
       ev.kind === 'audit-event' ? `${a.eventName ?? ''}|${a.modelId ?? ''}|${a.account ?? ''}|${a.region ?? ''}` : '',
+      ev.key ?? '',
       ev.subject.kind,
       ev.subject.id.toLowerCase(),
       ev.signal,
@@ -108,10 +129,11 @@ export class Aggregator {
     const g = this.groups.get(key);
     const scopes = Array.isArray(a.scopes) ? a.scopes : undefined;
     if (!g) {
-      this.groups.set(key, { ev, locator, count: 1, first: ev.time, last: ev.time, scopes: scopes ? new Set(scopes) : undefined });
+      this.groups.set(key, { ev, locator, count: 1, first: ev.time, last: ev.time, scopes: scopes ? new Set(scopes) : undefined, sums: sumsOf(a) });
       return;
     }
     g.count++;
+    addSums(g, sumsOf(a));
     if (ev.time) {
       if (!g.first || ev.time < g.first) {
         g.first = ev.time;
@@ -140,6 +162,7 @@ export class Aggregator {
         continue;
       }
       g.count += o.count;
+      addSums(g, o.sums);
       if (o.first && (!g.first || o.first < g.first)) g.first = o.first;
       if (o.last && (!g.last || o.last > g.last)) g.last = o.last;
       if (o.scopes) {
@@ -178,6 +201,8 @@ export class Aggregator {
     const attrs: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(ev.attrs)) if (v !== undefined && v !== null && v !== '') attrs[k] = v;
     attrs.success = ev.success;
+    for (const k of SUMMED) delete attrs[k];
+    if (g.sums) Object.assign(attrs, g.sums);
     let value = ev.value;
     if (ev.kind === 'saas-app') {
       const scopes = g.scopes ? [...g.scopes].sort() : undefined;

@@ -43,10 +43,25 @@ function isGzip(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
+/**
+ * CloudWatch Logs exports to S3 prefix every event with its ingestion time:
+ * `2024-04-18T22:54:57.000Z {"schemaType":…}`. Such lines are JSON lines once the prefix is cut.
+ */
+const TIME_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?\s+(?=\{)/;
+
+/**
+ * JSON.parse messages quote the offending text (`Unexpected token 'x', "…" is not valid JSON`):
+ * a record's content (a prompt) must not reach a problem report, so the quote is cut.
+ */
+function jsonError(e: Error): string {
+  return e.message.replace(/, ".*is not valid JSON$/s, ' (not valid JSON)').slice(0, 200);
+}
+
 /** Sniffs the container from the first bytes of the (decompressed) text. */
 export function sniffContainer(text: string): Container {
   const t = text.replace(/^\uFEFF/, '').trimStart();
   if (t.startsWith('[')) return 'json';
+  if (TIME_PREFIX.test(t)) return 'jsonl';
   if (t.startsWith('{')) {
     // JSON lines: the first line is a complete object and another object follows on the next line
     const nl = t.indexOf('\n');
@@ -103,13 +118,14 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
       const out: RawRecord[] = [];
       for (const line of batch) {
         n++;
-        const t = line.trim();
+        let t = line.trim();
         if (!t || t.startsWith('#')) continue;
+        if (t[0] !== '{') t = t.replace(TIME_PREFIX, '');
         let v: unknown;
         try {
           v = JSON.parse(t);
         } catch (e) {
-          hooks.problem(n, `invalid JSON: ${(e as Error).message}`);
+          hooks.problem(n, `invalid JSON: ${jsonError(e as Error)}`);
           continue;
         }
         const o = obj(v);
@@ -137,7 +153,7 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    hooks.problem(1, `invalid JSON document: ${(e as Error).message}`);
+    hooks.problem(1, `invalid JSON document: ${jsonError(e as Error)}`);
     return;
   }
   let recs: unknown[];
@@ -170,7 +186,7 @@ export async function* readRecords(path: string, hooks: ReadHooks, container?: C
 }
 
 function firstString(o: Rec): string | undefined {
-  for (const k of ['eventID', 'id', 'uuid', '_document_id', 'Id', 'EventId', 'eventTime', 'published', 'created_at']) {
+  for (const k of ['eventID', 'id', 'uuid', '_document_id', 'Id', 'EventId', 'eventTime', 'published', 'created_at', 'requestId', 'correlationId', 'time', 'timestamp']) {
     const v = o[k];
     if (typeof v === 'string' && v) return v;
   }

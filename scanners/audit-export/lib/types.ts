@@ -5,9 +5,9 @@
 import type { AttrValue, Signal, Subject } from '../../../src/core/types.js';
 
 /** The audit sources this family of scanners understands. */
-export type Vendor = 'google' | 'entra' | 'm365' | 'okta' | 'github' | 'slack' | 'cloudtrail';
+export type Vendor = 'google' | 'entra' | 'm365' | 'okta' | 'github' | 'slack' | 'cloudtrail' | 'bedrock' | 'azure-openai' | 'openai' | 'anthropic';
 
-export const VENDORS: readonly Vendor[] = ['google', 'entra', 'm365', 'okta', 'github', 'slack', 'cloudtrail'];
+export const VENDORS: readonly Vendor[] = ['google', 'entra', 'm365', 'okta', 'github', 'slack', 'cloudtrail', 'bedrock', 'azure-openai', 'openai', 'anthropic'];
 
 /** One neutral fact extracted from one audit record (before aggregation). */
 export interface AuditEvent {
@@ -27,6 +27,7 @@ export interface AuditEvent {
   /**
    * saas-app: clientId?, appId?, vendor, scopes?, scopeRisk?, event, success.
    * audit-event: eventName, modelId?, region?, account?, errorCode?.
+   * Numeric `inputTokens` / `outputTokens` are summed by the aggregation (not taken from the first event).
    */
   attrs: Record<string, AttrValue>;
   /**
@@ -40,6 +41,11 @@ export interface AuditEvent {
    * it (`events.removal`) and keeps no observation for it.
    */
   removal?: boolean;
+  /**
+   * What else keeps events of one (app, subject, signal) apart in the aggregation — a model
+   * deployment, an event type, an MCP server — so the observation's attrs describe all its events.
+   */
+  key?: string;
 }
 
 /** Lookups a parser may need beyond one record (e.g. Entra grant → service principal name). */

@@ -7,7 +7,7 @@
 import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { get, gs, isoTime, obj, str, type Rec } from '../lib/util.js';
 
-const USAGE = /^(Invoke|Converse|Chat|Generate|SendMessage|Retrieve|Detect|Translate|Synthesize|Classify|Recognize|Predict|StartConversation|StartTranscription|StartStreamTranscription|StartSpeechSynthesis|Query)/;
+export const USAGE = /^(Invoke|Converse|Chat|Generate|SendMessage|Retrieve|Detect|Translate|Synthesize|Classify|Recognize|Predict|StartConversation|StartTranscription|StartStreamTranscription|StartSpeechSynthesis|Query)/;
 
 /** LookupEvents results carry the record as a JSON string. */
 export function unwrapLookup(rec: Rec): Rec {
