@@ -54,7 +54,7 @@ const TIME_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?\
  * a record's content (a prompt) must not reach a problem report, so the quote is cut.
  */
 function jsonError(e: Error): string {
-  return e.message.replace(/, ".*is not valid JSON$/s, ' (not valid JSON)').slice(0, 200);
+  return e.message.replace(/, .*is not valid JSON$/s, ' (not valid JSON)').slice(0, 200);
 }
 
 /** Sniffs the container from the first bytes of the (decompressed) text. */
