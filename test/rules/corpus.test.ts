@@ -2,6 +2,7 @@
  * Lints the whole bundled rules catalog: schema, ids, reference coverage, credential examples
  * (through the real RuleIndex.scanSecrets), regex safety, domain ownership, model formats.
  */
+import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -283,6 +284,23 @@ describe('rules corpus: other indexes', () => {
     expect(index.matchAgentConfig('.cursor/rules/style.mdc')?.service).toBe('cursor');
     expect(index.matchAgentConfig('.github/copilot-instructions.md')?.service).toBe('github-copilot');
     expect(index.matchAgentConfig('README.md')).toBeUndefined();
+  });
+
+  it('agent-config matching through the combined pre-test gives exactly the glob-by-glob answer', () => {
+    const globs = loaded.services.flatMap((s) => s.match.agentConfigs.map((g) => ({ service: s.id, test: picomatch(g, { dot: true }), slash: g.includes('/') })));
+    const slow = (p: string) => globs.find((g) => g.test(g.slash ? p : p.slice(p.lastIndexOf('/') + 1)))?.service;
+    // every glob's own literal shape, at the root and nested, plus near misses
+    const paths = loaded.services.flatMap((s) => s.match.agentConfigs).flatMap((g) => {
+      const lit = g.replace(/\*\*\//g, 'deep/dir/').replace(/\*\*/g, 'x/y').replace(/\*/g, 'name').replace(/[{}]/g, '').split(',')[0];
+      return [lit, `pkg/${lit}`, `${lit}.bak`, lit.toUpperCase(), lit.replace(/^\./, '')];
+    });
+    paths.push('README.md', 'src/index.ts', 'docs/AGENTS.md.txt', '.github/workflows/ci.yml', 'a/b/c/.mcp.json');
+    let hits = 0;
+    for (const p of paths) {
+      expect(index.matchAgentConfig(p)?.service, p).toBe(slow(p));
+      if (slow(p)) hits++;
+    }
+    expect(hits).toBeGreaterThan(20);
   });
 
   it('keeps references and risk traits present', () => {
