@@ -132,6 +132,8 @@ export class RuleIndex {
   private iacExact = new Map<string, RuleHit>();
   private iacPrefixes: Array<{ tool: string; prefix: string; hit: RuleHit }> = [];
   private agentGlobs: Array<{ test: (p: string) => boolean; hit: RuleHit }> = [];
+  /** Every agent glob as one regex (file-name globs, path globs): one test per file, not one per glob. */
+  private agentAny?: { name: RegExp | null; path: RegExp | null };
   private formatService = new Map<string, RuleHit>();
 
   constructor(services: ServiceRule[], modelFormats: ModelFormat[] = []) {
@@ -514,8 +516,20 @@ export class RuleIndex {
 
   /** Repo-relative path with forward slashes. */
   matchAgentConfig(relPath: string): RuleHit | undefined {
+    // Called for every file of a repository: a combined pre-test answers "no" for almost all of
+    // them; only a file that passes is tested glob by glob (the first rule's glob wins).
+    const any = (this.agentAny ??= this.agentAnyRegex());
+    const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+    if (!(any.name?.test(name) || any.path?.test(relPath))) return undefined;
     for (const g of this.agentGlobs) if (g.test(relPath)) return g.hit;
     return undefined;
+  }
+
+  private agentAnyRegex(): { name: RegExp | null; path: RegExp | null } {
+    const names: string[] = [];
+    const paths: string[] = [];
+    for (const s of this.services) for (const g of s.match.agentConfigs) (g.includes('/') ? paths : names).push(`(?:${picomatch.makeRe(g, { dot: true, nocase: false }).source})`);
+    return { name: names.length ? new RegExp(names.join('|')) : null, path: paths.length ? new RegExp(paths.join('|')) : null };
   }
 
   matchModelFormat(formatId: string): RuleHit | undefined {
