@@ -1,7 +1,9 @@
 /**
  * audit-export: reads SaaS / identity / cloud audit-log exports (Google Workspace Reports,
  * Entra sign-ins & audits, M365 unified audit, Okta System Log, GitHub audit log, Slack Audit
- * Logs, CloudTrail) from files, detecting the vendor per record. Scanners know sources, not AI.
+ * Logs, CloudTrail) and the AI platforms' own logs (Bedrock model invocations, Azure OpenAI
+ * diagnostics, OpenAI audit logs, Anthropic activity) from files, detecting the vendor per record.
+ * Scanners know sources, not AI.
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
