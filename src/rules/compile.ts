@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import { normalizeHost, splitUrl } from '../core/host.js';
-import { redactSecret, type RedactedSecret } from '../core/secrets.js';
+import { isPlaceholderSecret, redactSecret, type RedactedSecret } from '../core/secrets.js';
 import type { CredentialRule, ModelFormat, ServiceRule } from './schema.js';
 
 export interface RuleHit {
@@ -45,6 +45,8 @@ interface CompiledCredential {
   re: RegExp;
   context?: string[];
   window: number;
+  /** The literal start of the secret (`sk-proj-`, `gsk_`), null when the pattern has none. */
+  prefixRe: RegExp | null;
 }
 
 export function normalizePypi(name: string): string {
@@ -220,6 +222,7 @@ export class RuleIndex {
         re: new RegExp(c.pattern, 'g'),
         context: c.context?.map((w) => w.toLowerCase()),
         window: c.contextWindow ?? 80,
+        prefixRe: literalPrefix(c.pattern),
       };
       this.credentials.push(cc);
       for (const kw of c.keywords) push(this.credentialsByKeyword, kw.toLowerCase(), cc);
@@ -417,16 +420,16 @@ export class RuleIndex {
         const index = m.index + (m[1] !== undefined ? m[0].indexOf(m[1]) : 0);
         if (!boundaryOk(text, index, secret.length)) continue;
         if (c.rule.minEntropy !== undefined && shannonEntropy(secret) < c.rule.minEntropy) continue;
+        // documentation values and hand-written stand-ins (`sk-proj-EXAMPLE…`, `gsk_xxxx…`, `sk-1234567890abcdef…`)
+        if (isPlaceholderSecret(secret)) continue;
         if (c.context) {
           lower ??= text.toLowerCase();
-          const from = Math.max(0, index - c.window);
-          const around = lower.slice(from, index + secret.length + c.window);
-          if (!c.context.some((w) => around.includes(w))) continue;
+          if (!contextBound(lower, index, secret.length, c.context, c.window)) continue;
         }
         const key = `${index}:${secret.length}`;
         if (seen.has(key) || [...seen].some((k) => overlaps(k, index, secret.length))) continue;
         seen.add(key);
-        hits.push({ service: c.service, patternId: c.rule.id, secret: redactSecret(secret), index, line: lineAt(text, index) });
+        hits.push({ service: c.service, patternId: c.rule.id, secret: redactSecret(secret, c.prefixRe?.exec(secret)?.[0] ?? ''), index, line: lineAt(text, index) });
       }
     }
     return hits.sort((a, b) => a.index - b.index);
@@ -636,6 +639,78 @@ function boundaryOk(text: string, index: number, len: number): boolean {
   const before = index > 0 ? text[index - 1] : '';
   const after = text[index + len] ?? '';
   return !(before && alnum.test(before)) && !(after && alnum.test(after));
+}
+
+/**
+ * The literal start of a credential pattern's secret, as an anchored RegExp: the leading literal
+ * characters of group 1 (or of the pattern) and any `(?:a|b)` / `(?:a|b)?` groups of literals
+ * (`sk-(?:proj|svcacct|admin|None)-`, `tvly-(?:dev-|prod-)?`). Null when the secret opens with a
+ * character class (UUIDs, hex, Azure 84-char keys).
+ */
+export function literalPrefix(pattern: string): RegExp | null {
+  let src = pattern;
+  const g = src.indexOf('(');
+  if (g >= 0 && src[g + 1] !== '?') src = src.slice(g + 1);
+  else src = src.replace(/^(?:\\b|\^)+/, '');
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i];
+    if (/[A-Za-z0-9_-]/.test(ch)) {
+      if (/[?*+{]/.test(src[i + 1] ?? '')) break;
+      out += ch;
+      i++;
+    } else if (src.startsWith('(?:', i)) {
+      const close = src.indexOf(')', i);
+      if (close < 0 || !/^[A-Za-z0-9_|-]+$/.test(src.slice(i + 3, close)) || /[*+{]/.test(src[close + 1] ?? '')) break;
+      const end = src[close + 1] === '?' ? close + 2 : close + 1;
+      out += src.slice(i, end);
+      i = end;
+    } else break;
+  }
+  return out ? new RegExp('^' + out) : null;
+}
+
+/** A name that says "this value is a credential" (`api_key`, `Authorization`, `password`, `SPEECH_KEY`). */
+const CREDENTIAL_NAME = /key|token|secret|passw|pwd|auth|credential|bearer|(?:^|[_.])pat(?:$|[_.])/;
+
+/**
+ * A contextual credential (no distinctive prefix) is bound to its service when:
+ * - it stands alone (not inside a path, hash or longer token: the character before it is a
+ *   quote, space or an assignment / call / list separator), and
+ * - the name it is assigned to (`MISTRAL_API_KEY=`, `cohere.ClientV2(`, `"xi-api-key": `) holds a
+ *   context word; or that name is a credential name (`api_key`, `key`, `Authorization: Bearer`,
+ *   netrc `password`) or absent, and a context word sits on the same line or within `window`
+ *   characters before it.
+ * So a random hex / base64 value elsewhere in the file (`sha = "…"`, `commit=…`, a URL path,
+ * `MAPS_API_KEY=` two lines above a Gemini comment) is not claimed.
+ */
+function contextBound(lower: string, index: number, len: number, words: string[], window: number): boolean {
+  const prev = index > 0 ? lower[index - 1] : '';
+  if (prev && !/[\s"'`=:(,[{<>]/.test(prev)) return false;
+  const lineStart = lower.lastIndexOf('\n', index - 1) + 1;
+  let lineEnd = lower.indexOf('\n', index + len);
+  if (lineEnd < 0) lineEnd = lower.length;
+  const norm = (s: string) => s.replace(/-/g, '_');
+  const name = norm(assignedName(lower.slice(Math.max(lineStart, index - 160), index)));
+  if (name && words.some((w) => name.includes(norm(w)))) return true;
+  if (name && !CREDENTIAL_NAME.test(name)) return false;
+  const line = lower.slice(lineStart, lineEnd);
+  const before = lower.slice(Math.max(0, index - window), index);
+  return words.some((w) => line.includes(w) || before.includes(w));
+}
+
+/**
+ * The name a value is assigned to, from the text before it on its line: `X=`, `X: `, `X := `,
+ * `X => `, `X(`, `"X": "`, `X Bearer `, `password ` (netrc); '' when the value opens the line.
+ */
+function assignedName(before: string): string {
+  let s = before.replace(/[\s"'`\\]+$/, '');
+  // an auth scheme between the header name and the value: `Authorization: Bearer <v>`
+  s = s.replace(/(?:^|[\s"'])(?:bearer|token|key|basic)$/, '').replace(/[\s"'`\\]+$/, '');
+  s = s.replace(/(?:=>|:=|[=:(,?])$/, '').replace(/[\s"'`\\\]]+$/, '');
+  const m = /[a-z0-9_.$-]+$/.exec(s);
+  return m && /[a-z]/.test(m[0]) ? m[0] : '';
 }
 
 function overlaps(key: string, index: number, len: number): boolean {

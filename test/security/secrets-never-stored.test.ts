@@ -13,7 +13,7 @@ function rand(n: number, seed: number, cs = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi
   let s = '';
   for (let i = 0; i < n; i++) {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
-    s += cs[x % cs.length];
+    s += cs[(x >>> 16) % cs.length];
   }
   return s;
 }

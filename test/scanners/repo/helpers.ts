@@ -88,7 +88,7 @@ export async function runScan(options: Partial<RepoOptions> & { paths: string[] 
 }
 
 /** A fictional key in the shape of the test rule `acme-llm-key` (assembled so no full key sits in source). */
-export const ACME_KEY = 'acmk-' + 'Zx81qLmN0pQrStUv' + 'WxYz0123456789AbCdEfGhIj';
+export const ACME_KEY = 'acmk-' + 'Zx81qLmN0pQrStUv' + 'WxYz7205318946AbCdEfGhIj';
 
 /** Adds a `.git` folder with a config whose origin is `url` (git is not needed). */
 export function fakeGit(dir: string, url?: string): void {
