@@ -678,10 +678,10 @@ const CREDENTIAL_NAME = /key|token|secret|passw|pwd|auth|credential|bearer|(?:^|
  * A contextual credential (no distinctive prefix) is bound to its service when:
  * - it stands alone (not inside a path, hash or longer token: the character before it is a
  *   quote, space or an assignment / call / list separator), and
- * - the name it is assigned to (`MISTRAL_API_KEY=`, `cohere.ClientV2(`, `"xi-api-key": `) holds a
- *   context word; or that name is a credential name (`api_key`, `key`, `Authorization: Bearer`,
- *   netrc `password`) or absent, and a context word sits on the same line or within `window`
- *   characters before it.
+ * - the name it is assigned to (`MISTRAL_API_KEY=`, `"xi-api-key": `) holds a context word; or
+ *   that name is a credential name (`api_key`, `key`, `Authorization: Bearer`, netrc `password`)
+ *   or absent (a value opening its line), and a context word sits on the same line or within
+ *   `window` characters before it; a call argument (`createClient("…")`) needs the word on its line.
  * So a random hex / base64 value elsewhere in the file (`sha = "…"`, `commit=…`, a URL path,
  * `MAPS_API_KEY=` two lines above a Gemini comment) is not claimed.
  */
@@ -693,22 +693,27 @@ function contextBound(lower: string, index: number, len: number, words: string[]
   if (lineEnd < 0) lineEnd = lower.length;
   const norm = (s: string) => s.replace(/-/g, '_');
   const name = norm(assignedName(lower.slice(Math.max(lineStart, index - 160), index)));
+  const line = lower.slice(lineStart, lineEnd);
+  // a call argument: the context word must be on the call's line (`cohere.ClientV2("…")`)
+  if (name === '(') return words.some((w) => line.includes(w));
   if (name && words.some((w) => name.includes(norm(w)))) return true;
   if (name && !CREDENTIAL_NAME.test(name)) return false;
-  const line = lower.slice(lineStart, lineEnd);
   const before = lower.slice(Math.max(0, index - window), index);
   return words.some((w) => line.includes(w) || before.includes(w));
 }
 
 /**
  * The name a value is assigned to, from the text before it on its line: `X=`, `X: `, `X := `,
- * `X => `, `X(`, `"X": "`, `X Bearer `, `password ` (netrc); '' when the value opens the line.
+ * `X => `, `"X": "`, `X Bearer `, `password ` (netrc); '(' for a call argument; '' when the
+ * value opens the line.
  */
 function assignedName(before: string): string {
   let s = before.replace(/[\s"'`\\]+$/, '');
   // an auth scheme between the header name and the value: `Authorization: Bearer <v>`
   s = s.replace(/(?:^|[\s"'])(?:bearer|token|key|basic)$/, '').replace(/[\s"'`\\]+$/, '');
-  s = s.replace(/(?:=>|:=|[=:(,?])$/, '').replace(/[\s"'`\\\]]+$/, '');
+  // a call argument (`createClient("…")`, `cohere.ClientV2("…")`): the function is not the value's name
+  if (s.endsWith('(')) return '(';
+  s = s.replace(/(?:=>|:=|[=:,?])$/, '').replace(/[\s"'`\\\]]+$/, '');
   const m = /[a-z0-9_.$-]+$/.exec(s);
   return m && /[a-z]/.test(m[0]) ? m[0] : '';
 }
