@@ -31,7 +31,7 @@ export const optionsSchema = z
     /** Query the Resource Groups Tagging API for tagged resources of the types the rules name. */
     tagging: z.boolean().default(true),
     /** Tag keys (case-insensitive) whose value names the owner, first match wins. */
-    ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team']),
+    ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team', 'cost-center', 'CostCenter', 'cost_center']),
     maxConcurrentRequests: z.number().int().min(1).max(1000).default(32),
     accountConcurrency: z.number().int().min(1).max(100).default(8),
     regionConcurrency: z.number().int().min(1).max(5000).default(128),

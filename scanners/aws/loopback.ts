@@ -49,6 +49,15 @@ export interface AwsFaults {
   throttleFirst?: number;
   /** `account:region` (or `account:region:service`) pairs answering AccessDenied. */
   denied?: string[];
+  /**
+   * One operation denied: `account:region:<op>` where <op> is the stats key (`bedrock:GET
+   * /logging/modelinvocations`, `bedrock:GET /agents/{id}/`, `sagemaker:ListModels` …).
+   */
+  deniedOps?: string[];
+  /** One operation always throttled (same key form as deniedOps). */
+  throttledOps?: string[];
+  /** GetResources ignores ResourceTypeFilters (returns every tagged resource). */
+  ignoreTagFilters?: boolean;
   /** `account:region` pairs answering ExpiredToken. */
   expired?: string[];
   /** Accounts where AssumeRole is denied. */
@@ -215,6 +224,10 @@ export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> 
       return throttleError(c);
     }
     throttleCounts.set(tkey, tn + 1);
+    if (faults.throttledOps?.includes(`${account}:${region}:${opKey}`)) {
+      stats.throttled++;
+      return throttleError(c);
+    }
 
     if (service === 'sts') return sts(c, form!);
     if (faults.expired?.includes(`${account}:${region}`)) {
@@ -225,6 +238,7 @@ export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> 
       if (protocol === 'ec2') return sendError(c, 403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
       return sendError(c, 403, 'AccessDeniedException', `User: arn:aws:sts::${account}:assumed-role/reader/shadowscan is not authorized to perform: ${service}:${op}`);
     }
+    if (faults.deniedOps?.includes(`${account}:${region}:${opKey}`)) return sendError(c, 403, 'AccessDeniedException', `User: arn:aws:sts::${account}:assumed-role/reader/shadowscan is not authorized to perform: ${opKey}`);
     const acct = estate.accounts[account];
     if (acct?.notOptedIn?.includes(region) && service !== 'ec2') {
       return sendError(c, 403, protocol === 'json' ? 'UnrecognizedClientException' : 'UnrecognizedClientException', 'The security token included in the request is invalid.');
@@ -317,7 +331,7 @@ export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> 
     if (c.op !== 'GetResources') return sendError(c, 400, 'UnknownOperationException', c.op);
     const filters: string[] = json.ResourceTypeFilters ?? [];
     const items = (regionEstate(c).tagged ?? []).filter((t) => {
-      if (!filters.length) return true;
+      if (!filters.length || faults.ignoreTagFilters) return true;
       const parts = t.ResourceARN.split(':');
       const svc = parts[2];
       const type = parts.slice(5).join(':').split(/[/:]/)[0];

@@ -103,6 +103,18 @@ export function tagFilters(ctx: ScanContext<AwsOptions>): string[] {
   return [...set].sort();
 }
 
+/** Whether an ARN is of a type a Resource Groups Tagging API filter names (`service` or `service:type`). */
+export function matchesFilter(arn: string, filters: string[]): boolean {
+  const a = parseArn(arn);
+  if (!a) return false;
+  const svc = a.service.toLowerCase();
+  const token = arnToken(arn).toLowerCase();
+  return filters.some((f) => {
+    const x = f.toLowerCase();
+    return x === svc || x === token;
+  });
+}
+
 export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Coverage> {
   const o = ctx.options;
   if (ctx.signal.aborted) return sink.coverage();
@@ -208,7 +220,7 @@ export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Co
                   results.set(unit, { unit, observations: [], skipped: 'aborted' });
                   return;
                 }
-                results.set(unit, await scanRegion(ctx, factory, creds, acct, region, unit, filters, sink));
+                results.set(unit, await scanRegion(ctx, factory, creds, acct, region, unit, filters, sink, partition));
                 sink.progress(++done, total, unit);
               }),
             ),
@@ -241,6 +253,7 @@ async function scanRegion(
   unit: string,
   filters: string[],
   sink: Sink,
+  partition = 'aws',
 ): Promise<UnitResult> {
   const o = ctx.options;
   const signal = ctx.signal;
@@ -315,27 +328,37 @@ async function scanRegion(
           if (a.agentId)
             ids.push({ id: a.agentId, name: a.agentName, version: a.latestAgentVersion, updatedAt: a.updatedAt, status: a.agentStatus, guardrail: a.guardrailConfiguration?.guardrailIdentifier ? `${a.guardrailConfiguration.guardrailIdentifier}:${a.guardrailConfiguration.guardrailVersion ?? 'DRAFT'}` : undefined });
       await Promise.all(
-        ids.map((a) =>
-          op('bedrock:GetAgent', async () => {
+        ids.map(async (a) => {
+          let got = false;
+          await op('bedrock:GetAgent', async () => {
             const out = await agent.send(new GetAgentCommand({ agentId: a.id }), { abortSignal: signal });
             const g = out.agent;
             const guardrail = g?.guardrailConfiguration?.guardrailIdentifier ? `${g.guardrailConfiguration.guardrailIdentifier}:${g.guardrailConfiguration.guardrailVersion ?? 'DRAFT'}` : a.guardrail;
             add(g?.agentArn, g?.agentName ?? a.name, g?.createdAt, { modelId: modelIdOf(g?.foundationModel), agentVersion: g?.agentVersion ?? a.version, guardrail: guardrail ?? null, guardrailAttached: !!guardrail, status: g?.agentStatus ?? a.status });
-          }),
-        ),
+            got = !!g?.agentArn;
+          });
+          // GetAgent failed (denied, throttled …): the agent still exists — report it from the
+          // ListAgents summary under its documented ARN; a guardrail the summary does not show
+          // is unknown, not absent.
+          if (!got)
+            add(`arn:${partition}:bedrock:${region}:${acct.id}:agent/${a.id}`, a.name, undefined, { agentVersion: a.version, guardrail: a.guardrail ?? null, guardrailAttached: a.guardrail ? true : null, status: a.status, detail: 'summary only (GetAgent failed)' });
+        }),
       );
     }),
     op('bedrock:ListKnowledgeBases', async () => {
-      const ids: string[] = [];
-      for await (const p of paginateListKnowledgeBases({ client: agent, ...pageCfg }, {})) for (const k of p.knowledgeBaseSummaries ?? []) if (k.knowledgeBaseId) ids.push(k.knowledgeBaseId);
+      const kbs: Array<{ id: string; name?: string; status?: string }> = [];
+      for await (const p of paginateListKnowledgeBases({ client: agent, ...pageCfg }, {})) for (const k of p.knowledgeBaseSummaries ?? []) if (k.knowledgeBaseId) kbs.push({ id: k.knowledgeBaseId, name: k.name, status: k.status });
       await Promise.all(
-        ids.map((id) =>
-          op('bedrock:GetKnowledgeBase', async () => {
-            const out = await agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: id }), { abortSignal: signal });
+        kbs.map(async (kb) => {
+          let got = false;
+          await op('bedrock:GetKnowledgeBase', async () => {
+            const out = await agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: kb.id }), { abortSignal: signal });
             const k = out.knowledgeBase;
-            add(k?.knowledgeBaseArn, k?.name, k?.createdAt, { modelId: modelIdOf(k?.knowledgeBaseConfiguration?.vectorKnowledgeBaseConfiguration?.embeddingModelArn), storage: k?.storageConfiguration?.type, status: k?.status });
-          }),
-        ),
+            add(k?.knowledgeBaseArn, k?.name ?? kb.name, k?.createdAt, { modelId: modelIdOf(k?.knowledgeBaseConfiguration?.vectorKnowledgeBaseConfiguration?.embeddingModelArn), storage: k?.storageConfiguration?.type, status: k?.status ?? kb.status });
+            got = !!k?.knowledgeBaseArn;
+          });
+          if (!got) add(`arn:${partition}:bedrock:${region}:${acct.id}:knowledge-base/${kb.id}`, kb.name, undefined, { status: kb.status, detail: 'summary only (GetKnowledgeBase failed)' });
+        }),
       );
     }),
     op('sagemaker:ListEndpoints', async () => {
@@ -358,7 +381,9 @@ async function scanRegion(
             for (let i = 0; i < filters.length; i += 100) {
               for await (const p of paginateGetResources({ client: tagging, pageSize: 100 }, { ResourceTypeFilters: filters.slice(i, i + 100) }))
                 for (const m of p.ResourceTagMappingList ?? []) {
-                  if (!m.ResourceARN) continue;
+                  // Only resources of the types asked for: a tag (even one saying "ai") does not
+                  // make another service's resource part of the inventory.
+                  if (!m.ResourceARN || !matchesFilter(m.ResourceARN, filters)) continue;
                   const t: Record<string, string> = {};
                   for (const kv of m.Tags ?? []) if (kv.Key) t[kv.Key] = kv.Value ?? '';
                   tags.set(m.ResourceARN, t);
@@ -379,6 +404,8 @@ async function scanRegion(
     const t = tags.get(r.arn) ?? {};
     const owner = ownerOf(t, o.ownerTagKeys);
     const attrs: Record<string, AttrValue> = {
+      // the coverage unit: a resource not seen again is gone only where this unit was fully covered
+      unit,
       account: acct.id,
       region,
       arn: r.arn,

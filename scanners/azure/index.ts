@@ -20,7 +20,7 @@ export const optionsSchema = z
     accessTokenEnv: z.string().min(1).default('AZURE_ACCESS_TOKEN'),
     /** List model deployments of accounts that have them. */
     deployments: z.boolean().default(true),
-    ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team']),
+    ownerTagKeys: z.array(z.string().min(1)).default(['owner', 'Owner', 'owner-email', 'created-by', 'CreatedBy', 'contact', 'team', 'cost-center', 'CostCenter', 'cost_center']),
     maxConcurrentRequests: z.number().int().min(1).max(500).default(16),
     subscriptionConcurrency: z.number().int().min(1).max(200).default(8),
     maxRetries: z.number().int().min(0).max(20).default(5),

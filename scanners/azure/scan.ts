@@ -149,6 +149,7 @@ async function scanSubscription(
 ): Promise<UnitResult> {
   const o = ctx.options;
   const abortSignal = ctx.signal;
+  const unit = `azure:${sub.id}`;
   const subject = { kind: 'subscription', id: sub.id, ...(sub.name && sub.name !== sub.id ? { name: sub.name } : {}) };
   const resources: Array<Record<string, any>> = [];
   try {
@@ -186,6 +187,7 @@ async function scanSubscription(
           for await (const d of cognitive.deployments.list(rg, String(r.name), { abortSignal })) {
             const m = d.properties?.model;
             const dAttrs: Record<string, AttrValue> = {
+              unit,
               subscription: sub.id,
               resourceGroup: rg,
               location: r.location ?? null,
@@ -217,6 +219,8 @@ async function scanSubscription(
         }
       }
       const attrs: Record<string, AttrValue> = {
+        // the coverage unit: a resource not seen again is gone only where this unit was fully covered
+        unit,
         subscription: sub.id,
         resourceGroup: rg ?? null,
         location: r.location ?? null,

@@ -17,7 +17,7 @@ export const optionsSchema = z
     endpoint: z.string().url().optional(),
     /** Environment variable holding a ready access token (else Application Default Credentials). */
     accessTokenEnv: z.string().min(1).default('GOOGLE_OAUTH_ACCESS_TOKEN'),
-    ownerLabelKeys: z.array(z.string().min(1)).default(['owner', 'team', 'created-by', 'contact']),
+    ownerLabelKeys: z.array(z.string().min(1)).default(['owner', 'team', 'created-by', 'contact', 'cost-center', 'cost_center', 'costcenter']),
     maxConcurrentRequests: z.number().int().min(1).max(200).default(8),
     scopeConcurrency: z.number().int().min(1).max(100).default(4),
     maxRetries: z.number().int().min(0).max(20).default(5),

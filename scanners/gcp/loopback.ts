@@ -9,6 +9,10 @@ import type { AddressInfo } from 'node:net';
 export interface GcpEstate {
   /** scope (projects/ID, organizations/ID) → ResourceSearchResult list */
   scopes: Record<string, Array<Record<string, unknown>>>;
+  /** Asset types searchAllResources accepts (default: any); others answer 400 INVALID_ARGUMENT "Unsupported asset type". */
+  searchableTypes?: string[];
+  /** Answer every record of the scope, whatever assetTypes asks (a proxy or a changed API). */
+  ignoreTypeFilter?: boolean;
   faults?: { latencyMs?: number; throttleFirst?: number; denied?: string[]; expired?: string[]; pageSize?: number };
 }
 
@@ -45,7 +49,9 @@ export async function startGcpLoopback(estate: GcpEstate): Promise<GcpLoopback> 
     if (f.expired?.includes(scope)) return err(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
     if (f.denied?.includes(scope) || !estate.scopes[scope]) return err(403, 'PERMISSION_DENIED', `The caller does not have permission to access ${scope}.`);
     const types = url.searchParams.getAll('assetTypes');
-    const items = estate.scopes[scope].filter((r) => !types.length || types.includes(String(r.assetType)));
+    const refused = estate.searchableTypes ? types.find((t) => !estate.searchableTypes!.includes(t)) : undefined;
+    if (refused) return err(400, 'INVALID_ARGUMENT', `Unsupported asset type: ${refused}. See https://cloud.google.com/asset-inventory/docs/supported-asset-types#searchable_asset_types for supported asset types.`);
+    const items = estate.scopes[scope].filter((r) => estate.ignoreTypeFilter || !types.length || types.includes(String(r.assetType)));
     const start = Number(url.searchParams.get('pageToken') || 0);
     const size = Math.min(Number(url.searchParams.get('pageSize') || 500), f.pageSize ?? 500);
     const results = items.slice(start, start + size);
