@@ -32,6 +32,8 @@ export interface AzureFaults {
   denied?: string[];
   /** Subscriptions answering 401 ExpiredAuthenticationToken. */
   expired?: string[];
+  /** Account resource ids whose deployments listing answers 403 AuthorizationFailed. */
+  deniedDeployments?: string[];
   /** The subscription list itself fails (401). */
   listExpired?: boolean;
   pageSize?: number;
@@ -140,6 +142,8 @@ export async function startAzureLoopback(estate: AzureEstate): Promise<AzureLoop
     if (parts.length === 9 && parts[8].toLowerCase() === 'deployments') {
       const accountId = '/' + parts.slice(0, 8).join('/');
       const found = Object.entries(sub.deployments ?? {}).find(([k]) => k.toLowerCase() === accountId.toLowerCase());
+      if (faults.deniedDeployments?.some((d) => d.toLowerCase() === accountId.toLowerCase()))
+        return armError(res, 403, 'AuthorizationFailed', `The client 'scanner' with object id '0000' does not have authorization to perform action 'Microsoft.CognitiveServices/accounts/deployments/read' over scope '${accountId}' or the scope is invalid.`);
       if (!sub.resources.some((r) => String(r.id).toLowerCase() === accountId.toLowerCase())) return armError(res, 404, 'ResourceNotFound', `The Resource '${accountId}' was not found.`);
       return send(res, 200, paged(url, found?.[1] ?? []));
     }
