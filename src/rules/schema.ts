@@ -52,8 +52,11 @@ const credentialRule = z
      */
     pattern: nonEmpty,
     /**
-     * For contextual keys (no distinctive prefix): one of these words must appear within
-     * `contextWindow` characters before the secret (case-insensitive).
+     * For contextual keys (no distinctive prefix): the key must be tied to one of these words
+     * (case-insensitive) — the name it is assigned to contains the word, or that name is a generic
+     * credential name (`api_key`, `Authorization`) with the word on the same line or within
+     * `contextWindow` characters before the key — and stand alone (not inside a URL path, hash or
+     * longer token). See `contextBound` in src/rules/compile.ts.
      */
     context: z.array(nonEmpty).optional(),
     contextWindow: z.number().int().positive().max(400).optional(),
