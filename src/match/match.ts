@@ -174,30 +174,31 @@ export function matchAll(rules: RuleIndex, observations: Iterable<Observation>):
   return kept.sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
 }
 
+/** A line that sets an SDK's base URL / endpoint (the URL on it then decides the provider). */
+const BASE_URL_SETTING = /base_?url|api_?base|base_?path|endpoint|host_?url/i;
+
 /** `openai`, `async-openai`, `async_openai`, `github.com/x/go-openai/v2` → one comparable module name. */
 function sdkName(v: string): string {
   return v.toLowerCase().replace(/-/g, '_').replace(/\/v\d+$/, '');
 }
 
 /**
- * An SDK switched to another provider in code (a rule's `code` section: `AzureOpenAI` imported
- * from `openai`, go-openai's `DefaultAzureConfig`) is evidence of that provider, not of the
- * SDK's default one. Within one repository, the default service's findings are dropped when all
+ * An SDK switched to another provider in code — a rule's `code` section (`AzureOpenAI` imported
+ * from `openai`, go-openai's `DefaultAzureConfig`), or another provider's API URL set as the
+ * SDK's base URL in a file that imports it (`c.BaseURL = "https://api.deepseek.com/v1"`,
+ * `OpenAI(base_url="http://localhost:11434/v1")`) — is evidence of that provider, not of the
+ * SDK's default one; a default-client symbol in such a URL-switched file does not count either. Within one repository, the default service's findings are dropped when all
  * of them rest on that SDK — its package, or imports of it in files that switch it — and nothing
  * else shows the default service: no env var, host, URL, credential, other SDK, default-client
  * symbol (the default service's own `code` section: `OpenAI(`, `DefaultConfig`), or an import of
  * the SDK in a file without a switch.
  */
 export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Finding[] {
-  const symbolHits = findings.filter((f) => f.source === 'repo' && f.match.rule === 'code-symbol');
-  if (!symbolHits.length) return findings;
   const claimants = (lang: string, mod: string) => new Set(rules.matchImportAll(lang, mod).map((h) => h.service));
   const subjectOf = (f: Finding) => `${f.subject.kind}\u0000${f.subject.id}`;
   // subject → module → { languages, files with a switch, services switched to }
   const bySubject = new Map<string, Map<string, { langs: Set<string>; files: Set<string>; to: Set<string> }>>();
-  for (const f of symbolHits) {
-    const raw = f.value.split('#')[0];
-    if (claimants(f.namespace ?? '', raw).has(f.service)) continue; // a default-client symbol, not a switch
+  const addSwitch = (f: Finding, raw: string, to: string) => {
     const mod = sdkName(raw);
     const m = bySubject.get(subjectOf(f)) ?? new Map();
     bySubject.set(subjectOf(f), m);
@@ -205,8 +206,35 @@ export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Fi
     m.set(mod, e);
     e.langs.add(`${f.namespace ?? ''}\u0000${raw}`);
     e.files.add(locatorPath(f.locator));
-    e.to.add(f.service);
+    e.to.add(to);
+  };
+  const repo = findings.filter((f) => f.source === 'repo');
+  // 1. code symbols of another service on the SDK (AzureOpenAI, DefaultAzureConfig)
+  for (const f of repo) {
+    if (f.match.rule !== 'code-symbol') continue;
+    const raw = f.value.split('#')[0];
+    if (!claimants(f.namespace ?? '', raw).has(f.service)) addSwitch(f, raw, f.service);
   }
+  // 2. another provider's API URL set as the base URL in a file that imports the SDK
+  //    (`c.BaseURL = "https://api.deepseek.com/v1"`, `OpenAI(base_url=…)`, `with_api_base(…)`)
+  const baseUrlsByFile = new Map<string, Set<string>>();
+  for (const f of repo) {
+    if ((f.kind !== 'url' && f.kind !== 'host') || !BASE_URL_SETTING.test(f.snippet ?? '')) continue;
+    const k = `${subjectOf(f)}\u0000${locatorPath(f.locator)}`;
+    (baseUrlsByFile.get(k) ?? baseUrlsByFile.set(k, new Set()).get(k)!).add(f.service);
+  }
+  if (baseUrlsByFile.size) {
+    for (const f of repo) {
+      if (f.kind !== 'import' || f.match.rule === 'code-symbol') continue;
+      const urls = baseUrlsByFile.get(`${subjectOf(f)}\u0000${locatorPath(f.locator)}`);
+      if (!urls) continue;
+      const own = claimants(f.namespace ?? '', f.value);
+      for (const to of urls) if (!own.has(to)) addSwitch(f, f.value, to);
+    }
+  }
+  if (!bySubject.size) return findings;
+  /** A default-client symbol in a file whose SDK base URL is another provider's: not the default service. */
+  const urlSwitched = (f: Finding) => [...(baseUrlsByFile.get(`${subjectOf(f)}\u0000${locatorPath(f.locator)}`) ?? [])].some((s) => s !== f.service);
   const drop = new Set<string>();
   for (const [subject, mods] of bySubject) {
     const mine = findings.filter((f) => f.source === 'repo' && subjectOf(f) === subject);
@@ -219,7 +247,8 @@ export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Fi
       for (const svc of defaults) {
         const evidence = mine.filter((f) => f.service === svc);
         const onlyThisSdk = evidence.every((f) => {
-          if (f.match.rule === 'code-symbol') return false; // the default client is used
+          // the default client is used — unless its file points the SDK at another provider's URL
+          if (f.match.rule === 'code-symbol') return e.files.has(locatorPath(f.locator)) && urlSwitched(f);
           const sdk = sdkName(f.value);
           const ofSdk = sdk === mod || sdk.startsWith(mod + '.') || sdk.startsWith(mod + '/') || sdk.startsWith(mod + '::');
           if (f.kind === 'package') return ofSdk;

@@ -45,6 +45,19 @@ describe('provider switches weigh against the SDK default', () => {
     expect(await services({ 'app/llm.py': AZURE_PY, 'config.yaml': 'base_url: https://api.openai.com/v1\n' })).toEqual(['azure-openai', 'openai-api']);
   });
 
+  it("another provider's API URL set as the SDK's base URL decides the provider", async () => {
+    // go-openai pointed at DeepSeek (the demo's billing-go), Python openai at a local Ollama, async-openai at Ollama
+    expect(await services({ 'go.mod': 'module x\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai v1.29.0\n', 'main.go': 'package main\n\nimport (\n\t"os"\n\n\topenai "github.com/sashabaranov/go-openai"\n)\n\nfunc main() {\n\tc := openai.DefaultConfig(os.Getenv("DEEPSEEK_API_KEY"))\n\tc.BaseURL = "https://api.deepseek.com/v1"\n\t_ = openai.NewClientWithConfig(c)\n}\n' })).toEqual(['deepseek']);
+    expect(await services({ 'requirements.txt': 'openai\n', 'chat.py': 'from openai import OpenAI\n\nclient = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")\n' })).toEqual(['ollama']);
+    expect(await services({ 'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n\n[dependencies]\nasync-openai = "0.27"\n', 'src/main.rs': 'use async_openai::{config::OpenAIConfig, Client};\n\nfn main() {\n    let config = OpenAIConfig::new().with_api_base("http://localhost:11434/v1");\n    let _c = Client::with_config(config);\n}\n' })).toEqual(['ollama']);
+  });
+
+  it('a URL that is not a base-URL setting does not switch anything (a file using two providers)', async () => {
+    expect(await services({ 'both.py': 'import anthropic\nfrom openai import OpenAI\n\nDOCS = "https://api.anthropic.com/v1/messages"\noa = OpenAI()\n' })).toEqual(['anthropic-api', 'openai-api']);
+    // the default client built elsewhere in the repository keeps OpenAI
+    expect(await services({ 'chat.py': 'from openai import OpenAI\n\nlocal = OpenAI(base_url="http://localhost:11434/v1")\n', 'cloud.py': 'from openai import OpenAI\n\nremote = OpenAI()\n' })).toEqual(['ollama', 'openai-api']);
+  });
+
   it('without any switch nothing changes', async () => {
     expect(await services({ 'requirements.txt': 'openai\n', 'app.py': 'import openai\n' })).toEqual(['openai-api']);
   });
