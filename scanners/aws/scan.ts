@@ -319,7 +319,11 @@ async function scanRegion(
     op('bedrock:GetModelInvocationLoggingConfiguration', async () => {
       const out = await bedrock.send(new GetModelInvocationLoggingConfigurationCommand({}), { abortSignal: signal });
       const c = out.loggingConfig;
-      invocationLogging = !!(c && (c.cloudWatchConfig?.logGroupName || c.s3Config?.bucketName));
+      // on = a destination and at least one kind of data delivered: a config whose every
+      // *DataDeliveryEnabled flag is explicitly false logs nothing (absent flags are not "false")
+      const flags = c ? [c.textDataDeliveryEnabled, c.imageDataDeliveryEnabled, c.embeddingDataDeliveryEnabled, c.videoDataDeliveryEnabled] : [];
+      const nothingDelivered = flags.length > 0 && flags.every((f) => f === false);
+      invocationLogging = !!(c && (c.cloudWatchConfig?.logGroupName || c.s3Config?.bucketName)) && !nothingDelivered;
     }),
     op('bedrock:ListAgents', async () => {
       const ids: Array<{ id: string; guardrail?: string; version?: string; name?: string; updatedAt?: Date; status?: string }> = [];

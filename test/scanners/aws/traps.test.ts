@@ -148,6 +148,19 @@ describe('aws traps: governance facts', () => {
     expect(byArn(observations, arn(E1, 'provisioned-model/ptbase00001'))!.attrs).not.toHaveProperty('guardrailAttached');
   });
 
+  it('a logging configuration that delivers no kind of data is logging off', async () => {
+    const quiet = trapEstate({}, (e) => {
+      e.accounts[ACCT]!.resources[E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs', keyPrefix: 'x/' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: false, embeddingDataDeliveryEnabled: false, videoDataDeliveryEnabled: false };
+    });
+    const { observations } = await run(quiet, { regions: [E1] });
+    expect(byArn(observations, arn(E1, `agent/${AGENT_G}`))!.attrs?.invocationLogging).toBe(false);
+    // one kind delivered (or flags absent) is on
+    const some = trapEstate({}, (e) => {
+      e.accounts[ACCT]!.resources[E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: true };
+    });
+    expect(byArn((await run(some, { regions: [E1] })).observations, arn(E1, `agent/${AGENT_G}`))!.attrs?.invocationLogging).toBe(true);
+  });
+
   it('AccessDenied on GetModelInvocationLoggingConfiguration is unknown (null), not off; the unit is partial, its resources still land', async () => {
     const { coverage, observations } = await run(trapEstate({ deniedOps: [`${ACCT}:${E1}:bedrock:GET /logging/modelinvocations`] }), { regions: [E1, W2] });
     expect(coverage.failed).toEqual([{ unit: `aws:${ACCT}:${E1}`, reason: expect.stringMatching(/^access denied \(bedrock:GetModelInvocationLoggingConfiguration\)/) }]);
