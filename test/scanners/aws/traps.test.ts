@@ -150,13 +150,13 @@ describe('aws traps: governance facts', () => {
 
   it('a logging configuration that delivers no kind of data is logging off', async () => {
     const quiet = trapEstate({}, (e) => {
-      e.accounts[ACCT]!.resources[E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs', keyPrefix: 'x/' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: false, embeddingDataDeliveryEnabled: false, videoDataDeliveryEnabled: false };
+      e.accounts[ACCT]!.resources![E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs', keyPrefix: 'x/' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: false, embeddingDataDeliveryEnabled: false, videoDataDeliveryEnabled: false };
     });
     const { observations } = await run(quiet, { regions: [E1] });
     expect(byArn(observations, arn(E1, `agent/${AGENT_G}`))!.attrs?.invocationLogging).toBe(false);
     // one kind delivered (or flags absent) is on
     const some = trapEstate({}, (e) => {
-      e.accounts[ACCT]!.resources[E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: true };
+      e.accounts[ACCT]!.resources![E1]!.invocationLogging = { s3Config: { bucketName: 'bedrock-logs' }, textDataDeliveryEnabled: false, imageDataDeliveryEnabled: true };
     });
     expect(byArn((await run(some, { regions: [E1] })).observations, arn(E1, `agent/${AGENT_G}`))!.attrs?.invocationLogging).toBe(true);
   });
