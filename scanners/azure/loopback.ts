@@ -34,6 +34,8 @@ export interface AzureFaults {
   expired?: string[];
   /** Account resource ids whose deployments listing answers 403 AuthorizationFailed. */
   deniedDeployments?: string[];
+  /** Account resource ids deleted between the resource listing and the deployments listing (404 ResourceNotFound). */
+  vanishedAccounts?: string[];
   /** The subscription list itself fails (401). */
   listExpired?: boolean;
   pageSize?: number;
@@ -144,7 +146,8 @@ export async function startAzureLoopback(estate: AzureEstate): Promise<AzureLoop
       const found = Object.entries(sub.deployments ?? {}).find(([k]) => k.toLowerCase() === accountId.toLowerCase());
       if (faults.deniedDeployments?.some((d) => d.toLowerCase() === accountId.toLowerCase()))
         return armError(res, 403, 'AuthorizationFailed', `The client 'scanner' with object id '0000' does not have authorization to perform action 'Microsoft.CognitiveServices/accounts/deployments/read' over scope '${accountId}' or the scope is invalid.`);
-      if (!sub.resources.some((r) => String(r.id).toLowerCase() === accountId.toLowerCase())) return armError(res, 404, 'ResourceNotFound', `The Resource '${accountId}' was not found.`);
+      if (faults.vanishedAccounts?.some((d) => d.toLowerCase() === accountId.toLowerCase()) || !sub.resources.some((r) => String(r.id).toLowerCase() === accountId.toLowerCase()))
+        return armError(res, 404, 'ResourceNotFound', `The Resource '${accountId}' under resource group was not found.`);
       return send(res, 200, paged(url, found?.[1] ?? []));
     }
     return armError(res, 404, 'NotFound', `loopback: no route ${url.pathname}`);

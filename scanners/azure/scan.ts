@@ -159,6 +159,7 @@ async function scanSubscription(
     return { observations: [], failed: `${REASON[c.kind]} (resources.list): ${c.message}` };
   }
   const errors: string[] = [];
+  const vanished: string[] = [];
   const observations: Observation[] = [];
   const cognitive = clients.cognitive(sub.id);
   const base = (r: Record<string, any>) => ({
@@ -215,6 +216,12 @@ async function scanSubscription(
           }
         } catch (e) {
           const c = classifyAzureError(e);
+          // deleted between the resource listing and this call: the account is gone, not a
+          // coverage failure (the subscription is still fully covered, so it can be marked gone)
+          if (c.kind === 'not-found') {
+            vanished.push(String(r.name ?? id));
+            return;
+          }
           errors.push(`${REASON[c.kind]} (deployments.list ${r.name}): ${c.message}`);
         }
       }
@@ -248,6 +255,7 @@ async function scanSubscription(
   );
   observations.sort((a, b) => a.locator.toLowerCase().localeCompare(b.locator.toLowerCase()));
   sink.stat('resources', observations.length);
+  for (const n of vanished.sort()) sink.problem(unit, `${n}: deleted while the subscription was being read (deployments listing: not found); not reported`);
   if (errors.length) return { observations, failed: errors.sort().join('; ') };
   return { observations };
 }

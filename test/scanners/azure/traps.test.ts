@@ -103,6 +103,15 @@ describe('azure traps (bundled rules)', () => {
     expect(observations.find((o) => o.attrs?.name === 'other-oai')!.attrs?.unit).toBe(`azure:${T}`);
   }, 30_000);
 
+  it('an account deleted between the resource listing and its deployments listing is not reported, and costs no coverage', async () => {
+    const { coverage, observations } = await run(estate({ vanishedAccounts: [cs('acct-openai')] }));
+    expect(coverage.failed).toEqual([]);
+    expect(coverage.units).toEqual([`azure:${S}`, `azure:${T}`]);
+    expect(observations.some((o) => o.attrs?.name === 'acct-openai' || o.attrs?.parent === cs('acct-openai'))).toBe(false);
+    expect(observations.some((o) => o.attrs?.name === 'llama')).toBe(true);
+    expect(coverage.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/^acct-openai: deleted while the subscription was being read/));
+  }, 30_000);
+
   it('a denied deployments listing fails that subscription only; the account itself still lands', async () => {
     const { coverage, observations } = await run(estate({ deniedDeployments: [cs('acct-openai')] }));
     expect(coverage.failed).toEqual([{ unit: `azure:${S}`, reason: expect.stringMatching(/^access denied \(deployments\.list acct-openai\): AuthorizationFailed/) }]);
