@@ -164,3 +164,15 @@ describe('placeholders', () => {
     expect(services(fs)).toEqual(['anthropic-api', 'openai-api']);
   });
 });
+
+describe('PyPI extras', () => {
+  it('an extra that installs an AI SDK is evidence of it; ordinary extras are not', async () => {
+    const fs = await findings({
+      'requirements.txt': 'langchain[openai]==0.0.350\npydantic-ai-slim[anthropic, logfire]>=0.1\nrequests[socks]\nfastapi[all]\n',
+      'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.11"\ntransformers = { version = "^4.40", extras = ["torch"] }\n',
+    });
+    expect(services(fs)).toEqual(['anthropic-api', 'huggingface', 'langchain', 'openai-api']);
+    const viaExtra = fs.filter((f) => f.attrs?.extraOf).map((f) => `${f.attrs?.extraOf}[${f.value}] ${f.service}`).sort();
+    expect(viaExtra).toEqual(['langchain[langchain-openai] langchain', 'langchain[langchain-openai] openai-api', 'pydantic-ai-slim[anthropic] anthropic-api']);
+  });
+});

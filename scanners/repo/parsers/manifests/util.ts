@@ -59,6 +59,28 @@ export function emitPackage(input: ParseInput, lines: Lines | undefined, p: Pack
     snippet: lines && p.line ? snippetOf(lines.line(p.line)) || undefined : undefined,
     attrs,
   });
+  // PyPI extras install more packages (`framework[provider]` pulls `framework-provider` or the
+  // provider's SDK). An extra is evidence when `<name>-<extra>` or the extra's own name is a
+  // package the rules know.
+  const extras = p.ecosystem === 'pypi' ? attrs.extras : undefined;
+  if (Array.isArray(extras)) {
+    for (const extra of extras) {
+      const e = String(extra).trim().toLowerCase();
+      if (!e) continue;
+      const pkg = [`${name.toLowerCase()}-${e}`, e].find((c) => input.rules.matchPackageAll('pypi', c).length > 0);
+      if (!pkg || pkg === name.toLowerCase()) continue;
+      input.emit({
+        kind: 'package',
+        value: pkg,
+        namespace: 'pypi',
+        signal: 'presence',
+        confidence: p.confidence ?? (p.direct === false ? 'inferred' : 'declared'),
+        line: p.line,
+        snippet: lines && p.line ? snippetOf(lines.line(p.line)) || undefined : undefined,
+        attrs: { direct: p.direct ?? true, extraOf: name, ...(p.scope ? { scope: p.scope } : {}) },
+      });
+    }
+  }
 }
 
 /** Parses JSON; on failure reports a problem with the line of the error and returns undefined. */
