@@ -3,8 +3,9 @@
  * 2 on a usage / configuration error (printed in one line).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { isKnownError, UsageError } from '../core/errors.js';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { isKnownError, RulesError, UsageError } from '../core/errors.js';
 import { scanners } from '../../scanners/index.js';
 import type { ScannerRun } from '../collect/run.js';
 import { loadConfig, FAIL_ON, type Config } from '../config.js';
@@ -49,16 +50,46 @@ export function failOnMatches(report: ScanReport, failOn: string[]): string | un
 }
 
 function writeOut(io: Io, output: string | undefined, text: string): void {
-  if (output && output !== '-') writeFileSync(output, text);
-  else io.out(text);
+  if (output && output !== '-') {
+    try {
+      writeFileSync(output, text);
+    } catch (e) {
+      throw new UsageError(`${output}: cannot write the output: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else io.out(text);
+}
+
+/** Fails before a scan (not after it) when --output cannot be written: its folder must exist. */
+export function checkOutputPath(output: string | undefined): void {
+  if (!output || output === '-') return;
+  const dir = dirname(resolvePath(output));
+  if (!existsSync(dir)) throw new UsageError(`${output}: cannot write the output: folder ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${output}: cannot write the output: ${dir} is not a folder`);
+  if (existsSync(output) && statSync(output).isDirectory()) throw new UsageError(`${output}: cannot write the output: it is a folder (expected a file name)`);
+}
+
+/** Commander's own messages ("error: unknown option '--x'\n(Did you mean --y?)") as one line. */
+export function oneLineUsage(message: string): string {
+  const text = message
+    .trim()
+    .replace(/^error:\s*/, '')
+    .replace(/\s*\n\s*\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '');
+  return `shadowscan: ${text} — run with --help for usage\n`;
+}
+
+/** A run in which units failed and not one unit was scanned or skipped: it covered nothing. */
+export function scannedNothing(report: ScanReport): boolean {
+  const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
+  return failed > 0 && report.coverage.every((c) => c.scanned === 0 && c.skipped.length === 0);
 }
 
 export function buildProgram(io: Io = defaultIo, state: { code: number } = { code: 0 }): Command {
   const program = new Command('shadowscan')
     .description('Find shadow AI across code, egress logs, SaaS audit logs and cloud accounts; keep an ISO/IEC 42001-style AI risk register.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (message, write) => write(oneLineUsage(message)) })
     .exitOverride();
 
   // ------------------------------------------------------------------ scan
@@ -95,6 +126,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);
     if (!runs.length && !cfg?.github) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
     const format: Format = opts.format ?? cfg?.format ?? 'table';
+    checkOutputPath(opts.output ?? cfg?.output);
     const progress = new Progress(io, !opts.quiet && io.isTTY);
     const scanOpts = {
       rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],
@@ -122,6 +154,12 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     if (report.run.status === 'failed') {
       // nothing at all could be scanned: a scheduled job must not look green
       io.err(`shadowscan: scan failed: ${Object.entries(report.errors).map(([s, e]) => (e.startsWith(`${s}:`) ? e : `${s}: ${e}`)).join('; ')}\n`);
+      state.code = 2;
+    } else if (scannedNothing(report)) {
+      // every unit failed (unreadable files, unknown log formats …): as good as a failed scan
+      const first = report.coverage.flatMap((c) => c.failed)[0];
+      const firstWhy = first ? (first.reason.startsWith(first.unit) ? first.reason : `${first.unit}: ${first.reason}`) : '';
+      io.err(`shadowscan: scan failed: nothing could be scanned (${report.coverage.reduce((n, c) => n + c.failed.length, 0)} unit(s) failed; first: ${safeText(firstWhy)})\n`);
       state.code = 2;
     } else if (report.run.status === 'partial') {
       const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
@@ -241,7 +279,18 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .action(async (o) => {
       const { testRules } = await import('./rules-test.js');
-      const res = testRules(o.rules ?? []);
+      let res;
+      try {
+        res = testRules(o.rules ?? []);
+      } catch (e) {
+        // a rule file that does not load (schema, YAML, file name) is a problem the test found
+        if (!(e instanceof RulesError)) throw e;
+        const problems = e.message.split('\n');
+        for (const p of problems) io.err(`${p}\n`);
+        io.out(`rules could not be loaded — ${problems.length} problem(s)\n`);
+        state.code = 1;
+        return;
+      }
       for (const p of res.problems) io.err(`${p}\n`);
       io.out(`${res.services} services, ${res.patterns} credential patterns, ${res.examples} examples checked, ${res.domains} domain rules — ${res.problems.length ? `${res.problems.length} problem(s)` : 'all good'}\n`);
       if (res.problems.length) state.code = 1;

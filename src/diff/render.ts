@@ -10,7 +10,7 @@ function itemLine(i: ChangeItem): string {
 }
 
 export function diffToMarkdown(all: RunChanges[]): string {
-  if (!all.length) return '# What changed\n\nNo recorded runs.\n';
+  if (!all.length) return '# What changed\n\nNo recorded runs. Changes are recorded by `shadowscan scan --config FILE` and `shadowscan schedule run`; a scan given only source flags (and `shadowscan demo`) records none.\n';
   const out: string[] = ['# What changed', ''];
   for (const c of all) {
     out.push(`## ${esc(c.source)} — run ${c.runId} (${c.status})`, '');

@@ -4,7 +4,7 @@
  * PostgreSQL engine can be added without rewriting callers.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { RegisterError } from '../core/errors.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
@@ -134,6 +134,32 @@ type Row = Record<string, any>;
 const j = (v: unknown) => JSON.stringify(v ?? null);
 const pj = <T>(s: string | null | undefined, d: T): T => (s ? (JSON.parse(s) as T) : d);
 
+/** One-line reasons a register file cannot be opened, before SQLite's terse "unable to open database file". */
+function checkDbPath(file: string, path: string, readonly: boolean): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new RegisterError(`${file}: is a folder (expected a register database file)`);
+  if (readonly) {
+    if (!existsSync(path)) throw new RegisterError(`${file}: no such register database (a scan creates it: shadowscan scan … --db ${file})`);
+    return;
+  }
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new RegisterError(`${file}: cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const writable = (p: string) => {
+    try {
+      accessSync(p, fsConstants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // SQLite writes the file and, in WAL mode, -wal / -shm files next to it
+  if (existsSync(path) && !writable(path)) throw new RegisterError(`${file}: the register database is read-only (no write permission) — give a writable --db`);
+  if (!writable(dir)) throw new RegisterError(`${file}: folder ${dir} is not writable — give a --db in a writable folder`);
+}
+
 export class Register {
   readonly file: string;
   /** The underlying connection, for extensions of this module (web sessions, intake). */
@@ -146,7 +172,7 @@ export class Register {
 
   static async open(file: string, opts: { readonly?: boolean } = {}): Promise<Register> {
     const path = file === ':memory:' ? file : resolvePath(file);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') checkDbPath(file, path, opts.readonly ?? false);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });

@@ -1,7 +1,7 @@
 /**
  * CLI: `shadowscan serve`, `shadowscan user add|list`, `shadowscan token create|list|revoke`.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { UsageError } from '../core/errors.js';
 import { Register } from '../register/register.js';
@@ -26,12 +26,19 @@ async function readPassword(io: Io, envVar: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '').split(/\r?\n/)[0];
 }
 
+/** `--port`: an integer 0–65535, else a one-line usage error. */
+export function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0–65535, got "${v}"`);
+  return n;
+}
+
 export function webCommand(program: Command, io: Io): void {
   program
     .command('serve')
     .description('Start the web app (register, triage, intake, catalog, scans, block lists) and the JSON API.')
     .option('--db <file>', 'register database', 'shadowscan.db')
-    .option('--port <n>', 'port', (v) => parseInt(v, 10), 8080)
+    .option('--port <n>', 'port (0–65535; 0 = any free port)', parsePort, 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--catalog <file>', 'catalog file (default: the latest scan\'s)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
@@ -47,7 +54,18 @@ export function webCommand(program: Command, io: Io): void {
       const loopback = o.host === 'localhost' || (isIP(o.host) && (o.host.startsWith('127.') || o.host === '::1'));
       if (!loopback && !o.secureCookies) io.err('warning: listening beyond loopback without --secure-cookies: put it behind HTTPS\n');
       const app = await createServer({ register, rules: index, baseCatalog: base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
-      const url = await app.listen({ port: o.port, host: o.host });
+      let url: string;
+      try {
+        url = await app.listen({ port: o.port, host: o.host });
+      } catch (e) {
+        await app.close().catch(() => undefined);
+        await register.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${o.host}:${o.port}: the port is already in use (another shadowscan serve?) — choose another with --port`);
+        if (code === 'EACCES') throw new UsageError(`cannot listen on ${o.host}:${o.port}: permission denied (ports below 1024 need privileges) — choose another with --port`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${o.host}:${o.port}: --host ${o.host} is not an address of this machine`);
+        throw e;
+      }
       io.out(`shadowscan web app on ${url}  (db ${o.db}${base.file ? `, catalog ${base.file}` : ''}${o.separationOfDuties ? ', separation of duties on' : ''}) — Ctrl-C to stop\n`);
       const stop = async () => {
         await app.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { main, type Io } from '../../src/cli/main.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -119,5 +120,93 @@ describe('cli exit status of failed and partial scans', () => {
     expect(await main(['scan', '--repo', repo, '--repo', '/nonexistent/other', '--db', join(tmpDir(), 'y.db'), '--quiet'], x)).toBe(0);
     expect(x.err_).toMatch(/partial coverage: 1 unit\(s\) failed/);
     expect(x.out_).toMatch(/OpenAI API/);
+  });
+});
+
+describe('cli: the mistakes a new user makes get one line and exit 2 (or 1)', () => {
+  it('commander errors (unknown option, bad choice, missing argument) are one line starting "shadowscan:"', async () => {
+    for (const [args, re] of [
+      [['scan', '--repoo', '.'], /^shadowscan: unknown option '--repoo' \(did you mean --repo\?\) — run with --help for usage$/],
+      [['scan', '--repo', '.', '--format', 'xml'], /^shadowscan: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, csv, sarif, markdown — run with --help/],
+      [['register', 'show'], /^shadowscan: missing required argument 'id' — run with --help for usage$/],
+      [['scna'], /^shadowscan: unknown command 'scna' \(did you mean scan\?\)/],
+      [['serve', '--port', 'abc'], /^shadowscan: option '--port <n>' argument 'abc' is invalid\. expected a port number 0–65535, got "abc"/],
+    ] as Array<[string[], RegExp]>) {
+      const x = io();
+      expect(await main(args, x)).toBe(2);
+      expect(x.err_.endsWith('\n')).toBe(true);
+      expect(x.err_.trimEnd().split('\n')).toHaveLength(1);
+      expect(x.err_.trimEnd()).toMatch(re);
+    }
+  });
+
+  it('--output into a folder that does not exist fails before scanning, in one line', async () => {
+    const repo = repoWith({ 'requirements.txt': 'openai==1.40.0\n' });
+    const db = join(tmpDir(), 'x.db');
+    const x = io();
+    expect(await main(['scan', '--repo', repo, '--db', db, '--format', 'json', '--output', join(tmpDir(), 'nodir', 'out.json'), '--quiet'], x)).toBe(2);
+    expect(x.err_).toMatch(/^shadowscan: .*nodir\/out\.json: cannot write the output: folder .*nodir does not exist\n$/);
+    expect(x.err_).not.toMatch(/at writeFileSync|internal error/);
+  });
+
+  it('a scan in which every unit failed (a log in an unknown format) exits 2, naming the file', async () => {
+    const d = tmpDir();
+    writeFileSync(join(d, 'weird.log'), 'hello world this is not a log\nfoo bar\n');
+    const x = io();
+    expect(await main(['scan', '--egress', join(d, 'weird.log'), '--db', join(d, 'x.db'), '--quiet'], x)).toBe(2);
+    expect(x.err_).toMatch(/scan failed: nothing could be scanned \(1 unit\(s\) failed; first: .*weird\.log:1: unrecognised log format/);
+    // an empty repository folder is complete coverage of nothing, not a failure
+    mkdirSync(join(d, 'empty'));
+    expect(await main(['scan', '--repo', join(d, 'empty'), '--db', join(d, 'y.db'), '--quiet'], io())).toBe(0);
+  });
+
+  it('--db: a missing register, a folder, a read-only file name the path and what was expected', async () => {
+    const d = tmpDir();
+    let x = io();
+    expect(await main(['register', 'list', '--db', join(d, 'sub', 'none.db')], x)).toBe(2);
+    expect(x.err_).toMatch(/none\.db: no such register database \(a scan creates it/);
+    expect(existsSync(join(d, 'sub'))).toBe(false); // a read-only command creates no folder
+    x = io();
+    expect(await main(['scan', '--repo', repoWith({ 'a.txt': 'x\n' }), '--db', d, '--quiet'], x)).toBe(2);
+    expect(x.err_).toMatch(/: is a folder \(expected a register database file\)\n$/);
+    if (process.getuid?.() !== 0) {
+      const ro = join(d, 'ro');
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
+      x = io();
+      expect(await main(['scan', '--repo', repoWith({ 'a.txt': 'x\n' }), '--db', join(ro, 'x.db'), '--quiet'], x)).toBe(2);
+      expect(x.err_).toMatch(/folder .*ro is not writable — give a --db in a writable folder/);
+    }
+  });
+
+  it('rules test: a rule file that does not load is a problem found (exit 1), named by file and field', async () => {
+    const d = tmpDir();
+    writeFileSync(join(d, 'acme-ai.yaml'), 'id: acme-ai\nname: Acme AI\nvendor: Acme\ncategory: llm-api\nmatch:\n  packages: { pypy: [acme-ai] }\n');
+    const x = io();
+    expect(await main(['rules', 'test', '--rules', d], x)).toBe(1);
+    expect(x.err_).toMatch(/acme-ai\.yaml: match\.packages\.pypy: Invalid enum value/);
+    expect(x.out_).toMatch(/rules could not be loaded — 1 problem\(s\)/);
+  });
+
+  it('serve on a busy port: one line, exit 2', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const x = io();
+      expect(await main(['serve', '--db', join(tmpDir(), 'x.db'), '--port', String(port)], x)).toBe(2);
+      expect(x.err_).toMatch(new RegExp(`shadowscan: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`));
+      expect(x.err_).not.toMatch(/internal error|EADDRINUSE/);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('diff on a register without recorded changes says which runs record them', async () => {
+    const db = join(tmpDir(), 'x.db');
+    expect(await main(['scan', '--repo', repoWith({ 'requirements.txt': 'openai==1.40.0\n' }), '--db', db, '--quiet'], io())).toBe(0);
+    const x = io();
+    expect(await main(['diff', '--db', db], x)).toBe(0);
+    expect(x.out_).toMatch(/No recorded runs\. Changes are recorded by `shadowscan scan --config FILE` and `shadowscan schedule run`/);
   });
 });
