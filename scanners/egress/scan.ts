@@ -13,7 +13,7 @@ import { ScanError } from '../../src/core/errors.js';
 import type { Coverage, Observation, ScanContext, Sink, Subject } from '../../src/core/types.js';
 import { Engine, HostFilter, type Agg } from './engine.js';
 import { HEAD_BYTES, MAX_STATE_ENTRIES, STATE_KEY, findState, headHash, resolveInputs, type FileState } from './files.js';
-import { createParser, detectFormat, type Detected, type FormatId } from './parsers/index.js';
+import { createParser, detectFormat, notHostBearing, type Detected, type FormatId } from './parsers/index.js';
 import { readStream, runTask, type RangeTask, type TaskResult } from './reader.js';
 import { Pool } from './pool.js';
 import { newRec, type ParserState } from './parsers/types.js';
@@ -237,7 +237,9 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
       }
       const detected: Detected | undefined = o.format ? { format: o.format } : detectFormat(head);
       if (!detected) {
-        sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+        const why = notHostBearing(head);
+        if (why) sink.unitFailed(path, `${path}:1: ${why}`);
+        else sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
         continue;
       }
       const pstate = primeState(detected.format, head, o, detected.kind);
@@ -553,7 +555,9 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   const o = ctx.options;
   const detected = o.format ? { format: o.format } : detectFormat(head);
   if (!detected) {
-    sink.unitFailed('-', `stdin:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+    const why = notHostBearing(head);
+    if (why) sink.unitFailed('-', `stdin:1: ${why}`);
+    else sink.unitFailed('-', `stdin:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
     return;
   }
   const parser = createParser(detected.format, { map: o.map, kind: (detected as Detected).kind });

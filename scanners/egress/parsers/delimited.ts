@@ -230,8 +230,20 @@ export function w3cParser(map?: FieldMap, state?: ParserState): DelimitedParser 
   return new DelimitedParser({ format: 'w3c', delim: 32, quotes: true, header: 'w3c', lists: mapToLists(map, AUTO_NAMES) }, state);
 }
 
+/**
+ * Generic CSV / TSV. A mapping by header names reads the first line as the header; a mapping made
+ * only of 1-based column numbers means the export has no header line (Zscaler NSS feeds, whose
+ * field order is the customer's feed template, and other headerless appliance exports), so the
+ * first line is data.
+ */
 export function csvParser(format: 'csv' | 'tsv', map?: FieldMap, state?: ParserState): DelimitedParser {
-  return new DelimitedParser({ format, delim: format === 'csv' ? 44 : 9, quotes: format === 'csv', header: 'first-line', lists: mapToLists(map, AUTO_NAMES) }, state);
+  const lists = mapToLists(map, AUTO_NAMES);
+  const delim = format === 'csv' ? 44 : 9;
+  const named = map ? Object.values(map).filter((v): v is string => typeof v === 'string' && v !== '') : [];
+  if (named.length && named.every((v) => /^\d+$/.test(v))) {
+    return new DelimitedParser({ format, delim, quotes: format === 'csv', header: 'none', cols: colsFromHeader([], lists) }, state);
+  }
+  return new DelimitedParser({ format, delim, quotes: format === 'csv', header: 'first-line', lists }, state);
 }
 
 /**

@@ -6,7 +6,7 @@
  *   https://bind9.readthedocs.io/en/latest/reference.html (logging categories: queries)
  * - Windows DNS Server debug log (`dns.log`, packet logging on):
  *   `6/5/2013 10:00:32 AM 0E70 PACKET  00000000033397A0 UDP Rcv 10.161.60.71    5b47   Q [0001   D   NOERROR] A      (7)example(3)com(0)`
- *   Only packets received from clients that are queries (`Rcv`, no `R` flag) count.
+ *   Only packets received from clients that are standard queries (`Rcv`, no `R` flag, opcode `Q`) count.
  *   https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2012-r2-and-2012/dn800669(v=ws.11)
  */
 import { findIn, isDnsFailure, latin1 } from '../bytes.js';
@@ -60,10 +60,12 @@ export class BindQueryParser implements LineParser {
       if (j > i && buf[j - 1] === 58) j--; // `client 192.0.2.1:` without a port
       r.ip = latin1(buf, i, j);
     }
-    // time: `07-Apr-2022 08:08:10.043` before `client`, else the syslog header (no year)
+    // time before `client`: BIND `print-time` (`07-Apr-2022 08:08:10.043`, local, no zone), BIND 9.18
+    // `print-time iso8601` / `iso8601-utc` or an RFC 5424 / RFC 3339 syslog header
+    // (`2022-04-07T08:08:10.043+02:00`); a BSD syslog header alone has no year (no time)
     const head = buf.toString('latin1', s, c >= 0 ? c : Math.min(e, s + 80));
-    const m = /(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)/.exec(head);
-    if (m) r.ts = parseTime(m[1]);
+    const m = /(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?)|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)/.exec(head);
+    if (m) r.ts = parseTime(m[1] ?? m[2]);
     // Infoblox query-response form: `… query: NAME IN A response: NXDOMAIN …` → an attempt
     const q = findIn(buf, RESPONSE, r.he, e);
     if (q >= 0) {
@@ -125,6 +127,11 @@ export class WindowsDnsParser implements LineParser {
     for (let k = ipE; k < br; k++) {
       if (buf[k] === 82 && buf[k - 1] === 32 && buf[k + 1] === 32) return SKIP;
     }
+    // opcode just before ` [`: Q standard query; N notify, U dynamic update (a client registering
+    // its own name in a zone), ? unknown are not look-ups of a service
+    let op = br - 1;
+    while (op > ipE && buf[op] === 32) op--;
+    if (buf[op] !== 81) return SKIP;
     // the name is the last token
     let ne = e;
     while (ne > br && buf[ne - 1] === 32) ne--;

@@ -131,6 +131,26 @@ export function detectFormat(head: Buffer): Detected | undefined {
   return undefined;
 }
 
+/**
+ * Logs the scanner knows but cannot use: they carry no host name, so no rule can match them.
+ * Returns why (the unit fails with that reason instead of "unrecognised"), else undefined.
+ * - AWS VPC flow logs (default v2 `version account-id interface-id srcaddr dstaddr srcport
+ *   dstport protocol packets bytes start end action log-status`, custom formats with a header
+ *   line of field names): IP addresses and ports only.
+ */
+export function notHostBearing(head: Buffer): string | undefined {
+  if (!looksText(head)) return undefined;
+  const ls = lines(head, 5);
+  if (!ls.length) return undefined;
+  const fields = ls[0].trim().split(/\s+/);
+  const header = fields.includes('srcaddr') && fields.includes('dstaddr') && (fields.includes('interface-id') || fields.includes('log-status') || fields.includes('flow-direction'));
+  const record = ls.some((l) => /^\d{1,2} (?:\d+|-) (?:eni-[0-9a-z]+|-) \S+ \S+ (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:ACCEPT|REJECT|-) (?:OK|NODATA|SKIPDATA)\b/.test(l));
+  if (header || record) {
+    return 'AWS VPC flow log: IP addresses and ports only, no host names, so not a host-bearing format the egress scanner can attribute; scan the Route 53 Resolver query logs (or DNS / proxy logs) of the same VPCs instead';
+  }
+  return undefined;
+}
+
 export interface ParserOptions {
   map?: FieldMap;
   state?: ParserState;

@@ -35,9 +35,11 @@ export const JSON_PRESETS: Record<string, FieldMapList> = {
   'zeek-json:dns': { host: ['query'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], rcode: ['rcode_name', 'rcode'], rd: ['RD'], dup: ['uid', 'trans_id', 'query', 'qtype'], resolver: ['id.resp_h'] },
   'zeek-json:http': { host: ['host'], path: ['uri'], user: ['username'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['request_body_len'], in: ['response_body_len'] },
   'zeek-json:conn': { host: ['id.resp_h'], ip: ['id.orig_h'], time: ['ts'], uid: ['uid'], out: ['orig_bytes'], in: ['resp_bytes'] },
-  // Zscaler NSS web feed: eurl (URL without scheme), login, cip, time, reqsize, respsize
+  // Zscaler NSS web feed (help.zscaler.com "NSS Feed Output Format: Web Logs"): eurl (URL without
+  // scheme), login, cip, reqsize, respsize. Time: epochtime (UTC) when the feed has it; `time`
+  // "excludes the time zone" (the feed's zone is in `tz`) and is read as UTC.
   // action Blocked → attempt
-  zscaler: { url: ['eurl', 'url'], host: ['hostname', 'host'], user: ['login', 'ologin'], ip: ['cip'], time: ['time', 'epochtime'], out: ['reqsize'], in: ['respsize'], action: ['action'] },
+  zscaler: { url: ['eurl', 'url'], host: ['hostname', 'host'], user: ['login', 'ologin'], ip: ['cip'], time: ['epochtime', 'time'], out: ['reqsize'], in: ['respsize'], action: ['action'] },
   // Cloudflare Gateway HTTP (Logpush gateway_http): HTTPHost, URL, Email, SourceInternalIP/SourceIP, Datetime
   // Action block → attempt
   'cloudflare-http': { host: ['HTTPHost'], url: ['URL'], user: ['Email'], ip: ['SourceInternalIP', 'SourceIP'], time: ['Datetime'], action: ['Action'] },
@@ -81,6 +83,8 @@ export const AUTO_NAMES: FieldMapList = {
   time: ['timestamp', 'time', 'ts', 'datetime', 'date_time', '@timestamp', 'eventtime'],
   out: ['bytes_out', 'bytesout', 'sent_bytes', 'bytes_sent', 'request_bytes', 'req_bytes', 'reqsize', 'cs-bytes', 'upload_bytes'],
   in: ['bytes_in', 'bytesin', 'received_bytes', 'bytes_received', 'response_bytes', 'resp_bytes', 'respsize', 'sc-bytes', 'download_bytes'],
+  // W3C proxies split the URL: ProxySG `cs-uri-path`, IIS-style `cs-uri-stem` (needed by path rules)
+  path: ['cs-uri-path', 'cs-uri-stem'],
   uid: [],
   action: ['sc-filter-result', 's-action', 'action', 'verdict', 'x-action', 'disposition', 'decision'],
   rcode: ['rcode_name', 'rcode'],
@@ -138,9 +142,20 @@ export class JsonLinesParser implements LineParser {
     };
   }
 
-  /** Finds the value of the first key present: v = [start, end, type] (type 1 string, 2 escaped string, 3 bare). */
+  /**
+   * Finds the value of the first key present with a set value: v = [start, end, type] (type 1
+   * string, 2 escaped string, 3 bare). An empty / `-` / `None` / null value falls through to the
+   * next key (Cloudflare `SourceInternalIP: ""` → `SourceIP`; Zscaler `hostname: "None"` → `host`).
+   */
   private value(buf: Buffer, s: number, e: number, keys: Buffer[]): boolean {
-    for (const k of keys) if (jsonValue(buf, s, e, k, this.v)) return true;
+    const v = this.v;
+    for (const k of keys) {
+      if (!jsonValue(buf, s, e, k, v)) continue;
+      const n = v[1] - v[0];
+      if (n === 0) continue;
+      if (n <= 6 && isUnset(buf.toString('latin1', v[0], v[1]))) continue;
+      return true;
+    }
     return false;
   }
 
