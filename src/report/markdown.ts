@@ -14,7 +14,9 @@ export function toMarkdown(r: ScanReport): string {
   const out: string[] = [];
   out.push(`# shadowscan report — ${r.run.id}`, '');
   out.push(`Run ${r.run.status}, started ${r.run.started}, finished ${r.run.finished}. Scanners: ${Object.entries(r.run.scanners).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
-  const by = r.summary.items.byStatus;
+  // counts of this run's items (summary.items.byStatus counts the whole register)
+  const by: Record<string, number> = {};
+  for (const it of r.items) by[it.status] = (by[it.status] ?? 0) + 1;
   out.push('## Summary', '', '| status | items |', '|---|---|');
   for (const s of ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned']) out.push(`| ${s} | ${by[s] ?? 0} |`);
   out.push('', `${r.findings.length} findings in this run; ${r.summary.items.new} new items; ${r.summary.riskEntries.created} new risk-register entries.`, '');

@@ -13,7 +13,9 @@ function pad(s: string, n: number): string {
 
 export function toTable(r: ScanReport): string {
   const out: string[] = [];
-  const by = r.summary.items.byStatus;
+  // counts of this run's items (summary.items.byStatus counts the whole register)
+  const by: Record<string, number> = {};
+  for (const it of r.items) by[it.status] = (by[it.status] ?? 0) + 1;
   out.push(`shadowscan ${r.tool.version} — run ${r.run.id} (${r.run.status})`);
   out.push(`items: ${r.items.length} in this run — ${['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'].map((s) => `${s} ${by[s] ?? 0}`).join(', ')}`);
   out.push('');

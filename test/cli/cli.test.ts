@@ -62,6 +62,20 @@ describe('cli', () => {
     expect(report.coverage[0].scanner).toBe('repo');
   });
 
+  it("the table header counts this run's items, not the whole register's", async () => {
+    const db = join(tmpDir(), 'h.db');
+    const a = repoWith({ 'requirements.txt': 'openai==1.40.0\nanthropic==0.30.0\nmistralai==1.0.0\n' });
+    // another repository (another subject): the first scan's items stay active in the register
+    const b = join(tmpDir(), 'other-service');
+    mkdirSync(b, { recursive: true });
+    writeFileSync(join(b, 'package.json'), '{ "dependencies": { "ollama": "^0.5.0" } }\n');
+    expect(await main(['scan', '--repo', a, '--db', db, '--quiet'], io())).toBe(0);
+    const x = io();
+    expect(await main(['scan', '--repo', b, '--db', db, '--quiet'], x)).toBe(0);
+    const header = x.out_.split('\n').find((l) => l.startsWith('items:'))!;
+    expect(header).toMatch(/^items: 1 in this run — declined-but-in-use 0, unsanctioned 1, approval-expired 0, out-of-scope 0, sanctioned 0$/);
+  });
+
   it('--config names the same things as the flags', async () => {
     const repo = repoWith({ 'package.json': JSON.stringify({ dependencies: { '@anthropic-ai/sdk': '^0.30.0' } }) });
     const d = tmpDir();
