@@ -63,12 +63,15 @@ describe('reconcile', () => {
 describe('catalog validation errors name the file, the path and what was expected', () => {
   const cases: Array<[string, RegExp]> = [
     ['version: 2\n', /catalog\.yaml: version: /],
-    ['version: 1\napproved:\n  - service: alpha-ai\n    approvedBy: x\n    approvedOn: 2026-01-01\n', /approved\.0\.owner: Required/],
+    ['version: 1\napproved:\n  - service: alpha-ai\n    approvedBy: x\n    approvedOn: 2026-01-01\n', /approved\.0\.owner: missing: expected object/],
     ['version: 1\napproved:\n  - service: alpha-ai\n    owner: { business: b }\n    approvedBy: x\n    approvedOn: yesterday\n', /approved\.0\.approvedOn: expected a date YYYY-MM-DD/],
     ['version: 1\napproved:\n  - service: nope-ai\n    owner: { business: b }\n    approvedBy: x\n    approvedOn: 2026-01-01\n', /approved\.0\.service: unknown service "nope-ai"/],
     ['version: 1\napproved:\n  - service: alpha-ai\n    owner: { business: b }\n    approvedBy: x\n    approvedOn: 2026-01-01\n    compliance: { controls: [A.9.1] }\n', /approved\.0\.compliance\.controls\.0: expected an ISO\/IEC 42001 Annex A control id/],
-    ['version: 1\ndeclined:\n  - service: alpha-ai\n    declinedBy: x\n    declinedOn: 2026-01-01\n    treatment: ban\n', /declined\.0\.rationale: Required|declined\.0\.treatment/],
+    ['version: 1\ndeclined:\n  - service: alpha-ai\n    declinedBy: x\n    declinedOn: 2026-01-01\n    treatment: ban\n', /declined\.0\.rationale: missing: expected string|declined\.0\.treatment/],
     ['version: 1\napproved: [\n', /catalog\.yaml:\d+:\d+: invalid YAML/],
+    ['version: 1\napproved:\n  - service: alpha-ai\n    owner: { business: b }\n    approvedBy: x\n', /approved\.0\.approvedOn: missing: expected a date YYYY-MM-DD/],
+    ['', /catalog\.yaml: \(root\): the file is empty: expected a YAML mapping/],
+    ['version: 1\nentries: []\n', /catalog\.yaml: \(root\): unknown key 'entries'/],
   ];
   for (const [yaml, re] of cases) {
     it(re.source, () => {

@@ -29,7 +29,7 @@ describe('rule load errors', () => {
   it('wrong type: names the nested field path and the expected type', () => {
     const m = errorOf('wrong-type').message;
     expect(m).toContain('wrong-type/services/acme-ai.yaml');
-    expect(m).toMatch(/match\.packages\.npm: Expected array, received string/);
+    expect(m).toMatch(/match\.packages\.npm: expected array, got string/);
   });
 
   it('bad regex: names the credential pattern and says a valid regular expression was expected', () => {
@@ -57,7 +57,7 @@ describe('rule load errors', () => {
 
   it('unknown field (a typo): names the object and the unrecognised key', () => {
     const m = errorOf('unknown-field').message;
-    expect(m).toMatch(/unknown-field\/services\/acme-ai\.yaml: match\.domains\.0: Unrecognized key\(s\) in object: 'sharde'/);
+    expect(m).toMatch(/unknown-field\/services\/acme-ai\.yaml: match\.domains\.0: unknown key 'sharde' \(a typo, or a field this version does not know\)/);
   });
 
   it('unknown model format: lists the formats that exist', () => {
