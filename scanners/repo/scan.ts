@@ -389,11 +389,20 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     }
   }
   const limit = pLimit(CONCURRENCY);
-  const pending = jobs.map((j) => limit(() => scanOne(j, ctx, table, deps.open ?? open)));
+  // A sliding window of queued files (not one promise per file of the whole tree up front):
+  // results are consumed in order, so memory stays bounded by the window, not the tree size.
+  const WINDOW = CONCURRENCY * 8;
+  const pending: Array<Promise<Ev[] | 'aborted'> | undefined> = new Array(jobs.length);
+  let queued = 0;
   let done = 0;
   let aborted = 0;
   for (let i = 0; i < jobs.length; i++) {
-    const r = await pending[i];
+    for (; queued < jobs.length && queued < i + WINDOW; queued++) {
+      const j = jobs[queued];
+      pending[queued] = limit(() => scanOne(j, ctx, table, deps.open ?? open));
+    }
+    const r = await pending[i]!;
+    pending[i] = undefined;
     const { s, f } = jobs[i];
     const unit = unitOf(s, f.rel);
     if (r === 'aborted') {
