@@ -8,8 +8,13 @@ import { Aggregator } from './aggregate.js';
 import { candidateHeuristic, type CandidateHeuristic } from './candidates.js';
 import type { AuditEvent } from './types.js';
 
+/** Request ids seen in this scan (bounded: cleared when full, so memory stays flat on huge logs). */
+const MAX_REQUEST_IDS = 1_000_000;
+
 export class AuditCollector {
   readonly agg: Aggregator;
+  /** Shared with staging collectors: a call logged by two sources counts once in the scan. */
+  private requests: Set<string> = new Set();
   constructor(
     private scanner: string,
     private ctx: Pick<ScanContext, 'rules'>,
@@ -26,7 +31,9 @@ export class AuditCollector {
    * gathers reaches this collector only through commit(); a unit that fails is dropped whole.
    */
   stage(): AuditCollector {
-    return new AuditCollector(this.scanner, this.ctx, this.sink, this.heuristic, this.source, this.allApps);
+    const c = new AuditCollector(this.scanner, this.ctx, this.sink, this.heuristic, this.source, this.allApps);
+    c.requests = this.requests;
+    return c;
   }
 
   /** Merges a staging collector's events into this one. */
@@ -39,6 +46,15 @@ export class AuditCollector {
       if (ev.kind === 'audit-event' && !this.ctx.rules.matchAuditEvent(ev.namespace ?? '', ev.value)) {
         this.sink.stat('events.unmatchedCloud', 1);
         continue;
+      }
+      if (ev.requestId && ev.kind === 'audit-event') {
+        const k = `${ev.namespace ?? ''}\u0000${ev.value}\u0000${ev.requestId}`;
+        if (this.requests.has(k)) {
+          this.sink.stat('events.sameRequest', 1);
+          continue;
+        }
+        if (this.requests.size >= MAX_REQUEST_IDS) this.requests.clear();
+        this.requests.add(k);
       }
       this.agg.add(ev, locator(ev));
     }

@@ -42,6 +42,11 @@ export interface AuditEvent {
    */
   removal?: boolean;
   /**
+   * The platform's own request id, when one call can be logged by two sources in the same scan
+   * (CloudTrail and the Bedrock invocation log; a trail in S3 and LookupEvents): counted once.
+   */
+  requestId?: string;
+  /**
    * What else keeps events of one (app, subject, signal) apart in the aggregation — a model
    * deployment, an event type, an MCP server — so the observation's attrs describe all its events.
    */

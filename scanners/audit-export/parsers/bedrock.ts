@@ -59,7 +59,7 @@ export const parseBedrock: RecordParser = (raw) => {
     subject: { kind: 'principal', ...who },
     // one observation per session (its name is right); findings fold them per role like CloudTrail's
     key: arn,
-    time: isoTime(rec.timestamp ?? raw.timestamp), success: !errorCode, eventId: gs(rec, 'requestId'),
+    time: isoTime(rec.timestamp ?? raw.timestamp), success: !errorCode, eventId: gs(rec, 'requestId'), requestId: gs(rec, 'requestId'),
     attrs: {
       vendor: 'bedrock', eventName: operation, modelId: gs(rec, 'modelId'), region: gs(rec, 'region'), account, errorCode,
       inputTokens: count(get(rec, 'input.inputTokenCount'), get(usage, 'inputTokens')),

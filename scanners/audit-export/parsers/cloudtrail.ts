@@ -38,7 +38,7 @@ export const parseCloudTrail: RecordParser = (raw) => {
   return [{
     kind: 'audit-event', namespace: 'aws', value: source, signal: USAGE.test(eventName) ? 'usage' : 'presence',
     subject: { kind: 'principal', id, name: arn && arn !== id ? arn : userName !== id ? userName : undefined },
-    time: isoTime(rec.eventTime ?? raw.EventTime), success: !errorCode, eventId: gs(rec, 'eventID', 'EventId') ?? gs(raw, 'EventId'),
+    time: isoTime(rec.eventTime ?? raw.EventTime), success: !errorCode, eventId: gs(rec, 'eventID', 'EventId') ?? gs(raw, 'EventId'), requestId: gs(rec, 'requestID'),
     attrs: {
       eventName, modelId, region: gs(rec, 'awsRegion'), account: gs(rec, 'recipientAccountId') ?? gs(ui, 'accountId'), errorCode,
       host: gs(rec, 'tlsDetails.clientProvidedHostHeader'),

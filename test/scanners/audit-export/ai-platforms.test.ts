@@ -197,3 +197,20 @@ describe.skipIf(!existsSync(CORPUS))('public corpus samples of the AI platforms 
     }
   });
 });
+
+describe('one call logged by two sources counts once', () => {
+  it('a Bedrock call in both CloudTrail and the invocation log (same request id) is one event', async () => {
+    const d = tmpDir();
+    const role = 'arn:aws:iam::444455556666:role/AWSReservedSSO_DataScience_0a1b2c';
+    const inv = (id: string) => ({ schemaType: 'ModelInvocationLog', schemaVersion: '1.0', timestamp: '2026-02-02T09:00:00Z', accountId: '444455556666', region: 'eu-central-1', requestId: id, identity: { arn: 'arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_DataScience_0a1b2c/ana.lopez@corp.example' }, operation: 'Converse', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0', input: { inputTokenCount: 10 }, output: { outputTokenCount: 5 } });
+    const ct = (id: string, requestID: string) => ({ eventVersion: '1.09', eventTime: '2026-02-02T09:00:00Z', eventSource: 'bedrock.amazonaws.com', eventName: 'Converse', awsRegion: 'eu-central-1', requestID, eventID: id, recipientAccountId: '444455556666', requestParameters: { modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' }, userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_DataScience_0a1b2c/ana.lopez@corp.example', accountId: '444455556666', sessionContext: { sessionIssuer: { type: 'Role', arn: role, userName: 'AWSReservedSSO_DataScience_0a1b2c' } } } });
+    writeFileSync(join(d, 'invocations.jsonl'), [inv('req-1'), inv('req-2'), inv('req-3')].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    // the trail has req-1 and req-2 (the same calls) and req-9 (a call the invocation log missed)
+    writeFileSync(join(d, 'trail.json'), JSON.stringify({ Records: [ct('e1', 'req-1'), ct('e2', 'req-2'), ct('e9', 'req-9')] }));
+    const r = await scan([d]);
+    expect(r.coverage[0].failed).toEqual([]);
+    const bedrock = r.findings.filter((f) => f.service === 'aws-bedrock' && f.signal === 'usage');
+    expect(bedrock.reduce((n, f) => n + (f.count ?? 1), 0)).toBe(4);
+    expect(r.coverage[0].stats['events.sameRequest']).toBe(2);
+  });
+});
