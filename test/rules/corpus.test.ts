@@ -280,6 +280,10 @@ describe('rules corpus: other indexes', () => {
     expect(index.matchIac('terraform', 'aws_bedrockagentcore_gateway')?.service).toBe('aws-bedrock-agentcore');
     expect(index.matchIac('terraform', 'azurerm_cognitive_deployment')?.service).toBe('azure-openai');
     expect(index.matchIac('terraform', 'azurerm_cognitive_account')?.service).toBe('azure-ai-services');
+    // AI systems a tenant owns, not the run records of the same service
+    expect(index.matchCloudResource('aws', 'comprehend:document-classifier')?.service).toBe('amazon-comprehend');
+    expect(index.matchCloudResource('aws', 'comprehend:entity-recognizer-endpoint')?.service).toBe('amazon-comprehend');
+    expect(index.matchCloudResource('aws', 'comprehend:sentiment-detection-job')).toBeUndefined();
     expect(index.matchAgentConfig('CLAUDE.md')?.service).toBe('claude-code');
     expect(index.matchAgentConfig('.cursor/rules/style.mdc')?.service).toBe('cursor');
     expect(index.matchAgentConfig('.github/copilot-instructions.md')?.service).toBe('github-copilot');
