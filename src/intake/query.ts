@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ItemStatus } from '../core/types.js';
 import { RANK_SQL } from './migrations.js';
+import { STATUS_SEVERITY } from '../reconcile/reconcile.js';
 import { likeContains } from '../register/register.js';
 
 export interface RegisterQuery {
@@ -54,7 +55,7 @@ export interface RegisterRow {
 }
 
 export const QUEUE: ItemStatus[] = ['unsanctioned', 'out-of-scope', 'approval-expired', 'declined-but-in-use'];
-export const ITEM_STATUSES: ItemStatus[] = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
+export const ITEM_STATUSES: ItemStatus[] = STATUS_SEVERITY;
 export const SOURCES = ['repo', 'network', 'saas', 'cloud'];
 export const SORTS = ['status', 'tier', 'score', 'name', 'last-seen', 'first-detected', 'bytes'] as const;
 

@@ -1,6 +1,7 @@
 /** Markdown summary of a scan: what was found, its status, the intake queue and coverage. */
 import type { ScanReport } from '../pipeline.js';
 import { formatBytes } from '../register/register.js';
+import { bySeverity, statusCounts } from './items.js';
 
 /** Escapes text for a Markdown table cell (values from logs / repos are attacker-controlled). */
 export function mdCell(s: unknown): string {
@@ -14,16 +15,11 @@ export function toMarkdown(r: ScanReport): string {
   const out: string[] = [];
   out.push(`# shadowscan report — ${r.run.id}`, '');
   out.push(`Run ${r.run.status}, started ${r.run.started}, finished ${r.run.finished}. Scanners: ${Object.entries(r.run.scanners).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
-  // counts of this run's items (summary.items.byStatus counts the whole register)
-  const by: Record<string, number> = {};
-  for (const it of r.items) by[it.status] = (by[it.status] ?? 0) + 1;
   out.push('## Summary', '', '| status | items |', '|---|---|');
-  for (const s of ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned']) out.push(`| ${s} | ${by[s] ?? 0} |`);
+  for (const [s, n] of statusCounts(r.items)) out.push(`| ${s} | ${n} |`);
   out.push('', `${r.findings.length} findings in this run; ${r.summary.items.new} new items; ${r.summary.riskEntries.created} new risk-register entries.`, '');
   out.push('## Items', '', '| status | item | category | sources | subjects | risk entry | tier | score | treatment |', '|---|---|---|---|---|---|---|---|---|');
-  const order = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
-  const items = [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || (b.score ?? 0) - (a.score ?? 0) || a.name.localeCompare(b.name));
-  for (const it of items) {
+  for (const it of bySeverity(r.items)) {
     out.push(`| ${it.status} | ${mdCell(it.name)} | ${mdCell(it.category)} | ${it.sources.join(', ')} | ${it.subjects.length} | ${it.riskEntry ?? ''} | ${it.tier ?? ''} | ${it.score ?? ''} | ${it.treatment ?? ''} |`);
   }
   out.push('', '## Coverage', '', '| scanner | scanned | skipped | failed | problems |', '|---|---|---|---|---|');

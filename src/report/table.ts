@@ -1,6 +1,7 @@
 /** Plain-text summary for terminals. */
 import type { ScanReport } from '../pipeline.js';
 import { formatBytes } from '../register/register.js';
+import { bySeverity, statusCounts } from './items.js';
 
 /** Removes control characters (ANSI escapes from hostile logs) before printing to a terminal. */
 export function safeText(s: unknown): string {
@@ -13,15 +14,11 @@ function pad(s: string, n: number): string {
 
 export function toTable(r: ScanReport): string {
   const out: string[] = [];
-  // counts of this run's items (summary.items.byStatus counts the whole register)
-  const by: Record<string, number> = {};
-  for (const it of r.items) by[it.status] = (by[it.status] ?? 0) + 1;
   out.push(`shadowscan ${r.tool.version} — run ${r.run.id} (${r.run.status})`);
-  out.push(`items: ${r.items.length} in this run — ${['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'].map((s) => `${s} ${by[s] ?? 0}`).join(', ')}`);
+  out.push(`items: ${r.items.length} in this run — ${statusCounts(r.items).map(([s, n]) => `${s} ${n}`).join(', ')}`);
   out.push('');
   out.push(pad('STATUS', 21) + pad('ITEM', 42) + pad('SOURCES', 18) + pad('SUBJ', 6) + pad('ENTRY', 10) + pad('TIER', 5) + 'SCORE');
-  const order = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
-  for (const it of [...r.items].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || (b.score ?? 0) - (a.score ?? 0) || a.name.localeCompare(b.name))) {
+  for (const it of bySeverity(r.items)) {
     out.push(pad(it.status, 21) + pad(safeText(it.name), 42) + pad(it.sources.join(','), 18) + pad(String(it.subjects.length), 6) + pad(it.riskEntry ?? '-', 10) + pad(it.tier ? String(it.tier) : '-', 5) + (it.score ?? '-') + (it.bytesOut ? `  (${formatBytes(it.bytesOut)} out)` : ''));
   }
   out.push('');
