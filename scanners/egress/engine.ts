@@ -358,6 +358,9 @@ export class Engine {
       }
     }
     if (st === 0 || !host) return;
+    // the fill-side fields of resetRec() (parsers/types.ts), written out here on purpose: calling
+    // a shared reset from this function measured 5–10 % slower on a 300 MB Squid slice (V8 does
+    // not inline it into this large function). Keep the two lists in step.
     r.user = '';
     r.ip = '';
     r.ts = NaN;
