@@ -16,8 +16,28 @@ export { Reconciler, inScope, STATUS_SEVERITY, type Verdict } from './reconcile/
 export { loadCatalog, validateCatalog, catalogToYaml, catalogSchema, EMPTY_CATALOG, type Catalog, type ApprovedEntry, type DeclinedEntry } from './catalog/catalog.js';
 export { assess, tierFromTriage, treatmentFor, type RiskAssessment, type TriageAnswers, type Treatment } from './risk/assess.js';
 export { ANNEX_A, ISO42001_CLAUSES, NIST_AI_RMF, EU_AI_ACT } from './risk/standards.js';
-export { Register, QUEUE_STATUSES, type RiskEntry, type ItemRow, type ItemFilter, type CommitSummary } from './register/register.js';
-export { verifyAudit, appendAudit } from './register/audit.js';
+export {
+  Register,
+  openRegister,
+  dbSpec,
+  isPostgresUrl,
+  DB_ENV,
+  QUEUE_STATUSES,
+  ITEM_SORTS,
+  type RegisterStore,
+  type RegisterOps,
+  type RiskEntry,
+  type ItemRow,
+  type ItemSummary,
+  type ItemQuery,
+  type Page,
+  type CommitSummary,
+} from './register/register.js';
+export { verifyRecords, canonical, recordHash, type AuditRecord, type AuditEvent, type VerifyResult } from './register/audit.js';
+export { judge, mergeFigures, decideGone, runStatus, type Judgement, type JudgeInput } from './register/judge.js';
+export { commitScan, startRun, type CommitInput, type CommitResult } from './register/commit.js';
+export { migrateRegister, type MigrateResult } from './register/copy.js';
+export { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
 export { runScan, VERSION, type ScanReport, type ScanOptions, type ReportItem, type ReportFinding } from './pipeline.js';
 export { render, FORMATS, type Format } from './report/index.js';
 export { loadConfig, configSchema, type Config } from './config.js';

@@ -7,10 +7,8 @@ import { collect, type ScannerRun } from './collect/run.js';
 import { EMPTY_CATALOG, loadCatalog, type Catalog } from './catalog/catalog.js';
 import type { Coverage, Finding, Logger } from './core/types.js';
 import { matchAll } from './match/match.js';
-import { Reconciler } from './reconcile/reconcile.js';
-import { effectiveCatalogSync } from './intake/catalog.js';
-import { Register, type CommitSummary } from './register/register.js';
-import { resolve as resolveItems } from './resolve/resolve.js';
+import { commitScan, startRun, type CommitResult } from './register/commit.js';
+import { openRegister, type CommitSummary, type RegisterStore } from './register/register.js';
 import { ruleIndex } from './rules/load.js';
 import type { RuleIndex } from './rules/compile.js';
 
@@ -24,8 +22,8 @@ export interface ScanOptions {
   catalogFile?: string;
   /** Already-loaded catalog (wins over catalogFile). */
   catalog?: Catalog;
-  /** Register file, or an open register. */
-  db: string | Register;
+  /** Register spec (file or postgres:// URL), or an open register. */
+  db: string | RegisterStore;
   now?: Date;
   full?: boolean;
   signal?: AbortSignal;
@@ -86,81 +84,80 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const { index: rules } = ruleIndex(opts.rulesDirs ?? []);
   const catalog = opts.catalog ?? loadCatalogFor(rules, opts.catalogFile);
   const now = opts.now ?? new Date();
-  const register = typeof opts.db === 'string' ? await Register.open(opts.db) : opts.db;
+  const register = typeof opts.db === 'string' ? await openRegister(opts.db) : opts.db;
   try {
     const started = new Date().toISOString();
-    const runId = await register.startRun({ scanners: opts.runs.map((r) => r.scanner.id), catalogFile: opts.catalogFile, startedAt: opts.now ? now.toISOString() : started });
+    const runId = await startRun(register, { scanners: opts.runs.map((r) => r.scanner.id), catalogFile: opts.catalogFile, startedAt: opts.now ? now.toISOString() : started });
     const state = opts.full ? {} : await register.getAllState();
     const res = await collect(opts.runs, { rules, now: () => now, signal: opts.signal, log: opts.log, full: opts.full, state, onProgress: opts.onProgress });
     const findings = matchAll(rules, res.observations);
-    const reconciler = new Reconciler(effectiveCatalogSync(catalog, register.db), now); // file catalog + intake decisions
-    const summary = await register.commitScan({ runId, findings, coverage: res.coverage, errors: res.errors, state: res.state, scannerVersions: res.scannerVersions, reconciler, rules, now, full: opts.full });
-    const report = await buildReport(register, runId, findings, res.coverage, res.errors, summary, res.scannerVersions, started);
-    return report;
+    // judged once against the file catalog merged with the register's intake decisions
+    const committed = await commitScan(register, { runId, findings, coverage: res.coverage, errors: res.errors, state: res.state, scannerVersions: res.scannerVersions, catalog, rules, now, full: opts.full });
+    const run = await register.getRun(runId);
+    return buildReport(committed, { id: runId, started: run?.startedAt ?? started, finished: run?.finishedAt ?? new Date().toISOString(), db: register.location }, res.coverage, res.errors, res.scannerVersions);
   } finally {
     if (typeof opts.db === 'string') await register.close();
   }
 }
 
-async function buildReport(
-  register: Register,
-  runId: string,
-  findings: Finding[],
+/** The report renders from the commit's judgement: nothing is resolved or reconciled a second time. */
+export function buildReport(
+  c: CommitResult,
+  run: { id: string; started: string; finished: string; db: string },
   coverage: Coverage[],
   errors: Record<string, string>,
-  summary: CommitSummary,
   scanners: Record<string, string>,
-  started: string,
-): Promise<ScanReport> {
-  const items = resolveItems(findings);
-  const rf: ReportFinding[] = [];
-  const stored = await register.findingsOfRun(runId);
+): ScanReport {
+  const judged = new Map(c.judgement.items.map((x) => [x.item.id, x]));
   const itemOf = new Map<string, string>();
-  for (const it of items) for (const id of it.findingIds) itemOf.set(id, it.id);
-  for (const f of findings) {
-    const s = stored.get(f.id);
-    rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), count: s?.count ?? f.count, bytesOut: s?.bytesOut ?? f.bytesOut, bytesIn: s?.bytesIn ?? f.bytesIn, status: s?.status ?? 'unsanctioned', statusReason: s?.statusReason ?? '', itemId: itemOf.get(f.id)! });
+  for (const x of c.judgement.items) for (const id of x.item.findingIds) itemOf.set(id, x.item.id);
+  const rf: ReportFinding[] = [];
+  const runItems: string[] = [];
+  for (const f of c.findings) {
+    const v = c.judgement.verdicts.get(f.id);
+    const itemId = itemOf.get(f.id)!;
+    if (!runItems.includes(itemId)) runItems.push(itemId);
+    rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), status: v?.status ?? 'unsanctioned', statusReason: v?.reason ?? '', itemId });
   }
-  const rows = await register.itemsByIds(items.map((i) => i.id));
   const ri: ReportItem[] = [];
-  for (const it of items) {
-    const row = rows.get(it.id);
-    if (!row) continue;
+  for (const id of runItems) {
+    const x = judged.get(id);
+    if (!x) continue;
+    const it = x.item;
+    const risk = c.risks.get(id);
     ri.push({
-      id: it.id,
+      id,
       kind: it.kind,
       service: it.service,
-      name: row.name,
+      name: it.name,
       vendor: it.vendor,
       category: it.category,
-      status: row.status,
-      statusReason: row.statusReason,
-      riskEntry: row.riskEntryId,
-      riskStatus: row.riskStatus,
-      tier: row.tier,
-      score: row.score,
-      treatment: row.treatment,
-      sources: row.sources,
-      signals: row.signals,
-      subjects: row.subjects,
-      findings: row.findingCount,
-      events: row.eventCount,
-      bytesOut: row.bytesOut,
-      firstSeen: row.seenFirst,
-      lastSeen: row.seenLast,
-      firstDetected: row.firstDetectedAt,
+      status: x.verdict.status,
+      statusReason: x.verdict.reason,
+      riskEntry: risk?.id,
+      riskStatus: risk?.status,
+      tier: risk?.tier,
+      score: risk?.inherentScore,
+      treatment: risk?.treatment,
+      sources: it.sources,
+      signals: it.signals,
+      subjects: it.subjects,
+      findings: it.findingIds.length,
+      events: it.count,
+      bytesOut: it.bytesOut,
+      firstSeen: it.firstSeen,
+      lastSeen: it.lastSeen,
+      firstDetected: x.firstDetectedAt,
       artifact: it.artifact ? { type: it.artifact.type, key: it.artifact.key, name: it.artifact.name } : undefined,
     });
   }
-  const run = (await register.listRuns(5)).find((r) => r.id === runId)!;
   return {
     tool: { name: 'shadowscan', version: VERSION },
-    run: { id: runId, started: run.startedAt ?? started, finished: run.finishedAt ?? new Date().toISOString(), status: summary.status, scanners, db: register.file },
+    run: { id: run.id, started: run.started, finished: run.finished, status: c.summary.status, scanners, db: run.db },
     coverage,
     errors,
     findings: rf,
     items: ri,
-    summary,
+    summary: c.summary,
   };
 }
-

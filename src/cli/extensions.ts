@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { intakeCommand } from '../intake/cli.js';
 import { webCommand } from '../web/cli.js';
 import { scheduleCommands } from '../schedule/cli.js';
+import { dbCommand } from './commands/db.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
 
@@ -16,4 +17,5 @@ export const extensions: CliExtension[] = [
   intakeCommand,
   webCommand,
   scheduleCommands,
+  dbCommand,
 ];

@@ -11,7 +11,7 @@ import type { ScannerRun } from '../collect/run.js';
 import { loadConfig, FAIL_ON, type Config } from '../config.js';
 import { runScan, VERSION, type ScanReport } from '../pipeline.js';
 import { render, FORMATS, type Format } from '../report/index.js';
-import { Register } from '../register/register.js';
+import { DB_HELP, dbSpec, Register } from '../register/register.js';
 import { registerCsv } from '../report/csv.js';
 import { ruleIndex } from '../rules/load.js';
 import { loadCatalog } from '../catalog/catalog.js';
@@ -98,7 +98,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     .description('Run scanners, match against the rules, reconcile with the catalog and commit to the register.')
     .option('--config <file>', 'shadowscan.yaml naming sources, catalog, db and outputs')
     .option('--catalog <file>', 'sanctioned AI catalog (YAML)')
-    .option('--db <file>', 'register database file (default ./shadowscan.db)')
+    .option('--db <spec>', DB_HELP)
     .option('--rules <dir>', "add an organisation's rule folder (repeatable)", collectRepeat)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))
     .option('--output <file>', 'write the report to FILE instead of stdout')
@@ -131,7 +131,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     const scanOpts = {
       rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],
       catalogFile: opts.catalog ?? cfg?.catalog,
-      db: opts.db ?? cfg?.db ?? 'shadowscan.db',
+      db: dbSpec(opts.db ?? cfg?.db),
       full: !!opts.full,
       now: opts.now ? new Date(opts.now) : undefined,
       onProgress: (s: string, d: number, t?: number, l?: string) => progress.update(s, d, t, l),
@@ -140,7 +140,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     const report = await (cfg ? import('../schedule/cli.js').then((m) => m.scanWithConfig(cfg, opts, scanOpts, io)) : runScan({ runs, ...scanOpts })).finally(() => progress.stop());
     let risks;
     if (format === 'csv') {
-      const reg = await Register.open(opts.db ?? cfg?.db ?? 'shadowscan.db');
+      const reg = await Register.open(dbSpec(opts.db ?? cfg?.db));
       risks = await reg.listRisks();
       await reg.close();
     }
@@ -172,7 +172,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
   reg
     .command('list')
     .description('List inventory items (default: the intake queue — everything not sanctioned).')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--status <status>', 'filter by item status (repeatable); "all" for every status', collectRepeat)
     .option('--all', 'include gone items')
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json', 'csv']).default('table'))
@@ -180,7 +180,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
       const r = await Register.open(o.db, { readonly: true });
       try {
         const status = o.status?.includes('all') ? undefined : o.status ?? ['unsanctioned', 'out-of-scope', 'approval-expired', 'declined-but-in-use'];
-        const { items } = await r.listItems({ status, state: o.all ? 'all' : 'active', sort: 'tier' });
+        const { rows: items } = await r.queryItems({ status, state: o.all ? 'all' : 'active', sort: 'tier' });
         if (o.format === 'json') io.out(JSON.stringify(items, null, 2) + '\n');
         else if (o.format === 'csv') io.out(registerCsv((await r.listRisks()).filter((x) => items.some((i) => i.id === x.itemId)), new Map(items.map((i) => [i.id, i]))));
         else {
@@ -195,14 +195,14 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
   reg
     .command('show <id>')
     .description('Show an item or risk entry (AIR-0001 or an item id) with its evidence and history.')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
     .action(async (id: string, o) => {
       const r = await Register.open(o.db, { readonly: true });
       try {
         const risk = await r.getRisk(id);
         const got = await r.getItem(risk?.itemId ?? id);
-        if (!got) throw new UsageError(`no item or risk entry "${id}" in ${o.db}`);
+        if (!got) throw new UsageError(`no item or risk entry "${id}" in ${r.location}`);
         if (o.format === 'json') {
           io.out(JSON.stringify(got, null, 2) + '\n');
           return;
@@ -226,14 +226,14 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
   reg
     .command('export')
     .description('Export the whole risk register (CSV for auditors, or JSON).')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .addOption(new Option('--format <format>', 'output').choices(['csv', 'json']).default('csv'))
     .option('--output <file>', 'write to FILE')
     .action(async (o) => {
       const r = await Register.open(o.db, { readonly: true });
       try {
         const risks = await r.listRisks();
-        const { items } = await r.listItems({ state: 'all' });
+        const { rows: items } = await r.queryItems({ state: 'all', sort: 'name' });
         const text = o.format === 'json' ? JSON.stringify({ items, risks }, null, 2) + '\n' : registerCsv(risks, new Map(items.map((i) => [i.id, i])));
         writeOut(io, o.output, text);
       } finally {
@@ -302,7 +302,7 @@ export function buildProgram(io: Io = defaultIo, state: { code: number } = { cod
     .description('The tamper-evident audit log.')
     .command('verify')
     .description('Verify the hash chain: reports any edited, inserted or deleted record.')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .action(async (o) => {
       const r = await Register.open(o.db, { readonly: true });
       try {

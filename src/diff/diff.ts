@@ -4,47 +4,11 @@
  * stored per run, so the comparison survives incremental scanners (which report only new
  * events) and partial runs (a partial run is never a baseline, and never reports items gone).
  *
- * Stored in an extra migration table (`source_runs`, version 200), one row per (run, source).
+ * Stored in the register (`saveSourceRun`), one row per (run, source).
  */
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage } from '../core/types.js';
 import type { Register } from '../register/register.js';
-
-export const DIFF_MIGRATIONS = [
-  {
-    version: 200,
-    name: 'source-runs-and-changes',
-    sql: `
-CREATE TABLE source_runs (
-  run_id TEXT NOT NULL,
-  source TEXT NOT NULL,
-  scanner TEXT NOT NULL,
-  status TEXT NOT NULL,
-  at TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  baseline_run_id TEXT,
-  snapshot TEXT NOT NULL,
-  changes TEXT NOT NULL,
-  PRIMARY KEY (run_id, source)
-);
-CREATE INDEX source_runs_source ON source_runs(source, seq);
-CREATE TABLE notifications_sent (
-  target TEXT NOT NULL,
-  event TEXT NOT NULL,
-  item_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  run_id TEXT NOT NULL,
-  at TEXT NOT NULL,
-  PRIMARY KEY (target, event, item_id, status)
-);
-`,
-  },
-];
-
-/** Applies this module's migrations (idempotent). */
-export function migrateDiff(reg: Register): void {
-  reg.migrate(DIFF_MIGRATIONS);
-}
 
 export interface ChangeItem {
   id: string;
@@ -104,7 +68,6 @@ interface Snapshot {
   items: Record<string, SnapItem>;
 }
 
-type Row = Record<string, any>;
 
 export interface RecordInput {
   runId: string;
@@ -123,10 +86,8 @@ const subjectKey = (kind: string, id: string) => `${kind}:${id}`;
 
 /** Computes and stores what changed in `runId` for `source`; returns it. Call after the run committed. */
 export async function recordRunChanges(reg: Register, input: RecordInput): Promise<RunChanges> {
-  migrateDiff(reg);
-  const db = reg.db;
   const at = input.now.toISOString();
-  const prevRows = db.prepare('SELECT * FROM source_runs WHERE source = ? ORDER BY seq DESC').all(input.source) as Row[];
+  const prevRows = await reg.sourceRuns(input.source);
   const baselineRow = prevRows.find((r) => r.status === 'complete');
   const previous = prevRows[0];
   const baseSnap: Snapshot = baselineRow ? JSON.parse(baselineRow.snapshot) : { findings: [], items: {} };
@@ -134,28 +95,22 @@ export async function recordRunChanges(reg: Register, input: RecordInput): Promi
 
   // This source's active findings: seen in this run, plus those carried over from earlier runs
   // of the source that the register still holds active (incremental scanners, partial coverage).
-  const seen = db.prepare("SELECT id FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?").all(input.runId, input.scanner) as Row[];
-  const ids = new Set<string>(seen.map((r) => r.id as string));
-  const isActive = db.prepare("SELECT 1 FROM findings WHERE id = ? AND state = 'active'");
-  for (const id of new Set([...baseSnap.findings, ...prevSnap.findings])) if (!ids.has(id) && isActive.get(id)) ids.add(id);
-
-  const fRows = [...ids].sort().map((id) => db.prepare('SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE id = ?').get(id) as Row);
-  const itemRows = new Map<string, Row>();
-  const getItem = db.prepare('SELECT i.*, r.id AS risk_id, r.tier AS tier FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE i.id = ?');
+  const seen = await reg.diffFindings({ runId: input.runId, scanner: input.scanner });
+  const carried = await reg.diffFindings({ ids: [...new Set([...baseSnap.findings, ...prevSnap.findings])] });
+  const byId = new Map([...seen, ...carried].map((f) => [f.id, f]));
+  const ids = new Set(byId.keys());
+  const fRows = [...ids].sort().map((id) => byId.get(id)!);
+  const itemRows = await reg.itemsByIds([...new Set([...fRows.map((f) => f.itemId), ...Object.keys(baseSnap.items)])]);
   const items: Record<string, SnapItem> = {};
   for (const f of fRows) {
-    let it = itemRows.get(f.item_id);
-    if (!it) {
-      it = getItem.get(f.item_id) as Row;
-      itemRows.set(f.item_id, it);
-    }
-    const s = (items[f.item_id] ??= { name: it.name, status: it.status, subjects: {} });
-    s.subjects[subjectKey(f.subject_kind, f.subject_id)] = `${f.subject_kind}:${f.subject_name ?? f.subject_id}`;
+    const it = itemRows.get(f.itemId);
+    const s = (items[f.itemId] ??= { name: it?.name ?? f.itemId, status: it?.status ?? 'unknown', subjects: {} });
+    s.subjects[subjectKey(f.subjectKind, f.subjectId)] = `${f.subjectKind}:${f.subjectName ?? f.subjectId}`;
   }
   const snap: Snapshot = { findings: [...ids].sort(), items };
 
   const describe = (id: string, subjects: Record<string, string>): ChangeItem => {
-    const r = itemRows.get(id) ?? (getItem.get(id) as Row | undefined);
+    const r = itemRows.get(id);
     return {
       id,
       name: r?.name ?? id,
@@ -164,9 +119,9 @@ export async function recordRunChanges(reg: Register, input: RecordInput): Promi
       vendor: r?.vendor ?? '',
       category: r?.category ?? '',
       status: r?.status ?? 'unknown',
-      statusReason: r?.status_reason ?? '',
-      ...(r?.risk_id ? { riskEntry: r.risk_id as string } : {}),
-      ...(r?.tier ? { tier: r.tier as number } : {}),
+      statusReason: r?.statusReason ?? '',
+      ...(r?.riskEntryId ? { riskEntry: r.riskEntryId } : {}),
+      ...(r?.tier ? { tier: r.tier } : {}),
       subjects: Object.values(subjects).sort(),
     };
   };
@@ -177,7 +132,7 @@ export async function recordRunChanges(reg: Register, input: RecordInput): Promi
     scanner: input.scanner,
     status: input.status,
     at,
-    ...(baselineRow ? { baselineRunId: baselineRow.run_id as string } : {}),
+    ...(baselineRow ? { baselineRunId: baselineRow.runId } : {}),
     baseline: !baselineRow,
     newItems: [],
     newSubjects: [],
@@ -202,20 +157,10 @@ export async function recordRunChanges(reg: Register, input: RecordInput): Promi
     if (input.status === 'complete') changes.goneItems.push(describe(id, before.subjects));
     else changes.goneWithheld++;
   }
-  changes.expiringApprovals = expiringApprovals(input.catalog, input.now, changes.expiringWithinDays, (service) => !!db.prepare("SELECT 1 FROM items WHERE service = ? AND state = 'active' LIMIT 1").get(service));
-
-  const seq = ((db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM source_runs').get() as Row).n as number) + 1;
-  db.prepare('INSERT INTO source_runs (run_id, source, scanner, status, at, seq, baseline_run_id, snapshot, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, source) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot, changes = excluded.changes').run(
-    input.runId,
-    input.source,
-    input.scanner,
-    input.status,
-    at,
-    seq,
-    baselineRow?.run_id ?? null,
-    JSON.stringify(snap),
-    JSON.stringify(changes),
-  );
+  const inUse = new Set<string>();
+  for (const a of input.catalog?.approved ?? []) if (await reg.serviceInUse(a.service)) inUse.add(a.service);
+  changes.expiringApprovals = expiringApprovals(input.catalog, input.now, changes.expiringWithinDays, (service) => inUse.has(service));
+  await reg.saveSourceRun({ runId: input.runId, source: input.source, scanner: input.scanner, status: input.status, at, baselineRunId: baselineRow?.runId, snapshot: JSON.stringify(snap), changes: JSON.stringify(changes) });
   return changes;
 }
 
@@ -236,20 +181,7 @@ export function expiringApprovals(catalog: Catalog | undefined, now: Date, days:
 
 /** Stored changes of a run (all its sources); the latest run when runId is omitted. */
 export async function getRunChanges(reg: Register, runId?: string, opts: { source?: string } = {}): Promise<RunChanges[]> {
-  if (!hasDiffTable(reg)) return [];
-  const db = reg.db;
-  let id = runId;
-  if (!id) {
-    const r = (opts.source ? db.prepare('SELECT run_id FROM source_runs WHERE source = ? ORDER BY seq DESC LIMIT 1').get(opts.source) : db.prepare('SELECT run_id FROM source_runs ORDER BY seq DESC LIMIT 1').get()) as Row | undefined;
-    if (!r) return [];
-    id = r.run_id as string;
-  }
-  const rows = db.prepare(`SELECT changes FROM source_runs WHERE run_id = ? ${opts.source ? 'AND source = ?' : ''} ORDER BY source`).all(...(opts.source ? [id, opts.source] : [id])) as Row[];
-  return rows.map((r) => JSON.parse(r.changes) as RunChanges);
-}
-
-export function hasDiffTable(reg: Register): boolean {
-  return !!reg.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'source_runs'").get();
+  return (await reg.sourceRunChanges(runId, opts.source)).map((c) => JSON.parse(c) as RunChanges);
 }
 
 export function isEmptyChange(c: RunChanges): boolean {

@@ -34,19 +34,20 @@ export interface ExportData {
 }
 
 export async function loadExportData(reg: Register, opts: { now?: Date; catalog?: Catalog; rules?: RuleIndex; includeGone?: boolean } = {}): Promise<ExportData> {
-  const { items } = await reg.listItems({ state: opts.includeGone ? 'all' : 'active', sort: 'name' });
+  const { rows } = await reg.queryItems({ state: opts.includeGone ? 'all' : 'active', sort: 'name' });
+  const full = await reg.itemsByIds(rows.map((r) => r.id));
+  const items = rows.map((r) => full.get(r.id)!).filter(Boolean);
   const all = await reg.listFindings({ state: 'active' });
   const findings = new Map<string, ExportFinding[]>();
   const itemIds = new Set(items.map((i) => i.id));
-  for (const f of all) {
-    const id = itemOfFinding(reg, f.id);
+  for (const { itemId: id, ...f } of all) {
     if (!id || !itemIds.has(id)) continue;
     (findings.get(id) ?? findings.set(id, []).get(id)!).push(f as ExportFinding);
   }
   const runs = await reg.listRuns(1);
-  const decisions = (reg.db
-    .prepare("SELECT at, actor, action, entity_id, rationale FROM audit_log WHERE entity_type = 'risk' AND action NOT IN ('risk.created', 'risk.reopened') ORDER BY seq")
-    .all() as Array<Record<string, string>>).map((r) => ({ at: r.at, actor: r.actor, action: r.action, entityId: r.entity_id, ...(r.rationale ? { rationale: r.rationale } : {}) }));
+  const decisions = (await reg.auditLog({ entityType: 'risk', order: 'asc', limit: 1_000_000 }))
+    .filter((r) => r.action !== 'risk.created' && r.action !== 'risk.reopened')
+    .map((r) => ({ at: r.at, actor: r.actor, action: r.action, entityId: r.entity_id, ...(r.rationale ? { rationale: r.rationale } : {}) }));
   return {
     generatedAt: (opts.now ?? new Date()).toISOString(),
     tool: { name: 'shadowscan', version: VERSION },
@@ -59,10 +60,6 @@ export async function loadExportData(reg: Register, opts: { now?: Date; catalog?
     lastRun: runs[0] ? { id: runs[0].id, status: runs[0].status, finishedAt: runs[0].finishedAt } : undefined,
     decisions,
   };
-}
-
-function itemOfFinding(reg: Register, id: string): string | undefined {
-  return (reg.db.prepare('SELECT item_id FROM findings WHERE id = ?').get(id) as { item_id: string } | undefined)?.item_id;
 }
 
 /** A deterministic RFC 4122-shaped UUID (version 5 layout over SHA-256) from a name. */

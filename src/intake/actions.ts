@@ -3,25 +3,22 @@
  * the state machine, writes the risk entry (and the catalog decision, and the re-reconciled
  * item), and appends hash-chained audit records {actor, time, before, after, rationale}.
  */
-import type Database from 'better-sqlite3';
 import { approvedSchema, declinedSchema, scopeSchema, type ApprovedEntry, type Catalog, type DeclinedEntry, type Scope } from '../catalog/catalog.js';
 import type { Finding } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
-import { appendAudit } from '../register/audit.js';
-import type { Register, RiskEntry } from '../register/register.js';
+import type { RegisterOps, RegisterStore, RiskEntry } from '../register/register.js';
 import { resolve as resolveItems } from '../resolve/resolve.js';
 import { band, tierFromTriage, type Treatment, type TriageAnswers } from '../risk/assess.js';
 import { annexA, euAiAct, isoClause, type Reference } from '../risk/standards.js';
-import { effectiveCatalogSync } from './catalog.js';
+import { effectiveCatalog } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
-import { ensureIntakeSchema } from './migrations.js';
 
 export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
 export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
 export type SensitiveDomain = (typeof SENSITIVE_DOMAINS)[number];
 
 export interface IntakeContext {
-  register: Register;
+  register: RegisterStore;
   /** The catalog file the scans use (merged with the register's decisions). */
   baseCatalog?: Catalog;
   /** Rule ids, to reject approvals of unknown services. */
@@ -94,23 +91,14 @@ export interface DeclineInput {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-type Row = Record<string, any>;
 
-function loadRisk(db: Database.Database, idOrItem: string): IntakeRisk {
-  const r = db.prepare('SELECT data, status FROM risk_entries WHERE id = ? OR item_id = ?').get(idOrItem, idOrItem) as Row | undefined;
-  if (!r) {
-    const item = db.prepare('SELECT status FROM items WHERE id = ?').get(idOrItem) as Row | undefined;
+async function loadRisk(tx: RegisterOps, idOrItem: string): Promise<IntakeRisk> {
+  const e = (await tx.getRisk(idOrItem)) as IntakeRisk | undefined;
+  if (!e) {
+    const item = (await tx.itemsByIds([idOrItem])).get(idOrItem);
     throw new IntakeError(item ? `${idOrItem}: the item is ${item.status} and has no risk entry to act on` : `no risk entry or item "${idOrItem}"`, 404);
   }
-  const e = JSON.parse(r.data) as IntakeRisk;
-  e.status = r.status; // the column is authoritative
   return e;
-}
-
-function writeRisk(db: Database.Database, e: IntakeRisk): void {
-  db.prepare(
-    'UPDATE risk_entries SET title = @title, status = @status, tier = @tier, likelihood = @likelihood, impact = @impact, inherent_score = @inherentScore, treatment = @treatment, owner = @owner, review_date = @reviewDate, impact_assessment = @impactAssessment, suppressed_until = @suppressedUntil, updated_at = @updatedAt, data = @data WHERE id = @id',
-  ).run({ ...e, owner: e.owner ?? null, reviewDate: e.reviewDate ?? null, suppressedUntil: e.suppressedUntil ?? null, data: JSON.stringify(e) });
 }
 
 function need(v: string | undefined, what: string): string {
@@ -149,49 +137,44 @@ function snap(e: IntakeRisk): Record<string, unknown> {
  * Re-reconciles one item against a catalog, in the caller's transaction: its active findings'
  * verdicts, then the item's. Returns the change (or undefined when nothing changed).
  */
-export function reconcileItem(db: Database.Database, itemId: string, catalog: Catalog, now: Date, actor: string, at: string): ActionResult['item'] | undefined {
-  const rows = db.prepare("SELECT data FROM findings WHERE item_id = ? AND state = 'active'").all(itemId) as Row[];
-  const prev = db.prepare('SELECT status FROM items WHERE id = ?').get(itemId) as Row | undefined;
-  if (!prev || rows.length === 0) return undefined;
-  const findings = rows.map((r) => JSON.parse(r.data) as Finding);
+export async function reconcileItem(tx: RegisterOps, itemId: string, catalog: Catalog, now: Date, actor: string, at: string): Promise<ActionResult['item'] | undefined> {
+  const findings = await tx.activeFindingsOfItem(itemId);
+  const prev = (await tx.itemsByIds([itemId])).get(itemId);
+  if (!prev || findings.length === 0) return undefined;
   const rec = new Reconciler(catalog, now);
   const verdicts = new Map<string, Verdict>();
-  const upd = db.prepare('UPDATE findings SET status = ?, status_reason = ? WHERE id = ?');
-  for (const f of findings) {
-    const v = rec.finding(f);
-    verdicts.set(f.id, v);
-    upd.run(v.status, v.reason, f.id);
-  }
+  for (const f of findings) verdicts.set(f.id, rec.finding(f));
+  await tx.setFindingVerdicts([...verdicts].map(([id, v]) => ({ id, status: v.status, reason: v.reason })));
   const it = resolveItems(findings).find((i) => i.id === itemId);
   if (!it) return undefined;
   const v = rec.item(it, verdicts);
-  db.prepare('UPDATE items SET status = ?, status_reason = ?, catalog_entry = ? WHERE id = ?').run(v.status, v.reason, v.entry ?? null, itemId);
+  await tx.setItemStatus(itemId, v.status, v.reason, v.entry);
   if (prev.status !== v.status) {
-    appendAudit(db, { at, actor, action: 'item.status-changed', entityType: 'item', entityId: itemId, before: { status: prev.status }, after: { status: v.status }, rationale: `re-reconciled after an intake decision: ${v.reason}` });
+    await tx.appendAudit({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: itemId, before: { status: prev.status }, after: { status: v.status }, rationale: `re-reconciled after an intake decision: ${v.reason}` });
   }
   return { id: itemId, before: prev.status, after: v.status, reason: v.reason };
 }
 
-function nextDecisionId(db: Database.Database): string {
-  const n = (db.prepare('SELECT COUNT(*) AS n FROM catalog_decisions').get() as Row).n as number;
-  return `DEC-${String(n + 1).padStart(4, '0')}`;
+async function nextDecisionId(tx: RegisterOps): Promise<string> {
+  return `DEC-${String((await tx.countDecisions()) + 1).padStart(4, '0')}`;
 }
 
-async function run(ctx: IntakeContext, action: IntakeAction, idOrItem: string, actor: string, body: (db: Database.Database, e: IntakeRisk, to: string, at: string, now: Date) => Omit<ActionResult, 'risk' | 'action' | 'from' | 'to'> & { rationale: string; audit?: Record<string, unknown> }): Promise<ActionResult> {
+type Body = (tx: RegisterOps, e: IntakeRisk, to: string, at: string, now: Date) => Promise<Omit<ActionResult, 'risk' | 'action' | 'from' | 'to'> & { rationale: string; audit?: Record<string, unknown> }>;
+
+async function run(ctx: IntakeContext, action: IntakeAction, idOrItem: string, actor: string, body: Body): Promise<ActionResult> {
   if (!actor?.trim()) throw new IntakeError('an actor is required');
-  ensureIntakeSchema(ctx.register);
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
-  return ctx.register.transaction((db) => {
-    const e = loadRisk(db, idOrItem);
+  return ctx.register.transaction(async (tx) => {
+    const e = await loadRisk(tx, idOrItem);
     const from = e.status;
     const to = nextStatus(action, from, e.id);
     const before = snap(e);
-    const res = body(db, e, to, at, now);
+    const res = await body(tx, e, to, at, now);
     e.status = to;
     e.updatedAt = at;
-    writeRisk(db, e);
-    appendAudit(db, { at, actor, action: `risk.${action}`, entityType: 'risk', entityId: e.id, before, after: { ...snap(e), ...(res.audit ?? {}) }, rationale: res.rationale });
+    await tx.updateRisk(e);
+    await tx.appendAudit({ at, actor, action: `risk.${action}`, entityType: 'risk', entityId: e.id, before, after: { ...snap(e), ...(res.audit ?? {}) }, rationale: res.rationale });
     return { risk: e, action, from, to, item: res.item, decisionId: res.decisionId, warnings: res.warnings };
   });
 }
@@ -207,7 +190,7 @@ export async function triage(ctx: IntakeContext, id: string, input: TriageInput,
   if (input.treatment && !TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
   const dom = input.triggers?.domain;
   if (dom && !SENSITIVE_DOMAINS.includes(dom)) throw new IntakeError(`triggers.domain: expected one of ${SENSITIVE_DOMAINS.join(', ')}`);
-  return run(ctx, 'triage', id, actor, (_db, e, _to, at, now) => {
+  return run(ctx, 'triage', id, actor, async (_tx, e, _to, at, now) => {
     const warnings: string[] = [];
     const changes: string[] = [];
     if (L !== undefined && L !== e.likelihood) {
@@ -268,7 +251,7 @@ export async function triage(ctx: IntakeContext, id: string, input: TriageInput,
 }
 
 export async function requestIntake(ctx: IntakeContext, id: string, input: { rationale?: string }, actor: string): Promise<ActionResult> {
-  return run(ctx, 'request-intake', id, actor, (_db, e, _to, at) => {
+  return run(ctx, 'request-intake', id, actor, async (_tx, e, _to, at) => {
     e.intakeRequestedBy = actor;
     e.intakeRequestedAt = at;
     return { rationale: input.rationale?.trim() || 'intake requested for a decision (approve or decline)', warnings: [] };
@@ -285,17 +268,17 @@ function checkSoD(ctx: IntakeContext, e: IntakeRisk, actor: string, verb: string
 export async function approve(ctx: IntakeContext, id: string, input: ApproveInput, actor: string): Promise<ActionResult> {
   const rationale = need(input.rationale, 'rationale');
   const scope = scopeSchema.parse(cleanScope(input.scope ?? {}));
-  return run(ctx, 'approve', id, actor, (db, e, _to, at, now) => {
+  return run(ctx, 'approve', id, actor, async (tx, e, _to, at, now) => {
     checkSoD(ctx, e, actor, 'approve');
     const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();
     if (!business) throw new IntakeError(`${e.id}: an owner is required to approve (set one at triage or give owner.business)`);
-    const item = db.prepare('SELECT kind, artifact_key FROM items WHERE id = ?').get(e.itemId) as Row | undefined;
-    if (item?.kind === 'artifact' && item.artifact_key && !scope.resources?.length) scope.resources = [item.artifact_key];
+    const item = (await tx.itemsByIds([e.itemId])).get(e.itemId);
+    if (item?.kind === 'artifact' && item.artifactKey && !scope.resources?.length) scope.resources = [item.artifactKey];
     // Previous decisions of this entry are superseded; so is an active decline of the service.
-    db.prepare("UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = 'declined'))").run(e.id, e.service);
-    const current = effectiveCatalogSync(ctx.baseCatalog, db);
+    await tx.supersedeDecisions(e.id, e.service);
+    const current = await effectiveCatalog(ctx.baseCatalog, tx);
     const used = new Set(current.approved.map((a) => a.id ?? a.service));
     const entryId = !used.has(e.service) ? e.service : `${e.service}-${e.id.toLowerCase()}`;
     const entry: ApprovedEntry = approvedSchema.parse({
@@ -314,10 +297,10 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
       compliance: { controls: e.references.filter((r) => r.framework === 'ISO/IEC 42001 Annex A').map((r) => r.id), status: 'not-assessed' },
       notes: `${e.id}: ${rationale}`,
     });
-    const decisionId = nextDecisionId(db);
-    db.prepare('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)').run(decisionId, e.service, 'approved', JSON.stringify(entry), actor, at, e.id);
-    appendAudit(db, { at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
-    const change = reconcileItem(db, e.itemId, effectiveCatalogSync(ctx.baseCatalog, db), now, actor, at);
+    const decisionId = await nextDecisionId(tx);
+    await tx.insertDecision({ id: decisionId, service: e.service, decision: 'approved', entry, decidedBy: actor, decidedAt: at, riskEntryId: e.id, active: true });
+    await tx.appendAudit({ at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
     const warnings: string[] = [];
     if (change && change.after !== 'sanctioned') warnings.push(`the item is still ${change.after} after this approval: ${change.reason}`);
     e.owner = business;
@@ -331,14 +314,14 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
 export async function decline(ctx: IntakeContext, id: string, input: DeclineInput, actor: string): Promise<ActionResult> {
   const rationale = need(input.rationale, 'rationale');
   if (!TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
-  return run(ctx, 'decline', id, actor, (db, e, _to, at, now) => {
+  return run(ctx, 'decline', id, actor, async (tx, e, _to, at, now) => {
     checkSoD(ctx, e, actor, 'decline');
-    db.prepare('UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = ?))').run(e.id, e.service, 'declined');
+    await tx.supersedeDecisions(e.id, e.service);
     const entry: DeclinedEntry = declinedSchema.parse({ service: e.service, treatment: input.treatment, rationale: `${e.id}: ${rationale}`, declinedBy: actor, declinedOn: at.slice(0, 10), block: input.block ?? true });
-    const decisionId = nextDecisionId(db);
-    db.prepare('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)').run(decisionId, e.service, 'declined', JSON.stringify(entry), actor, at, e.id);
-    appendAudit(db, { at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
-    const change = reconcileItem(db, e.itemId, effectiveCatalogSync(ctx.baseCatalog, db), now, actor, at);
+    const decisionId = await nextDecisionId(tx);
+    await tx.insertDecision({ id: decisionId, service: e.service, decision: 'declined', entry, decidedBy: actor, decidedAt: at, riskEntryId: e.id, active: true });
+    await tx.appendAudit({ at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
     e.treatment = input.treatment;
     e.treatmentReason = `declined: ${rationale}`;
     e.decision = { decision: 'declined', id: decisionId, by: actor, at, treatment: input.treatment, block: entry.block, rationale };
@@ -350,7 +333,7 @@ export async function decline(ctx: IntakeContext, id: string, input: DeclineInpu
 /** Suppress with a reason and an expiry; the item stays visible as suppressed. */
 export async function suppress(ctx: IntakeContext, id: string, input: { reason: string; until: string }, actor: string): Promise<ActionResult> {
   const reason = need(input.reason, 'reason');
-  return run(ctx, 'suppress', id, actor, (_db, e, _to, _at, now) => {
+  return run(ctx, 'suppress', id, actor, async (_tx, e, _to, _at, now) => {
     e.suppressedUntil = checkDate(input.until, 'suppression expiry', now, { future: true });
     e.suppressionReason = reason;
     e.suppressedBy = actor;
@@ -361,9 +344,9 @@ export async function suppress(ctx: IntakeContext, id: string, input: { reason: 
 /** Mark as a false positive (the detection is wrong), with a reason and optionally an expiry. */
 export async function falsePositive(ctx: IntakeContext, id: string, input: { reason: string; until?: string }, actor: string): Promise<ActionResult> {
   const reason = need(input.reason, 'reason');
-  return run(ctx, 'false-positive', id, actor, (db, e, _to, at, now) => {
+  return run(ctx, 'false-positive', id, actor, async (tx, e, _to, at, now) => {
     const until = input.until?.trim() ? checkDate(input.until, 'false-positive expiry', now, { future: true }) : undefined;
-    const evidence = (db.prepare("SELECT DISTINCT source || '/' || signal || '/' || kind AS k FROM findings WHERE item_id = ? ORDER BY k").all(e.itemId) as Array<{ k: string }>).map((r) => r.k);
+    const evidence = await tx.evidenceKinds(e.itemId);
     e.falsePositive = { by: actor, at, reason, until, evidence };
     e.suppressionReason = `false positive: ${reason}`;
     e.suppressedUntil = until;
@@ -373,7 +356,7 @@ export async function falsePositive(ctx: IntakeContext, id: string, input: { rea
 
 export async function reopen(ctx: IntakeContext, id: string, input: { rationale: string }, actor: string): Promise<ActionResult> {
   const rationale = need(input.rationale, 'rationale');
-  return run(ctx, 'reopen', id, actor, (_db, e) => {
+  return run(ctx, 'reopen', id, actor, async (_tx, e) => {
     e.suppressedUntil = undefined;
     e.suppressionReason = undefined;
     e.falsePositive = undefined;

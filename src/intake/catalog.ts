@@ -12,35 +12,11 @@
  *   (a declined re-review). Valid approvals are kept: declining out-of-scope use does not
  *   revoke the approved scope.
  */
-import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { approvedSchema, declinedSchema, EMPTY_CATALOG, loadCatalog, type ApprovedEntry, type Catalog, type DeclinedEntry } from '../catalog/catalog.js';
-import type { Register } from '../register/register.js';
+import type { DecisionRow, RegisterOps } from '../register/store.js';
 
-export interface DecisionRow {
-  id: string;
-  service: string;
-  decision: 'approved' | 'declined';
-  entry: ApprovedEntry | DeclinedEntry;
-  decidedBy: string;
-  decidedAt: string;
-  riskEntryId?: string;
-  active: boolean;
-}
-
-type Row = Record<string, any>;
-
-export function listDecisions(db: Database.Database, opts: { activeOnly?: boolean; service?: string } = {}): DecisionRow[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (opts.activeOnly) where.push('active = 1');
-  if (opts.service) {
-    where.push('service = ?');
-    args.push(opts.service);
-  }
-  const rows = db.prepare(`SELECT * FROM catalog_decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY decided_at, id`).all(...args) as Row[];
-  return rows.map((r) => ({ id: r.id, service: r.service, decision: r.decision, entry: JSON.parse(r.entry), decidedBy: r.decided_by, decidedAt: r.decided_at, riskEntryId: r.risk_entry_id ?? undefined, active: r.active === 1 }));
-}
+export type { DecisionRow } from '../register/store.js';
 
 function expiredAt(a: ApprovedEntry, at: string): boolean {
   if (!a.expires) return false;
@@ -48,12 +24,13 @@ function expiredAt(a: ApprovedEntry, at: string): boolean {
   return end < at;
 }
 
-/** Synchronous merge (usable inside a register transaction). */
-export function effectiveCatalogSync(file: Catalog | undefined, db: Database.Database): Catalog {
+/** The catalog file merged with the register's active decisions (pure). */
+export function mergeDecisions(file: Catalog | undefined, decisions: DecisionRow[]): Catalog {
   const base = file ?? EMPTY_CATALOG;
   let approved: ApprovedEntry[] = base.approved.map((a) => ({ ...a }));
   let declined: DeclinedEntry[] = base.declined.map((d) => ({ ...d }));
-  for (const d of listDecisions(db, { activeOnly: true })) {
+  for (const d of decisions) {
+    if (!d.active) continue;
     if (d.decision === 'approved') {
       const e = approvedSchema.parse(d.entry);
       const id = e.id ?? e.service;
@@ -70,9 +47,9 @@ export function effectiveCatalogSync(file: Catalog | undefined, db: Database.Dat
   return { ...base, version: 1, approved, declined };
 }
 
-/** File catalog + active decisions in the register. */
-export async function effectiveCatalog(file: Catalog | undefined, register: Register): Promise<Catalog> {
-  return effectiveCatalogSync(file, register.db);
+/** File catalog + active decisions in the register (or in the caller's transaction). */
+export async function effectiveCatalog(file: Catalog | undefined, register: Pick<RegisterOps, 'listDecisions'>): Promise<Catalog> {
+  return mergeDecisions(file, await register.listDecisions({ activeOnly: true }));
 }
 
 /** Is the service approved (a non-retired approval that has not expired) in this catalog? */
@@ -81,11 +58,11 @@ export function hasValidApproval(cat: Catalog, service: string, now: Date): bool
 }
 
 /** Picks the catalog file of the latest scan run when none is given. */
-export function catalogFromRuns(register: Register, knownServices?: Set<string>): { catalog?: Catalog; file?: string } {
-  const r = register.db.prepare("SELECT catalog_file FROM scan_runs WHERE catalog_file IS NOT NULL ORDER BY started_at DESC LIMIT 1").get() as { catalog_file?: string } | undefined;
-  if (!r?.catalog_file || !existsSync(r.catalog_file)) return {};
+export async function catalogFromRuns(register: Pick<RegisterOps, 'latestCatalogFile'>, knownServices?: Set<string>): Promise<{ catalog?: Catalog; file?: string }> {
+  const file = await register.latestCatalogFile();
+  if (!file || !existsSync(file)) return {};
   try {
-    return { catalog: loadCatalog(r.catalog_file, knownServices), file: r.catalog_file };
+    return { catalog: loadCatalog(file, knownServices), file };
   } catch {
     return {};
   }

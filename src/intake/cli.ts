@@ -7,12 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { catalogToYaml, loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { UsageError } from '../core/errors.js';
-import { Register } from '../register/register.js';
+import { DB_HELP, dbSpec, Register } from '../register/register.js';
 import { ruleIndex } from '../rules/load.js';
 import type { Io } from '../cli/main.js';
 import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from './actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from './blocklist.js';
-import { catalogFromRuns, effectiveCatalogSync } from './catalog.js';
+import { catalogFromRuns, effectiveCatalog } from './catalog.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
 const defaultActor = () => {
@@ -23,9 +23,9 @@ const defaultActor = () => {
   }
 };
 
-function baseCatalog(register: Register, file: string | undefined, known: Set<string>): Catalog | undefined {
+async function baseCatalog(register: Register, file: string | undefined, known: Set<string>): Promise<Catalog | undefined> {
   if (file) return loadCatalog(file, known);
-  return catalogFromRuns(register, known).catalog;
+  return (await catalogFromRuns(register, known)).catalog;
 }
 
 function report(io: Io, r: ActionResult, format: string): void {
@@ -41,7 +41,7 @@ export function intakeCommand(program: Command, io: Io): void {
   const intake = program.command('intake').description('Triage and decide risk entries (the same actions as the web app).');
   const common = (c: Command) =>
     c
-      .option('--db <file>', 'register database', 'shadowscan.db')
+      .option('--db <spec>', DB_HELP)
       .option('--catalog <file>', 'catalog file the decisions merge with (default: the latest scan\'s)')
       .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
       .option('--actor <name>', 'who acts (recorded in the audit log)', defaultActor())
@@ -51,7 +51,7 @@ export function intakeCommand(program: Command, io: Io): void {
     const register = await Register.open(o.db);
     try {
       const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
-      return await fn({ register, baseCatalog: baseCatalog(register, o.catalog, known), knownServices: known, separationOfDuties: !!o.separationOfDuties });
+      return await fn({ register, baseCatalog: await baseCatalog(register, o.catalog, known), knownServices: known, separationOfDuties: !!o.separationOfDuties });
     } finally {
       await register.close();
     }
@@ -154,7 +154,7 @@ export function intakeCommand(program: Command, io: Io): void {
   cat
     .command('export')
     .description('Write the catalog file merged with the register\'s intake decisions, as catalog YAML (review it in git).')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--output <file>', 'write to FILE instead of stdout')
@@ -162,7 +162,7 @@ export function intakeCommand(program: Command, io: Io): void {
       const register = await Register.open(o.db, { readonly: true });
       try {
         const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
-        const text = catalogToYaml(effectiveCatalogSync(baseCatalog(register, o.catalog, known), register.db));
+        const text = catalogToYaml(await effectiveCatalog(await baseCatalog(register, o.catalog, known), register));
         if (o.output && o.output !== '-') writeFileSync(o.output, text);
         else io.out(text);
       } finally {
@@ -175,7 +175,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .command('blocklist')
     .description('Block lists from declined services\' domain rules (Squid dstdomain, DNS RPZ, PAC, plain hosts).')
     .addOption(new Option('--format <format>', 'appliance format').choices([...BLOCKLIST_FORMATS]).default('hosts'))
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--pac-proxy <value>', 'PAC result for blocked hosts', 'PROXY 127.0.0.1:9')
@@ -186,7 +186,7 @@ export function intakeCommand(program: Command, io: Io): void {
       try {
         const { index } = ruleIndex(o.rules ?? []);
         const known = new Set(index.services.map((s) => s.id));
-        const plan = blockPlan(effectiveCatalogSync(baseCatalog(register, o.catalog, known), register.db), index);
+        const plan = blockPlan(await effectiveCatalog(await baseCatalog(register, o.catalog, known), register), index);
         const text = renderBlocklist(o.format as BlocklistFormat, plan, { pacProxy: o.pacProxy, pacDefault: o.pacDefault });
         if (o.output && o.output !== '-') writeFileSync(o.output, text);
         else io.out(text);

@@ -6,4 +6,3 @@ export * from './actions.js';
 export * from './catalog.js';
 export * from './blocklist.js';
 export * from './query.js';
-export { INTAKE_MIGRATIONS, ensureIntakeSchema } from './migrations.js';

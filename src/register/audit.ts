@@ -3,7 +3,6 @@
  * record's hash, so an edited, inserted or deleted record breaks the chain.
  */
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -56,9 +55,8 @@ export function recordHash(r: Omit<AuditRecord, 'hash'>): string {
   return createHash('sha256').update(r.prev_hash + '\n' + body).digest('hex');
 }
 
-/** Appends within the caller's transaction. */
-export function appendAudit(db: Database.Database, e: AuditEvent): AuditRecord {
-  const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+/** The record that follows `last` in the chain (the backend inserts it in the caller's transaction). */
+export function nextRecord(last: { seq: number; hash: string } | undefined, e: AuditEvent): AuditRecord {
   const rec: Omit<AuditRecord, 'hash'> = {
     seq: (last?.seq ?? 0) + 1,
     at: e.at ?? new Date().toISOString(),
@@ -71,11 +69,7 @@ export function appendAudit(db: Database.Database, e: AuditEvent): AuditRecord {
     rationale: e.rationale ?? null,
     prev_hash: last?.hash ?? GENESIS,
   };
-  const full: AuditRecord = { ...rec, hash: recordHash(rec) };
-  db.prepare(
-    'INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_state, after_state, rationale, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @entity_type, @entity_id, @before_state, @after_state, @rationale, @prev_hash, @hash)',
-  ).run(full);
-  return full;
+  return { ...rec, hash: recordHash(rec) };
 }
 
 export interface VerifyResult {
@@ -85,12 +79,14 @@ export interface VerifyResult {
   problems: Array<{ seq: number; problem: string }>;
 }
 
-export function verifyAudit(db: Database.Database): VerifyResult {
-  const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRecord[];
+/** Walks the chain in sequence order (pure: the backend reads the rows). */
+export function verifyRecords(rows: Iterable<AuditRecord>): VerifyResult {
   const problems: VerifyResult['problems'] = [];
   let prevHash = GENESIS;
   let prevSeq = 0;
+  let count = 0;
   for (const r of rows) {
+    count++;
     if (r.seq !== prevSeq + 1) problems.push({ seq: r.seq, problem: `sequence gap: expected ${prevSeq + 1}, found ${r.seq} (records deleted or inserted)` });
     if (r.prev_hash !== prevHash) problems.push({ seq: r.seq, problem: 'previous-hash link broken (a record before it was edited, inserted or deleted)' });
     const { hash, ...rest } = r;
@@ -99,5 +95,5 @@ export function verifyAudit(db: Database.Database): VerifyResult {
     prevHash = hash;
     prevSeq = r.seq;
   }
-  return { ok: problems.length === 0, records: rows.length, head: prevHash, problems };
+  return { ok: problems.length === 0, records: count, head: prevHash, problems };
 }

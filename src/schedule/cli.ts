@@ -10,13 +10,13 @@ import type { ScannerRun } from '../collect/run.js';
 import { loadConfig, type Config } from '../config.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/types.js';
-import { getRunChanges, hasDiffTable } from '../diff/diff.js';
+import { getRunChanges } from '../diff/diff.js';
 import { diffToJson, diffToMarkdown } from '../diff/render.js';
 import { EXPORT_FORMATS, loadExportData, renderExport, type ExportFormat } from '../export/index.js';
 import { sigmaRules } from '../export/sigma.js';
 import { stringify } from 'yaml';
 import { loadCatalogFor, type ScanOptions, type ScanReport } from '../pipeline.js';
-import { Register } from '../register/register.js';
+import { DB_HELP, dbSpec, Register } from '../register/register.js';
 import { ruleIndex } from '../rules/load.js';
 import type { Io } from '../cli/main.js';
 import { mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from './run.js';
@@ -73,7 +73,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
     .requiredOption('--config <file>', 'shadowscan.yaml')
     .option('--source <name>', 'only this source (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--once', 'run each selected source once now, then exit (for cron / systemd timers)')
-    .option('--db <file>', 'register database (overrides the config)')
+    .option('--db <spec>', `${DB_HELP}; overrides the config`)
     .action(async (o) => {
       const cfg = loadConfig(o.config);
       const log = ioLogger(io);
@@ -131,7 +131,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
   program
     .command('diff')
     .description('What changed in a run, per source, against that source\'s last complete run.')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--run <id>', 'run id (default: the latest run)')
     .option('--source <name>', 'only this source')
     .addOption(new Option('--format <format>', 'output').choices(['markdown', 'json']).default('markdown'))
@@ -139,7 +139,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
     .action(async (o) => {
       const reg = await Register.open(o.db, { readonly: true });
       try {
-        if (o.run && hasDiffTable(reg) && !(await getRunChanges(reg, o.run, { source: o.source })).length) throw new UsageError(`no recorded changes for run ${o.run} in ${o.db}`);
+        if (o.run && !(await getRunChanges(reg, o.run, { source: o.source })).length) throw new UsageError(`no recorded changes for run ${o.run} in ${reg.location}`);
         const changes = await getRunChanges(reg, o.run, { source: o.source });
         const text = o.format === 'json' ? diffToJson(changes) : diffToMarkdown(changes);
         if (o.output && o.output !== '-') writeFileSync(o.output, text);
@@ -154,7 +154,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
     .command('export')
     .description('Export the inventory and register: CycloneDX 1.6 AI-BOM, OCSF JSON lines, Sigma rules, Statement of Applicability, register CSV.')
     .addOption(new Option('--format <format>', 'export format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--catalog <file>', 'sanctioned AI catalog (for data classifications, SoA decisions, declined levels)')
     .option('--config <file>', 'take db, catalog and rules from shadowscan.yaml')
     .option('--rules <dir>', 'extra rule folder (repeatable)', (v: string, p: string[] = []) => [...p, v])
@@ -174,7 +174,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
         io.out(`${rules.length} Sigma rules written to ${o.output}\n`);
         return;
       }
-      const db = o.db !== 'shadowscan.db' ? o.db : cfg?.db ?? o.db;
+      const db = dbSpec(o.db ?? cfg?.db);
       const reg = await Register.open(db, { readonly: true });
       try {
         const data = await loadExportData(reg, { now, catalog, rules: index });

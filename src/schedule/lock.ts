@@ -1,58 +1,69 @@
 /**
- * Cross-process lock per source (proper-lockfile: an atomic mkdir of `<file>.lock`, refreshed
- * while held and considered stale when its holder stops refreshing it), so two shadowscan
- * processes — two `schedule run`s, or a cron job and the web server — never scan the same
- * source at once.
+ * Per-source leases in the register, so two shadowscan processes — two `schedule run`s on two
+ * machines, a cron job and a CI runner, or two plain `scan`s — never scan the same source of one
+ * register at once. A lease row names its holder and an expiry; the holder renews it while it
+ * scans, so a killed runner's lease lapses after its time-to-live and the next run takes over.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/types.js';
+import type { RegisterStore } from '../register/register.js';
 
 export interface SourceLockOptions {
-  /** After this long without a refresh the lock is taken over (ms). Default 60 s. */
-  staleMs?: number;
-  /** Wait up to this long for a held lock (ms); 0 = give up at once. */
+  /** A lease not renewed for this long is taken over (ms). Default 60 s. */
+  ttlMs?: number;
+  /** Wait up to this long for a held lease (ms); 0 = give up at once. */
   waitMs?: number;
   log?: Logger;
 }
 
 export type Release = () => Promise<void>;
 
-export function lockPath(lockDir: string, source: string): string {
-  return join(lockDir, `${source.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+/** A lease's time-to-live: SHADOWSCAN_LEASE_TTL_MS, else 60 s. */
+export function leaseTtl(opts: SourceLockOptions = {}): number {
+  const env = Number(process.env.SHADOWSCAN_LEASE_TTL_MS);
+  return Math.max(opts.ttlMs ?? (Number.isFinite(env) && env > 0 ? env : 60_000), 1000);
 }
 
-export function defaultLockDir(db: string): string {
-  return db === ':memory:' ? join(process.cwd(), '.shadowscan-locks') : `${db}.locks`;
-}
+export const leaseName = (source: string) => `source:${source}`;
 
-/** Takes the source's lock; undefined when another process holds it. */
-export async function acquireSourceLock(lockDir: string, source: string, opts: SourceLockOptions = {}): Promise<Release | undefined> {
-  mkdirSync(lockDir, { recursive: true });
-  const stale = Math.max(opts.staleMs ?? 60_000, 2000);
-  const waitMs = opts.waitMs ?? 0;
-  try {
-    const release = await lockfile.lock(lockPath(lockDir, source), {
-      realpath: false,
-      stale,
-      update: Math.floor(stale / 2),
-      retries: waitMs > 0 ? { retries: Math.ceil(waitMs / 500), factor: 1, minTimeout: 500, maxTimeout: 500 } : 0,
-      onCompromised: (err) => opts.log?.warn(`lock for source ${source} compromised: ${err.message}`),
-    });
-    return async () => {
-      try {
-        await release();
-      } catch {
-        /* already released or compromised */
-      }
-    };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
-    throw e;
+/** This process's holder id: host, pid and a random part (a restarted pid is another holder). */
+export const HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+/** Takes the source's lease in the register; undefined when another runner holds it. */
+export async function acquireSourceLock(store: RegisterStore, source: string, opts: SourceLockOptions = {}): Promise<Release | undefined> {
+  const ttl = leaseTtl(opts);
+  const name = leaseName(source);
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  while (!(await store.acquireLease(name, HOLDER, ttl))) {
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(50, deadline - Date.now()))));
   }
+  let lost = false;
+  const timer = setInterval(() => {
+    store.renewLease(name, HOLDER, ttl).then(
+      (ok) => {
+        if (!ok && !lost) {
+          lost = true;
+          opts.log?.warn(`lease for source ${source} was taken over (not renewed within ${ttl} ms)`);
+        }
+      },
+      (e: Error) => opts.log?.warn(`lease for source ${source}: renewal failed: ${e.message}`),
+    );
+  }, Math.max(250, Math.floor(ttl / 3)));
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    try {
+      await store.releaseLease(name, HOLDER);
+    } catch {
+      /* the register is gone: the lease lapses by itself */
+    }
+  };
 }
 
-export async function isSourceLocked(lockDir: string, source: string, staleMs = 60_000): Promise<boolean> {
-  return lockfile.check(lockPath(lockDir, source), { realpath: false, stale: staleMs });
+/** Who holds the source's lease now, if anyone (expired leases count as free). */
+export async function sourceLockHolder(store: RegisterStore, source: string): Promise<string | undefined> {
+  const l = await store.getLease(leaseName(source));
+  return l && l.expiresAt >= new Date().toISOString() ? l.holder : undefined;
 }

@@ -12,18 +12,18 @@ import type { ScannerRun } from '../collect/run.js';
 import { GITHUB_SOURCE, loadConfig, type Config, type OutputFormat } from '../config.js';
 import { ScanError, UsageError } from '../core/errors.js';
 import type { Logger } from '../core/types.js';
-import { getRunChanges, migrateDiff, recordRunChanges, type RunChanges } from '../diff/diff.js';
+import { getRunChanges, recordRunChanges, type RunChanges } from '../diff/diff.js';
 import { diffToJson, diffToMarkdown } from '../diff/render.js';
 import { EXPORT_FORMATS, loadExportData, renderExport, type ExportFormat } from '../export/index.js';
 import { notifyChanges, type NotifyResult } from '../notify/notify.js';
 import type { Sleep } from '../notify/webhook.js';
 import { loadCatalogFor, runScan, type ScanReport } from '../pipeline.js';
-import { Register } from '../register/register.js';
+import { dbSpec, Register, type RegisterStore } from '../register/register.js';
 import { render, type Format } from '../report/index.js';
 import { ruleIndex } from '../rules/load.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { syncOrg, type SyncResult } from '../sources/github.js';
-import { acquireSourceLock, defaultLockDir } from './lock.js';
+import { acquireSourceLock, HOLDER } from './lock.js';
 import { Scheduler, type Clock, type SchedulerEvent } from './scheduler.js';
 
 export const silent: Logger = { debug() {}, info() {}, warn() {} };
@@ -75,12 +75,9 @@ function context(cfg: Config, opts: RunOptions): Ctx {
   const rulesDirs = [...cfg.rules, ...(opts.rulesDirs ?? [])];
   const { index } = ruleIndex(rulesDirs);
   const catalogFile = opts.catalogFile ?? cfg.catalog;
-  return { rules: index, catalog: loadCatalogFor(index, catalogFile), catalogFile, db: opts.db ?? cfg.db ?? 'shadowscan.db' };
+  return { rules: index, catalog: loadCatalogFor(index, catalogFile), catalogFile, db: dbSpec(opts.db ?? cfg.db) };
 }
 
-export function lockDirOf(cfg: Config, db: string): string {
-  return cfg.lockDir ?? defaultLockDir(db);
-}
 
 /** The sources a run covers: every configured one, plus scanners named only on the command line. */
 export function sourceNames(cfg: Config, opts: Pick<RunOptions, 'cliRuns'> = {}): string[] {
@@ -109,10 +106,11 @@ async function scannerRunFor(cfg: Config, source: string, opts: RunOptions, log:
 
 async function runOne(cfg: Config, source: string, ctx: Ctx, opts: RunOptions): Promise<SourceRunResult> {
   const log = opts.log ?? silent;
-  const lockDir = lockDirOf(cfg, ctx.db);
-  const release = opts.lockHeld ? async () => {} : await acquireSourceLock(lockDir, source, { waitMs: opts.lockWaitMs, log });
+  const reg = await Register.open(ctx.db);
+  const release = opts.lockHeld ? async () => {} : await acquireSourceLock(reg, source, { waitMs: opts.lockWaitMs, log });
   if (!release) {
-    const msg = `source ${source} is being scanned by another process (lock ${lockDir})`;
+    await reg.close();
+    const msg = `source ${source} is being scanned by another process (lease in ${reg.location})`;
     if ((opts.onLocked ?? 'fail') === 'fail') throw new ScanError(msg);
     log.warn(msg + ': skipped');
     return { source, status: 'skipped', skipped: 'locked by another process', notifications: [] };
@@ -120,19 +118,16 @@ async function runOne(cfg: Config, source: string, ctx: Ctx, opts: RunOptions): 
   try {
     const { run, github, skipped } = await scannerRunFor(cfg, source, opts, log);
     if (!run) return { source, status: 'skipped', skipped, notifications: [], github };
-    const reg = await Register.open(ctx.db);
-    try {
-      migrateDiff(reg);
+    {
       const now = opts.now ?? new Date();
       const report = await runScan({ runs: [run], rulesDirs: [...cfg.rules, ...(opts.rulesDirs ?? [])], catalog: ctx.catalog, catalogFile: ctx.catalogFile, db: reg, now: opts.now, full: opts.full, signal: opts.signal, log, onProgress: opts.onProgress });
       const changes = await recordRunChanges(reg, { runId: report.run.id, source, scanner: run.scanner.id, status: report.summary.status, coverage: report.coverage, catalog: ctx.catalog, now, expiringWithinDays: cfg.diff.expiringWithinDays });
       const notifications = await notifyChanges(reg, cfg.notifications, changes, { rules: ctx.rules, log, fetch: opts.fetch, sleep: opts.sleep, baseDelayMs: opts.baseDelayMs });
       return { source, runId: report.run.id, status: report.summary.status, report, changes, notifications, github };
-    } finally {
-      await reg.close();
     }
   } finally {
     await release();
+    await reg.close();
   }
 }
 
@@ -228,16 +223,19 @@ export interface StartOptions extends RunOptions {
 /** A Scheduler for every source of the config that has a `schedule` (lock per source, skip when locked). */
 export function schedulerFor(cfg: Config, opts: StartOptions = {}): Scheduler {
   const jobs = cfg.sourceSpecs.filter((s) => s.schedule && (!opts.sources || opts.sources.includes(s.name))).map((s) => ({ source: s.name, schedule: s.schedule! }));
-  const db = opts.db ?? cfg.db ?? 'shadowscan.db';
-  const lockDir = lockDirOf(cfg, db);
+  const db = dbSpec(opts.db ?? cfg.db);
   const log = opts.log ?? silent;
+  // one connection for the leases and tick claims of every job (opened at the first tick)
+  let store: Promise<RegisterStore> | undefined;
+  const reg = () => (store ??= Register.open(db));
   return new Scheduler({
     jobs,
     clock: opts.clock,
     timezone: cfg.timezone,
     log,
     onEvent: opts.onEvent,
-    lock: (source) => acquireSourceLock(lockDir, source, { log }),
+    lock: async (source) => acquireSourceLock(await reg(), source, { log }),
+    claim: async (source, tickAt) => (await reg()).claimTick(source, tickAt.toISOString(), HOLDER),
     run: async (source, signal) => {
       // The Scheduler already holds the lock: run without taking it again.
       const results = [await runSource(cfg, source, { ...opts, signal, lockHeld: true })];

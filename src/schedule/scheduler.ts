@@ -27,7 +27,7 @@ export interface ScheduledJob {
   schedule: string;
 }
 
-export type TickOutcome = 'ran' | 'failed' | 'skipped-overlap' | 'skipped-locked' | 'stopped';
+export type TickOutcome = 'ran' | 'failed' | 'skipped-overlap' | 'skipped-locked' | 'skipped-claimed' | 'stopped';
 
 export interface SchedulerEvent {
   source: string;
@@ -43,6 +43,11 @@ export interface SchedulerOptions {
   run: (source: string, signal: AbortSignal) => Promise<unknown>;
   /** Cross-process lock: returns a release function, or undefined when another process holds it. */
   lock?: (source: string) => Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Claims one scheduled tick of a source across replicas (several `schedule run`s on one
+   * register): false when another replica already ran this tick.
+   */
+  claim?: (source: string, tickAt: Date) => Promise<boolean>;
   clock?: Clock;
   timezone?: string;
   log?: Logger;
@@ -119,7 +124,7 @@ export class Scheduler {
       st.timer = undefined;
       if (!this.started) return;
       if (this.clock.now() < next.getTime()) return this.arm(st); // chained long wait
-      void this.tick(st);
+      void this.tick(st, next);
       this.arm(st);
     }, Math.min(wait, MAX_TIMER));
   }
@@ -132,7 +137,7 @@ export class Scheduler {
     else this.opts.log?.info(msg);
   }
 
-  private async tick(st: JobState): Promise<TickOutcome> {
+  private async tick(st: JobState, scheduledAt?: Date): Promise<TickOutcome> {
     const at = new Date(this.clock.now());
     const source = st.job.source;
     if (st.running) {
@@ -141,6 +146,10 @@ export class Scheduler {
     }
     const p = (async (): Promise<TickOutcome> => {
       let release: (() => Promise<void>) | undefined;
+      if (scheduledAt && this.opts.claim && !(await this.opts.claim(source, scheduledAt))) {
+        this.emit({ source, outcome: 'skipped-claimed', at }, st);
+        return 'skipped-claimed';
+      }
       if (this.opts.lock) {
         release = await this.opts.lock(source);
         if (!release) {

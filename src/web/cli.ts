@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { UsageError } from '../core/errors.js';
-import { Register } from '../register/register.js';
+import { DB_HELP, dbSpec, Register } from '../register/register.js';
 import { ruleIndex } from '../rules/load.js';
 import { loadCatalog } from '../catalog/catalog.js';
 import type { Io } from '../cli/main.js';
@@ -37,7 +37,7 @@ export function webCommand(program: Command, io: Io): void {
   program
     .command('serve')
     .description('Start the web app (register, triage, intake, catalog, scans, block lists) and the JSON API.')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--port <n>', 'port (0–65535; 0 = any free port)', parsePort, 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--catalog <file>', 'catalog file (default: the latest scan\'s)')
@@ -48,9 +48,9 @@ export function webCommand(program: Command, io: Io): void {
       const register = await Register.open(o.db);
       const { index } = ruleIndex(o.rules ?? []);
       const known = new Set(index.services.map((s) => s.id));
-      const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : catalogFromRuns(register, known);
+      const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : await catalogFromRuns(register, known);
       const auth = new Auth(register);
-      if (auth.listUsers().length === 0) io.err(`warning: no user accounts yet — create one: shadowscan user add NAME --role admin --db ${o.db}\n`);
+      if ((await auth.listUsers()).length === 0) io.err(`warning: no user accounts yet — create one: shadowscan user add NAME --role admin${o.db ? ` --db ${o.db}` : ''}\n`);
       const loopback = o.host === 'localhost' || (isIP(o.host) && (o.host.startsWith('127.') || o.host === '::1'));
       if (!loopback && !o.secureCookies) io.err('warning: listening beyond loopback without --secure-cookies: put it behind HTTPS\n');
       const app = await createServer({ register, rules: index, baseCatalog: base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
@@ -66,7 +66,7 @@ export function webCommand(program: Command, io: Io): void {
         if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${o.host}:${o.port}: --host ${o.host} is not an address of this machine`);
         throw e;
       }
-      io.out(`shadowscan web app on ${url}  (db ${o.db}${base.file ? `, catalog ${base.file}` : ''}${o.separationOfDuties ? ', separation of duties on' : ''}) — Ctrl-C to stop\n`);
+      io.out(`shadowscan web app on ${url}  (db ${register.location}${base.file ? `, catalog ${base.file}` : ''}${o.separationOfDuties ? ', separation of duties on' : ''}) — Ctrl-C to stop\n`);
       const stop = async () => {
         await app.close();
         await register.close();
@@ -81,7 +81,7 @@ export function webCommand(program: Command, io: Io): void {
     .command('add <name>')
     .description('Create a user (or reset its password and role). Password from $SHADOWSCAN_PASSWORD or stdin.')
     .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .option('--password-env <var>', 'environment variable holding the password', 'SHADOWSCAN_PASSWORD')
     .action(async (name: string, o) => {
       const password = await readPassword(io, o.passwordEnv);
@@ -89,18 +89,18 @@ export function webCommand(program: Command, io: Io): void {
       const register = await Register.open(o.db);
       try {
         await new Auth(register).addUser(name, password, o.role, `cli:${name}`);
-        io.out(`user ${name} (${o.role}) saved in ${o.db}\n`);
+        io.out(`user ${name} (${o.role}) saved in ${register.location}\n`);
       } finally {
         await register.close();
       }
     });
   user
     .command('list')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .action(async (o) => {
       const register = await Register.open(o.db);
       try {
-        for (const u of new Auth(register).listUsers()) io.out(`${u.username.padEnd(24)}${u.role.padEnd(10)}${u.createdAt}${u.disabled ? ' (disabled)' : ''}\n`);
+        for (const u of await new Auth(register).listUsers()) io.out(`${u.username.padEnd(24)}${u.role.padEnd(10)}${u.createdAt}${u.disabled ? ' (disabled)' : ''}\n`);
       } finally {
         await register.close();
       }
@@ -113,7 +113,7 @@ export function webCommand(program: Command, io: Io): void {
     .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
     .option('--name <name>', 'label (appears as token:NAME in the audit log)', 'api')
     .option('--expires-days <n>', 'expire after N days', (v) => parseInt(v, 10))
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .action(async (o) => {
       const register = await Register.open(o.db);
       try {
@@ -126,22 +126,22 @@ export function webCommand(program: Command, io: Io): void {
     });
   token
     .command('list')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .action(async (o) => {
       const register = await Register.open(o.db);
       try {
-        for (const t of new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.revoked ? ' revoked' : ''}\n`);
+        for (const t of await new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.revoked ? ' revoked' : ''}\n`);
       } finally {
         await register.close();
       }
     });
   token
     .command('revoke <id>')
-    .option('--db <file>', 'register database', 'shadowscan.db')
+    .option('--db <spec>', DB_HELP)
     .action(async (id: string, o) => {
       const register = await Register.open(o.db);
       try {
-        if (!new Auth(register).revokeToken(id)) throw new UsageError(`no token ${id}`);
+        if (!(await new Auth(register).revokeToken(id))) throw new UsageError(`no token ${id}`);
         io.out(`token ${id} revoked\n`);
       } finally {
         await register.close();

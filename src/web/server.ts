@@ -11,23 +11,25 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogToYaml, type Catalog } from '../catalog/catalog.js';
-import type { Register } from '../register/register.js';
+import type { RegisterStore } from '../register/register.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { approve, decline, falsePositive, parseList, reopen, requestIntake, suppress, triage, type ActionResult, type ApproveInput, type DeclineInput, type IntakeContext, type IntakeRisk, type TriageInput } from '../intake/actions.js';
 import { BLOCKLIST_FORMATS, BLOCKLIST_MEDIA, blockPlan, renderBlocklist, type BlocklistFormat } from '../intake/blocklist.js';
-import { effectiveCatalogSync, listDecisions } from '../intake/catalog.js';
+import { effectiveCatalog } from '../intake/catalog.js';
 export { catalogFromRuns } from '../intake/catalog.js';
 import { IntakeError, TRANSITIONS, type IntakeAction, type Permission } from '../intake/machine.js';
-import { ensureIntakeSchema } from '../intake/migrations.js';
 import { facets, ITEM_STATUSES, QUEUE, queryRegister, SORTS, type RegisterQuery } from '../intake/query.js';
 import { Auth, can, randomToken, safeEqual, SESSION_TTL_MS, type Principal } from './auth.js';
 import * as V from './views.js';
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
 export const PAGE_SIZE = 50;
+/** Sign-in throttling: this many failures per user name and address within the window answer 429. */
+const LOGIN_MAX_FAILURES = 5;
+const LOGIN_WINDOW_MS = 5 * 60_000;
 
 export interface ServerOptions {
-  register: Register;
+  register: RegisterStore;
   rules: RuleIndex;
   /** The catalog file merged with the register's decisions. */
   baseCatalog?: Catalog;
@@ -51,17 +53,12 @@ declare module 'fastify' {
 
 export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { register, rules } = opts;
-  ensureIntakeSchema(register);
-  // a larger page cache and memory-mapped reads for the register's indexes (per connection)
-  register.db.pragma('cache_size = -131072');
-  register.db.pragma('mmap_size = 1073741824');
   const auth = new Auth(register);
   const now = opts.now ?? (() => new Date());
   const knownServices = new Set(rules.services.map((s) => s.id));
   const ctx: IntakeContext = { register, baseCatalog: opts.baseCatalog, knownServices, now, separationOfDuties: !!opts.separationOfDuties };
   const css = readFileSync(join(STATIC_DIR, 'app.css'), 'utf8');
   const flashes = new Map<string, V.Flash[]>();
-  const loginFailures = new Map<string, { n: number; until: number }>();
 
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 256 * 1024, trustProxy: false });
   await app.register(cookie);
@@ -79,13 +76,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     reply.header('Cache-Control', 'no-store');
     const authz = req.headers.authorization;
     if (authz && /^Bearer\s+/i.test(authz)) {
-      req.principal = auth.bearer(authz.replace(/^Bearer\s+/i, '').trim(), now());
+      req.principal = await auth.bearer(authz.replace(/^Bearer\s+/i, '').trim(), now());
       if (!req.principal) {
         reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'invalid or expired bearer token' });
         return reply;
       }
     } else {
-      req.principal = auth.session(req.cookies[SESSION_COOKIE], now());
+      req.principal = await auth.session(req.cookies[SESSION_COOKIE], now());
     }
   });
 
@@ -144,24 +141,25 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     const b = (req.body ?? {}) as Record<string, string>;
     const username = String(b.username ?? '').trim();
     const key = `${username}|${req.ip}`;
-    const lock = loginFailures.get(key);
-    if (lock && lock.n >= 5 && lock.until > Date.now()) {
+    // failures live in the register, so every web replica behind a load balancer counts the same
+    const since = new Date(now().getTime() - LOGIN_WINDOW_MS).toISOString();
+    if ((await register.loginFailures(key, since)) >= LOGIN_MAX_FAILURES) {
       return page(reply, V.loginPage({ csrf: req.cookies[PRELOGIN_COOKIE] ?? '', next: safeNext(b.next), error: 'Too many failed attempts: try again in a few minutes.' }), 429);
     }
     const role = await auth.checkPassword(username, String(b.password ?? ''));
     if (!role) {
-      loginFailures.set(key, { n: (lock && lock.until > Date.now() ? lock.n : 0) + 1, until: Date.now() + 5 * 60_000 });
+      await register.recordLoginFailure([key], now().toISOString(), since);
       return page(reply, V.loginPage({ csrf: req.cookies[PRELOGIN_COOKIE] ?? '', next: safeNext(b.next), error: 'Unknown user name or wrong password.' }), 401);
     }
-    loginFailures.delete(key);
-    const s = auth.createSession(username, now());
+    await register.clearLoginFailures(key);
+    const s = await auth.createSession(username, now());
     reply.clearCookie(PRELOGIN_COOKIE, { path: '/' });
     reply.setCookie(SESSION_COOKIE, s.cookie, { ...cookieOpts, maxAge: Math.floor(SESSION_TTL_MS / 1000) });
     return reply.redirect(safeNext(b.next), 303);
   });
 
   app.post('/logout', async (req, reply) => {
-    if (req.principal?.sessionHash) auth.endSession(req.principal.sessionHash);
+    if (req.principal?.sessionHash) await auth.endSession(req.principal.sessionHash);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
@@ -202,22 +200,22 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     return { ...got, risk: got.risk as IntakeRisk | undefined };
   }
 
-  function blocklists(): Record<BlocklistFormat, string> {
-    const cat = effectiveCatalogSync(ctx.baseCatalog, register.db);
+  async function blocklists(): Promise<Record<BlocklistFormat, string>> {
+    const cat = (await effectiveCatalog(ctx.baseCatalog, register));
     const plan = blockPlan(cat, rules, now());
     return Object.fromEntries(BLOCKLIST_FORMATS.map((f) => [f, renderBlocklist(f, plan)])) as Record<BlocklistFormat, string>;
   }
 
   // ------------------------------------------------------------------ pages
   /** Filter drop-down values (distinct categories / owners), refreshed at most once a minute. */
-  let facetCache: { at: number; v: ReturnType<typeof facets> } | undefined;
+  let facetCache: { at: number; v: Awaited<ReturnType<typeof facets>> } | undefined;
   app.get('/register', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
     const q = registerQuery(req.query as Record<string, string>);
-    const res = queryRegister(register.db, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
-    if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: facets(register.db) };
-    return page(reply, V.registerPage(me, q, res, facetCache.v, PAGE_SIZE));
+    const res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
+    if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: await facets(register) };
+    return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE));
   });
 
   app.get('/items/:id', async (req, reply) => {
@@ -286,13 +284,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.get('/catalog', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
-    const cat = effectiveCatalogSync(ctx.baseCatalog, register.db);
-    return page(reply, V.catalogPage(me, cat, listDecisions(register.db), now(), opts.baseCatalogFile));
+    const cat = (await effectiveCatalog(ctx.baseCatalog, register));
+    return page(reply, V.catalogPage(me, cat, (await register.listDecisions()), now(), opts.baseCatalogFile));
   });
 
   app.get('/catalog/export.yaml', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
-    const y = '# shadowscan catalog export: the catalog file merged with intake decisions from the register\n' + catalogToYaml(effectiveCatalogSync(ctx.baseCatalog, register.db));
+    const y = '# shadowscan catalog export: the catalog file merged with intake decisions from the register\n' + catalogToYaml((await effectiveCatalog(ctx.baseCatalog, register)));
     return reply.type('application/yaml; charset=utf-8').header('Content-Disposition', 'attachment; filename="catalog.yaml"').send(y);
   });
 
@@ -305,14 +303,14 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.get('/blocklists', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
-    return page(reply, V.blocklistsPage(me, blocklists()));
+    return page(reply, V.blocklistsPage(me, await blocklists()));
   });
 
   app.get('/blocklists/:format', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
     const f = (req.params as { format: string }).format as BlocklistFormat;
     if (!BLOCKLIST_FORMATS.includes(f)) return deny(req, reply, 404, `unknown block list format (expected ${BLOCKLIST_FORMATS.join(', ')})`);
-    return reply.type(BLOCKLIST_MEDIA[f].type).header('Content-Disposition', `attachment; filename="${BLOCKLIST_MEDIA[f].file}"`).send(blocklists()[f]);
+    return reply.type(BLOCKLIST_MEDIA[f].type).header('Content-Disposition', `attachment; filename="${BLOCKLIST_MEDIA[f].file}"`).send((await blocklists())[f]);
   });
 
   app.get('/audit', async (req, reply) => {
@@ -331,7 +329,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.get('/api/register', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
     const q = registerQuery(req.query as Record<string, string>);
-    const res = queryRegister(register.db, q);
+    const res = await queryRegister(register, q);
     return { total: res.total, totalIsLowerBound: res.capped, offset: q.offset, limit: q.limit, items: res.rows };
   });
 
@@ -369,17 +367,17 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
 
   app.get('/api/catalog', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
-    return { catalog: effectiveCatalogSync(ctx.baseCatalog, register.db), decisions: listDecisions(register.db) };
+    return { catalog: (await effectiveCatalog(ctx.baseCatalog, register)), decisions: (await register.listDecisions()) };
   });
   app.get('/api/catalog.yaml', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
-    return reply.type('application/yaml; charset=utf-8').send(catalogToYaml(effectiveCatalogSync(ctx.baseCatalog, register.db)));
+    return reply.type('application/yaml; charset=utf-8').send(catalogToYaml((await effectiveCatalog(ctx.baseCatalog, register))));
   });
   app.get('/api/blocklist/:format', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;
     const f = (req.params as { format: string }).format as BlocklistFormat;
     if (!BLOCKLIST_FORMATS.includes(f)) return reply.code(404).send({ error: `unknown format (expected ${BLOCKLIST_FORMATS.join(', ')})` });
-    return reply.type(BLOCKLIST_MEDIA[f].type).send(blocklists()[f]);
+    return reply.type(BLOCKLIST_MEDIA[f].type).send((await blocklists())[f]);
   });
   app.get('/api/runs', async (req, reply) => {
     if (!need(req, reply, 'view')) return reply;

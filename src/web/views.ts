@@ -114,7 +114,7 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
 <p class="muted small">${res.capped ? `more than ${res.total.toLocaleString('en')} items` : `${res.total.toLocaleString('en')} item${res.total === 1 ? '' : 's'}`} · page ${q.page}${res.capped ? '' : ` of ${pages}`}</p>
 <table id="register"><thead><tr><th>Entry</th><th>Item</th><th>Category</th><th>Status</th><th>Intake</th><th>Tier</th><th class="num">Score</th><th>Owner</th><th>Sources</th><th class="num">Subjects</th><th class="num">Bytes out</th><th>Last seen</th></tr></thead>
 <tbody>${res.rows.map(
-    (r) => html`<tr data-item="${r.id}"><td>${r.riskId ?? '–'}</td>
+    (r) => html`<tr data-item="${r.id}"><td>${r.riskEntryId ?? '–'}</td>
 <td><a href="${path`/items/${r.id}`}">${r.name}</a><div class="small muted">${r.service} · ${r.vendor}</div></td>
 <td>${r.category}</td><td>${badge(r.status)}</td><td>${badge(r.riskStatus)}${r.suppressedUntil && r.riskStatus === 'suppressed' ? html`<div class="small muted">until ${r.suppressedUntil}</div>` : ''}</td>
 <td>${tier(r.tier)}</td><td class="num">${r.score ?? '–'}</td><td>${r.owner ?? html`<span class="muted">unassigned</span>`}</td>

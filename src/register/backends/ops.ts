@@ -1,0 +1,734 @@
+/**
+ * Every statement the register runs, written once for both backends: positional `?` parameters,
+ * `ON CONFLICT` upserts and TEXT-held JSON, which SQLite and PostgreSQL both accept; where the
+ * two differ (lists, text search, forced join order) the dialect says how.
+ */
+import type { Coverage, Finding } from '../../core/types.js';
+import { locatorPath } from '../../match/match.js';
+import { nextRecord, verifyRecords, type AuditEvent, type AuditRecord, type VerifyResult } from '../audit.js';
+import type {
+  CommitSummary,
+  DecisionRow,
+  DiffFindingRow,
+  FindingWrite,
+  GoneCandidate,
+  ItemDetail,
+  ItemQuery,
+  ItemRow,
+  ItemSummary,
+  ItemWrite,
+  Page,
+  PriorItem,
+  RegisterOps,
+  RiskEntry,
+  RunMeta,
+  RunRow,
+  SessionRow,
+  SourceRunRow,
+  StoredFigures,
+  StoredFinding,
+  TableDump,
+  TokenRow,
+  UserRow,
+} from '../store.js';
+import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
+import { RANK_SQL } from './schema.js';
+
+const j = (v: unknown) => JSON.stringify(v ?? null);
+const pj = <T>(s: string | null | undefined, d: T): T => {
+  if (!s) return d;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return d;
+  }
+};
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/** Counts above this are reported as "more than" when the risk entries are joined. */
+export const COUNT_CAP = 1_000;
+
+const FINDING_COLS = [
+  'id', 'item_id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject_kind', 'subject_id', 'subject_name', 'locator', 'unit',
+  'count', 'bytes_out', 'bytes_in', 'seen_first', 'seen_last', 'status', 'status_reason', 'state', 'first_detected_at', 'last_detected_at', 'first_scan_id', 'last_scan_id', 'gone_at', 'data',
+];
+const FINDING_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET locator = excluded.locator, unit = excluded.unit, count = excluded.count, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
+  seen_first = excluded.seen_first, seen_last = excluded.seen_last, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
+  last_scan_id = excluded.last_scan_id, data = excluded.data, subject_name = excluded.subject_name`;
+
+const ITEM_COLS = [
+  'id', 'kind', 'service', 'name', 'vendor', 'category', 'artifact_type', 'artifact_key', 'status', 'status_reason', 'catalog_entry', 'state', 'sources', 'signals',
+  'subject_count', 'finding_count', 'event_count', 'bytes_out', 'seen_first', 'seen_last', 'first_detected_at', 'last_detected_at', 'gone_at', 'data',
+];
+// last_detected_at moves only for items this run saw: an untouched item carries its stored time in the insert row
+const ITEM_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, status_reason = excluded.status_reason, catalog_entry = excluded.catalog_entry,
+  state = 'active', sources = excluded.sources, signals = excluded.signals, subject_count = excluded.subject_count, finding_count = excluded.finding_count,
+  event_count = excluded.event_count, bytes_out = excluded.bytes_out, seen_first = excluded.seen_first, seen_last = excluded.seen_last,
+  last_detected_at = excluded.last_detected_at, gone_at = NULL, data = excluded.data`;
+
+const RISK_COLS = ['id', 'item_id', 'title', 'status', 'tier', 'likelihood', 'impact', 'inherent_score', 'treatment', 'owner', 'review_date', 'impact_assessment', 'suppressed_until', 'created_at', 'updated_at', 'data'];
+
+const ITEM_SUMMARY_SELECT = `i.id, i.kind, i.service, i.name, i.vendor, i.category, i.artifact_type, i.artifact_key, i.status, i.status_reason, i.catalog_entry, i.state, i.sources, i.signals,
+  i.subject_count, i.finding_count, i.event_count, i.bytes_out, i.seen_first, i.seen_last, i.first_detected_at, i.last_detected_at, i.gone_at,
+  r.id AS risk_id, r.status AS risk_status, r.tier AS tier, r.inherent_score AS score, r.treatment AS treatment, r.owner AS owner, r.suppressed_until AS suppressed_until`;
+
+const RANK = RANK_SQL.replace(/\bstatus\b/g, 'i.status');
+const ORDER: Record<string, string> = {
+  status: `${RANK}, i.name, i.id`,
+  name: 'i.name, i.id',
+  'last-seen': 'i.last_detected_at DESC, i.id',
+  'first-detected': 'i.first_detected_at DESC, i.id',
+  bytes: 'COALESCE(i.bytes_out, 0) DESC, i.id',
+  tier: 'r.tier, r.inherent_score DESC, r.item_id',
+  score: 'r.inherent_score DESC, r.item_id',
+};
+
+export class SqlOps implements RegisterOps {
+  constructor(
+    protected readonly c: Conn,
+    protected readonly d: Dialect,
+  ) {}
+
+  /** Rows whose key is in `ids`, fetched in list-sized chunks. */
+  protected async byIds(sqlBefore: string, col: string, ids: readonly string[], sqlAfter = ''): Promise<Row[]> {
+    const out: Row[] = [];
+    const size = Math.min(this.d.maxParams, 10_000);
+    for (const chunk of chunks([...new Set(ids)], size)) {
+      const l = this.d.inList(col, chunk.length);
+      out.push(...(await this.c.all(`${sqlBefore} ${l.sql} ${sqlAfter}`, l.params(chunk))));
+    }
+    return out;
+  }
+
+  /** Multi-row insert in batches that stay under the parameter limit. */
+  protected async insertRows(table: string, cols: string[], rows: unknown[][], tail = ''): Promise<void> {
+    if (!rows.length) return;
+    if (this.d.name === 'sqlite') {
+      // one prepared single-row statement, run synchronously per row: SQLite's fastest path
+      await this.c.runMany(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks(cols.length)}) ${tail}`, rows);
+      return;
+    }
+    const per = Math.max(1, Math.floor(this.d.maxParams / cols.length));
+    for (const batch of chunks(rows, per)) {
+      const values = batch.map(() => `(${marks(cols.length)})`).join(', ');
+      await this.c.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail}`, batch.flat());
+    }
+  }
+
+  /** Inserts dumped rows as they are (db migrate). */
+  async insertTable(d: TableDump): Promise<void> {
+    await this.insertRows(d.table, d.columns, d.rows);
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  async startRun(meta: RunMeta, runId: string): Promise<void> {
+    await this.c.run("INSERT INTO scan_runs (id, started_at, status, scanners, catalog_file, options) VALUES (?, ?, 'running', ?, ?, ?)", [
+      runId,
+      meta.startedAt ?? new Date().toISOString(),
+      j(meta.scanners),
+      meta.catalogFile ?? null,
+      j(meta.options ?? {}),
+    ]);
+  }
+
+  async abortRunningRuns(): Promise<void> {
+    await this.c.run("UPDATE scan_runs SET status = 'aborted' WHERE status = 'running'");
+  }
+
+  async countRuns(): Promise<number> {
+    return Number((await this.c.get('SELECT COUNT(*) AS n FROM scan_runs'))?.n ?? 0);
+  }
+
+  async finishRun(runId: string, r: { status: string; coverage: Coverage[]; errors: Record<string, string>; summary: CommitSummary; scanners: Record<string, string> }): Promise<void> {
+    await this.c.run('UPDATE scan_runs SET finished_at = ?, status = ?, coverage = ?, errors = ?, summary = ?, scanners = ? WHERE id = ?', [
+      new Date().toISOString(),
+      r.status,
+      j(r.coverage),
+      j(r.errors),
+      j(r.summary),
+      j(r.scanners),
+      runId,
+    ]);
+  }
+
+  private toRun(r: Row): RunRow {
+    return {
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at ?? undefined,
+      status: r.status,
+      scanners: pj(r.scanners, []),
+      coverage: pj(r.coverage, []),
+      errors: pj(r.errors, {}),
+      summary: pj(r.summary, undefined),
+      catalogFile: r.catalog_file ?? undefined,
+    };
+  }
+
+  async listRuns(limit = 100): Promise<RunRow[]> {
+    return (await this.c.all('SELECT * FROM scan_runs ORDER BY started_at DESC, id DESC LIMIT ?', [limit])).map((r) => this.toRun(r));
+  }
+
+  async getRun(runId: string): Promise<RunRow | undefined> {
+    const r = await this.c.get('SELECT * FROM scan_runs WHERE id = ?', [runId]);
+    return r ? this.toRun(r) : undefined;
+  }
+
+  async latestCatalogFile(): Promise<string | undefined> {
+    return (await this.c.get('SELECT catalog_file FROM scan_runs WHERE catalog_file IS NOT NULL ORDER BY started_at DESC LIMIT 1'))?.catalog_file ?? undefined;
+  }
+
+  // ------------------------------------------------------------------ scanner state
+
+  async getState(scanner: string): Promise<Record<string, unknown>> {
+    const rows = await this.c.all('SELECT state_key, value FROM scanner_state WHERE scanner = ?', [scanner]);
+    return Object.fromEntries(rows.map((r) => [r.state_key, JSON.parse(r.value)]));
+  }
+
+  async getAllState(): Promise<Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const r of await this.c.all('SELECT scanner, state_key, value FROM scanner_state')) (out[r.scanner] ??= {})[r.state_key] = JSON.parse(r.value);
+    return out;
+  }
+
+  async setState(state: Record<string, Record<string, unknown>>, at: string): Promise<void> {
+    const rows: unknown[][] = [];
+    for (const [scanner, kv] of Object.entries(state)) for (const [k, v] of Object.entries(kv)) rows.push([scanner, k, j(v), at]);
+    await this.insertRows('scanner_state', ['scanner', 'state_key', 'value', 'updated_at'], rows, 'ON CONFLICT (scanner, state_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+  }
+
+  async clearState(scanner?: string): Promise<void> {
+    if (scanner) await this.c.run('DELETE FROM scanner_state WHERE scanner = ?', [scanner]);
+    else await this.c.run('DELETE FROM scanner_state');
+  }
+
+  // ------------------------------------------------------------------ findings
+
+  async findingFigures(ids: string[]): Promise<Map<string, StoredFigures>> {
+    const rows = await this.byIds('SELECT id, count, bytes_out, bytes_in, seen_first, seen_last FROM findings WHERE', 'id', ids);
+    return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
+  }
+
+  async upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void> {
+    await this.insertRows(
+      'findings',
+      FINDING_COLS,
+      rows.map(({ finding: f, itemId, unit }) => [
+        f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
+        f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, 'unsanctioned', '', 'active', at, at, runId, runId, null, j(f),
+      ]),
+      FINDING_UPSERT_TAIL,
+    );
+  }
+
+  async goneCandidates(scanners: string[]): Promise<GoneCandidate[]> {
+    if (!scanners.length) return [];
+    const rows = await this.byIds("SELECT id, scanner, unit, subject_id, locator FROM findings WHERE state = 'active' AND signal <> 'usage' AND", 'scanner', scanners);
+    return rows.map((r) => ({ id: r.id, scanner: r.scanner, unit: r.unit ?? locatorPath(r.locator), subjectId: r.subject_id }));
+  }
+
+  async markFindingsGone(ids: string[], at: string): Promise<void> {
+    for (const chunk of chunks(ids, 5000)) {
+      const l = this.d.inList('id', chunk.length);
+      await this.c.run(`UPDATE findings SET state = 'gone', gone_at = ? WHERE ${l.sql}`, [at, ...l.params(chunk)]);
+    }
+  }
+
+  async activeFindings(): Promise<Finding[]> {
+    return (await this.c.all("SELECT data FROM findings WHERE state = 'active'")).map((r) => JSON.parse(r.data) as Finding);
+  }
+
+  async activeFindingsOfItem(itemId: string): Promise<Finding[]> {
+    return (await this.c.all("SELECT data FROM findings WHERE item_id = ? AND state = 'active'", [itemId])).map((r) => JSON.parse(r.data) as Finding);
+  }
+
+  async setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void> {
+    if (!v.length) return;
+    if (this.d.name === 'sqlite') {
+      await this.c.runMany('UPDATE findings SET status = ?, status_reason = ? WHERE id = ? AND (status <> ? OR status_reason <> ?)', v.map((x) => [x.status, x.reason, x.id, x.status, x.reason]));
+      return;
+    }
+    for (const batch of chunks(v, 5000)) {
+      await this.c.run(
+        `UPDATE findings f SET status = u.status, status_reason = u.reason FROM (SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) AS t(id, status, reason)) u
+         WHERE f.id = u.id AND (f.status <> u.status OR f.status_reason <> u.reason)`,
+        [batch.map((x) => x.id), batch.map((x) => x.status), batch.map((x) => x.reason)],
+      );
+    }
+  }
+
+  async listFindings(f: { itemId?: string; state?: 'active' | 'gone' | 'all' } = {}): Promise<StoredFinding[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.itemId) {
+      where.push('item_id = ?');
+      args.push(f.itemId);
+    }
+    if ((f.state ?? 'active') !== 'all') {
+      where.push('state = ?');
+      args.push(f.state ?? 'active');
+    }
+    const rows = await this.c.all(`SELECT * FROM findings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY service, locator, id`, args);
+    return rows.map((r) => ({ ...(JSON.parse(r.data) as Finding), status: r.status, statusReason: r.status_reason, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at, itemId: r.item_id }));
+  }
+
+  async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {
+    const rows = await this.c.all('SELECT id, count, bytes_out, bytes_in, status, status_reason FROM findings WHERE last_scan_id = ?', [runId]);
+    return new Map(rows.map((r) => [r.id, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), status: r.status, statusReason: r.status_reason }]));
+  }
+
+  async evidenceKinds(itemId: string): Promise<string[]> {
+    const rows = await this.c.all("SELECT DISTINCT source || '/' || signal || '/' || kind AS k FROM findings WHERE item_id = ? ORDER BY k", [itemId]);
+    return rows.map((r) => r.k as string);
+  }
+
+  async topEvidence(itemId: string, limit: number): Promise<Array<{ source: string; kind: string; value: string; locator: string; signal: string }>> {
+    return (await this.c.all(
+      "SELECT source, kind, value, locator, signal FROM findings WHERE item_id = ? AND state = 'active' ORDER BY CASE signal WHEN 'credential' THEN 0 WHEN 'usage' THEN 1 ELSE 2 END, locator LIMIT ?",
+      [itemId, limit],
+    )) as Array<{ source: string; kind: string; value: string; locator: string; signal: string }>;
+  }
+
+  async diffFindings(f: { runId: string; scanner: string } | { ids: string[] }): Promise<DiffFindingRow[]> {
+    const rows =
+      'ids' in f
+        ? await this.byIds("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE state = 'active' AND", 'id', f.ids)
+        : await this.c.all("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?", [f.runId, f.scanner]);
+    return rows.map((r) => ({ id: r.id, itemId: r.item_id, subjectKind: r.subject_kind, subjectId: r.subject_id, subjectName: r.subject_name ?? undefined }));
+  }
+
+  // ------------------------------------------------------------------ items
+
+  async priorItems(): Promise<Map<string, PriorItem>> {
+    const rows = await this.c.all('SELECT id, status, state, first_detected_at, last_detected_at FROM items');
+    return new Map(rows.map((r) => [r.id as string, { status: r.status, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }]));
+  }
+
+  async upsertItems(rows: ItemWrite[], at: string): Promise<void> {
+    const prior = rows.some((r) => !r.touched) ? await this.priorItems() : new Map<string, PriorItem>();
+    await this.insertRows(
+      'items',
+      ITEM_COLS,
+      rows.map(({ item: it, status, statusReason, catalogEntry, touched }) => {
+        const last = touched ? at : (prior.get(it.id)?.lastDetectedAt ?? at);
+        return [
+          it.id, it.kind, it.service, it.name, it.vendor, it.category, it.artifact?.type ?? null, it.artifact?.key ?? null, status, statusReason, catalogEntry ?? null, 'active',
+          j(it.sources), j(it.signals), it.subjects.length, it.findingIds.length, it.count, it.bytesOut ?? null, it.firstSeen ?? null, it.lastSeen ?? null, at, last, null,
+          j({ subjects: it.subjects, artifact: it.artifact, findingIds: it.findingIds }),
+        ];
+      }),
+      ITEM_UPSERT_TAIL,
+    );
+  }
+
+  async markItemsGone(ids: string[], at: string): Promise<void> {
+    for (const chunk of chunks(ids, 5000)) {
+      const l = this.d.inList('id', chunk.length);
+      await this.c.run(`UPDATE items SET state = 'gone', gone_at = ? WHERE ${l.sql}`, [at, ...l.params(chunk)]);
+    }
+  }
+
+  async setItemStatus(itemId: string, status: string, reason: string, catalogEntry?: string): Promise<void> {
+    await this.c.run('UPDATE items SET status = ?, status_reason = ?, catalog_entry = ? WHERE id = ?', [status, reason, catalogEntry ?? null, itemId]);
+  }
+
+  /**
+   * Two phases: (1) the page's item ids from indexes only — items alone, or driven from the risk
+   * entries when a risk column is filtered or sorted on (such lists hold only items with a risk
+   * entry, which every queue item has); (2) the page's rows. Counts are exact for item-only filters
+   * and capped at COUNT_CAP when the risk entries are joined.
+   */
+  async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const sortByRisk = f.sort === 'tier' || f.sort === 'score';
+    let viaRisk = sortByRisk;
+    const state = f.state ?? 'active';
+    if (state !== 'all') {
+      where.push('i.state = ?');
+      args.push(state);
+    }
+    if (f.status?.length) {
+      where.push(`i.status IN (${marks(f.status.length)})`);
+      args.push(...f.status);
+    }
+    if (f.riskStatus?.length) {
+      viaRisk = true;
+      where.push(`r.status IN (${marks(f.riskStatus.length)})`);
+      args.push(...f.riskStatus);
+    }
+    if (f.tier) {
+      viaRisk = true;
+      where.push('r.tier = ?');
+      args.push(f.tier);
+    }
+    if (f.owner) {
+      viaRisk = true;
+      where.push('r.owner = ?');
+      args.push(f.owner);
+    }
+    if (f.source) {
+      where.push("i.sources LIKE ? ESCAPE '\\'");
+      args.push(likeContains(`"${f.source}"`));
+    }
+    if (f.category) {
+      where.push('i.category = ?');
+      args.push(f.category);
+    }
+    if (f.service) {
+      where.push('i.service = ?');
+      args.push(f.service);
+    }
+    if (f.q) {
+      const s = this.d.itemSearch(f.q);
+      where.push(s.sql);
+      args.push(...s.params);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // Sorted by a risk column: walk the risk entries in that order. Filtered on a broad risk
+    // column but sorted by an item column: walk the items in sort order and look each entry up,
+    // stopping when the page is full (the dialect forces that order where the planner would not).
+    const from = sortByRisk
+      ? `risk_entries r ${this.d.forcedJoin} items i ON i.id = r.item_id`
+      : viaRisk
+        ? f.owner
+          ? 'items i JOIN risk_entries r ON r.item_id = i.id'
+          : `items i ${this.d.forcedJoin} risk_entries r ON r.item_id = i.id`
+        : 'items i';
+    const paged = f.limit !== undefined;
+    let total: number;
+    let capped = false;
+    if (viaRisk && paged) {
+      total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args))?.n ?? 0);
+      if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+    } else total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM ${from} ${w}`, args))?.n ?? 0);
+    const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
+    const limit = paged ? Math.min(Math.max(f.limit!, 1), 1000) : 1_000_000_000;
+    const ids = (await this.c.all(`SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...args, limit, Math.max(f.offset ?? 0, 0)])).map((r) => r.id as string);
+    if (!ids.length) return { total, capped, rows: [] };
+    const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return { total, capped, rows: ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary) };
+  }
+
+  async itemsByIds(ids: string[]): Promise<Map<string, ItemRow>> {
+    const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT}, i.data FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
+    return new Map(rows.map((r) => [r.id as string, toItemRow(r)]));
+  }
+
+  async getItem(id: string): Promise<ItemDetail | undefined> {
+    const row = await this.c.get(`SELECT ${ITEM_SUMMARY_SELECT}, i.data FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE i.id = ?`, [id]);
+    if (!row) return undefined;
+    const frows = await this.c.all('SELECT * FROM findings WHERE item_id = ? ORDER BY source, locator', [id]);
+    const risk = await this.c.get('SELECT data, status FROM risk_entries WHERE item_id = ?', [id]);
+    const riskData = risk ? ({ ...(JSON.parse(risk.data) as RiskEntry), status: risk.status } as RiskEntry) : undefined;
+    return {
+      item: toItemRow(row),
+      findings: frows.map((r) => JSON.parse(r.data) as Finding),
+      findingStates: Object.fromEntries(frows.map((r) => [r.id, { state: r.state, status: r.status, statusReason: r.status_reason, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }])),
+      risk: riskData,
+      history: await this.entityHistory(id, riskData?.id),
+    };
+  }
+
+  async itemFacets(): Promise<{ categories: string[]; owners: string[] }> {
+    const categories = (await this.c.all('SELECT DISTINCT category FROM items ORDER BY category')).map((r) => r.category as string);
+    const owners = (await this.c.all('SELECT DISTINCT owner FROM risk_entries WHERE owner IS NOT NULL ORDER BY owner LIMIT 500')).map((r) => r.owner as string);
+    return { categories, owners };
+  }
+
+  async serviceInUse(service: string): Promise<boolean> {
+    return !!(await this.c.get("SELECT 1 AS x FROM items WHERE service = ? AND state = 'active' LIMIT 1", [service]));
+  }
+
+  // ------------------------------------------------------------------ risk entries
+
+  private riskOf(r: Row): RiskEntry {
+    const e = JSON.parse(r.data) as RiskEntry;
+    e.status = r.status; // the column is authoritative
+    return e;
+  }
+
+  async getRisk(idOrItem: string): Promise<RiskEntry | undefined> {
+    const r = (await this.c.get('SELECT data, status FROM risk_entries WHERE id = ?', [idOrItem])) ?? (await this.c.get('SELECT data, status FROM risk_entries WHERE item_id = ?', [idOrItem]));
+    return r ? this.riskOf(r) : undefined;
+  }
+
+  async risksByItem(): Promise<Map<string, RiskEntry>> {
+    const rows = await this.c.all('SELECT data, status FROM risk_entries');
+    return new Map(rows.map((r) => {
+      const e = this.riskOf(r);
+      return [e.itemId, e];
+    }));
+  }
+
+  async listRisks(f: { status?: string[] } = {}): Promise<RiskEntry[]> {
+    const rows = f.status?.length
+      ? await this.c.all(`SELECT data, status FROM risk_entries WHERE status IN (${marks(f.status.length)}) ORDER BY id`, f.status)
+      : await this.c.all('SELECT data, status FROM risk_entries ORDER BY id');
+    return rows.map((r) => this.riskOf(r));
+  }
+
+  async countRisks(): Promise<number> {
+    return Number((await this.c.get('SELECT COUNT(*) AS n FROM risk_entries'))?.n ?? 0);
+  }
+
+  private riskRow(e: RiskEntry): unknown[] {
+    return [e.id, e.itemId, e.title, e.status, e.tier, e.likelihood, e.impact, e.inherentScore, e.treatment, e.owner ?? null, e.reviewDate ?? null, e.impactAssessment, e.suppressedUntil ?? null, e.createdAt, e.updatedAt, j(e)];
+  }
+
+  async insertRisk(e: RiskEntry): Promise<void> {
+    await this.insertRows('risk_entries', RISK_COLS, [this.riskRow(e)]);
+  }
+
+  async updateRisk(e: RiskEntry): Promise<void> {
+    await this.c.run(
+      'UPDATE risk_entries SET title = ?, status = ?, tier = ?, likelihood = ?, impact = ?, inherent_score = ?, treatment = ?, owner = ?, review_date = ?, impact_assessment = ?, suppressed_until = ?, updated_at = ?, data = ? WHERE id = ?',
+      [e.title, e.status, e.tier, e.likelihood, e.impact, e.inherentScore, e.treatment, e.owner ?? null, e.reviewDate ?? null, e.impactAssessment, e.suppressedUntil ?? null, e.updatedAt, j(e), e.id],
+    );
+  }
+
+  // ------------------------------------------------------------------ catalog decisions
+
+  async listDecisions(f: { activeOnly?: boolean; service?: string } = {}): Promise<DecisionRow[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.activeOnly) where.push('active = 1');
+    if (f.service) {
+      where.push('service = ?');
+      args.push(f.service);
+    }
+    const rows = await this.c.all(`SELECT * FROM catalog_decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY decided_at, id`, args);
+    return rows.map((r) => ({ id: r.id, service: r.service, decision: r.decision, entry: JSON.parse(r.entry), decidedBy: r.decided_by, decidedAt: r.decided_at, riskEntryId: r.risk_entry_id ?? undefined, active: Number(r.active) === 1 }));
+  }
+
+  async countDecisions(): Promise<number> {
+    return Number((await this.c.get('SELECT COUNT(*) AS n FROM catalog_decisions'))?.n ?? 0);
+  }
+
+  async insertDecision(d: DecisionRow): Promise<void> {
+    await this.c.run('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      d.id, d.service, d.decision, JSON.stringify(d.entry), d.decidedBy, d.decidedAt, d.riskEntryId ?? null, d.active ? 1 : 0,
+    ]);
+  }
+
+  async supersedeDecisions(riskEntryId: string, service: string): Promise<void> {
+    // an approval or a decline supersedes the entry's earlier decisions and any decline of the service
+    await this.c.run("UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = 'declined'))", [riskEntryId, service]);
+  }
+
+  // ------------------------------------------------------------------ audit log
+
+  async appendAudit(e: AuditEvent): Promise<AuditRecord> {
+    const last = await this.c.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const rec = nextRecord(last ? { seq: Number(last.seq), hash: last.hash } : undefined, e);
+    await this.c.run('INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_state, after_state, rationale, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      rec.seq, rec.at, rec.actor, rec.action, rec.entity_type, rec.entity_id, rec.before_state, rec.after_state, rec.rationale, rec.prev_hash, rec.hash,
+    ]);
+    return rec;
+  }
+
+  async auditLog(f: { entityId?: string; entityType?: string; limit?: number; order?: 'asc' | 'desc' } = {}): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.entityId) {
+      where.push('entity_id = ?');
+      args.push(f.entityId);
+    }
+    if (f.entityType) {
+      where.push('entity_type = ?');
+      args.push(f.entityType);
+    }
+    const order = f.order ?? (f.entityId ? 'asc' : 'desc');
+    const rows = await this.c.all(`SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`, [...args, f.limit ?? (f.entityId ? 1_000_000 : 1000)]);
+    return rows.map(auditRow);
+  }
+
+  async entityHistory(itemId: string, riskId?: string): Promise<AuditRecord[]> {
+    const rows = await this.c.all("SELECT * FROM audit_log WHERE (entity_type = 'item' AND entity_id = ?) OR (entity_type = 'risk' AND entity_id = ?) ORDER BY seq", [itemId, riskId ?? '']);
+    return rows.map(auditRow);
+  }
+
+  async verifyAudit(): Promise<VerifyResult> {
+    const rows = await this.c.all('SELECT * FROM audit_log ORDER BY seq');
+    return verifyRecords(rows.map(auditRow));
+  }
+
+  // ------------------------------------------------------------------ web users, sessions, tokens
+
+  async getUser(username: string): Promise<UserRow | undefined> {
+    const r = await this.c.get('SELECT * FROM web_users WHERE username = ?', [username]);
+    return r ? { username: r.username, passwordHash: r.password_hash, role: r.role, createdAt: r.created_at, disabled: Number(r.disabled) === 1 } : undefined;
+  }
+
+  async listUsers(): Promise<UserRow[]> {
+    return (await this.c.all('SELECT * FROM web_users ORDER BY username')).map((r) => ({ username: r.username, passwordHash: r.password_hash, role: r.role, createdAt: r.created_at, disabled: Number(r.disabled) === 1 }));
+  }
+
+  async upsertUser(u: UserRow): Promise<void> {
+    await this.c.run(
+      'INSERT INTO web_users (username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, disabled = excluded.disabled',
+      [u.username, u.passwordHash, u.role, u.createdAt, u.disabled ? 1 : 0],
+    );
+  }
+
+  async deleteSessionsOf(username: string): Promise<void> {
+    await this.c.run('DELETE FROM web_sessions WHERE username = ?', [username]);
+  }
+
+  async insertSession(s: { idHash: string; username: string; csrf: string; createdAt: string; expiresAt: string }): Promise<void> {
+    await this.c.run('INSERT INTO web_sessions (id_hash, username, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [s.idHash, s.username, s.csrf, s.createdAt, s.expiresAt]);
+  }
+
+  async getSession(idHash: string): Promise<SessionRow | undefined> {
+    const r = await this.c.get('SELECT s.username, s.csrf, s.expires_at, u.role, u.disabled FROM web_sessions s JOIN web_users u ON u.username = s.username WHERE s.id_hash = ?', [idHash]);
+    return r ? { username: r.username, csrf: r.csrf, expiresAt: r.expires_at, role: r.role, disabled: Number(r.disabled) === 1 } : undefined;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.c.run('DELETE FROM web_sessions WHERE id_hash = ?', [idHash]);
+  }
+
+  async purgeSessions(before: string): Promise<void> {
+    await this.c.run('DELETE FROM web_sessions WHERE expires_at < ?', [before]);
+  }
+
+  async insertToken(t: TokenRow & { tokenHash: string }): Promise<void> {
+    await this.c.run('INSERT INTO api_tokens (id, name, token_hash, role, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [t.id, t.name, t.tokenHash, t.role, t.createdAt, t.createdBy, t.expiresAt ?? null]);
+  }
+
+  private toToken(r: Row): TokenRow {
+    return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, expiresAt: r.expires_at ?? undefined, lastUsedAt: r.last_used_at ?? undefined, revoked: Number(r.revoked) === 1 };
+  }
+
+  async tokenByHash(tokenHash: string): Promise<TokenRow | undefined> {
+    const r = await this.c.get('SELECT * FROM api_tokens WHERE token_hash = ?', [tokenHash]);
+    return r ? this.toToken(r) : undefined;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.c.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [at, id]);
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    return (await this.c.run('UPDATE api_tokens SET revoked = 1 WHERE id = ?', [id])).changes > 0;
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return (await this.c.all('SELECT * FROM api_tokens ORDER BY created_at')).map((r) => this.toToken(r));
+  }
+
+  async recordLoginFailure(keys: string[], at: string, since: string): Promise<number[]> {
+    const out: number[] = [];
+    await this.c.run('DELETE FROM login_failures WHERE at < ?', [since]);
+    for (const k of keys) {
+      await this.c.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', [k, at]);
+      out.push(await this.loginFailures(k, since));
+    }
+    return out;
+  }
+
+  async loginFailures(key: string, since: string): Promise<number> {
+    return Number((await this.c.get('SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?', [key, since]))?.n ?? 0);
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.c.run('DELETE FROM login_failures WHERE key = ?', [key]);
+  }
+
+  // ------------------------------------------------------------------ change digests, notifications
+
+  async sourceRuns(source: string): Promise<SourceRunRow[]> {
+    const rows = await this.c.all('SELECT * FROM source_runs WHERE source = ? ORDER BY seq DESC', [source]);
+    return rows.map((r) => ({ runId: r.run_id, source: r.source, scanner: r.scanner, status: r.status, at: r.at, seq: Number(r.seq), baselineRunId: r.baseline_run_id ?? undefined, snapshot: r.snapshot, changes: r.changes }));
+  }
+
+  async saveSourceRun(r: Omit<SourceRunRow, 'seq'>): Promise<void> {
+    const seq = Number((await this.c.get('SELECT COALESCE(MAX(seq), 0) AS n FROM source_runs'))?.n ?? 0) + 1;
+    await this.c.run(
+      'INSERT INTO source_runs (run_id, source, scanner, status, at, seq, baseline_run_id, snapshot, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, source) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot, changes = excluded.changes',
+      [r.runId, r.source, r.scanner, r.status, r.at, seq, r.baselineRunId ?? null, r.snapshot, r.changes],
+    );
+  }
+
+  async sourceRunChanges(runId?: string, source?: string): Promise<string[]> {
+    let id = runId;
+    if (!id) {
+      const r = source ? await this.c.get('SELECT run_id FROM source_runs WHERE source = ? ORDER BY seq DESC LIMIT 1', [source]) : await this.c.get('SELECT run_id FROM source_runs ORDER BY seq DESC LIMIT 1');
+      if (!r) return [];
+      id = r.run_id as string;
+    }
+    const rows = await this.c.all(`SELECT changes FROM source_runs WHERE run_id = ? ${source ? 'AND source = ?' : ''} ORDER BY source`, source ? [id, source] : [id]);
+    return rows.map((r) => r.changes as string);
+  }
+
+  async wasNotified(target: string, event: string, itemId: string, status: string): Promise<boolean> {
+    return !!(await this.c.get('SELECT 1 AS x FROM notifications_sent WHERE target = ? AND event = ? AND item_id = ? AND status = ?', [target, event, itemId, status]));
+  }
+
+  async recordNotifications(rows: Array<{ target: string; event: string; itemId: string; status: string; runId: string; at: string }>): Promise<void> {
+    await this.insertRows(
+      'notifications_sent',
+      ['target', 'event', 'item_id', 'status', 'run_id', 'at'],
+      rows.map((r) => [r.target, r.event, r.itemId, r.status, r.runId, r.at]),
+      'ON CONFLICT (target, event, item_id, status) DO NOTHING',
+    );
+  }
+}
+
+function auditRow(r: Row): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    entity_type: r.entity_type,
+    entity_id: r.entity_id,
+    before_state: r.before_state ?? null,
+    after_state: r.after_state ?? null,
+    rationale: r.rationale ?? null,
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+function toSummary(r: Row): ItemSummary {
+  return {
+    id: r.id,
+    kind: r.kind,
+    service: r.service,
+    name: r.name,
+    vendor: r.vendor,
+    category: r.category,
+    artifactType: r.artifact_type ?? undefined,
+    artifactKey: r.artifact_key ?? undefined,
+    status: r.status,
+    statusReason: r.status_reason,
+    catalogEntry: r.catalog_entry ?? undefined,
+    state: r.state,
+    sources: pj<string[]>(r.sources, []),
+    signals: pj<string[]>(r.signals, []),
+    subjectCount: Number(r.subject_count),
+    findingCount: Number(r.finding_count),
+    eventCount: Number(r.event_count),
+    bytesOut: num(r.bytes_out),
+    seenFirst: r.seen_first ?? undefined,
+    seenLast: r.seen_last ?? undefined,
+    firstDetectedAt: r.first_detected_at,
+    lastDetectedAt: r.last_detected_at,
+    goneAt: r.gone_at ?? undefined,
+    riskEntryId: r.risk_id ?? undefined,
+    riskStatus: r.risk_status ?? undefined,
+    tier: num(r.tier),
+    score: num(r.score),
+    treatment: r.treatment ?? undefined,
+    owner: r.owner ?? undefined,
+    suppressedUntil: r.suppressed_until ?? undefined,
+  };
+}
+
+function toItemRow(r: Row): ItemRow {
+  const data = pj<{ subjects?: ItemRow['subjects']; artifact?: ItemRow['artifact'] }>(r.data, {});
+  return { ...toSummary(r), subjects: data.subjects ?? [], artifact: data.artifact };
+}

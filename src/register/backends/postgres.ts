@@ -1,0 +1,134 @@
+/**
+ * The team register: PostgreSQL through `pg` (a connection pool per process). Every write
+ * transaction takes one transaction-scoped advisory lock, so the audit chain has one head and
+ * runners on different machines commit one after another, while reads run in parallel.
+ */
+import pg from 'pg';
+import { RegisterError } from '../../core/errors.js';
+import { likeContains, type Conn, type Dialect, type Row } from './conn.js';
+import { migrate, SqlStore } from './sql-store.js';
+import { POSTGRES_MIGRATIONS } from './schema.js';
+
+/** Advisory lock keys (arbitrary constants owned by shadowscan). */
+const WRITE_LOCK = 0x55a1_0001;
+const MIGRATE_LOCK = 0x55a1_0002;
+
+// BIGINT (COUNT(*), byte totals, sequence numbers) as JavaScript numbers, not strings
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+const POSTGRES: Dialect = {
+  name: 'postgres',
+  begin: ['BEGIN', `SELECT pg_advisory_xact_lock(${WRITE_LOCK})`],
+  maxParams: 60_000,
+  inList: (col) => ({ sql: `${col} = ANY(?)`, params: (v) => [[...v]] }),
+  itemSearch: (q) => ({
+    sql: "(i.name ILIKE ? ESCAPE '\\' OR i.service ILIKE ? ESCAPE '\\' OR i.vendor ILIKE ? ESCAPE '\\' OR i.id = ?)",
+    params: [likeContains(q), likeContains(q), likeContains(q), q],
+  }),
+  forcedJoin: 'JOIN',
+};
+
+/** `?` placeholders to `$1 … $n` (the shared SQL never has a `?` inside a literal). */
+const converted = new Map<string, string>();
+function toPg(sql: string): string {
+  let s = converted.get(sql);
+  if (s === undefined) {
+    let n = 0;
+    s = sql.replace(/\?/g, () => `$${++n}`);
+    if (converted.size > 2000) converted.clear();
+    converted.set(sql, s);
+  }
+  return s;
+}
+
+class PgConn implements Conn {
+  constructor(private readonly q: pg.Pool | pg.PoolClient) {}
+  async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.q.query(toPg(sql), params as unknown[])).rows as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: (await this.q.query(toPg(sql), params as unknown[])).rowCount ?? 0 };
+  }
+  async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    for (const r of rows) await this.q.query(toPg(sql), r as unknown[]);
+  }
+  async exec(sql: string): Promise<void> {
+    await this.q.query(sql);
+  }
+}
+
+/** The URL without its password, for messages and reports. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+export class PostgresStore extends SqlStore {
+  readonly kind = 'postgres' as const;
+  private constructor(
+    readonly location: string,
+    private readonly pool: pg.Pool,
+  ) {
+    super(new PgConn(pool), POSTGRES);
+  }
+
+  static async open(url: string, opts: { readonly?: boolean; poolSize?: number } = {}): Promise<PostgresStore> {
+    const location = redactUrl(url);
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: 'shadowscan' });
+    // an idle client's network error must not crash the process: the next query reports it
+    pool.on('error', () => undefined);
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new RegisterError(`${location}: cannot connect to PostgreSQL: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      if (!opts.readonly) {
+        await client.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK})`);
+        try {
+          await migrate(new PgConn(client), POSTGRES_MIGRATIONS, ['BEGIN']);
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK})`);
+        }
+      } else await client.query('SELECT COUNT(*) FROM audit_log');
+    } catch (e) {
+      client.release();
+      await pool.end().catch(() => undefined);
+      throw new RegisterError(`${location}: not a usable shadowscan register: ${(e as Error).message}`, { cause: e });
+    }
+    client.release();
+    return new PostgresStore(location, pool);
+  }
+
+  protected async withTransaction<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      for (const s of POSTGRES.begin) await client.query(s);
+      try {
+        const r = await fn(new PgConn(client));
+        await client.query('COMMIT');
+        return r;
+      } catch (e) {
+        await client.query('ROLLBACK').catch((err: Error) => (broken = err));
+        throw e;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * The register's schema, one migration set per backend, versioned together: the same version
+ * numbers create the same tables (register, intake, web auth, change digests, team leases) in
+ * SQLite and in PostgreSQL. Append new migrations to both; never edit an applied one.
+ *
+ * SQLite keeps the version numbers the register has always had (1, 100–103, 200), so existing
+ * register files upgrade in place.
+ */
+import { STATUS_SEVERITY } from '../../reconcile/reconcile.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Sort rank of item statuses (most severe first), derived from reconcile's STATUS_SEVERITY order. */
+export const RANK_SQL = `CASE status ${STATUS_SEVERITY.slice(0, -1)
+  .map((s, i) => `WHEN '${s}' THEN ${i}`)
+  .join(' ')} ELSE ${STATUS_SEVERITY.length - 1} END`;
+
+
+/** Leases (per-source locks shared by every runner), schedule ticks, sign-in throttling. */
+const TEAM_SQL = `
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  acquired_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE TABLE schedule_ticks (
+  job TEXT NOT NULL,
+  tick_at TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  claimed_at TEXT NOT NULL,
+  PRIMARY KEY (job, tick_at)
+);
+CREATE TABLE login_failures (
+  key TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures(key, at);
+CREATE INDEX findings_state_signal ON findings(state, signal);
+CREATE INDEX findings_last_scan ON findings(last_scan_id, scanner);
+`;
+
+function team(): Migration {
+  return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
+}
+
+export const SQLITE_MIGRATIONS: Migration[] = [
+  { version: 1, name: 'core-register', sql: `
+CREATE TABLE scan_runs (
+  id TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  scanners TEXT NOT NULL,
+  coverage TEXT,
+  errors TEXT,
+  summary TEXT,
+  catalog_file TEXT,
+  options TEXT
+);
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY,
+  item_id TEXT NOT NULL,
+  service TEXT NOT NULL,
+  source TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  signal TEXT NOT NULL,
+  confidence TEXT NOT NULL,
+  subject_kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  subject_name TEXT,
+  locator TEXT NOT NULL,
+  unit TEXT,
+  count INTEGER NOT NULL DEFAULT 1,
+  bytes_out INTEGER,
+  bytes_in INTEGER,
+  seen_first TEXT,
+  seen_last TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'active',
+  first_detected_at TEXT NOT NULL,
+  last_detected_at TEXT NOT NULL,
+  first_scan_id TEXT NOT NULL,
+  last_scan_id TEXT NOT NULL,
+  gone_at TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX findings_item ON findings(item_id);
+CREATE INDEX findings_service ON findings(service);
+CREATE TABLE items (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  service TEXT NOT NULL,
+  name TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  artifact_type TEXT,
+  artifact_key TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT NOT NULL,
+  catalog_entry TEXT,
+  state TEXT NOT NULL DEFAULT 'active',
+  sources TEXT NOT NULL,
+  signals TEXT NOT NULL,
+  subject_count INTEGER NOT NULL,
+  finding_count INTEGER NOT NULL,
+  event_count INTEGER NOT NULL,
+  bytes_out INTEGER,
+  seen_first TEXT,
+  seen_last TEXT,
+  first_detected_at TEXT NOT NULL,
+  last_detected_at TEXT NOT NULL,
+  gone_at TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX items_status ON items(status);
+CREATE TABLE risk_entries (
+  id TEXT PRIMARY KEY,
+  item_id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL,
+  tier INTEGER NOT NULL,
+  likelihood INTEGER NOT NULL,
+  impact INTEGER NOT NULL,
+  inherent_score INTEGER NOT NULL,
+  treatment TEXT NOT NULL,
+  owner TEXT,
+  review_date TEXT,
+  impact_assessment TEXT NOT NULL,
+  suppressed_until TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX risk_entries_status ON risk_entries(status);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  before_state TEXT,
+  after_state TEXT,
+  rationale TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE scanner_state (
+  scanner TEXT NOT NULL,
+  state_key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (scanner, state_key)
+);
+CREATE TABLE catalog_decisions (
+  id TEXT PRIMARY KEY,
+  service TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  entry TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  risk_entry_id TEXT,
+  active INTEGER NOT NULL DEFAULT 1
+);
+` },
+  { version: 100, name: 'intake-indexes', sql: `
+CREATE INDEX IF NOT EXISTS items_state_status ON items(state, status);
+CREATE INDEX IF NOT EXISTS items_state_name ON items(state, name);
+CREATE INDEX IF NOT EXISTS items_state_last ON items(state, last_detected_at);
+CREATE INDEX IF NOT EXISTS items_category ON items(category);
+CREATE INDEX IF NOT EXISTS risk_entries_tier ON risk_entries(tier, inherent_score);
+CREATE INDEX IF NOT EXISTS risk_entries_owner ON risk_entries(owner);
+CREATE INDEX IF NOT EXISTS catalog_decisions_service ON catalog_decisions(service, active);
+CREATE INDEX IF NOT EXISTS audit_log_entity ON audit_log(entity_type, entity_id);
+` },
+  { version: 101, name: 'web-auth', sql: `
+CREATE TABLE web_users (
+  username TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE web_sessions (
+  id_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX web_sessions_user ON web_sessions(username);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at TEXT,
+  last_used_at TEXT,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+` },
+  { version: 102, name: 'register-covering-indexes', sql: `
+CREATE INDEX IF NOT EXISTS items_q_rank ON items(state, (${RANK_SQL}), name, id, status, category, sources, service, vendor);
+CREATE INDEX IF NOT EXISTS items_q_name ON items(state, name, id, status, category, sources, service, vendor);
+CREATE INDEX IF NOT EXISTS items_q_last ON items(state, last_detected_at DESC, id, status, category, sources);
+CREATE INDEX IF NOT EXISTS items_q_first ON items(state, first_detected_at DESC, id, status, category, sources);
+CREATE INDEX IF NOT EXISTS risk_q_order ON risk_entries(tier, inherent_score DESC, item_id, owner, status);
+CREATE INDEX IF NOT EXISTS risk_q_score ON risk_entries(inherent_score DESC, item_id, tier, owner, status);
+CREATE INDEX IF NOT EXISTS risk_q_item ON risk_entries(item_id, tier, inherent_score, owner, status);
+ANALYZE;
+` },
+  { version: 103, name: 'register-search-and-join', sql: `
+CREATE INDEX IF NOT EXISTS items_q_id ON items(id, state, status, sources, category, service, name);
+CREATE VIRTUAL TABLE items_fts USING fts5(name, service, vendor, content='items', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+  INSERT INTO items_fts(rowid, name, service, vendor) VALUES (new.rowid, new.name, new.service, new.vendor);
+END;
+CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+  INSERT INTO items_fts(items_fts, rowid, name, service, vendor) VALUES ('delete', old.rowid, old.name, old.service, old.vendor);
+END;
+CREATE TRIGGER items_fts_au AFTER UPDATE OF name, service, vendor ON items
+WHEN old.name IS NOT new.name OR old.service IS NOT new.service OR old.vendor IS NOT new.vendor BEGIN
+  INSERT INTO items_fts(items_fts, rowid, name, service, vendor) VALUES ('delete', old.rowid, old.name, old.service, old.vendor);
+  INSERT INTO items_fts(rowid, name, service, vendor) VALUES (new.rowid, new.name, new.service, new.vendor);
+END;
+INSERT INTO items_fts(items_fts) VALUES ('rebuild');
+ANALYZE;
+` },
+  { version: 200, name: 'source-runs-and-changes', sql: `
+CREATE TABLE source_runs (
+  run_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  baseline_run_id TEXT,
+  snapshot TEXT NOT NULL,
+  changes TEXT NOT NULL,
+  PRIMARY KEY (run_id, source)
+);
+CREATE INDEX source_runs_source ON source_runs(source, seq);
+CREATE TABLE notifications_sent (
+  target TEXT NOT NULL,
+  event TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (target, event, item_id, status)
+);
+` },
+  team(),
+];
+
+/**
+ * PostgreSQL: the same tables and version numbers. Counts, byte totals and sequence numbers are
+ * BIGINT (a proxy log passes 2^31 bytes in an afternoon); JSON stays TEXT, as in SQLite, so rows
+ * copy between the two unchanged. Text search uses pg_trgm where the server has it.
+ */
+export const POSTGRES_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'core-register',
+    sql: `
+CREATE TABLE scan_runs (
+  id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, scanners TEXT NOT NULL,
+  coverage TEXT, errors TEXT, summary TEXT, catalog_file TEXT, options TEXT
+);
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY, item_id TEXT NOT NULL, service TEXT NOT NULL, source TEXT NOT NULL, scanner TEXT NOT NULL, kind TEXT NOT NULL,
+  value TEXT NOT NULL, signal TEXT NOT NULL, confidence TEXT NOT NULL, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL,
+  subject_name TEXT, locator TEXT NOT NULL, unit TEXT, count BIGINT NOT NULL DEFAULT 1, bytes_out BIGINT, bytes_in BIGINT,
+  seen_first TEXT, seen_last TEXT, status TEXT NOT NULL, status_reason TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'active',
+  first_detected_at TEXT NOT NULL, last_detected_at TEXT NOT NULL, first_scan_id TEXT NOT NULL, last_scan_id TEXT NOT NULL,
+  gone_at TEXT, data TEXT NOT NULL
+);
+CREATE INDEX findings_item ON findings(item_id);
+CREATE INDEX findings_service ON findings(service);
+CREATE TABLE items (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, service TEXT NOT NULL, name TEXT NOT NULL, vendor TEXT NOT NULL, category TEXT NOT NULL,
+  artifact_type TEXT, artifact_key TEXT, status TEXT NOT NULL, status_reason TEXT NOT NULL, catalog_entry TEXT,
+  state TEXT NOT NULL DEFAULT 'active', sources TEXT NOT NULL, signals TEXT NOT NULL, subject_count BIGINT NOT NULL,
+  finding_count BIGINT NOT NULL, event_count BIGINT NOT NULL, bytes_out BIGINT, seen_first TEXT, seen_last TEXT,
+  first_detected_at TEXT NOT NULL, last_detected_at TEXT NOT NULL, gone_at TEXT, data TEXT NOT NULL
+);
+CREATE INDEX items_status ON items(status);
+CREATE TABLE risk_entries (
+  id TEXT PRIMARY KEY, item_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, status TEXT NOT NULL, tier INTEGER NOT NULL,
+  likelihood INTEGER NOT NULL, impact INTEGER NOT NULL, inherent_score INTEGER NOT NULL, treatment TEXT NOT NULL, owner TEXT,
+  review_date TEXT, impact_assessment TEXT NOT NULL, suppressed_until TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX risk_entries_status ON risk_entries(status);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL, before_state TEXT, after_state TEXT, rationale TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE TABLE scanner_state (
+  scanner TEXT NOT NULL, state_key TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (scanner, state_key)
+);
+CREATE TABLE catalog_decisions (
+  id TEXT PRIMARY KEY, service TEXT NOT NULL, decision TEXT NOT NULL, entry TEXT NOT NULL, decided_by TEXT NOT NULL,
+  decided_at TEXT NOT NULL, risk_entry_id TEXT, active INTEGER NOT NULL DEFAULT 1
+);
+`,
+  },
+  {
+    version: 100,
+    name: 'intake-indexes',
+    sql: `
+CREATE INDEX items_state_status ON items(state, status);
+CREATE INDEX items_state_name ON items(state, name);
+CREATE INDEX items_state_last ON items(state, last_detected_at);
+CREATE INDEX items_category ON items(category);
+CREATE INDEX risk_entries_tier ON risk_entries(tier, inherent_score);
+CREATE INDEX risk_entries_owner ON risk_entries(owner);
+CREATE INDEX catalog_decisions_service ON catalog_decisions(service, active);
+CREATE INDEX audit_log_entity ON audit_log(entity_type, entity_id);
+`,
+  },
+  {
+    version: 101,
+    name: 'web-auth',
+    sql: `
+CREATE TABLE web_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE web_sessions (id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX web_sessions_user ON web_sessions(username);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL, expires_at TEXT, last_used_at TEXT, revoked INTEGER NOT NULL DEFAULT 0
+);
+`,
+  },
+  {
+    version: 102,
+    name: 'register-covering-indexes',
+    sql: `
+CREATE INDEX items_q_rank ON items(state, (${RANK_SQL}), name, id);
+CREATE INDEX items_q_name ON items(state, name, id);
+CREATE INDEX items_q_last ON items(state, last_detected_at DESC, id);
+CREATE INDEX items_q_first ON items(state, first_detected_at DESC, id);
+CREATE INDEX items_q_bytes ON items(state, (COALESCE(bytes_out, 0)) DESC, id);
+CREATE INDEX risk_q_order ON risk_entries(tier, inherent_score DESC, item_id);
+CREATE INDEX risk_q_score ON risk_entries(inherent_score DESC, item_id);
+`,
+  },
+  {
+    version: 103,
+    name: 'register-search-and-join',
+    // pg_trgm makes ILIKE '%q%' an index scan; a server without the extension (or a role that may
+    // not create it) still answers the same query, by a scan.
+    sql: `
+DO $$ BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  EXECUTE 'CREATE INDEX items_name_trgm ON items USING gin (name gin_trgm_ops)';
+  EXECUTE 'CREATE INDEX items_service_trgm ON items USING gin (service gin_trgm_ops)';
+  EXECUTE 'CREATE INDEX items_vendor_trgm ON items USING gin (vendor gin_trgm_ops)';
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'pg_trgm not available: register search scans the items table';
+END $$;
+`,
+  },
+  {
+    version: 200,
+    name: 'source-runs-and-changes',
+    sql: `
+CREATE TABLE source_runs (
+  run_id TEXT NOT NULL, source TEXT NOT NULL, scanner TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, seq BIGINT NOT NULL,
+  baseline_run_id TEXT, snapshot TEXT NOT NULL, changes TEXT NOT NULL, PRIMARY KEY (run_id, source)
+);
+CREATE INDEX source_runs_source ON source_runs(source, seq);
+CREATE TABLE notifications_sent (
+  target TEXT NOT NULL, event TEXT NOT NULL, item_id TEXT NOT NULL, status TEXT NOT NULL, run_id TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (target, event, item_id, status)
+);
+`,
+  },
+  team(),
+];
+
+/** Every table of the register, parents first (the order `db migrate` copies them in). */
+export const TABLES = [
+  'scan_runs',
+  'findings',
+  'items',
+  'risk_entries',
+  'audit_log',
+  'scanner_state',
+  'catalog_decisions',
+  'web_users',
+  'web_sessions',
+  'api_tokens',
+  'source_runs',
+  'notifications_sent',
+  'leases',
+  'schedule_ticks',
+  'login_failures',
+] as const;
+
+export const SCHEMA_VERSION = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));

@@ -1,0 +1,172 @@
+/**
+ * The embedded register: one SQLite file through better-sqlite3 (WAL, one connection per
+ * process). Statements are synchronous underneath; a FIFO lock keeps a transaction's
+ * asynchronous body from interleaving with other calls on the same connection, and
+ * `BEGIN IMMEDIATE` with a busy timeout serialises writers across processes.
+ */
+import Database from 'better-sqlite3';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { RegisterError } from '../../core/errors.js';
+import { likeContains, Mutex, type Conn, type Dialect, type Row } from './conn.js';
+import { migrate, SqlStore } from './sql-store.js';
+import { SQLITE_MIGRATIONS } from './schema.js';
+
+/** How long a writer waits for another process's write transaction before giving up. */
+const BUSY_TIMEOUT_MS = 60_000;
+
+const SQLITE: Dialect = {
+  name: 'sqlite',
+  begin: ['BEGIN IMMEDIATE'],
+  maxParams: 30_000,
+  inList: (col, n) => ({ sql: `${col} IN (${Array.from({ length: n }, () => '?').join(', ')})`, params: (v) => [...v] }),
+  itemSearch: (q) =>
+    [...q].length >= 3
+      ? // trigram index: the same matches as LIKE '%q%' on name / service / vendor, no full scan
+        { sql: '(i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) OR i.id = ?)', params: [`"${q.replace(/"/g, '""')}"`, q] }
+      : {
+          sql: "(i.name LIKE ? ESCAPE '\\' OR i.service LIKE ? ESCAPE '\\' OR i.vendor LIKE ? ESCAPE '\\' OR i.id = ?)",
+          params: [likeContains(q), likeContains(q), likeContains(q), q],
+        },
+  forcedJoin: 'CROSS JOIN',
+};
+
+class SqliteConn implements Conn {
+  private cache = new Map<string, Database.Statement>();
+  constructor(readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (this.cache.size > 500) this.cache.clear();
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.stmt(sql).all(...params) as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: this.stmt(sql).run(...params).changes };
+  }
+  async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    const s = this.stmt(sql);
+    for (const r of rows) s.run(...r);
+  }
+  async exec(sql: string): Promise<void> {
+    this.db.exec(sql);
+  }
+}
+
+/** Every call waits for the connection's lock, so it never runs inside another caller's transaction. */
+class LockedConn implements Conn {
+  constructor(
+    private readonly inner: SqliteConn,
+    private readonly lock: Mutex,
+  ) {}
+  all<T = Row>(sql: string, params?: readonly unknown[]) {
+    return this.lock.run(() => this.inner.all<T>(sql, params));
+  }
+  get<T = Row>(sql: string, params?: readonly unknown[]) {
+    return this.lock.run(() => this.inner.get<T>(sql, params));
+  }
+  run(sql: string, params?: readonly unknown[]) {
+    return this.lock.run(() => this.inner.run(sql, params));
+  }
+  runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>) {
+    return this.lock.run(() => this.inner.runMany(sql, rows));
+  }
+  exec(sql: string) {
+    return this.lock.run(() => this.inner.exec(sql));
+  }
+}
+
+export class SqliteStore extends SqlStore {
+  readonly kind = 'sqlite' as const;
+  private constructor(
+    readonly location: string,
+    private readonly raw: SqliteConn,
+    private readonly lock: Mutex,
+  ) {
+    super(new LockedConn(raw, lock), SQLITE);
+  }
+
+  static async open(file: string, opts: { readonly?: boolean } = {}): Promise<SqliteStore> {
+    const path = file === ':memory:' ? file : resolvePath(file);
+    if (path !== ':memory:') checkDbPath(file, path, opts.readonly ?? false);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    } catch (e) {
+      throw new RegisterError(`${file}: cannot open database: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // a larger page cache and memory-mapped reads for the register's indexes
+      db.pragma('cache_size = -131072');
+      db.pragma('mmap_size = 1073741824');
+      const raw = new SqliteConn(db);
+      if (!opts.readonly) await migrate(raw, SQLITE_MIGRATIONS, SQLITE.begin);
+      else db.prepare('SELECT COUNT(*) FROM audit_log').get(); // a file that is not a register fails here, in one line
+      return new SqliteStore(path, raw, new Mutex());
+    } catch (e) {
+      db.close();
+      if (e instanceof RegisterError) throw e;
+      throw new RegisterError(`${file}: not a shadowscan register: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  protected async withTransaction<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      this.raw.db.exec('BEGIN IMMEDIATE');
+      try {
+        const r = await fn(this.raw);
+        this.raw.db.exec('COMMIT');
+        return r;
+      } catch (e) {
+        if (this.raw.db.inTransaction) this.raw.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(() => this.raw.db.close());
+  }
+}
+
+/** One-line reasons a register file cannot be opened, before SQLite's terse "unable to open database file". */
+function checkDbPath(file: string, path: string, readonly: boolean): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new RegisterError(`${file}: is a folder (expected a register database file)`);
+  if (readonly) {
+    if (!existsSync(path)) throw new RegisterError(`${file}: no such register database (a scan creates it: shadowscan scan … --db ${file})`);
+    return;
+  }
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new RegisterError(`${file}: cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const writable = (p: string) => {
+    try {
+      accessSync(p, fsConstants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // SQLite writes the file and, in WAL mode, -wal / -shm files next to it
+  if (existsSync(path) && !writable(path)) throw new RegisterError(`${file}: the register database is read-only (no write permission) — give a writable --db`);
+  if (!writable(dir)) throw new RegisterError(`${file}: folder ${dir} is not writable — give a --db in a writable folder`);
+}

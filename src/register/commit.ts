@@ -1,0 +1,116 @@
+/**
+ * A scan's commit: ONE transaction on the store. Findings are upserted by fingerprint (first
+ * detection kept), presence findings no longer seen are marked gone where this run covered their
+ * unit completely, the judge decides items, statuses and risk changes once, and the store
+ * persists exactly that. A crash before COMMIT leaves the previous state intact.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { Coverage, Finding } from '../core/types.js';
+import { mergeDecisions } from '../intake/catalog.js';
+import { locatorPath } from '../match/match.js';
+import { itemIdFor } from '../resolve/resolve.js';
+import type { RuleIndex } from '../rules/compile.js';
+import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
+import type { CommitSummary, RegisterStore, RiskEntry, RunMeta } from './store.js';
+
+export interface CommitInput {
+  runId: string;
+  findings: Finding[];
+  coverage: Coverage[];
+  errors: Record<string, string>;
+  state: Record<string, Record<string, unknown>>;
+  scannerVersions: Record<string, string>;
+  /** The catalog file (catalog-as-code); the register's decisions are merged in inside the transaction. */
+  catalog: Catalog;
+  rules: RuleIndex;
+  now: Date;
+  /** A full re-read (`--full`): figures replace stored ones even for incremental findings. */
+  full?: boolean;
+}
+
+export interface CommitResult {
+  summary: CommitSummary;
+  judgement: Judgement;
+  /** This run's findings with their stored figures (incremental counts added). */
+  findings: Finding[];
+  /** The risk entry of every judged item that has one, after this commit. */
+  risks: Map<string, RiskEntry>;
+  /** The effective catalog the run was judged against. */
+  catalog: Catalog;
+}
+
+/** Starts a run; runs a killed process left 'running' are marked aborted (their transaction never committed). */
+export async function startRun(store: RegisterStore, meta: RunMeta): Promise<string> {
+  const startedAt = meta.startedAt ?? new Date().toISOString();
+  return store.transaction(async (tx) => {
+    await tx.abortRunningRuns();
+    const n = await tx.countRuns();
+    const id = `run-${startedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}-${String(n + 1).padStart(4, '0')}`;
+    await tx.startRun({ ...meta, startedAt }, id);
+    return id;
+  });
+}
+
+export function unitOf(f: Finding): string {
+  const u = f.attrs?.unit;
+  return typeof u === 'string' && u ? u : locatorPath(f.locator);
+}
+
+export async function commitScan(store: RegisterStore, input: CommitInput): Promise<CommitResult> {
+  const { runId, now } = input;
+  const at = now.toISOString();
+  const actor = `system:scan:${runId}`;
+  const status = runStatus(input.coverage, input.errors);
+  return store.transaction(async (tx) => {
+    const summary: CommitSummary = { runId, status, findings: { total: input.findings.length, new: 0, gone: 0 }, items: { total: 0, new: 0, gone: 0, byStatus: {} }, riskEntries: { created: 0, reopened: 0 } };
+    // ---- findings: this run's figures merged with what was stored
+    const prev = await tx.findingFigures(input.findings.map((f) => f.id));
+    const merged = input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full));
+    summary.findings.new = merged.filter((f) => !prev.has(f.id)).length;
+    await tx.upsertFindings(merged.map((f) => ({ finding: f, itemId: itemIdFor(f), unit: unitOf(f) })), runId, at);
+
+    // ---- gone: presence / credential findings of scanners that ran, in units fully covered now
+    const ran = input.coverage.map((c) => c.scanner).filter((s) => !(s in input.errors));
+    const gone = decideGone(await tx.goneCandidates(ran), new Set(merged.map((f) => f.id)), input.coverage, input.errors);
+    await tx.markFindingsGone(gone.map((g) => g.id), at);
+    for (const g of gone) await tx.appendAudit({ at, actor, action: 'finding.gone', entityType: 'finding', entityId: g.id, after: { state: 'gone' }, rationale: `not seen in ${runId}, which fully covered ${g.why}` });
+    summary.findings.gone = gone.length;
+
+    // ---- judge once, against the catalog of record
+    const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
+    const priorRisks = await tx.risksByItem();
+    const j = judge({
+      active: await tx.activeFindings(),
+      catalog,
+      rules: input.rules,
+      now,
+      priorItems: await tx.priorItems(),
+      priorRisks,
+      riskCount: await tx.countRisks(),
+      touched: new Set(merged.map((f) => itemIdFor(f))),
+      actor,
+    });
+
+    // ---- persist the judgement
+    await tx.setFindingVerdicts([...j.verdicts].map(([id, v]) => ({ id, status: v.status, reason: v.reason })));
+    await tx.upsertItems(j.items.map((x) => ({ item: x.item, status: x.verdict.status, statusReason: x.verdict.reason, catalogEntry: x.verdict.entry, touched: x.touched })), at);
+    await tx.markItemsGone(j.gone, at);
+    const risks = new Map(priorRisks);
+    for (const c of j.riskChanges) {
+      if (c.kind === 'created') await tx.insertRisk(c.entry);
+      else await tx.updateRisk(c.entry);
+      risks.set(c.entry.itemId, c.entry);
+    }
+    for (const e of j.audit) await tx.appendAudit(e);
+    summary.items.total = j.items.length;
+    summary.items.new = j.items.filter((x) => x.isNew).length;
+    summary.items.gone = j.gone.length;
+    summary.items.byStatus = j.statuses;
+    summary.riskEntries.created = j.riskChanges.filter((c) => c.kind === 'created').length;
+    summary.riskEntries.reopened = j.riskChanges.filter((c) => c.kind === 'reopened').length;
+
+    await tx.setState(input.state, at);
+    await tx.finishRun(runId, { status, coverage: input.coverage, errors: input.errors, summary, scanners: input.scannerVersions });
+    return { summary, judgement: j, findings: merged, risks, catalog };
+  });
+}

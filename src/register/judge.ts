@@ -1,0 +1,254 @@
+/**
+ * The judge: pure. Active findings × catalog × rules × now → items, statuses, risk changes and
+ * gone marks, with the audit events that record them. No I/O: the store reads what the judge
+ * needs (the active findings, the items and risk entries as they were), persists its result, and
+ * reports render from that same result — the judgement is computed once per scan.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { Coverage, Finding, ItemStatus } from '../core/types.js';
+import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
+import { resolve as resolveItems, type Item } from '../resolve/resolve.js';
+import type { RuleIndex } from '../rules/compile.js';
+import { assess } from '../risk/assess.js';
+import type { AuditEvent } from './audit.js';
+import { QUEUE_STATUSES, type GoneCandidate, type PriorItem, type RiskEntry, type StoredFigures } from './store.js';
+
+/** A finding's figures after this run: an incremental scanner's new events are added to what was stored. */
+export function mergeFigures(prev: StoredFigures | undefined, f: Finding, full: boolean): Finding {
+  // An incremental scanner (log offsets, API cursors) reports only events it had not read before
+  // and marks them `increment`; otherwise the scanner reports the whole truth and it replaces.
+  if (!prev || f.attrs?.increment !== true || full) return f;
+  return {
+    ...f,
+    count: (prev.count ?? 0) + (f.count ?? 1),
+    bytesOut: f.bytesOut !== undefined || prev.bytesOut !== undefined ? (prev.bytesOut ?? 0) + (f.bytesOut ?? 0) : undefined,
+    bytesIn: f.bytesIn !== undefined || prev.bytesIn !== undefined ? (prev.bytesIn ?? 0) + (f.bytesIn ?? 0) : undefined,
+    firstSeen: minStr(prev.seenFirst, f.firstSeen),
+    lastSeen: maxStr(prev.seenLast, f.lastSeen),
+  };
+}
+
+/** The run's status from its coverage and scanner errors. */
+export function runStatus(coverage: Coverage[], errors: Record<string, string>): 'complete' | 'partial' | 'failed' {
+  const failed = Object.keys(errors).length;
+  if (failed === coverage.length && coverage.length > 0) return 'failed';
+  return failed > 0 || coverage.some((c) => c.failed.length > 0) ? 'partial' : 'complete';
+}
+
+/**
+ * Presence and credential findings not seen in this run whose unit this run covered completely
+ * (a failed unit, or a scanner that failed, never marks anything gone).
+ */
+export function decideGone(candidates: GoneCandidate[], seen: Set<string>, coverage: Coverage[], errors: Record<string, string>): Array<GoneCandidate & { why: string }> {
+  const covered = new Map<string, Set<string>>();
+  const failed = new Map<string, Set<string>>();
+  for (const c of coverage) {
+    if (c.scanner in errors) continue;
+    covered.set(c.scanner, new Set(c.units));
+    failed.set(c.scanner, new Set(c.failed.map((u) => u.unit)));
+  }
+  const out: Array<GoneCandidate & { why: string }> = [];
+  for (const r of candidates) {
+    if (seen.has(r.id)) continue;
+    const units = covered.get(r.scanner);
+    if (!units) continue;
+    // Scanners name units like the finding's locator path, by subject, or `subject:path`.
+    const keys = [r.unit, r.subjectId, `${r.subjectId}:${r.unit}`];
+    if (keys.some((k) => failed.get(r.scanner)!.has(k))) continue;
+    if (keys.some((k) => units.has(k))) out.push({ ...r, why: r.unit });
+  }
+  return out;
+}
+
+export interface JudgeInput {
+  /** Every active finding of the register after this run's findings were merged in and gone marks applied. */
+  active: Finding[];
+  /** The catalog of record: the catalog file merged with the register's decisions. */
+  catalog: Catalog;
+  rules: RuleIndex;
+  now: Date;
+  /** Items as the register held them before this run. */
+  priorItems: Map<string, PriorItem>;
+  /** Risk entries by item id, as the register held them before this run. */
+  priorRisks: Map<string, RiskEntry>;
+  /** How many risk entries exist (new ones are numbered after them). */
+  riskCount: number;
+  /** Items this run saw evidence of. */
+  touched: Set<string>;
+  /** The audit actor, e.g. `system:scan:<run id>`. */
+  actor: string;
+}
+
+export interface JudgedItem {
+  item: Item;
+  verdict: Verdict;
+  touched: boolean;
+  isNew: boolean;
+  firstDetectedAt: string;
+}
+
+export interface RiskChange {
+  kind: 'created' | 'reopened';
+  entry: RiskEntry;
+  from?: string;
+}
+
+export interface Judgement {
+  /** Verdict per active finding id. */
+  verdicts: Map<string, Verdict>;
+  items: JudgedItem[];
+  /** Active items per status. */
+  statuses: Record<string, number>;
+  riskChanges: RiskChange[];
+  /** Items that were active and have no active finding left. */
+  gone: string[];
+  /** Audit events, in the order they happened. */
+  audit: AuditEvent[];
+}
+
+export function judge(input: JudgeInput): Judgement {
+  const at = input.now.toISOString();
+  const { actor } = input;
+  const reconciler = new Reconciler(input.catalog, input.now);
+  const verdicts = new Map<string, Verdict>();
+  for (const f of input.active) verdicts.set(f.id, reconciler.finding(f));
+  const byId = new Map(input.active.map((f) => [f.id, f]));
+  const out: Judgement = { verdicts, items: [], statuses: {}, riskChanges: [], gone: [], audit: [] };
+  let riskN = input.riskCount;
+  const live = new Set<string>();
+  for (const it of resolveItems(input.active)) {
+    live.add(it.id);
+    const v = reconciler.item(it, verdicts);
+    const prev = input.priorItems.get(it.id);
+    const touched = input.touched.has(it.id) || !prev;
+    out.items.push({ item: it, verdict: v, touched, isNew: !prev, firstDetectedAt: prev?.firstDetectedAt ?? at });
+    out.statuses[v.status] = (out.statuses[v.status] ?? 0) + 1;
+    if (!prev) out.audit.push({ at, actor, action: 'item.detected', entityType: 'item', entityId: it.id, after: { service: it.service, status: v.status }, rationale: v.reason });
+    else if (prev.status !== v.status || prev.state !== 'active') {
+      out.audit.push({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: it.id, before: { status: prev.status, state: prev.state }, after: { status: v.status, state: 'active' }, rationale: v.reason });
+    }
+    const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
+    const change = riskChange(it, v, fs, input.priorRisks.get(it.id), input.touched.has(it.id), input, () => `AIR-${String(++riskN).padStart(4, '0')}`);
+    if (change) {
+      out.riskChanges.push(change.change);
+      out.audit.push(change.audit);
+    }
+  }
+  for (const [id, p] of input.priorItems) {
+    if (p.state !== 'active' || live.has(id)) continue;
+    out.gone.push(id);
+    out.audit.push({ at, actor, action: 'item.gone', entityType: 'item', entityId: id, before: { state: 'active' }, after: { state: 'gone' }, rationale: 'every finding of this item is gone after complete coverage' });
+  }
+  return out;
+}
+
+const TITLE: Partial<Record<ItemStatus, string>> = {
+  'declined-but-in-use': 'Declined',
+  'approval-expired': 'Expired approval',
+  'out-of-scope': 'Out-of-scope use of',
+};
+
+function riskChange(it: Item, v: Verdict, fs: Finding[], existing: RiskEntry | undefined, seenNow: boolean, input: JudgeInput, nextId: () => string): { change: RiskChange; audit: AuditEvent } | undefined {
+  const at = input.now.toISOString();
+  const inQueue = QUEUE_STATUSES.includes(v.status);
+  if (!existing) {
+    if (!inQueue) return undefined;
+    const a = assess(it, input.rules.get(it.service), v.status, { hasCredential: fs.some((f) => f.signal === 'credential') });
+    const entry: RiskEntry = {
+      id: nextId(),
+      itemId: it.id,
+      title: `${TITLE[v.status] ?? 'Unsanctioned'} ${it.kind === 'artifact' ? 'AI system' : 'AI service'}: ${it.name}`,
+      status: 'needs-intake',
+      tier: a.tier,
+      likelihood: a.likelihood,
+      likelihoodReason: a.likelihoodReason,
+      impact: a.impact,
+      impactReason: a.impactReason,
+      inherentScore: a.inherentScore,
+      band: a.band,
+      treatment: a.treatment,
+      treatmentReason: a.treatmentReason,
+      impactAssessment: a.impactAssessment,
+      impactAssessmentReason: a.impactAssessmentReason,
+      triage: a.triage,
+      tierReason: a.tierReason,
+      references: a.references,
+      service: it.service,
+      vendor: it.vendor,
+      category: it.category,
+      evidenceSummary: evidenceSummary(it, fs),
+      subjects: it.subjects.map((s) => `${s.kind}:${s.name ?? s.id}`),
+      firstSeen: it.firstSeen,
+      lastSeen: it.lastSeen,
+      reviewDate: new Date(input.now.getTime() + 30 * 86400_000).toISOString().slice(0, 10),
+      createdAt: at,
+      updatedAt: at,
+    };
+    return {
+      change: { kind: 'created', entry },
+      audit: { at, actor: input.actor, action: 'risk.created', entityType: 'risk', entityId: entry.id, after: { status: 'needs-intake', tier: a.tier, score: a.inherentScore, treatment: a.treatment }, rationale: v.reason },
+    };
+  }
+  // Reopen: an approved entry whose item is back in the queue (expired approval, out of scope).
+  let to: string | undefined;
+  if (inQueue && ['approved', 'closed'].includes(existing.status)) to = 'needs-intake';
+  // A declined service is raised again only when this run actually saw it (usage history never goes away).
+  if (v.status === 'declined-but-in-use' && existing.status === 'declined' && seenNow) to = 'declined-but-in-use';
+  let reason = v.reason;
+  if (existing.status === 'suppressed' && existing.suppressedUntil && existing.suppressedUntil < at.slice(0, 10) && inQueue) to = 'needs-intake';
+  if (existing.status === 'false-positive' && inQueue) {
+    const fp = (existing as RiskEntry & { falsePositive?: { at: string; until?: string; evidence?: string[] } }).falsePositive;
+    if (fp?.until && fp.until < at.slice(0, 10)) {
+      to = 'needs-intake';
+      reason = `the false-positive mark expired on ${fp.until}; ${v.reason}`;
+    } else if (fp?.evidence) {
+      // new kinds of evidence since the mark: the mark judged other evidence than this
+      const known = new Set(fp.evidence);
+      const fresh = fs.filter((f) => !known.has(`${f.source}/${f.signal}/${f.kind}`));
+      if (fresh.length) {
+        to = 'needs-intake';
+        const kinds = [...new Set(fresh.map((f) => `${f.source}/${f.signal}/${f.kind}`))].sort();
+        reason = `new kind of evidence since the false-positive mark of ${fp.at.slice(0, 10)}: ${kinds.join(', ')} (e.g. ${fresh[0].locator})`;
+      }
+    }
+  }
+  if (!to || to === existing.status) return undefined;
+  const entry: RiskEntry = { ...existing, status: to, updatedAt: at };
+  return {
+    change: { kind: 'reopened', entry, from: existing.status },
+    audit: { at, actor: input.actor, action: 'risk.reopened', entityType: 'risk', entityId: existing.id, before: { status: existing.status }, after: { status: to }, rationale: reason },
+  };
+}
+
+function evidenceSummary(it: Item, fs: Finding[]): string {
+  const bySource = new Map<string, number>();
+  for (const f of fs) bySource.set(f.source, (bySource.get(f.source) ?? 0) + 1);
+  const parts = [...bySource.entries()].map(([s, n]) => `${n} ${s} finding${n === 1 ? '' : 's'}`);
+  const subj = it.subjects.slice(0, 5).map((s) => s.name ?? s.id);
+  const more = it.subjects.length > 5 ? ` and ${it.subjects.length - 5} more` : '';
+  const bytes = it.bytesOut ? `; ${formatBytes(it.bytesOut)} sent` : '';
+  return `${parts.join(', ')} across ${it.subjects.length} subject${it.subjects.length === 1 ? '' : 's'} (${subj.join(', ')}${more})${bytes}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1024;
+    i++;
+  } while (v >= 1024 && i < u.length - 1);
+  return `${v.toFixed(1)} ${u[i]}`;
+}
+
+function minStr(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
+}
+function maxStr(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}
