@@ -15,6 +15,8 @@ export interface SourceLockOptions {
   /** Wait up to this long for a held lease (ms); 0 = give up at once. */
   waitMs?: number;
   log?: Logger;
+  /** Who holds it (default: this process). */
+  holder?: string;
 }
 
 export type Release = () => Promise<void>;
@@ -34,14 +36,15 @@ export const HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('h
 export async function acquireSourceLock(store: RegisterStore, source: string, opts: SourceLockOptions = {}): Promise<Release | undefined> {
   const ttl = leaseTtl(opts);
   const name = leaseName(source);
+  const holder = opts.holder ?? HOLDER;
   const deadline = Date.now() + (opts.waitMs ?? 0);
-  while (!(await store.acquireLease(name, HOLDER, ttl))) {
+  while (!(await store.acquireLease(name, holder, ttl))) {
     if (Date.now() >= deadline) return undefined;
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(50, deadline - Date.now()))));
   }
   let lost = false;
   const timer = setInterval(() => {
-    store.renewLease(name, HOLDER, ttl).then(
+    store.renewLease(name, holder, ttl).then(
       (ok) => {
         if (!ok && !lost) {
           lost = true;
@@ -55,7 +58,7 @@ export async function acquireSourceLock(store: RegisterStore, source: string, op
   return async () => {
     clearInterval(timer);
     try {
-      await store.releaseLease(name, HOLDER);
+      await store.releaseLease(name, holder);
     } catch {
       /* the register is gone: the lease lapses by itself */
     }
