@@ -8,6 +8,8 @@ import { EMPTY_CATALOG, loadCatalog, type Catalog } from './catalog/catalog.js';
 import type { Coverage, Finding, Logger } from './core/types.js';
 import { matchAll } from './match/match.js';
 import { commitScan, startRun, type CommitResult } from './register/commit.js';
+import { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
+import { ScanError } from './core/errors.js';
 import { openRegister, type CommitSummary, type RegisterStore } from './register/register.js';
 import { ruleIndex } from './rules/load.js';
 import type { RuleIndex } from './rules/compile.js';
@@ -26,6 +28,16 @@ export interface ScanOptions {
   db: string | RegisterStore;
   now?: Date;
   full?: boolean;
+  /**
+   * The source this run scans (a schedule's job, a runner's source). Scanner state (offsets,
+   * cursors) is kept per source, so runners scanning different sources of one scanner never
+   * overwrite each other's state. Default: the scanner id.
+   */
+  source?: string;
+  /** The caller already holds the source's lease (the scheduler, a runner); otherwise runScan takes it. */
+  leaseHeld?: boolean;
+  /** How long to wait for another process's lease on the same source (ms; default 10 minutes). */
+  leaseWaitMs?: number;
   signal?: AbortSignal;
   log?: Logger;
   onProgress?: (scanner: string, done: number, total?: number, label?: string) => void;
@@ -85,17 +97,35 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const catalog = opts.catalog ?? loadCatalogFor(rules, opts.catalogFile);
   const now = opts.now ?? new Date();
   const register = typeof opts.db === 'string' ? await openRegister(opts.db) : opts.db;
+  // one lease per source for every scan path: two scans of one source never run at once
+  const releases: Array<() => Promise<void>> = [];
   try {
+    if (!opts.leaseHeld) {
+      for (const source of [...new Set(opts.source ? [opts.source] : opts.runs.map((r) => r.scanner.id))].sort()) {
+        const wait = opts.leaseWaitMs ?? 600_000;
+        let release = await acquireSourceLock(register, source, { waitMs: 0, log: opts.log });
+        if (!release) {
+          opts.log?.warn(`source ${source} is being scanned by another process (${(await sourceLockHolder(register, source)) ?? 'unknown holder'}): waiting up to ${Math.round(wait / 1000)} s`);
+          release = await acquireSourceLock(register, source, { waitMs: wait, log: opts.log });
+        }
+        if (!release) throw new ScanError(`source ${source} is being scanned by another process (lease in ${register.location}); try again when it has finished`);
+        releases.push(release);
+      }
+    }
     const started = new Date().toISOString();
     const runId = await startRun(register, { scanners: opts.runs.map((r) => r.scanner.id), catalogFile: opts.catalogFile, startedAt: opts.now ? now.toISOString() : started });
-    const state = opts.full ? {} : await register.getAllState();
+    const scope = (id: string) => (opts.source && opts.source !== id ? `${id}@${opts.source}` : id);
+    const stored = opts.full ? {} : await register.getAllState();
+    const state = Object.fromEntries(opts.runs.map((r) => [r.scanner.id, stored[scope(r.scanner.id)] ?? {}]));
     const res = await collect(opts.runs, { rules, now: () => now, signal: opts.signal, log: opts.log, full: opts.full, state, onProgress: opts.onProgress });
+    const newState = Object.fromEntries(Object.entries(res.state).map(([id, kv]) => [scope(id), kv]));
     const findings = matchAll(rules, res.observations);
     // judged once against the file catalog merged with the register's intake decisions
-    const committed = await commitScan(register, { runId, findings, coverage: res.coverage, errors: res.errors, state: res.state, scannerVersions: res.scannerVersions, catalog, rules, now, full: opts.full });
+    const committed = await commitScan(register, { runId, findings, coverage: res.coverage, errors: res.errors, state: newState, scannerVersions: res.scannerVersions, catalog, rules, now, full: opts.full });
     const run = await register.getRun(runId);
     return buildReport(committed, { id: runId, started: run?.startedAt ?? started, finished: run?.finishedAt ?? new Date().toISOString(), db: register.location }, res.coverage, res.errors, res.scannerVersions);
   } finally {
+    for (const r of releases.reverse()) await r();
     if (typeof opts.db === 'string') await register.close();
   }
 }
@@ -108,7 +138,6 @@ export function buildReport(
   errors: Record<string, string>,
   scanners: Record<string, string>,
 ): ScanReport {
-  const judged = new Map(c.judgement.items.map((x) => [x.item.id, x]));
   const itemOf = new Map<string, string>();
   for (const x of c.judgement.items) for (const id of x.item.findingIds) itemOf.set(id, x.item.id);
   const rf: ReportFinding[] = [];
@@ -117,12 +146,14 @@ export function buildReport(
     const v = c.judgement.verdicts.get(f.id);
     const itemId = itemOf.get(f.id)!;
     if (!runItems.includes(itemId)) runItems.push(itemId);
-    rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), status: v?.status ?? 'unsanctioned', statusReason: v?.reason ?? '', itemId });
+    rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), count: f.count ?? 1, bytesOut: f.bytesOut, bytesIn: f.bytesIn, status: v?.status ?? 'unsanctioned', statusReason: v?.reason ?? '', itemId });
   }
   const ri: ReportItem[] = [];
-  for (const id of runItems) {
-    const x = judged.get(id);
-    if (!x) continue;
+  const seen = new Set(runItems);
+  // in the judge's (resolve's) order
+  for (const x of c.judgement.items) {
+    const id = x.item.id;
+    if (!seen.has(id)) continue;
     const it = x.item;
     const risk = c.risks.get(id);
     ri.push({

@@ -120,7 +120,7 @@ async function runOne(cfg: Config, source: string, ctx: Ctx, opts: RunOptions): 
     if (!run) return { source, status: 'skipped', skipped, notifications: [], github };
     {
       const now = opts.now ?? new Date();
-      const report = await runScan({ runs: [run], rulesDirs: [...cfg.rules, ...(opts.rulesDirs ?? [])], catalog: ctx.catalog, catalogFile: ctx.catalogFile, db: reg, now: opts.now, full: opts.full, signal: opts.signal, log, onProgress: opts.onProgress });
+      const report = await runScan({ runs: [run], source, leaseHeld: true, rulesDirs: [...cfg.rules, ...(opts.rulesDirs ?? [])], catalog: ctx.catalog, catalogFile: ctx.catalogFile, db: reg, now: opts.now, full: opts.full, signal: opts.signal, log, onProgress: opts.onProgress });
       const changes = await recordRunChanges(reg, { runId: report.run.id, source, scanner: run.scanner.id, status: report.summary.status, coverage: report.coverage, catalog: ctx.catalog, now, expiringWithinDays: cfg.diff.expiringWithinDays });
       const notifications = await notifyChanges(reg, cfg.notifications, changes, { rules: ctx.rules, log, fetch: opts.fetch, sleep: opts.sleep, baseDelayMs: opts.baseDelayMs });
       return { source, runId: report.run.id, status: report.summary.status, report, changes, notifications, github };

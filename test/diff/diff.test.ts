@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Register } from '../../src/register/register.js';
-import { Reconciler } from '../../src/reconcile/reconcile.js';
+import { commitScan, startRun } from '../../src/register/commit.js';
 import { EMPTY_CATALOG, type Catalog } from '../../src/catalog/catalog.js';
 import { matchAll } from '../../src/match/match.js';
 import type { Coverage, Observation } from '../../src/core/types.js';
@@ -16,8 +16,8 @@ const T0 = new Date('2026-11-01T10:00:00Z');
 
 async function run(reg: Register, source: string, observations: Observation[], coverage: Coverage[], opts: { errors?: Record<string, string>; catalog?: Catalog; now?: Date } = {}) {
   const now = opts.now ?? T0;
-  const runId = await reg.startRun({ scanners: coverage.map((c) => c.scanner), startedAt: now.toISOString() });
-  const summary = await reg.commitScan({ runId, findings: matchAll(rules, observations), coverage, errors: opts.errors ?? {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(opts.catalog ?? EMPTY_CATALOG, now), rules, now });
+  const runId = await startRun(reg, { scanners: coverage.map((c) => c.scanner), startedAt: now.toISOString() });
+  const { summary } = await commitScan(reg, { runId, findings: matchAll(rules, observations), coverage, errors: opts.errors ?? {}, state: {}, scannerVersions: {}, catalog: opts.catalog ?? EMPTY_CATALOG, rules, now });
   return recordRunChanges(reg, { runId, source, scanner: coverage[0].scanner, status: summary.status, catalog: opts.catalog, now, expiringWithinDays: 30 });
 }
 

@@ -38,7 +38,7 @@ describe('gone after complete coverage', () => {
     expect(r.summary.findings.gone).toBe(1);
     expect(r.summary.items.gone).toBe(1);
     const reg = await Register.open(db);
-    const { items } = await reg.listItems({ state: 'all' });
+    const { rows: items } = await reg.queryItems({ state: 'all' });
     expect(items.map((i) => [i.service, i.state])).toEqual([['anthropic-api', 'gone']]);
     expect((await reg.verifyAudit()).ok).toBe(true);
     await reg.close();

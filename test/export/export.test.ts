@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { Register } from '../../src/register/register.js';
-import { Reconciler } from '../../src/reconcile/reconcile.js';
+import { commitScan, startRun } from '../../src/register/commit.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { matchAll } from '../../src/match/match.js';
 import { redactSecret } from '../../src/core/secrets.js';
@@ -37,8 +37,8 @@ async function estate(): Promise<ExportData> {
     obs({ kind: 'container-image', value: 'gamma/gamma:1.0', locator: 'Dockerfile:1' }),
     obs({ kind: 'model-artifact', value: 'tiny', locator: 'models/churn.tiny', artifact: { type: 'model-file', key: 'r1:models/churn.tiny', name: 'churn.tiny' }, attrs: { path: 'models/churn.tiny', bytes: 1024 } }),
   ];
-  const runId = await reg.startRun({ scanners: ['repo', 'egress'], startedAt: NOW.toISOString() });
-  await reg.commitScan({ runId, findings: matchAll(rules, observations), coverage: [cov('repo', ['r1']), cov('egress', ['proxy.log'])], errors: {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(catalog, NOW), rules, now: NOW });
+  const runId = await startRun(reg, { scanners: ['repo', 'egress'], startedAt: NOW.toISOString() });
+  await commitScan(reg, { runId, findings: matchAll(rules, observations), coverage: [cov('repo', ['r1']), cov('egress', ['proxy.log'])], errors: {}, state: {}, scannerVersions: {}, catalog: catalog, rules, now: NOW });
   const data = await loadExportData(reg, { now: NOW, catalog, rules });
   await reg.close();
   return data;

@@ -2,15 +2,15 @@
  * Seeds a real register file through the real matcher and scan commit: hand-made observations
  * from every source (including attacker-controlled values) → matchAll → commitScan.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, type Catalog } from '../../src/catalog/catalog.js';
 import type { Coverage, Observation } from '../../src/core/types.js';
-import { effectiveCatalogSync } from '../../src/intake/catalog.js';
 import { matchAll } from '../../src/match/match.js';
-import { Reconciler } from '../../src/reconcile/reconcile.js';
+import { commitScan, startRun } from '../../src/register/commit.js';
 import { Register } from '../../src/register/register.js';
 import { RuleIndex } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
@@ -79,17 +79,25 @@ export function coverage(): Coverage[] {
 /** Opens (creating) a register file and commits one scan of the fixture observations. */
 export async function seed(file: string, now = new Date('2026-04-21T09:00:00Z'), rules = testRules(), catalog = testCatalog()): Promise<Register> {
   const register = await Register.open(file);
-  const runId = await register.startRun({ scanners: ['fixture-egress', 'fixture-audit', 'fixture-repo'], catalogFile: join(FIXTURES, 'catalog.yaml'), startedAt: now.toISOString() });
+  const runId = await startRun(register, { scanners: ['fixture-egress', 'fixture-audit', 'fixture-repo'], catalogFile: join(FIXTURES, 'catalog.yaml'), startedAt: now.toISOString() });
   const findings = matchAll(rules, observations());
-  await register.commitScan({
+  await commitScan(register, {
     runId, findings, coverage: coverage(), errors: {}, state: {}, scannerVersions: { 'fixture-egress': '1', 'fixture-audit': '1', 'fixture-repo': '1' },
-    reconciler: new Reconciler(effectiveCatalogSync(catalog, register.db), now), rules, now,
+    catalog: catalog, rules, now,
   });
   return register;
 }
 
 /** A second scan (the same observations), as a scheduled re-scan would commit. */
 export async function rescan(register: Register, now: Date, rules = testRules(), catalog = testCatalog(), extra: Observation[] = []) {
-  const runId = await register.startRun({ scanners: ['fixture-egress'], startedAt: now.toISOString() });
-  return register.commitScan({ runId, findings: matchAll(rules, [...observations(), ...extra]), coverage: coverage(), errors: {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(effectiveCatalogSync(catalog, register.db), now), rules, now });
+  const runId = await startRun(register, { scanners: ['fixture-egress'], startedAt: now.toISOString() });
+  return (await commitScan(register, { runId, findings: matchAll(rules, [...observations(), ...extra]), coverage: coverage(), errors: {}, state: {}, scannerVersions: {}, catalog, rules, now })).summary;
+}
+
+const raws = new Map<string, Database.Database>();
+/** The test's own SQLite connection to a register file (for reading and tampering beside the store). */
+export function rawDb(register: Register): Database.Database {
+  let db = raws.get(register.location);
+  if (!db || !db.open) raws.set(register.location, (db = new Database(register.location)));
+  return db;
 }

@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { catalogToYaml, validateCatalog } from '../../src/catalog/catalog.js';
 import type { Observation, ScannerModule } from '../../src/core/types.js';
-import { approve, blockPlan, decline, effectiveCatalogSync, falsePositive, IntakeError, nextStatus, queryRegister, renderBlocklist, reopen, requestIntake, suppress, triage, type IntakeContext } from '../../src/intake/index.js';
-import { ensureIntakeSchema } from '../../src/intake/migrations.js';
+import { rawDb } from './helpers.js';
+import { approve, blockPlan, decline, effectiveCatalog, falsePositive, IntakeError, nextStatus, queryRegister, renderBlocklist, reopen, requestIntake, suppress, triage, type IntakeContext } from '../../src/intake/index.js';
 import { runScan } from '../../src/pipeline.js';
 import type { Register } from '../../src/register/register.js';
 import { main } from '../../src/cli/main.js';
@@ -74,10 +74,10 @@ describe('intake state machine (real SQLite file)', () => {
     expect(item!.item.status).toBe('sanctioned');
     expect(item!.item.catalogEntry).toBe('otter-ai');
 
-    const rows = register.db.prepare('SELECT * FROM catalog_decisions').all() as any[];
+    const rows = rawDb(register).prepare('SELECT * FROM catalog_decisions').all() as any[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ service: 'otter-ai', decision: 'approved', decided_by: 'user:rita', risk_entry_id: otter.id, active: 1 });
-    const cat = effectiveCatalogSync(testCatalog(), register.db);
+    const cat = (await effectiveCatalog(testCatalog(), register));
     expect(cat.approved.map((x) => x.id ?? x.service)).toEqual(['openai-api', 'otter-ai']);
     expect(cat.approved[1]).toMatchObject({ owner: { business: 'Head of Sales' }, scope: { users: ['frank@test.example', 'grace@test.example'] }, expires: '2027-04-01', approvedBy: 'user:rita', riskTier: 2 });
 
@@ -118,13 +118,13 @@ describe('intake state machine (real SQLite file)', () => {
     const d = await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'data residency outside approved regions' }, 'user:rita');
     expect(d.to).toBe('declined');
     expect(d.item?.after).toBe('declined-but-in-use');
-    const cat = effectiveCatalogSync(testCatalog(), register.db);
+    const cat = (await effectiveCatalog(testCatalog(), register));
     expect(cat.declined).toEqual([expect.objectContaining({ service: 'deepseek', treatment: 'avoid', declinedBy: 'user:rita', block: true })]);
 
-    const before = (register.db.prepare('SELECT COUNT(*) AS n FROM risk_entries').get() as any).n;
+    const before = (rawDb(register).prepare('SELECT COUNT(*) AS n FROM risk_entries').get() as any).n;
     const s = await rescan(register, new Date('2026-04-23T09:00:00Z'));
     expect(s.riskEntries.created).toBe(0);
-    expect((register.db.prepare('SELECT COUNT(*) AS n FROM risk_entries').get() as any).n).toBe(before);
+    expect((rawDb(register).prepare('SELECT COUNT(*) AS n FROM risk_entries').get() as any).n).toBe(before);
     expect((await register.getRisk(ds.id))!.status).toBe('declined-but-in-use');
     expect((await register.getItem('svc-deepseek'))!.item.status).toBe('declined-but-in-use');
 
@@ -134,7 +134,7 @@ describe('intake state machine (real SQLite file)', () => {
       await triage(ctx, r.id, { answers }, 'user:gl');
       await decline(ctx, r.id, { treatment: 'avoid', rationale: 'not approved' }, 'user:rita');
     }
-    const plan = blockPlan(effectiveCatalogSync(testCatalog(), register.db), testRules(), NOW);
+    const plan = blockPlan((await effectiveCatalog(testCatalog(), register)), testRules(), NOW);
     expect(plan.entries.map((e) => `${e.match}:${e.domain}`)).toEqual(['suffix:deepseek.com', 'host:gateway.ai.cloudflare.com', 'suffix:openai.azure.com']);
     expect(plan.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ service: 'cloudflare-workers-ai', why: expect.stringMatching(/path-only rule/) })]));
     const squid = renderBlocklist('squid', plan);
@@ -163,7 +163,7 @@ describe('intake state machine (real SQLite file)', () => {
     const d = await decline(ctx, oa.id, { treatment: 'avoid', rationale: 'web-frontend must go through the payments gateway' }, 'user:rita');
     expect(d.item?.after).toBe('out-of-scope');
     expect(d.warnings.join()).toMatch(/not put on block lists/);
-    expect(blockPlan(effectiveCatalogSync(testCatalog(), register.db), testRules(), NOW).entries).toEqual([]);
+    expect(blockPlan((await effectiveCatalog(testCatalog(), register)), testRules(), NOW).entries).toEqual([]);
   });
 
   it('suppress with expiry keeps the item visible; false positive; reopen', async () => {
@@ -172,7 +172,7 @@ describe('intake state machine (real SQLite file)', () => {
     await rejects(suppress(ctx, cf.id, { reason: 'pilot', until: '2026-01-01' }, 'user:gl'), 400, /in the past/);
     const s = await suppress(ctx, cf.id, { reason: 'pilot ends in May', until: '2026-05-31' }, 'user:gl');
     expect(s.to).toBe('suppressed');
-    const q = queryRegister(register.db, {});
+    const q = await queryRegister(register, {});
     expect(q.rows.find((r) => r.id === 'svc-cloudflare-workers-ai')).toMatchObject({ riskStatus: 'suppressed', suppressedUntil: '2026-05-31', status: 'unsanctioned' });
     await rejects(approve(ctx, cf.id, { expires: '2027-01-01', rationale: 'x' }, 'user:rita'), 409, /cannot approve an entry in state "suppressed"/);
     const fp = await falsePositive(ctx, cf.id, { reason: 'gateway used for non-AI caching' }, 'user:gl');
@@ -189,7 +189,7 @@ describe('intake state machine (real SQLite file)', () => {
 
   it('a false-positive mark holds on re-scans of the same evidence, and reopens when it expires or a new kind of evidence appears', async () => {
     const { register, ctx, risk } = await setup();
-    const audit = () => register.db.prepare("SELECT rationale FROM audit_log WHERE action = 'risk.reopened' ORDER BY seq").all() as Array<{ rationale: string }>;
+    const audit = () => rawDb(register).prepare("SELECT rationale FROM audit_log WHERE action = 'risk.reopened' ORDER BY seq").all() as Array<{ rationale: string }>;
     // 1. expiry: the same evidence, scanned after the mark's expiry date
     const cf = await risk('cloudflare-workers-ai');
     const fp = await falsePositive(ctx, cf.id, { reason: 'edge cache, not inference', until: '2026-05-31' }, 'user:gl');
@@ -212,28 +212,27 @@ describe('intake state machine (real SQLite file)', () => {
 
   it('register search: the trigram index finds what LIKE finds, stays in step with renames and new items, and short terms still work', async () => {
     const { register } = await setup();
-    ensureIntakeSchema(register);
-    const db = register.db;
-    const ids = (q: string, extra: object = {}) => queryRegister(db, { q, status: [], state: 'all', ...extra }).rows.map((r) => r.id).sort();
+    const db = rawDb(register);
+    const ids = async (q: string, extra: object = {}) => (await queryRegister(register, { q, status: [], state: 'all', ...extra })).rows.map((r) => r.id).sort();
     const like = (q: string) =>
       (db.prepare("SELECT id FROM items WHERE name LIKE ? OR service LIKE ? OR vendor LIKE ? OR id = ? ORDER BY id").all(`%${q}%`, `%${q}%`, `%${q}%`, q) as Array<{ id: string }>).map((r) => r.id);
     for (const q of ['deep', 'DeepSeek', 'seek', 'OTTER', 'cloudflare', 'openai', 'Azure Open', 'svc-otter-ai', 'nothing-like-this'])
-      expect(ids(q), q).toEqual(like(q));
-    expect(ids('deep').length).toBeGreaterThan(0);
-    expect(ids('ai').length).toBeGreaterThan(0); // 2 characters: below the trigram length, LIKE fallback
-    expect(ids('ai')).toEqual(like('ai'));
-    expect(ids('"x" OR 1')).toEqual([]); // FTS query syntax is quoted away
+      expect(await ids(q), q).toEqual(like(q));
+    expect((await ids('deep')).length).toBeGreaterThan(0);
+    expect((await ids('ai')).length).toBeGreaterThan(0); // 2 characters: below the trigram length, LIKE fallback
+    expect(await ids('ai')).toEqual(like('ai'));
+    expect(await ids('"x" OR 1')).toEqual([]); // FTS query syntax is quoted away
     // a rename reaches the index (the trigger fires only on a real change)
     db.prepare("UPDATE items SET name = 'Zebra Gateway' WHERE id = 'svc-cloudflare-workers-ai'").run();
-    expect(ids('zebra')).toEqual(['svc-cloudflare-workers-ai']);
-    expect(ids('Workers AI')).toEqual(like('Workers AI'));
+    expect(await ids('zebra')).toEqual(['svc-cloudflare-workers-ai']);
+    expect(await ids('Workers AI')).toEqual(like('Workers AI'));
     // a later scan's upserts keep it consistent
     await rescan(register, new Date('2026-04-22T00:00:00Z'));
-    expect(ids('deepseek')).toEqual(like('deepseek'));
+    expect(await ids('deepseek')).toEqual(like('deepseek'));
     // FTS5's own check of the index against the items table (throws when they disagree)
     expect(() => db.prepare("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
     // a risk-column filter joined with an item-column filter
-    const t = queryRegister(db, { source: 'network', riskStatus: ['needs-intake', 'triaged'] });
+    const t = await queryRegister(register, { source: 'network', riskStatus: ['needs-intake', 'triaged'] });
     expect(t.rows.length).toBeGreaterThan(0);
     expect(t.rows.every((r) => r.sources.includes('network') && ['needs-intake', 'triaged'].includes(r.riskStatus!))).toBe(true);
   });
@@ -251,7 +250,7 @@ describe('intake state machine (real SQLite file)', () => {
     await triage(ctx, az.id, { answers }, 'user:gl');
     const later = { ...ctx, now: () => new Date('2026-07-03T00:00:00Z') };
     await decline(later, az.id, { treatment: 'avoid', rationale: 'moved to the sanctioned gateway' }, 'user:rita');
-    const cat = effectiveCatalogSync(testCatalog(), register.db);
+    const cat = (await effectiveCatalog(testCatalog(), register));
     expect(cat.approved.find((a) => a.service === 'azure-openai')).toBeUndefined(); // the register's approval was superseded
     expect((await register.getItem('svc-azure-openai'))!.item.status).toBe('declined-but-in-use');
   });
@@ -275,7 +274,7 @@ describe('intake state machine (real SQLite file)', () => {
     await triage(ctx, r.id, { answers, rationale: 'original rationale' }, 'user:gl');
     await decline(ctx, r.id, { treatment: 'avoid', rationale: 'declined' }, 'user:rita');
     expect((await register.verifyAudit()).ok).toBe(true);
-    const seq = (register.db.prepare("SELECT seq FROM audit_log WHERE action = 'catalog.declined'").get() as any).seq as number;
+    const seq = (rawDb(register).prepare("SELECT seq FROM audit_log WHERE action = 'catalog.declined'").get() as any).seq as number;
     await register.close();
     open = [];
     const raw = new Database(file);

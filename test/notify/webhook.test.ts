@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Register } from '../../src/register/register.js';
-import { Reconciler } from '../../src/reconcile/reconcile.js';
+import { commitScan, startRun } from '../../src/register/commit.js';
 import { EMPTY_CATALOG, type Catalog } from '../../src/catalog/catalog.js';
 import { matchAll } from '../../src/match/match.js';
 import type { Coverage, Observation } from '../../src/core/types.js';
@@ -21,8 +21,8 @@ const KEY = 'alpha_Q2w3E4r5T6y7U8i9O0p1A2s3D4f5G6h7';
 const now = new Date('2026-11-01T10:00:00Z');
 
 async function run(reg: Register, observations: Observation[], coverage: Coverage[], catalog: Catalog = EMPTY_CATALOG) {
-  const runId = await reg.startRun({ scanners: ['repo'], startedAt: now.toISOString() });
-  const summary = await reg.commitScan({ runId, findings: matchAll(rules, observations), coverage, errors: {}, state: {}, scannerVersions: {}, reconciler: new Reconciler(catalog, now), rules, now });
+  const runId = await startRun(reg, { scanners: ['repo'], startedAt: now.toISOString() });
+  const { summary } = await commitScan(reg, { runId, findings: matchAll(rules, observations), coverage, errors: {}, state: {}, scannerVersions: {}, catalog: catalog, rules, now });
   return recordRunChanges(reg, { runId, source: 'repo', scanner: 'repo', status: summary.status, now });
 }
 

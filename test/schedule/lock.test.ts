@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { acquireSourceLock, isSourceLocked } from '../../src/schedule/lock.js';
+import { openRegister } from '../../src/register/register.js';
+import { acquireSourceLock, sourceLockHolder } from '../../src/schedule/lock.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -25,9 +26,10 @@ function child(lockDir: string, source: string): { lines: string[]; firstLine: P
   return { lines, firstLine, done, release: () => void p.stdin.end('release\n') };
 }
 
-describe('cross-process source lock', () => {
+describe('cross-process source lease in the register', () => {
   it('two real processes: one holds the lock, the other finds the source busy; free again after release', async () => {
-    const dir = tmpDir();
+    const dir = join(tmpDir(), 'r.db');
+    const store = await openRegister(dir);
     const a = child(dir, 'repo');
     expect(await a.firstLine).toBe('acquired');
     const b = child(dir, 'repo');
@@ -36,16 +38,18 @@ describe('cross-process source lock', () => {
     const c = child(dir, 'egress');
     expect(await c.firstLine).toBe('acquired');
     // and this process sees it held too
-    expect(await acquireSourceLock(dir, 'repo')).toBeUndefined();
-    expect(await isSourceLocked(dir, 'repo')).toBe(true);
+    expect(await acquireSourceLock(store, 'repo', { holder: 'this-test' })).toBeUndefined();
+    expect(await sourceLockHolder(store, 'repo')).toMatch(/:\d+:/);
     expect(await b.done).toBe(0);
     a.release();
     c.release();
     expect(await a.done).toBe(0);
     expect(a.lines).toEqual(['acquired', 'released']);
     await c.done;
-    const release = await acquireSourceLock(dir, 'repo');
+    const release = await acquireSourceLock(store, 'repo', { holder: 'this-test' });
     expect(release).toBeTypeOf('function');
     await release!();
+    expect(await sourceLockHolder(store, 'repo')).toBeUndefined();
+    await store.close();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * End to end in a real browser: Playwright driving Debian's Chromium against the real server on
- * a real SQLite file seeded through the real matcher and scan commit (and, when the repo scanner
+ * a real register (SQLite file and PostgreSQL server, the same scenario on each) seeded through the real matcher and scan commit (and, when the repo scanner
  * loads, a real scan of the demo repositories). Screenshots of the main pages go to
  * docs/screenshots/.
  */
@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Register } from '../../src/register/register.js';
 import { Auth } from '../../src/web/auth.js';
 import { createServer } from '../../src/web/server.js';
-import { FIXTURES, seed, testCatalog, testRules, tmpDb, XSS, XSS_USER } from '../intake/helpers.js';
+import { FIXTURES, seed, testCatalog, testRules, XSS, XSS_USER } from '../intake/helpers.js';
+import { BACKENDS } from '../register/backends.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,8 +26,10 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`skipping browser tests: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 // One browser session walks the reviewer's day in order (later steps use earlier state): never shuffled.
-describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, () => {
+describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, register on $name', (backend) => {
+ describe('the reviewer\'s day, in order', { shuffle: false }, () => {
   let register: Register;
+  let spec: string;
   let app: FastifyInstance;
   let base: string;
   let browser: Browser;
@@ -35,8 +38,9 @@ describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, 
   let viewerToken: string;
 
   beforeAll(async () => {
-    const file = tmpDb('e2e.db');
-    register = await seed(file);
+    await backend.setup();
+    spec = await backend.fresh();
+    register = await seed(spec);
     const auth = new Auth(register);
     await auth.addUser('gl', PW, 'triager');
     await auth.addUser('rita', PW, 'reviewer');
@@ -54,6 +58,7 @@ describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, 
     await browser?.close();
     await app?.close();
     await register?.close();
+    await backend.teardown();
   });
 
   async function login(user: string): Promise<{ ctx: BrowserContext; page: Page }> {
@@ -258,9 +263,11 @@ describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, 
   });
 
   it('the audit page reports a tampered row', async () => {
-    const seq = (register.db.prepare("SELECT seq FROM audit_log WHERE action = 'risk.approve' ORDER BY seq LIMIT 1").get() as { seq: number }).seq;
-    const orig = (register.db.prepare('SELECT rationale FROM audit_log WHERE seq = ?').get(seq) as { rationale: string }).rationale;
-    register.db.prepare('UPDATE audit_log SET rationale = ? WHERE seq = ?').run('nothing to see here', seq);
+    // the test's own connection edits a row behind the store's back
+    const raw = await backend.raw(spec);
+    const seq = Number((await raw.all("SELECT seq FROM audit_log WHERE action = 'risk.approve' ORDER BY seq LIMIT 1"))[0].seq);
+    const orig = (await raw.all('SELECT rationale FROM audit_log WHERE seq = $1', [seq]))[0].rationale as string;
+    await raw.run('UPDATE audit_log SET rationale = $1 WHERE seq = $2', ['nothing to see here', seq]);
     try {
       const { ctx, page } = await login('val');
       await page.goto(base + '/audit');
@@ -268,8 +275,10 @@ describe.skipIf(!haveChromium)('web app in a real browser', { shuffle: false }, 
       expect(await text(page.locator('main'))).toContain(`#${seq}: content does not match its hash (record edited)`);
       await ctx.close();
     } finally {
-      register.db.prepare('UPDATE audit_log SET rationale = ? WHERE seq = ?').run(orig, seq);
+      await raw.run('UPDATE audit_log SET rationale = $1 WHERE seq = $2', [orig, seq]);
+      await raw.close();
     }
     expect((await register.verifyAudit()).ok).toBe(true);
   });
+});
 });
