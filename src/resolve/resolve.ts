@@ -33,6 +33,8 @@ export function itemIdFor(f: Pick<Finding, 'service' | 'artifact'>): string {
 
 export function resolve(findings: Finding[]): Item[] {
   const items = new Map<string, Item>();
+  // subjects seen per item (a Set: an item seen by 10,000 users must not scan its list per finding)
+  const seenSubjects = new Map<string, Set<string>>();
   for (const f of findings) {
     const id = itemIdFor(f);
     let it = items.get(id);
@@ -53,9 +55,15 @@ export function resolve(findings: Finding[]): Item[] {
         count: 0,
       };
       items.set(id, it);
+      seenSubjects.set(id, new Set());
     }
     it.findingIds.push(f.id);
-    if (!it.subjects.some((s) => s.kind === f.subject.kind && s.id === f.subject.id)) it.subjects.push(f.subject);
+    const subjects = seenSubjects.get(id)!;
+    const sk = `${f.subject.kind}\u0000${f.subject.id}`;
+    if (!subjects.has(sk)) {
+      subjects.add(sk);
+      it.subjects.push(f.subject);
+    }
     if (!it.sources.includes(f.source)) it.sources.push(f.source);
     if (!it.signals.includes(f.signal)) it.signals.push(f.signal);
     if (f.firstSeen && (!it.firstSeen || f.firstSeen < it.firstSeen)) it.firstSeen = f.firstSeen;
