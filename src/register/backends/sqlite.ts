@@ -86,6 +86,13 @@ class LockedConn implements Conn {
   }
 }
 
+/**
+ * One lock per database file in this process: two stores on one file in one process (a scheduler
+ * and a web server, two replicas in a test) must queue in JavaScript — SQLite's busy wait would
+ * block the thread while the other store's transaction waits for that same thread.
+ */
+const FILE_LOCKS = new Map<string, Mutex>();
+
 export class SqliteStore extends SqlStore {
   readonly kind = 'sqlite' as const;
   private constructor(
@@ -116,9 +123,11 @@ export class SqliteStore extends SqlStore {
       db.pragma('cache_size = -131072');
       db.pragma('mmap_size = 1073741824');
       const raw = new SqliteConn(db);
-      if (!opts.readonly) await migrate(raw, SQLITE_MIGRATIONS, SQLITE.begin);
+      let lock = path === ':memory:' ? new Mutex() : FILE_LOCKS.get(path);
+      if (!lock) FILE_LOCKS.set(path, (lock = new Mutex()));
+      if (!opts.readonly) await lock.run(() => migrate(raw, SQLITE_MIGRATIONS, SQLITE.begin));
       else db.prepare('SELECT COUNT(*) FROM audit_log').get(); // a file that is not a register fails here, in one line
-      return new SqliteStore(path, raw, new Mutex());
+      return new SqliteStore(path, raw, lock);
     } catch (e) {
       db.close();
       if (e instanceof RegisterError) throw e;
