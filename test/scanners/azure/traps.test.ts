@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import type { AzureEstate } from '../../../scanners/azure/loopback.js';
 import { matchAll } from '../../../src/match/match.js';
 import { ruleIndex } from '../../../src/rules/load.js';
-import { context } from '../aws/helpers.js';
 import { azureRunner } from './helpers.js';
 
 const rules = ruleIndex([]).index;
