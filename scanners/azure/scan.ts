@@ -370,6 +370,8 @@ async function scanSubscription(
             sku: d.sku?.name ?? null,
             capacity: d.sku?.capacity ?? null,
             provisioningState: d.properties?.provisioningState ?? null,
+            // the parent's owner, filled in below (the key keeps its place)
+            owner: null,
             ...(d.systemData?.createdAt ? { createdAt: iso(d.systemData.createdAt)! } : {}),
           };
           depObs.push({
