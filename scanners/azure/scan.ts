@@ -238,6 +238,7 @@ async function* listChildren(clients: AzureClients, subscription: string, parent
     for (const v of body.value) if (v && typeof v === 'object' && typeof (v as any).id === 'string') yield v as Record<string, any>;
     url = typeof body.nextLink === 'string' && body.nextLink ? body.nextLink : undefined;
   }
+  if (url) throw Object.assign(new Error(`${parentId}/${child}: more than 10,000 pages, stopped`), { code: 'TooManyPages' });
 }
 
 async function scanSubscription(

@@ -362,15 +362,19 @@ export async function scan(ctx: ScanContext<GcpOptions>, sink: Sink): Promise<Co
               const { found, asked } = await searchSupported(client, scope, types, unsupported, ctx.signal, (t, msg) => sink.problem('gcp:asset-types', `asset type ${t} left out of the search (the API refuses it: ${msg})`));
               const refused = types.filter((t) => !asked.includes(t));
               const projectId = scope.startsWith('projects/') ? scope.slice('projects/'.length) : undefined;
-              const obs = found
-                .map((x: SearchResult) => normalise(x as Record<string, any>))
+              const records = found.map((x: SearchResult) => normalise(x as Record<string, any>));
+              // a result that is not a resource (null, no name or type) is a damaged record
+              const damaged = records.filter((r) => !r).length;
+              if (damaged) sink.problem(unit, `${damaged} search result(s) without a name and asset type`);
+              const obs = records
                 // only the asked-for types, whatever the server sends
                 .filter((r): r is GcpRecord => !!r && typeTaken(r.assetType))
                 .map((r) => toObservation(r, projectId ?? r.project ?? 'unknown', o, unit));
+              const why = [...(refused.length ? [`asset type(s) refused by the API: ${refused.join(', ')}`] : []), ...(damaged ? [`${damaged} damaged search result(s)`] : [])];
               results.set(unit, {
                 observations: obs.sort((a, b) => a.locator.localeCompare(b.locator)),
-                // a type the API refused was not read: the scope is partial for gone-marking
-                ...(refused.length ? { failed: `partial: asset type(s) refused by the API: ${refused.join(', ')}; the other types were read and are kept, nothing is marked gone in this scope` } : {}),
+                // a type the API refused, or a damaged result, was not read: the scope is partial for gone-marking
+                ...(why.length ? { failed: `partial: ${why.join(', ')}; what was read is kept, nothing is marked gone in this scope` } : {}),
               });
             } catch (e) {
               results.set(unit, { observations: [], failed: reason(e) });

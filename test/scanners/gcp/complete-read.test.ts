@@ -148,4 +148,14 @@ describe('gcp: complete reads only', () => {
     ]);
     expect(s.observations.map((o) => o.attrs?.name).sort()).toEqual(['ep-1', 'm-1']);
   });
+
+  it('a search page with a result that is not a resource (null, no name) makes the scope partial; the rest lands', async () => {
+    const ok = { name: '//aiplatform.googleapis.com/projects/p-one1/locations/us/endpoints/ep-1', assetType: 'aiplatform.googleapis.com/Endpoint', project: 'projects/111', displayName: 'ep-1' };
+    const lb = await startGcpLoopback({ ignoreTypeFilter: true, scopes: { 'projects/p-one1': [ok, null as never, { displayName: 'no name' }] } });
+    servers.push(lb);
+    const s = sink('gcp');
+    const coverage = await withEnv(lb.env, () => gcpScanner.scan(context(optionsSchema.parse({ retryDelayMs: 1, projects: ['p-one1'] }), rules), s.sink));
+    expect(coverage.failed).toEqual([{ unit: 'gcp:projects/p-one1', reason: expect.stringMatching(/^partial: 2 damaged search result\(s\)/) }]);
+    expect(s.observations.map((o) => o.attrs?.name)).toEqual(['ep-1']);
+  });
 });
