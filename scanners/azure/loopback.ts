@@ -47,6 +47,8 @@ export interface AzureFaults {
   vanished?: string[];
   /** Child collections (`{parent id}/{child}`) answering 404 although the parent exists (a transient or regional fault). */
   childNotFound?: string[];
+  /** `resources.list` answers 400 InvalidFilterInQueryString when its filter names a nested type. */
+  rejectNestedFilter?: boolean;
   /** The subscription list itself fails (401). */
   listExpired?: boolean;
   pageSize?: number;
@@ -157,6 +159,8 @@ export async function startAzureLoopback(estate: AzureEstate): Promise<AzureLoop
     if (parts.length === 3 && parts[2].toLowerCase() === 'resources') {
       const filter = url.searchParams.get('$filter') ?? '';
       const types = [...filter.matchAll(/resourceType eq '([^']+)'/gi)].map((m) => m[1].toLowerCase());
+      if (faults.rejectNestedFilter && types.some((t) => t.split('/').length > 2))
+        return armError(res, 400, 'InvalidFilterInQueryString', `Invalid $filter '${filter.slice(0, 80)}…' specified in the query string.`);
       const expand = (url.searchParams.get('$expand') ?? '').split(',');
       const items = sub.resources
         .filter((r) => r.listed !== false)

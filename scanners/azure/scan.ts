@@ -142,7 +142,8 @@ export function makeScan(deps: { credential?: TokenCredential } = {}) {
 
     const types = ruleTypes(ctx);
     if (!types.length) sink.problem('azure:rules', 'the rules name no Azure resource types; nothing to look for');
-    const filter = listedTypes(types).map((t) => `resourceType eq '${t}'`).join(' or ');
+    const asFilter = (ts: string[]) => ts.map((t) => `resourceType eq '${t}'`).join(' or ');
+    const filters = { all: asFilter(listedTypes(types)), topLevel: asFilter(listedTypes(types).filter((t) => !parentType(t))) };
     const versions = new ApiVersions(clients, abortSignal);
     const results = new Map<string, UnitResult>();
     const limit = pLimit(o.subscriptionConcurrency);
@@ -155,7 +156,7 @@ export function makeScan(deps: { credential?: TokenCredential } = {}) {
           if (ctx.signal.aborted) return void results.set(unit, { observations: [], skipped: 'aborted' });
           if (sub.state && /^(Disabled|Deleted)$/i.test(sub.state)) return void results.set(unit, { observations: [], skipped: `subscription ${sub.state}` });
           if (!types.length) return void results.set(unit, { observations: [], skipped: 'no Azure resource types in the rules' });
-          results.set(unit, await scanSubscription(ctx, clients, versions, sub, types, filter, sink));
+          results.set(unit, await scanSubscription(ctx, clients, versions, sub, types, filters, sink));
           sink.progress(++done, subs.length, unit);
         }),
       ),
@@ -247,7 +248,7 @@ async function scanSubscription(
   versions: ApiVersions,
   sub: { id: string; name?: string },
   types: string[],
-  filter: string,
+  filters: { all: string; topLevel: string },
   sink: Sink,
 ): Promise<UnitResult> {
   const o = ctx.options;
@@ -257,11 +258,23 @@ async function scanSubscription(
   const named = new Set(types.map((t) => t.toLowerCase()));
   // every resource read, by lower-cased id (the filtered list, then child collections)
   const byId = new Map<string, Record<string, any>>();
-  try {
+  const list = async (filter: string) => {
+    byId.clear();
     for await (const r of clients.resources(sub.id).resources.list({ filter, expand: 'createdTime,changedTime', abortSignal })) {
       const id = String((r as Record<string, any>).id ?? '');
       // the first answer for an id wins (a repeated id across pages is one resource)
       if (id && !byId.has(id.toLowerCase())) byId.set(id.toLowerCase(), r as Record<string, any>);
+    }
+  };
+  try {
+    try {
+      await list(filters.all);
+    } catch (e) {
+      // a resource manager that refuses nested types in the filter (400): top-level types only —
+      // the nested ones are listed through their parents below either way
+      if ((e as { statusCode?: number }).statusCode !== 400 || filters.topLevel === filters.all) throw e;
+      sink.problem(unit, `resources.list refused the nested types in its filter (${classifyAzureError(e).message}); nested types are read through their parents only`);
+      await list(filters.topLevel);
     }
   } catch (e) {
     const c = classifyAzureError(e);

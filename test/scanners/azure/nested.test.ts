@@ -131,4 +131,12 @@ describe('azure: nested types and new service families', () => {
     expect(observations.some((o) => o.attrs?.name === 'churn-online')).toBe(true);
     expect(observations.some((o) => o.attrs?.name === 'nightly-scoring')).toBe(false);
   });
+
+  it('a resource manager that refuses nested types in the list filter: top-level types only, the nested ones through their parents, nothing lost', async () => {
+    const { coverage, observations } = await run(estate({ rejectNestedFilter: true }, true));
+    expect(coverage.failed).toEqual([]);
+    expect(coverage.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/^resources\.list refused the nested types in its filter/));
+    const got = matchAll(rules, observations).map((f) => [String(f.attrs?.name), f.service]).sort((a, b) => a[0].localeCompare(b[0]));
+    expect(got).toEqual(EXPECTED);
+  });
 });
