@@ -104,9 +104,12 @@ export class AssetClient {
       q.set('pageSize', '500');
       if (pageToken) q.set('pageToken', pageToken);
       const body = await this.get(`${this.endpoint}/v1/${scope}:searchAllResources?${q}`, signal);
+      if (body.results !== undefined && !Array.isArray(body.results)) throw new GcpHttpError('malformed searchAllResources page: results is not an array', 200, 'MALFORMED_RESPONSE');
       out.push(...((body.results ?? []) as SearchResult[]));
-      pageToken = body.nextPageToken ?? '';
+      pageToken = typeof body.nextPageToken === 'string' ? body.nextPageToken : '';
     } while (pageToken && !signal.aborted);
+    // stopped before the last page: not a complete read
+    if (pageToken) throw Object.assign(new Error('aborted before the last page'), { name: 'AbortError' });
     return out;
   }
 }

@@ -6,18 +6,15 @@
  */
 import type { AuditEvent, ParseContext, RecordParser } from '../lib/types.js';
 import { arr, get, gs, isoTime, obj, scopeList, str, type Rec } from '../lib/util.js';
+import { GRANT_ACTIVITY, REMOVAL_ACTIVITY, grantTarget, learnServicePrincipals } from '../../entra/activities.js';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Directory audit activities that grant an app access to the tenant or a user's data. */
-const GRANT_ACTIVITY = /^(consent to application|add delegated permission grant|add oauth2permissiongrant|add app role assignment grant to user|add app role assignment to service principal|add service principal|add application)\.?$/i;
 
 /**
- * Directory audit activities that take an app's access away: removed grants / consents / role
- * assignments, removed or deleted service principals and applications, revoked consent. Read as
- * removals (counted, never presence).
+ * Directory audit activities that grant an app access (to a user, a group, a service principal
+ * or the tenant) and those that take it away: the list from Microsoft's audit activity
+ * reference, kept with the Entra scanner (scanners/entra/activities.ts).
  */
-export const REMOVAL_ACTIVITY = /^(remove delegated permission grant|remove oauth2permissiongrant|remove app role assignment (grant )?(from|to) (user|group|service principal)|remove service principal|delete application|hard delete application|hard delete service principal|remove application|revoke consent|revoke consent to application|remove consent|disable service principal)\.?$/i;
+export { GRANT_ACTIVITY, REMOVAL_ACTIVITY } from '../../entra/activities.js';
 
 function signInSuccess(p: Rec, outer?: Rec): boolean {
   const code = get(p, 'status.errorCode');
@@ -66,39 +63,34 @@ function auditScopes(targets: unknown[]): string[] {
   return scopeList(found.filter((s) => /^[\w.:/-]+$/.test(s)));
 }
 
-function appIdOf(targets: unknown[], details: unknown[]): string | undefined {
-  for (const d of details) if (/^appid$/i.test(gs(d, 'key') ?? '')) return gs(d, 'value');
-  for (const t of targets) {
-    for (const m of arr(get(t, 'modifiedProperties'))) {
-      if (/^(appid|appaddress|applicationid)$/i.test(gs(m, 'displayName', 'Name') ?? '')) {
-        const v = (gs(m, 'newValue', 'NewValue') ?? '').replace(/["[\]]/g, '').trim();
-        if (GUID.test(v)) return v;
-      }
-    }
-  }
-  return undefined;
-}
-
-function directoryAudit(p: Rec, outer?: Rec): AuditEvent[] {
+function directoryAudit(p: Rec, outer?: Rec, ctx?: ParseContext): AuditEvent[] {
   const activity = gs(p, 'activityDisplayName', 'operationName') ?? '';
+  const targets = arr(p.targetResources);
+  learnServicePrincipals(targets, ctx?.servicePrincipals);
   const removal = REMOVAL_ACTIVITY.test(activity);
   if (!removal && !GRANT_ACTIVITY.test(activity)) return [];
-  const targets = arr(p.targetResources);
-  const app = targets.find((t) => /serviceprincipal|application/i.test(gs(t, 'type') ?? '')) ?? targets[0];
-  const value = gs(app, 'displayName') ?? '';
-  const appId = appIdOf(targets, arr(p.additionalDetails));
+  const g = grantTarget(activity, targets, arr(p.additionalDetails), ctx?.servicePrincipals);
+  // the initiator: a user (UPN, else object id), an app (name, else service principal id), else the tenant
   const upn = gs(p, 'initiatedBy.user.userPrincipalName') ?? gs(outer, 'identity');
-  const initiatorApp = gs(p, 'initiatedBy.app.displayName');
-  const subject = upn ? { kind: 'user', id: upn.toLowerCase() } : initiatorApp ? { kind: 'principal', id: initiatorApp } : undefined;
-  if (!subject || (!value && !appId)) return [];
-  const scopes = auditScopes(targets);
+  const userId = gs(p, 'initiatedBy.user.id');
+  const initiatorApp = gs(p, 'initiatedBy.app.displayName') ?? gs(p, 'initiatedBy.app.servicePrincipalId');
+  const subject = upn ? { kind: 'user', id: upn.toLowerCase() } : userId ? { kind: 'user', id: userId.toLowerCase() } : initiatorApp ? { kind: 'principal', id: initiatorApp } : { kind: 'tenant', id: ctx?.tenant ?? 'tenant' };
+  // a grant needs the app that receives the access; a removal is counted even when the record
+  // names only the API it was to (the app is then unknown)
+  if (!g.value && !g.appId && !removal) return [];
+  if (!g.value && !g.appId) g.value = g.resource ?? '';
+  const scopes = scopeList(auditScopes(targets), g.appRoles);
   const result = gs(p, 'result') ?? gs(outer, 'resultType') ?? 'success';
   return [{
-    kind: 'saas-app', value, signal: 'presence', subject, removal: removal || undefined,
+    kind: 'saas-app', value: g.value, signal: 'presence', subject, removal: removal || undefined,
     time: isoTime(p.activityDateTime ?? outer?.time),
     success: /^success/i.test(result),
     eventId: gs(p, 'id') ?? gs(p, 'correlationId') ?? gs(outer, 'correlationId'),
-    attrs: { vendor: 'entra', appId, event: activity, scopes: scopes.length ? scopes : undefined, failureReason: gs(p, 'resultReason') } as AuditEvent['attrs'],
+    attrs: {
+      vendor: 'entra', appId: g.appId, servicePrincipalId: g.servicePrincipalId, event: activity, scopes: scopes.length ? scopes : undefined,
+      // a user's own consent names no principal: the grantee is the consenting user
+      resource: g.resource, grantee: g.grantee ?? (g.granteeKind === 'user' ? subject.id : undefined), granteeKind: g.granteeKind, failureReason: gs(p, 'resultReason'),
+    } as AuditEvent['attrs'],
   }];
 }
 
@@ -136,11 +128,11 @@ export const parseEntra: RecordParser = (rec, ctx) => {
   const category = gs(rec, 'category');
   if (props && category) {
     if (SIGNIN_CATEGORY.test(category)) return signIn(props, rec);
-    return directoryAudit(props, rec);
+    return directoryAudit(props, rec, ctx);
   }
   if (isServicePrincipal(rec)) return servicePrincipal(rec, ctx);
   if (isPermissionGrant(rec)) return permissionGrant(rec, ctx);
-  if (rec.activityDisplayName !== undefined && rec.targetResources !== undefined) return directoryAudit(rec);
+  if (rec.activityDisplayName !== undefined && rec.targetResources !== undefined) return directoryAudit(rec, undefined, ctx);
   return signIn(rec);
 };
 

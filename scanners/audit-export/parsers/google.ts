@@ -67,7 +67,8 @@ function scopesOf(p: Map<string, unknown>): string[] {
 
 /** Admin events that install, trust, block or authorise a third-party app (not settings of Google's own apps). */
 const ADMIN_APP_EVENT = /^(ADD_APPLICATION|REMOVE_APPLICATION|ADD_TO_TRUSTED_OAUTH2_APPS|ADD_TO_BLOCKED_OAUTH2_APPS|REMOVE_FROM_BLOCKED_OAUTH2_APPS|AUTHORIZE_API_CLIENT_ACCESS|REMOVE_API_CLIENT_ACCESS|ADD_APPLICATION_TO_WHITELIST|REMOVE_APPLICATION_FROM_WHITELIST|.*OAUTH2_APP.*|INSTALL_.*|UNINSTALL_.*)$/i;
-const SIGNAL_PRESENCE = /^(authorize|grant|add|install|create|consent)/i;
+/** Token / admin events that grant access (`authorize`, and its variants in other exports: grant, consent, approve, allow …). */
+const SIGNAL_PRESENCE = /^(authori[sz]e|grant|add|install|create|consent|approve|allow)/i;
 /** Token events that take a grant away (Reports API token events: authorize, revoke, request, activity). */
 const TOKEN_REMOVAL = /^(revoke|deauthorize|delete|remove)/i;
 /** Admin events that take an app away: remove / untrust / block / uninstall / revoke (unblocking is not one). */
@@ -75,13 +76,16 @@ const ADMIN_REMOVAL = /^(REMOVE_(?!FROM_BLOCKED)|DELETE_|UNINSTALL_|REVOKE_|UNTR
 
 export const parseGoogle: RecordParser = (rec) => {
   const app = (gs(rec, 'id.applicationName', 'applicationName') ?? '').toLowerCase();
-  const email = gs(rec, 'actor.email');
-  const subjectId = email ?? gs(rec, 'actor.profileId');
   const time = isoTime(get(rec, 'id.time') ?? rec.time);
   const eventId = gs(rec, 'id.uniqueQualifier');
   const out: AuditEvent[] = [];
-  if (!subjectId) return out;
-  const subject = { kind: 'user', id: subjectId.toLowerCase() };
+  // who acted: a user (email, else profile id); a service account or API key (callerType KEY);
+  // else the customer — a grant is never dropped for want of an actor
+  const userId = gs(rec, 'actor.email') ?? gs(rec, 'actor.profileId');
+  const key = gs(rec, 'actor.key');
+  const customer = gs(rec, 'id.customerId', 'customerId');
+  const subject = userId ? { kind: 'user', id: userId.toLowerCase() } : key ? { kind: 'principal', id: key } : customer ? { kind: 'tenant', id: customer } : undefined;
+  if (!subject) return out;
   for (const e of googleEvents(rec)) {
     const p = e.params;
     const name = e.name ?? '';

@@ -6,15 +6,15 @@
  *   `Workload` + the event data's `AppHost`; the workload qualified by the platform ("Microsoft 365 <Workload>"),
  *   the workload alone and the event data's `AppIdentity` are alternative names; usage.
  * - Entra records in the unified log (`UserLoggedIn` / `UserLoginFailed` with `ApplicationId`): usage.
- * - Consent / grant operations (`Consent to application.` …): presence; removed grants / service
- *   principals (`Remove delegated permission grant.` …): removals (counted, never presence).
+ * - Consent / grant operations (`Consent to application.`, app role assignments to users, groups and
+ *   service principals … — the list in scanners/entra/activities.ts): presence; removed grants /
+ *   service principals (`Remove delegated permission grant.` …): removals (counted, never presence).
  */
 import type { AuditEvent, RecordParser } from '../lib/types.js';
 import { arr, get, gs, isoTime, obj, scopeList, str, type Rec } from '../lib/util.js';
-import { REMOVAL_ACTIVITY } from './entra.js';
+import { GRANT_ACTIVITY, REMOVAL_ACTIVITY, modifiedProperties } from '../../entra/activities.js';
 
 const INTERACTION = /Interaction$|^AIInteraction/;
-const GRANT = /^(consent to application|add delegated permission grant|add oauth2permissiongrant|add app role assignment grant to user|add service principal)\.?$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function eventData(rec: Rec): Rec | undefined {
@@ -56,9 +56,13 @@ export const parseM365: RecordParser = (rec) => {
     return [{ ...base, kind: 'saas-app', value: '', signal: 'usage', success: !/failed/i.test(op), attrs: { vendor: 'entra', appId, event: op, errorCode: gs(rec, 'LogonError') } as AuditEvent['attrs'] }];
   }
   const removal = REMOVAL_ACTIVITY.test(op);
-  if (removal || GRANT.test(op)) {
-    const names = [gs(rec, 'ObjectId'), ...arr(rec.Target).map((t) => gs(t, 'ID'))].filter((x): x is string => !!x && !GUID.test(x) && !/^ServicePrincipal_/i.test(x));
-    const appId = arr(rec.Target).map((t) => gs(t, 'ID')).find((x) => x && GUID.test(x));
+  if (removal || GRANT_ACTIVITY.test(op)) {
+    // grants whose object is the API being granted (delegated grants, app roles to a service
+    // principal) name the app that receives the access in ServicePrincipal.* properties
+    const props = modifiedProperties([{ ModifiedProperties: rec.ModifiedProperties }], ['Name'], ['NewValue'], ['OldValue']);
+    const client = props.get('serviceprincipal.displayname');
+    const names = client ? [client] : [gs(rec, 'ObjectId'), ...arr(rec.Target).map((t) => gs(t, 'ID'))].filter((x): x is string => !!x && !GUID.test(x) && !/^ServicePrincipal_/i.test(x));
+    const appId = client ? props.get('serviceprincipal.appid') : arr(rec.Target).map((t) => gs(t, 'ID')).find((x) => x && GUID.test(x));
     const found: string[] = [];
     for (const m of arr(rec.ModifiedProperties)) {
       const n = (gs(m, 'Name') ?? '').toLowerCase();
@@ -71,7 +75,7 @@ export const parseM365: RecordParser = (rec) => {
     return [{
       ...base, kind: 'saas-app', value: names[0] ?? '', altNames: names.slice(1), signal: 'presence', removal: removal || undefined,
       success: !/fail/i.test(gs(rec, 'ResultStatus') ?? ''),
-      attrs: { vendor: 'entra', event: op, scopes: scopes.length ? scopes : undefined } as AuditEvent['attrs'],
+      attrs: { vendor: 'entra', event: op, appId, scopes: scopes.length ? scopes : undefined } as AuditEvent['attrs'],
     }];
   }
   return [];

@@ -1,9 +1,9 @@
 /**
  * The Azure scanner against a loopback ARM (HTTPS on 127.0.0.1): the real ARM clients,
  * nextLink paging, 429 with Retry-After, AuthorizationFailed in one subscription, expired
- * tokens, and the verbatim x-ms-examples from azure-rest-api-specs when ../shared is present.
+ * tokens, and the verbatim x-ms-examples from azure-rest-api-specs (fixtures/cloud/azure, MIT).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { azureScanner, azureScannerWith, optionsSchema } from '../../../scanners/azure/index.js';
@@ -130,8 +130,8 @@ describe('azure scanner', () => {
     expect(s.observations.length).toBeGreaterThan(5);
   });
 
-  const corpus = resolve(__dirname, '../../../../shared/corpus/azure-arm-cognitiveservices');
-  it.skipIf(!existsSync(corpus))('reads the verbatim azure-rest-api-specs examples (accounts by subscription, deployments)', async () => {
+  const corpus = resolve(__dirname, '../../../fixtures/cloud/azure');
+  it('reads the verbatim azure-rest-api-specs examples (accounts by subscription, deployments)', async () => {
     const accounts = JSON.parse(readFileSync(resolve(corpus, 'ListAccountsBySubscription.2024-10-01.json'), 'utf8')).responses['200'].body.value as Array<Record<string, any>>;
     const deployments = JSON.parse(readFileSync(resolve(corpus, 'ListDeployments.2024-10-01.json'), 'utf8')).responses['200'].body.value as Array<Record<string, any>>;
     const sub = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';

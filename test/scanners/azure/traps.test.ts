@@ -5,12 +5,11 @@
  * account, Bing.Search …), Azure ML workspace kinds (Hub, Project, Default, FeatureStore), a
  * look-alike that is not AI; deployments per account kind; owner tags; denied deployments.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { azureScannerWith, optionsSchema } from '../../../scanners/azure/index.js';
-import { startAzureLoopback, type AzureEstate, type AzureLoopback } from '../../../scanners/azure/loopback.js';
+import { describe, expect, it } from 'vitest';
+import type { AzureEstate } from '../../../scanners/azure/loopback.js';
 import { matchAll } from '../../../src/match/match.js';
 import { ruleIndex } from '../../../src/rules/load.js';
-import { context, sink, withEnv } from '../aws/helpers.js';
+import { azureRunner } from './helpers.js';
 
 const rules = ruleIndex([]).index;
 const S = '00000000-0000-0000-0000-0000000000d1';
@@ -66,20 +65,7 @@ function estate(faults: AzureEstate['faults'] = {}): AzureEstate {
   };
 }
 
-const servers: AzureLoopback[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close();
-});
-
-async function run(e: AzureEstate) {
-  const lb = await startAzureLoopback(e);
-  servers.push(lb);
-  const s = sink('azure');
-  const scanner = azureScannerWith({ credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) } });
-  const opts = optionsSchema.parse({ retryDelayInMs: 5, maxRetryDelayInMs: 20 });
-  const coverage = await withEnv({ AZURE_RESOURCE_MANAGER_ENDPOINT: lb.url, SHADOWSCAN_AZURE_CA_FILE: lb.caFile }, () => scanner.scan(context(opts, rules), s.sink));
-  return { coverage, observations: s.observations };
-}
+const run = azureRunner(rules);
 
 describe('azure traps (bundled rules)', () => {
   it('maps each Cognitive Services kind, ML workspace kind and deployment to the right service, and look-alikes to none', async () => {

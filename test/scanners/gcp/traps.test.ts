@@ -86,11 +86,13 @@ describe('gcp traps (bundled rules)', () => {
     expect(observations.some((o) => o.value === 'storage.googleapis.com/Bucket' || o.value.endsWith('Job'))).toBe(false);
   });
 
-  it('an asset type the search API refuses (400 Unsupported asset type) is left out once, reported, and every scope still lands', async () => {
+  it('an asset type the search API refuses (400 Unsupported asset type) is left out once, reported, and every scope still lands (partial for gone-marking)', async () => {
     const searchable = ruleAssetTypes(context({} as never, rules)).filter((t) => t !== 'ml.googleapis.com/Model');
     const { coverage, observations } = await run(estate({ searchableTypes: searchable }));
-    expect(coverage.failed).toEqual([]);
-    expect(coverage.units).toEqual([`gcp:${P}`, 'gcp:projects/other-proj-1']);
+    // the refused type was not read in any scope: no scope is a complete read
+    expect(coverage.units).toEqual([]);
+    expect(coverage.failed.map((f) => f.unit)).toEqual([`gcp:${P}`, 'gcp:projects/other-proj-1']);
+    for (const f of coverage.failed) expect(f.reason).toMatch(/^partial: asset type\(s\) refused by the API: ml\.googleapis\.com\/Model;/);
     expect(coverage.problems.filter((p) => p.locator === 'gcp:asset-types')).toEqual([{ locator: 'gcp:asset-types', message: expect.stringMatching(/^asset type ml\.googleapis\.com\/Model left out of the search .*Unsupported asset type/) }]);
     expect(observations.filter((o) => o.value === 'aiplatform.googleapis.com/Endpoint')).toHaveLength(2);
     expect(observations.some((o) => o.value === 'ml.googleapis.com/Model')).toBe(false);
