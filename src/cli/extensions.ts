@@ -3,11 +3,11 @@
  * each feature adds its commands without editing main.ts.
  */
 import type { Command } from 'commander';
-import type { Io } from './main.js';
-import { demoCommand } from './demo.js';
-import { intakeCommand } from '../intake/cli.js';
-import { webCommand } from '../web/cli.js';
-import { scheduleCommands } from '../schedule/cli.js';
+import type { Io } from './io.js';
+import { demoCommand } from './commands/demo.js';
+import { intakeCommand } from './commands/intake.js';
+import { webCommand } from './commands/web.js';
+import { scheduleCommands } from './commands/schedule.js';
 import { dbCommand } from './commands/db.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScan, type ScanReport } from '../../src/pipeline.js';
-import { demoRuns, DEMO_DIR } from '../../src/cli/demo.js';
+import { demoRuns, DEMO_DIR } from '../../src/cli/commands/demo.js';
 import { render } from '../../src/report/index.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runScan } from '../../src/pipeline.js';
-import { demoRuns, DEMO_DIR } from '../../src/cli/demo.js';
+import { demoRuns, DEMO_DIR } from '../../src/cli/commands/demo.js';
 import { render } from '../../src/report/index.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 /** `shadowscan rules test`: the rule corpus checks, as a command (the test suite runs the same). */
 import safeRegex from 'safe-regex2';
-import { RuleIndex } from '../rules/compile.js';
-import { loadRules } from '../rules/load.js';
+import { RuleIndex } from '../../rules/compile.js';
+import { loadRules } from '../../rules/load.js';
 
 export interface RulesTestResult {
   services: number;

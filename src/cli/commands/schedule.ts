@@ -5,21 +5,21 @@
 import { Command, Option } from 'commander';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { scanners } from '../../scanners/index.js';
-import type { ScannerRun } from '../collect/run.js';
-import { loadConfig, type Config } from '../config.js';
-import { UsageError } from '../core/errors.js';
-import type { Logger } from '../core/types.js';
-import { getRunChanges } from '../diff/diff.js';
-import { diffToJson, diffToMarkdown } from '../diff/render.js';
-import { EXPORT_FORMATS, loadExportData, renderExport, type ExportFormat } from '../export/index.js';
-import { sigmaRules } from '../export/sigma.js';
+import { scanners } from '../../../scanners/index.js';
+import type { ScannerRun } from '../../collect/run.js';
+import { loadConfig, type Config } from '../../config.js';
+import { UsageError } from '../../core/errors.js';
+import type { Logger } from '../../core/types.js';
+import { getRunChanges } from '../../diff/diff.js';
+import { diffToJson, diffToMarkdown } from '../../diff/render.js';
+import { EXPORT_FORMATS, loadExportData, renderExport, type ExportFormat } from '../../export/index.js';
+import { sigmaRules } from '../../export/sigma.js';
 import { stringify } from 'yaml';
-import { loadCatalogFor, type ScanOptions, type ScanReport } from '../pipeline.js';
-import { DB_HELP, dbSpec, Register } from '../register/register.js';
-import { ruleIndex } from '../rules/load.js';
-import type { Io } from '../cli/main.js';
-import { mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from './run.js';
+import { loadCatalogFor, type ScanOptions, type ScanReport } from '../../pipeline.js';
+import { DB_HELP, dbSpec, Register } from '../../index.js';
+import { ruleIndex } from '../../rules/load.js';
+import type { Io } from '../io.js';
+import { mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from '../../schedule/run.js';
 
 function ioLogger(io: Io, verbose = true): Logger {
   const ts = () => new Date().toISOString();

@@ -3,14 +3,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
-import { UsageError } from '../core/errors.js';
-import { DB_HELP, dbSpec, Register } from '../register/register.js';
-import { ruleIndex } from '../rules/load.js';
-import { loadCatalog } from '../catalog/catalog.js';
-import type { Io } from '../cli/main.js';
-import { catalogFromRuns } from '../intake/catalog.js';
-import { Auth, ROLES } from './auth.js';
-import { createServer } from './server.js';
+import { UsageError } from '../../core/errors.js';
+import { DB_HELP, dbSpec, Register } from '../../index.js';
+import { ruleIndex } from '../../rules/load.js';
+import { loadCatalog } from '../../catalog/catalog.js';
+import type { Io } from '../io.js';
+import { catalogFromRuns } from '../../intake/catalog.js';
+import { Auth, ROLES } from '../../web/auth.js';
+import { createServer } from '../../web/server.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
 

@@ -7,13 +7,13 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { scanners } from '../../scanners/index.js';
-import type { ScannerRun } from '../collect/run.js';
-import { runScan } from '../pipeline.js';
-import { toTable } from '../report/table.js';
-import type { Io } from './main.js';
+import { scanners } from '../../../scanners/index.js';
+import type { ScannerRun } from '../../collect/run.js';
+import { runScan } from '../../pipeline.js';
+import { toTable } from '../../report/table.js';
+import type { Io } from '../io.js';
 
-export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/demo');
+export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/demo');
 
 export interface DemoSetup {
   runs: ScannerRun[];
@@ -48,7 +48,7 @@ export async function demoRuns(dir = DEMO_DIR): Promise<DemoSetup> {
   if (audit && auditFiles.length) runs.push({ scanner: audit, options: { paths: auditFiles } });
   if (existsSync(join(dir, 'cloud')) && (has('aws') || has('azure') || has('gcp'))) {
     // a recorded cloud estate served on loopback: the real SDK clients, no credentials needed
-    const { startDemoCloud } = await import('../../scanners/aws/demo-server.js');
+    const { startDemoCloud } = await import('../../../scanners/aws/demo-server.js');
     const cloud = await startDemoCloud();
     const saved: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(cloud.env)) {

@@ -5,14 +5,14 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { catalogToYaml, loadCatalog, type Catalog } from '../catalog/catalog.js';
-import { UsageError } from '../core/errors.js';
-import { DB_HELP, dbSpec, Register } from '../register/register.js';
-import { ruleIndex } from '../rules/load.js';
-import type { Io } from '../cli/main.js';
-import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from './actions.js';
-import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from './blocklist.js';
-import { catalogFromRuns, effectiveCatalog } from './catalog.js';
+import { catalogToYaml, loadCatalog, type Catalog } from '../../catalog/catalog.js';
+import { UsageError } from '../../core/errors.js';
+import { DB_HELP, dbSpec, Register } from '../../index.js';
+import { ruleIndex } from '../../rules/load.js';
+import type { Io } from '../io.js';
+import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from '../../intake/actions.js';
+import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from '../../intake/blocklist.js';
+import { catalogFromRuns, effectiveCatalog } from '../../intake/catalog.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
 const defaultActor = () => {

@@ -1,0 +1,86 @@
+/** `shadowscan scan`: collect → match → resolve → reconcile → judge → store, then report. */
+import { Option, type Command } from 'commander';
+import { scanners } from '../../../scanners/index.js';
+import { UsageError } from '../../core/errors.js';
+import { dbSpec, DB_HELP, FAIL_ON, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
+import { safeText } from '../../report/table.js';
+import { Progress } from '../progress.js';
+import { checkOutputPath, collectRepeat, failOnMatches, scannedNothing, writeOut, type Io } from '../io.js';
+
+export function scanCommand(program: Command, io: Io, state: { code: number }): void {
+  void state;
+  // ------------------------------------------------------------------ scan
+  const scan = program
+    .command('scan')
+    .description('Run scanners, match against the rules, reconcile with the catalog and commit to the register.')
+    .option('--config <file>', 'shadowscan.yaml naming sources, catalog, db and outputs')
+    .option('--catalog <file>', 'sanctioned AI catalog (YAML)')
+    .option('--db <spec>', DB_HELP)
+    .option('--rules <dir>', "add an organisation's rule folder (repeatable)", collectRepeat)
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))
+    .option('--output <file>', 'write the report to FILE instead of stdout')
+    .addOption(new Option('--fail-on <what>', 'exit 1 when items match (repeatable)').choices([...FAIL_ON]).argParser(collectRepeat))
+    .option('--full', 'ignore stored offsets / cursors and re-read everything')
+    .option('--quiet', 'no progress display')
+    .addOption(new Option('--now <iso>', 'evaluate approvals at this time (testing)').hideHelp());
+  for (const s of scanners) {
+    for (const o of s.cli ?? []) {
+      const opt = new Option(o.flags, o.description);
+      if (o.repeatable) opt.argParser(collectRepeat);
+      scan.addOption(opt);
+    }
+  }
+  scan.action(async (opts: Record<string, any>) => {
+    const cfg: Config | undefined = opts.config ? loadConfig(opts.config) : undefined;
+    const runs: ScannerRun[] = [];
+    for (const s of scanners) {
+      const fromCli = s.optionsFromCli?.(opts);
+      const fromCfg = cfg?.sources[s.id];
+      if (fromCli !== undefined) runs.push({ scanner: s, options: fromCli });
+      else if (fromCfg !== undefined) runs.push({ scanner: s, options: fromCfg });
+    }
+    const unknown = Object.keys(cfg?.sources ?? {}).filter((id) => !scanners.some((s) => s.id === id));
+    if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);
+    if (!runs.length && !cfg?.github) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
+    const format: Format = opts.format ?? cfg?.format ?? 'table';
+    checkOutputPath(opts.output ?? cfg?.output);
+    const progress = new Progress(io, !opts.quiet && io.isTTY);
+    const scanOpts = {
+      rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],
+      catalogFile: opts.catalog ?? cfg?.catalog,
+      db: dbSpec(opts.db ?? cfg?.db),
+      full: !!opts.full,
+      now: opts.now ? new Date(opts.now) : undefined,
+      onProgress: (s: string, d: number, t?: number, l?: string) => progress.update(s, d, t, l),
+    };
+    // With a config: one run per source, change digests, notifications and outputs[] (src/schedule).
+    const report = await (cfg ? import('./schedule.js').then((m) => m.scanWithConfig(cfg, opts, scanOpts, io)) : runScan({ runs, ...scanOpts })).finally(() => progress.stop());
+    let risks;
+    if (format === 'csv') {
+      const reg = await Register.open(dbSpec(opts.db ?? cfg?.db));
+      risks = await reg.listRisks();
+      await reg.close();
+    }
+    writeOut(io, opts.output ?? cfg?.output, render(format, report, { risks }));
+    const failOn: string[] = opts.failOn ?? cfg?.failOn ?? [];
+    const why = failOnMatches(report, failOn);
+    if (why) {
+      io.err(`shadowscan: --fail-on matched: ${why}\n`);
+      state.code = 1;
+    }
+    if (report.run.status === 'failed') {
+      // nothing at all could be scanned: a scheduled job must not look green
+      io.err(`shadowscan: scan failed: ${Object.entries(report.errors).map(([s, e]) => (e.startsWith(`${s}:`) ? e : `${s}: ${e}`)).join('; ')}\n`);
+      state.code = 2;
+    } else if (scannedNothing(report)) {
+      // every unit failed (unreadable files, unknown log formats …): as good as a failed scan
+      const first = report.coverage.flatMap((c) => c.failed)[0];
+      const firstWhy = first ? (first.reason.startsWith(first.unit) ? first.reason : `${first.unit}: ${first.reason}`) : '';
+      io.err(`shadowscan: scan failed: nothing could be scanned (${report.coverage.reduce((n, c) => n + c.failed.length, 0)} unit(s) failed; first: ${safeText(firstWhy)})\n`);
+      state.code = 2;
+    } else if (report.run.status === 'partial') {
+      const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
+      io.err(`shadowscan: partial coverage: ${failed} unit(s) failed${Object.keys(report.errors).length ? `, scanner(s) failed: ${Object.keys(report.errors).join(', ')}` : ''} (see coverage)\n`);
+    }
+  });
+}
