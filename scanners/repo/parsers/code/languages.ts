@@ -242,7 +242,7 @@ export function rubyImports(lexed: Lexed, rules: RuleIndex): Hit[] {
   const out: Hit[] = [];
   for (const s of lexed.strings) {
     const before = lexed.bare.slice(Math.max(0, s.start - 30), s.start);
-    if (/(?<![\w.])require\s*\(?\s*$/.test(before) && /^[\w./-]+$/.test(s.value) && !s.value.startsWith('.')) pushImport(out, rules, 'ruby', s.value, s.start);
+    if (/(?<![\w.])require\s*(?:\(\s*)?$/.test(before) && /^[\w./-]+$/.test(s.value) && !s.value.startsWith('.')) pushImport(out, rules, 'ruby', s.value, s.start);
   }
   return out;
 }

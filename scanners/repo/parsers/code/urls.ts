@@ -76,7 +76,9 @@ export function inQuotedProse(code: string, offset: number): boolean {
   return false;
 }
 
-const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*,?[ \t]*$/gm;
+// `[ \t]*(?:,[ \t]*)?$`, not `[ \t]*,?[ \t]*$`: two adjacent blank runs that can split a long run of
+// spaces any way make a failing match quadratic in the run's length
+const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*(?:,[ \t]*)?$/gm;
 const HOST_KEY_WORD = /host|url|uri|endpoint|base|domain|server|api|address|addr/i;
 
 export const configUrlsParser: FileParser = {
