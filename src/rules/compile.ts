@@ -561,6 +561,10 @@ function pkgKey(eco: string, name: string): string {
     case 'nuget':
     case 'cargo':
     case 'rubygems':
+    case 'composer':
+    case 'swift':
+    case 'cocoapods':
+    case 'pub':
       return `${eco}:${name.toLowerCase()}`;
     default:
       return `${eco}:${name}`;

@@ -34,7 +34,7 @@ export const domainRule = z
     message: 'expected exactly one of host, suffix, template',
   });
 
-export const ecosystems = ['npm', 'pypi', 'maven', 'go', 'nuget', 'cargo', 'rubygems'] as const;
+export const ecosystems = ['npm', 'pypi', 'maven', 'go', 'nuget', 'cargo', 'rubygems', 'composer', 'swift', 'cocoapods', 'pub'] as const;
 export const languages = ['python', 'javascript', 'go', 'java', 'csharp', 'ruby', 'rust'] as const;
 
 const credentialRule = z
@@ -222,6 +222,11 @@ export const modelFormatSchema = z
           .object({
             offset: z.number().int().min(0),
             hex: z.string().regex(/^([0-9a-f]{2})+$/, 'expected lower-case hex bytes'),
+            /**
+             * A generic container signature (gzip, xz, zlib, lz4, zip): it identifies this format
+             * only together with one of the format's extensions — a compressed trace is not a model.
+             */
+            withExtension: z.boolean().optional(),
           })
           .strict(),
       )

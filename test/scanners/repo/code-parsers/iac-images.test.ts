@@ -119,3 +119,54 @@ describe('container images', () => {
     expect(values(runAll('.gitlab-ci.yml', gl), 'container-image')).toEqual(['vllm/vllm-openai:v1']);
   });
 });
+
+describe('IaC values from parameters and variables (followed one level)', () => {
+  it('a Bicep kind taken from a param default or a var is the kind', () => {
+    const bicep = [
+      "param kind string = 'OpenAI'",
+      "var otherKind = 'SpeechServices'",
+      "param noDefault string",
+      "resource a 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  name: name',
+      '  kind: kind',
+      '}',
+      "resource b 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  kind: otherKind',
+      '}',
+      "resource c 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  kind: noDefault',
+      '}',
+    ].join('\n');
+    const cr = runAll('infra/ai.bicep', bicep).obs.filter((o) => o.kind === 'cloud-resource');
+    // the rule names only the OpenAI kind: b (SpeechServices) and c (unknown) are not emitted
+    expect(cr.map((o) => `${o.attrs?.name}:${o.attrs?.kind ?? ''}@${o.line}`)).toEqual(['a:OpenAI@4']);
+  });
+
+  it('a Terraform kind from var.x (default in the same file) or local.x is the kind; a nested default is not', () => {
+    const tf = [
+      'variable "kind" {',
+      '  type    = string',
+      '  default = "OpenAI"',
+      '}',
+      'locals {',
+      '  k2 = "OpenAI"',
+      '}',
+      'variable "nodefault" {',
+      '  validation {',
+      '    default = "OpenAI"',
+      '  }',
+      '}',
+      'resource "azurerm_cognitive_account" "a" {',
+      '  kind = var.kind',
+      '}',
+      'resource "azurerm_cognitive_account" "b" {',
+      '  kind = local.k2',
+      '}',
+      'resource "azurerm_cognitive_account" "c" {',
+      '  kind = var.nodefault',
+      '}',
+    ].join('\n');
+    const iac = runAll('infra/main.tf', tf).obs.filter((o) => o.kind === 'iac-resource');
+    expect(iac.map((o) => `${o.attrs?.name}:${o.attrs?.kind ?? '-'}`)).toEqual(['a:OpenAI', 'b:OpenAI', 'c:-']);
+  });
+});
