@@ -133,6 +133,8 @@ function credentialSnippet(text: string, hit: SecretHit, hits: SecretHit[]): str
 interface FileJob {
   s: RepoSubject;
   f: WalkFile;
+  /** Python modules of the repository itself, by folder (`a/b` → {mod, pkg}); see firstPartyPython. */
+  pyModules?: Map<string, Set<string>>;
   /** requirements file included (-r / -c) by another one; value: the including file */
   includedFrom?: string;
 }
@@ -293,7 +295,8 @@ function lineReader(text: string): (n: number) => string | undefined {
 
 function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[], role: Role): Observation {
   const loc = job.s.prefix + job.f.rel;
-  const attrs = { ...redactAttrs(p.attrs, secrets), role: p.kind === 'agent-config' && role === 'config' ? 'agent-config' : role };
+  const attrs: Record<string, AttrValue> = { ...redactAttrs(p.attrs, secrets), role: p.kind === 'agent-config' && role === 'config' ? 'agent-config' : role };
+  if (p.kind === 'import' && p.namespace === 'python' && job.pyModules && firstPartyPython(job.pyModules, job.f.rel, p.value)) attrs.firstParty = true;
   const o: Observation = {
     kind: p.kind,
     value: redact(String(p.value), secrets),
@@ -316,6 +319,33 @@ function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[], ro
     };
   }
   return o;
+}
+
+/** Folder → names of the Python modules (`x.py`) and packages (`x/__init__.py`) it holds. */
+export function pythonModules(files: Array<{ rel: string }>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (dir: string, name: string) => (out.get(dir) ?? out.set(dir, new Set()).get(dir)!).add(name);
+  for (const { rel } of files) {
+    if (!rel.endsWith('.py')) continue;
+    const parts = rel.split('/');
+    const file = parts.pop()!;
+    if (file === '__init__.py') {
+      const pkg = parts.pop();
+      if (pkg) add(parts.join('/'), pkg);
+    } else add(parts.join('/'), file.slice(0, -3));
+  }
+  return out;
+}
+
+/**
+ * An absolute Python import that resolves to the repository's own code — a module or package of
+ * that name beside the importing file, at the repository root, or under `src/` — is first-party:
+ * `import whisper` in a project whose own module is `whisper.py` is not a third-party SDK.
+ */
+export function firstPartyPython(mods: Map<string, Set<string>>, rel: string, module: string): boolean {
+  const top = module.split('.')[0];
+  const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+  return [dir, '', 'src'].some((d) => mods.get(d)?.has(top));
 }
 
 /**
@@ -408,7 +438,8 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       });
       subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
-      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel) });
+      const pyModules = pythonModules(files);
+      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel), pyModules });
     }
   }
   const limit = pLimit(CONCURRENCY);

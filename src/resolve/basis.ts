@@ -61,6 +61,7 @@ function grade(f: Finding): Grade {
       if (f.attrs?.direct === false) return { usage: false, what: 'package', why: 'transitive dependency' };
       return { usage: true, what: `declared dependency${where}` };
     case 'import':
+      if (f.attrs?.firstParty === true) return { usage: false, what: 'import', why: 'first-party module of the same name' };
       return { usage: true, what: `${f.match.rule === 'code-symbol' ? 'client construction' : 'import'}${where}` };
     case 'url':
     case 'host':
@@ -98,6 +99,6 @@ export function evidenceBasis(findings: Finding[]): EvidenceBasis {
   const list = [...whys].sort();
   const roles = list.filter((w) => MENTION_ROLES.has(w));
   const other = list.filter((w) => !MENTION_ROLES.has(w));
-  const parts = [...(roles.length ? [`${roles.join(', ')} files`] : []), ...other.map((o) => (o === 'transitive dependency' ? 'transitive dependencies' : o === 'link to a web page' ? 'links to web pages' : o))];
+  const parts = [...(roles.length ? [`${roles.join(', ')} files`] : []), ...other.map((o) => (o === 'transitive dependency' ? 'transitive dependencies' : o === 'link to a web page' ? 'links to web pages' : o === 'first-party module of the same name' ? 'imports of first-party modules of the same name' : o))];
   return { basis: 'candidate', reason: `evidence only in ${parts.join(' and ')}` };
 }

@@ -70,4 +70,12 @@ describe('provider switches weigh against the SDK default', () => {
     expect(bySubject('a')).toEqual(['azure-openai']);
     expect(bySubject('b')).toEqual(['openai-api']);
   });
+
+  it("the SDK's base URL taken from another provider's endpoint variable decides the provider; tests importing the SDK do not keep the default", async () => {
+    const chat = 'import os\nfrom openai import AsyncOpenAI\n\nendpoint = os.getenv("AZURE_OPENAI_ENDPOINT")\nclient = AsyncOpenAI(base_url=f"{endpoint}/openai/v1/", api_key=token)\n';
+    const test = 'import openai\n\ndef test_chat(monkeypatch):\n    monkeypatch.setattr(openai, "AsyncOpenAI", object)\n';
+    expect(await services({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["openai>=1.108"]\n', 'src/app/chat.py': chat, 'tests/test_chat.py': test })).toEqual(['azure-openai']);
+    // a key variable is not an endpoint: OpenAI stays
+    expect(await services({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["openai>=1.108"]\n', 'src/app/chat.py': 'import os\nfrom openai import AsyncOpenAI\n\nkey = os.getenv("AZURE_OPENAI_API_KEY")\nclient = AsyncOpenAI()\n' })).toContain('openai-api');
+  });
 });

@@ -91,6 +91,10 @@ describe('evidenceBasis: candidate', () => {
     );
   });
 
+  it('an import that resolves to the repository’s own same-named module is not usage', () => {
+    expect(evidenceBasis([finding('import', 'acme_llm', 'source', { attrs: { firstParty: true } })])).toEqual({ basis: 'candidate', reason: 'evidence only in imports of first-party modules of the same name' });
+  });
+
   it('no findings is no usage', () => {
     expect(evidenceBasis([]).basis).toBe('candidate');
   });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fileRole, isCiPath, isTestFileName, lineRole, ROLES, type Role } from '../../../scanners/repo/role.js';
+import { firstPartyPython, pythonModules } from '../../../scanners/repo/scan.js';
 import { ACME_KEY, rmTree, runScan, tree } from './helpers.js';
 
 const role = (relPath: string, head?: string, agentConfig = false) => fileRole({ relPath, head, agentConfig });
@@ -190,6 +191,31 @@ describe('repo scan: attrs.role on every observation', () => {
       expect(roleOf((o) => o.locator.startsWith('tests/fixtures/'))).toEqual(observations.filter((o) => o.locator.startsWith('tests/fixtures/')).map((o) => `${o.locator} fixture`).sort());
     } finally {
       rmTree(root);
+    }
+  });
+});
+
+describe('first-party Python modules', () => {
+  it('pythonModules / firstPartyPython: a module beside the file, at the root or under src/ is the repository’s own', () => {
+    const mods = pythonModules([{ rel: 'acme_llm.py' }, { rel: 'pkg/tool/__init__.py' }, { rel: 'src/helper.py' }, { rel: 'bin/run.py' }]);
+    expect(firstPartyPython(mods, 'bin/run.py', 'acme_llm')).toBe(true);
+    expect(firstPartyPython(mods, 'bin/run.py', 'helper.x')).toBe(true);
+    expect(firstPartyPython(mods, 'pkg/main.py', 'tool')).toBe(true);
+    expect(firstPartyPython(mods, 'bin/run.py', 'tool')).toBe(false);
+    expect(firstPartyPython(mods, 'bin/run.py', 'requests')).toBe(false);
+  });
+
+  it('the scan marks an import of the repository’s own same-named module as first-party', async () => {
+    const root = tree({ 'acme_llm.py': 'def create(path):\n    pass\n', 'bin/tool.py': 'import acme_llm\n', 'other/app.py': 'import acme_llm\n' });
+    const lone = tree({ 'app.py': 'import acme_llm\n' });
+    try {
+      const imports = (await runScan({ paths: [root] })).observations.filter((o) => o.kind === 'import');
+      expect(imports.map((o) => `${o.locator} ${o.attrs?.firstParty === true}`).sort()).toEqual(['bin/tool.py:1 true', 'other/app.py:1 true']);
+      const third = (await runScan({ paths: [lone] })).observations.filter((o) => o.kind === 'import');
+      expect(third.map((o) => o.attrs?.firstParty)).toEqual([undefined]);
+    } finally {
+      rmTree(root);
+      rmTree(lone);
     }
   });
 });

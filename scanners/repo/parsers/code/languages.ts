@@ -48,7 +48,8 @@ export const SOURCE_LANGS: Record<string, SourceLang> = {
   '.rs': L('rust', 'rust'),
   '.php': L(undefined, 'php'),
   '.swift': L(undefined, 'c'),
-  '.dart': L(undefined, 'c'),
+  // Dart strings take single or double quotes (and `//`, `/* */` comments): the JS lexer reads them
+  '.dart': L(undefined, 'js'),
   '.c': L(undefined, 'c'),
   '.cc': L(undefined, 'c'),
   '.cpp': L(undefined, 'c'),

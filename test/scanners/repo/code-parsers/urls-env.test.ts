@@ -29,6 +29,12 @@ describe('URLs and hosts', () => {
     expect(runAll('docs/index.rst', '.. code:: import openai').obs).toEqual([]);
   });
 
+  it('Dart: single- and double-quoted strings, not comments', () => {
+    const dart = ["abstract class Strings {", "  /// Docs: 'https://api.openai.com/v1/docs'", "  static const defaultBaseUrl = 'https://api.openai.com';", '  static const other = "https://api.llm-one.test/v2";', '  // https://api.openai.com/v1', '}'].join('\n');
+    const urls = runAll('lib/src/strings.dart', dart).obs.filter((o) => o.kind === 'url' || o.kind === 'host');
+    expect(urls.map((o) => `${o.value}@${o.line}`)).toEqual(['https://api.openai.com@3', 'https://api.llm-one.test/v2@4']);
+  });
+
   it('shell scripts: bare URLs on command lines', () => {
     const r = runAll('run.sh', 'curl https://api.openai.com/v1/models -H "Authorization: Bearer $OPENAI_API_KEY"\n# curl https://api.llm-one.test\n');
     expect(values(r, 'url')).toEqual(['https://api.openai.com/v1/models']);
