@@ -39,8 +39,12 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
   switch (o.kind) {
     case 'host':
       return rules.matchHost(o.value, typeof o.attrs?.path === 'string' ? o.attrs.path : undefined);
-    case 'url':
-      return rules.matchUrl(o.value);
+    case 'url': {
+      // a local base URL under a key naming a provider (`localai: { base-url: http://localhost:8080 }`):
+      // the key says which local server it is, whatever its port
+      const byKey = typeof o.attrs?.configKey === 'string' ? rules.matchConfigKey(o.attrs.configKey) : undefined;
+      return byKey ?? rules.matchUrl(o.value);
+    }
     case 'package':
       return rules.matchPackageAll(o.namespace ?? '', o.value)[0];
     case 'import':

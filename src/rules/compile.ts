@@ -137,6 +137,7 @@ export class RuleIndex {
   /** Every agent glob as one regex (file-name globs, path globs): one test per file, not one per glob. */
   private agentAny?: { name: RegExp | null; path: RegExp | null };
   private formatService = new Map<string, RuleHit>();
+  private configKeys = new Map<string, RuleHit>();
 
   constructor(services: ServiceRule[], modelFormats: ModelFormat[] = []) {
     this.services = services;
@@ -254,6 +255,7 @@ export class RuleIndex {
       const test = g.includes('/') ? (p: string) => isMatch(p) : (p: string) => isMatch(p.slice(p.lastIndexOf('/') + 1));
       this.agentGlobs.push({ test, hit: { service: s.id, rule: 'agent-config', pattern: g } });
     }
+    for (const k of m.configKeys) if (!this.configKeys.has(k)) this.configKeys.set(k, { service: s.id, rule: 'provider-config', pattern: k });
     for (const f of m.modelFormats) if (!this.formatService.has(f)) this.formatService.set(f, { service: s.id, rule: 'model-format', pattern: f });
   }
 
@@ -515,6 +517,11 @@ export class RuleIndex {
     let best: { prefix: string; hit: RuleHit } | undefined;
     for (const p of this.iacPrefixes) if (p.tool === tool && type.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
     return best?.hit;
+  }
+
+  /** A provider-map key (`localai`, `LM-Studio` → `lm-studio`) naming a service. */
+  matchConfigKey(key: string): RuleHit | undefined {
+    return this.configKeys.get(key.toLowerCase());
   }
 
   /** Repo-relative path with forward slashes. */

@@ -181,6 +181,12 @@ export const matchSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Keys that name this provider in a tool's provider map (`localai:`, `ollama:`): a config block
+     * under such a key whose base URL is on a local host (localhost, loopback, a compose service)
+     * is evidence of the provider even when the port is not the provider's default.
+     */
+    configKeys: z.array(z.string().regex(/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/, 'expected a lower-case key')).default([]),
     /** Repo-relative paths of agent / MCP config files; `*` and `**` globs allowed. */
     agentConfigs: z.array(nonEmpty).default([]),
     /** Model file formats (ids from rules/model-formats.yaml) this service runs. */

@@ -78,4 +78,10 @@ describe('provider switches weigh against the SDK default', () => {
     // a key variable is not an endpoint: OpenAI stays
     expect(await services({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["openai>=1.108"]\n', 'src/app/chat.py': 'import os\nfrom openai import AsyncOpenAI\n\nkey = os.getenv("AZURE_OPENAI_API_KEY")\nclient = AsyncOpenAI()\n' })).toContain('openai-api');
   });
+
+  it('a provider block keyed by name with a local base URL is that provider, whatever the port; a remote URL or an unknown key is not', async () => {
+    const cfg = 'apis:\n  localai:\n    base-url: http://localhost:8080\n  lmstudio:\n    base_url: "http://127.0.0.1:1234/v1"\n  myproxy:\n    base-url: http://localhost:9999\n  ollama:\n    base-url: https://ollama.example.org/api\n';
+    expect(await services({ 'config_template.yml': cfg })).toEqual(['lm-studio', 'localai']);
+    expect(await services({ 'settings.json': '{ "providers": { "LocalAI": { "endpoint": "http://localai:8080" } } }' })).toEqual(['localai']);
+  });
 });
