@@ -67,7 +67,7 @@ function isTestDir(seg: string): boolean {
   const lower = seg.toLowerCase();
   if (TEST_DIRS.has(lower)) return true;
   if (/^[a-z0-9]+([-_.][a-z0-9]+)*[-_.]tests?$/.test(lower)) return true;
-  // PascalCase / camelCase / dotted: OpenAITests, Polly.Core.Tests, commonTest, androidTest — never `Contest`, `latest`
+  // PascalCase / camelCase / dotted: AcmeKitTests, Acme.Core.Tests, commonTest, androidTest — never `Contest`, `latest`
   return /^[A-Za-z0-9._-]+Tests?$/.test(seg);
 }
 
