@@ -74,7 +74,7 @@ function isTestDir(seg: string): boolean {
 function isExampleDir(seg: string): boolean {
   const lower = seg.toLowerCase();
   if (EXAMPLE_DIRS.has(lower)) return true;
-  // OpenAI.Playground, Foo.Samples, Bar.Examples (.NET / JVM project folders)
+  // Acme.Playground, Foo.Samples, Bar.Examples (.NET / JVM project folders)
   return /\.(playground|samples?|examples?|demos?)$/i.test(seg);
 }
 

@@ -11,6 +11,7 @@ import { sourceImportsParser } from './imports.js';
 import { mcpConfigParser } from './mcp.js';
 import { modelArtifactParser } from './model-artifacts.js';
 import { notebookParser } from './notebook.js';
+import { pulumiCodeParser, pulumiYamlParser } from './pulumi.js';
 import { configUrlsParser, sourceUrlsParser } from './urls.js';
 
 export const codeParsers: FileParser[] = [
@@ -23,6 +24,8 @@ export const codeParsers: FileParser[] = [
   terraformParser,
   bicepParser,
   templateParser,
+  pulumiYamlParser,
+  pulumiCodeParser,
   dockerfileParser,
   yamlImagesParser,
   modelArtifactParser,
@@ -32,5 +35,5 @@ export const codeParsers: FileParser[] = [
 
 export {
   agentConfigParser, bicepParser, configEnvVarsParser, configUrlsParser, dockerfileParser, mcpConfigParser, modelArtifactParser,
-  notebookParser, sourceEnvVarsParser, sourceImportsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
+  notebookParser, pulumiCodeParser, pulumiYamlParser, sourceEnvVarsParser, sourceImportsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
 };

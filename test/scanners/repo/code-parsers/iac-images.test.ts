@@ -170,3 +170,41 @@ describe('IaC values from parameters and variables (followed one level)', () => 
     expect(iac.map((o) => `${o.attrs?.name}:${o.attrs?.kind ?? '-'}`)).toEqual(['a:OpenAI', 'b:OpenAI', 'c:-']);
   });
 });
+
+describe('Pulumi', () => {
+  it('YAML programs: bridged tokens map to the Terraform type, azure-native to the Azure type, with kind', () => {
+    const y = [
+      'name: infra',
+      'runtime: yaml',
+      'resources:',
+      '  oai:',
+      '    type: azure-native:cognitiveservices:Account',
+      '    properties:',
+      '      kind: OpenAI',
+      '  agent:',
+      '    type: aws:bedrock/agentAgent:AgentAgent',
+      '  bucket:',
+      '    type: aws:s3/bucket:Bucket',
+      '  acct:',
+      '    type: azure:cognitive/account:Account',
+      '    properties:',
+      '      kind: OpenAI',
+    ].join('\n');
+    const r = runAll('Pulumi.yaml', y).obs.filter((o) => o.kind === 'iac-resource' || o.kind === 'cloud-resource');
+    expect(r.map((o) => `${o.kind}:${o.namespace}:${o.value}:${o.attrs?.kind ?? ''}@${o.line}`)).toEqual([
+      'cloud-resource:azure:Microsoft.cognitiveservices/accounts:OpenAI@5',
+      'iac-resource:terraform:aws_bedrock_agent_agent:@9',
+      'iac-resource:terraform:azurerm_cognitive_account:OpenAI@13',
+    ]);
+    expect(r.every((o) => o.attrs?.tool === 'pulumi' && typeof o.attrs?.pulumiType === 'string')).toBe(true);
+  });
+
+  it('TypeScript and Python programs: provider resources built through the imported alias; other code is not Pulumi', () => {
+    const ts = ['import * as pulumi from "@pulumi/pulumi";', 'import * as azure_native from "@pulumi/azure-native";', 'import * as aws from "@pulumi/aws";', '', 'const a = new azure_native.cognitiveservices.Account("oai", {', '  kind: "OpenAI",', '});', 'const m = new aws.bedrock.CustomModel("m", {});', 'const b = new aws.s3.Bucket("b");'].join('\n');
+    expect(runAll('infra/index.ts', ts).obs.filter((o) => o.attrs?.tool === 'pulumi').map((o) => `${o.value}@${o.line}`)).toEqual(['Microsoft.cognitiveservices/accounts@5', 'aws_bedrock_custom_model@8']);
+    const py = ['import pulumi', 'import pulumi_azure_native as azure_native', '', 'acct = azure_native.cognitiveservices.Account("oai", kind="OpenAI")'].join('\n');
+    expect(runAll('__main__.py', py).obs.filter((o) => o.attrs?.tool === 'pulumi').map((o) => `${o.value}:${o.attrs?.kind}@${o.line}`)).toEqual(['Microsoft.cognitiveservices/accounts:OpenAI@4']);
+    // `aws.bedrock.X(` without a Pulumi import is not a Pulumi resource
+    expect(runAll('app.ts', 'const aws = sdk;\nnew aws.bedrock.AgentAgent("x");\n// pulumi').obs.filter((o) => o.attrs?.tool === 'pulumi')).toEqual([]);
+  });
+});
