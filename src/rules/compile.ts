@@ -240,7 +240,7 @@ export class RuleIndex {
       if (img.endsWith('/*')) this.imagePrefixes.push({ prefix: imageRepository(img.slice(0, -2)) + '/', hit });
       else this.images.set(imageRepository(img), hit);
     }
-    for (const [tool, list] of [['terraform', m.iac.terraform], ['cloudformation', m.iac.cloudformation]] as const) {
+    for (const [tool, list] of [['terraform', m.iac.terraform], ['cloudformation', m.iac.cloudformation], ['platform-binding', m.iac.bindings]] as const) {
       for (const t of list) {
         const hit = { service: s.id, rule: 'iac-resource', pattern: `${tool}:${t}` };
         const kind = /^(.*)\[([^\]]+)\]$/.exec(t);

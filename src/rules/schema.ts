@@ -178,6 +178,11 @@ export const matchSchema = z
         terraform: z.array(nonEmpty).default([]),
         /** CloudFormation resource types (`AWS::SageMaker::Endpoint`); trailing `*` allowed. */
         cloudformation: z.array(nonEmpty).default([]),
+        /**
+         * Platform bindings declared in a serverless / edge runtime's config, as `platform:binding`
+         * (`cloudflare:ai` for `[ai]` in wrangler.toml / `"ai"` in wrangler.json).
+         */
+        bindings: z.array(z.string().regex(/^[a-z0-9-]+:[a-z0-9_-]+$/, 'expected platform:binding')).default([]),
       })
       .strict()
       .default({}),

@@ -84,4 +84,10 @@ describe('provider switches weigh against the SDK default', () => {
     expect(await services({ 'config_template.yml': cfg })).toEqual(['lm-studio', 'localai']);
     expect(await services({ 'settings.json': '{ "providers": { "LocalAI": { "endpoint": "http://localai:8080" } } }' })).toEqual(['localai']);
   });
+
+  it('a platform binding in a serverless runtime config is evidence of the bound AI service (wrangler.toml, wrangler.jsonc, per environment)', async () => {
+    expect(await services({ 'wrangler.toml': 'name = "w"\nmain = "src/index.ts"\n\n[ai]\nbinding = "AI"\n\n[[kv_namespaces]]\nbinding = "KV"\nid = "x"\n' })).toEqual(['cloudflare-workers-ai']);
+    expect(await services({ 'wrangler.jsonc': '{\n  // worker\n  "name": "w",\n  "env": { "production": { "ai": { "binding": "AI" } } },\n}\n' })).toEqual(['cloudflare-workers-ai']);
+    expect(await services({ 'wrangler.toml': 'name = "w"\n[[kv_namespaces]]\nbinding = "KV"\nid = "x"\n' })).toEqual([]);
+  });
 });

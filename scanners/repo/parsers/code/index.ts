@@ -11,6 +11,7 @@ import { sourceImportsParser } from './imports.js';
 import { mcpConfigParser } from './mcp.js';
 import { modelArtifactParser } from './model-artifacts.js';
 import { notebookParser } from './notebook.js';
+import { wranglerParser } from './bindings.js';
 import { pulumiCodeParser, pulumiYamlParser } from './pulumi.js';
 import { configUrlsParser, sourceUrlsParser } from './urls.js';
 
@@ -26,6 +27,7 @@ export const codeParsers: FileParser[] = [
   templateParser,
   pulumiYamlParser,
   pulumiCodeParser,
+  wranglerParser,
   dockerfileParser,
   yamlImagesParser,
   modelArtifactParser,

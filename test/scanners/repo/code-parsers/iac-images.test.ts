@@ -208,3 +208,11 @@ describe('Pulumi', () => {
     expect(runAll('app.ts', 'const aws = sdk;\nnew aws.bedrock.AgentAgent("x");\n// pulumi').obs.filter((o) => o.attrs?.tool === 'pulumi')).toEqual([]);
   });
 });
+
+describe('platform bindings', () => {
+  it('a malformed wrangler.toml is a problem with its line, not a crash', () => {
+    const r = runAll('wrangler.toml', 'name = "w"\n[ai\nbinding = "AI"\n');
+    expect(r.obs.filter((o) => o.kind === 'iac-resource')).toEqual([]);
+    expect(r.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^invalid TOML/)]);
+  });
+});
