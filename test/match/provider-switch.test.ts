@@ -90,4 +90,10 @@ describe('provider switches weigh against the SDK default', () => {
     expect(await services({ 'wrangler.jsonc': '{\n  // worker\n  "name": "w",\n  "env": { "production": { "ai": { "binding": "AI" } } },\n}\n' })).toEqual(['cloudflare-workers-ai']);
     expect(await services({ 'wrangler.toml': 'name = "w"\n[[kv_namespaces]]\nbinding = "KV"\nid = "x"\n' })).toEqual([]);
   });
+
+  it('a vendor SDK routed through a cloud platform by its client constructor is that platform (AnthropicBedrock, AnthropicVertex)', async () => {
+    expect(await services({ 'requirements.txt': 'anthropic[bedrock]\n', 'app.py': 'from anthropic import AnthropicBedrock\n\nclient = AnthropicBedrock(aws_region="us-east-1")\n' })).toEqual(['aws-bedrock']);
+    expect(await services({ 'requirements.txt': 'anthropic[vertex]\n', 'app.py': 'from anthropic import AnthropicVertex\n\nclient = AnthropicVertex(region="us-east5", project_id="p")\n' })).toEqual(['google-vertex-ai']);
+    expect(await services({ 'requirements.txt': 'anthropic\n', 'app.py': 'from anthropic import Anthropic, AnthropicBedrock\n\na = Anthropic()\nb = AnthropicBedrock()\n' })).toEqual(['anthropic-api', 'aws-bedrock']);
+  });
 });
