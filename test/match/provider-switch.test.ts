@@ -96,4 +96,9 @@ describe('provider switches weigh against the SDK default', () => {
     expect(await services({ 'requirements.txt': 'anthropic[vertex]\n', 'app.py': 'from anthropic import AnthropicVertex\n\nclient = AnthropicVertex(region="us-east5", project_id="p")\n' })).toEqual(['google-vertex-ai']);
     expect(await services({ 'requirements.txt': 'anthropic\n', 'app.py': 'from anthropic import Anthropic, AnthropicBedrock\n\na = Anthropic()\nb = AnthropicBedrock()\n' })).toEqual(['anthropic-api', 'aws-bedrock']);
   });
+
+  it('Spring AI configuration in application.properties / application.yml names the provider (relaxed binding), not other Spring keys', async () => {
+    expect(await services({ 'src/main/resources/application.properties': 'server.port=8080\nspring.ai.openai.api-key=${OPENAI_KEY}\n# spring.ai.anthropic.api-key=x\n' })).toEqual(['openai-api']);
+    expect(await services({ 'src/main/resources/application.yml': 'spring:\n  ai:\n    azure:\n      openai:\n        endpoint: https://x\n    ollama:\n      base-url: http://localhost:11434\n  datasource:\n    url: jdbc:x\n' })).toEqual(['azure-openai', 'ollama']);
+  });
 });

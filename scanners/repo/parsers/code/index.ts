@@ -4,7 +4,7 @@
  */
 import type { FileParser } from '../types.js';
 import { agentConfigParser } from './agent-config.js';
-import { configEnvVarsParser, sourceEnvVarsParser } from './env-vars.js';
+import { configEnvVarsParser, sourceEnvVarsParser, springConfigParser } from './env-vars.js';
 import { bicepParser, templateParser, terraformParser } from './iac.js';
 import { dockerfileParser, yamlImagesParser } from './images.js';
 import { sourceImportsParser } from './imports.js';
@@ -22,6 +22,7 @@ export const codeParsers: FileParser[] = [
   configUrlsParser,
   sourceEnvVarsParser,
   configEnvVarsParser,
+  springConfigParser,
   terraformParser,
   bicepParser,
   templateParser,

@@ -133,3 +133,11 @@ describe('environment variables in config', () => {
     expect(JSON.stringify(r.obs)).not.toMatch(/abc|def/);
   });
 });
+
+describe('Spring Boot configuration', () => {
+  it('properties and YAML keys are read as the environment variables Spring binds them to', async () => {
+    const { springEnvName } = await import('../../../../scanners/repo/parsers/code/env-vars.js');
+    expect(springEnvName('spring.ai.openai.api-key')).toBe('SPRING_AI_OPENAI_APIKEY');
+    expect(springEnvName('spring.ai.list[0].url')).toBe('SPRING_AI_LIST_0_URL');
+  });
+});
