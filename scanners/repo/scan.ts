@@ -18,6 +18,7 @@ import { parsers as defaultParsers } from './parsers/index.js';
 import { requirementIncludes, requirementsParser } from './parsers/manifests/index.js';
 import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
+import { fileRole, lineRole, type Role } from './role.js';
 
 export const SCANNER_ID = 'repo';
 /** Bytes sniffed for NUL (binary detection). */
@@ -132,6 +133,8 @@ function credentialSnippet(text: string, hit: SecretHit, hits: SecretHit[]): str
 interface FileJob {
   s: RepoSubject;
   f: WalkFile;
+  /** Python modules of the repository itself, by folder (`a/b` → {mod, pkg}); see firstPartyPython. */
+  pyModules?: Map<string, Set<string>>;
   /** requirements file included (-r / -c) by another one; value: the including file */
   includedFrom?: string;
 }
@@ -180,6 +183,10 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
         return ev;
       }
       const secrets: Secret[] = [];
+      // the file's role (attrs.role on every observation); per line in files mixing code and markup
+      let role: Role = 'config';
+      let lineOf: (n: number) => string | undefined = () => undefined;
+      const roleAt = (line: number | undefined): Role => (line ? lineRole(role, f.rel, lineOf(line)) : role);
       const run = (p: FileParser, text: string | undefined) => {
         try {
           p.parse({
@@ -189,7 +196,7 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
             head: head.subarray(0, HEAD_BYTES),
             size: f.size,
             rules: ctx.rules,
-            emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets) }),
+            emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
             problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
           });
         } catch (e) {
@@ -197,6 +204,8 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
         }
       };
       const binary = !utf16Bom(head) && (BINARY_EXTENSIONS.has(extOf(name)) || looksBinary(head));
+      const agentConfig = !!ctx.rules.matchAgentConfig(f.rel);
+      role = fileRole({ relPath: f.rel, agentConfig });
       if (binary) {
         ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
         if (!binParsers.length) {
@@ -224,6 +233,8 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
         return ev;
       }
       const text = decode(buf);
+      role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
+      lineOf = lineReader(text);
       ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
       ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
       // credentials in any text file
@@ -244,7 +255,7 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
             subject: s.subject,
             locator: `${loc}:${h.line}`,
             snippet: redact(credentialSnippet(text, h, hits), secrets),
-            attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel },
+            attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel, role: roleAt(h.line) },
           },
         });
       }
@@ -268,9 +279,24 @@ function safeMatch(p: FileParser, rel: string, name: string, ev: Ev[], loc: stri
   }
 }
 
-function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[]): Observation {
+/** Line `n` (1-based) of a text, found on demand (line starts indexed once). */
+function lineReader(text: string): (n: number) => string | undefined {
+  let starts: number[] | undefined;
+  return (n) => {
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    if (n < 1 || n > starts.length) return undefined;
+    const end = n < starts.length ? starts[n] - 1 : text.length;
+    return text.slice(starts[n - 1], Math.min(end, starts[n - 1] + 4096));
+  };
+}
+
+function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[], role: Role): Observation {
   const loc = job.s.prefix + job.f.rel;
-  const attrs = redactAttrs(p.attrs, secrets);
+  const attrs: Record<string, AttrValue> = { ...redactAttrs(p.attrs, secrets), role: p.kind === 'agent-config' && role === 'config' ? 'agent-config' : role };
+  if (p.kind === 'import' && p.namespace === 'python' && job.pyModules && firstPartyPython(job.pyModules, job.f.rel, p.value)) attrs.firstParty = true;
   const o: Observation = {
     kind: p.kind,
     value: redact(String(p.value), secrets),
@@ -283,7 +309,7 @@ function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[]): O
   };
   if (p.namespace !== undefined) o.namespace = p.namespace;
   if (p.snippet !== undefined) o.snippet = clip(redact(p.snippet, secrets));
-  if (attrs || job.includedFrom) o.attrs = { ...(attrs ?? {}), ...(job.includedFrom ? { includedFrom: job.includedFrom } : {}) };
+  o.attrs = { ...attrs, ...(job.includedFrom ? { includedFrom: job.includedFrom } : {}) };
   if (p.artifact) {
     o.artifact = {
       type: p.artifact.type,
@@ -293,6 +319,33 @@ function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[]): O
     };
   }
   return o;
+}
+
+/** Folder → names of the Python modules (`x.py`) and packages (`x/__init__.py`) it holds. */
+export function pythonModules(files: Array<{ rel: string }>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (dir: string, name: string) => (out.get(dir) ?? out.set(dir, new Set()).get(dir)!).add(name);
+  for (const { rel } of files) {
+    if (!rel.endsWith('.py')) continue;
+    const parts = rel.split('/');
+    const file = parts.pop()!;
+    if (file === '__init__.py') {
+      const pkg = parts.pop();
+      if (pkg) add(parts.join('/'), pkg);
+    } else add(parts.join('/'), file.slice(0, -3));
+  }
+  return out;
+}
+
+/**
+ * An absolute Python import that resolves to the repository's own code — a module or package of
+ * that name beside the importing file, at the repository root, or under `src/` — is first-party:
+ * `import whisper` in a project whose own module is `whisper.py` is not a third-party SDK.
+ */
+export function firstPartyPython(mods: Map<string, Set<string>>, rel: string, module: string): boolean {
+  const top = module.split('.')[0];
+  const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+  return [dir, '', 'src'].some((d) => mods.get(d)?.has(top));
 }
 
 /**
@@ -385,7 +438,8 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       });
       subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
-      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel) });
+      const pyModules = pythonModules(files);
+      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel), pyModules });
     }
   }
   const limit = pLimit(CONCURRENCY);

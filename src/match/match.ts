@@ -39,8 +39,12 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
   switch (o.kind) {
     case 'host':
       return rules.matchHost(o.value, typeof o.attrs?.path === 'string' ? o.attrs.path : undefined);
-    case 'url':
-      return rules.matchUrl(o.value);
+    case 'url': {
+      // a local base URL under a key naming a provider (`localai: { base-url: http://localhost:8080 }`):
+      // the key says which local server it is, whatever its port
+      const byKey = typeof o.attrs?.configKey === 'string' ? rules.matchConfigKey(o.attrs.configKey) : undefined;
+      return byKey ?? rules.matchUrl(o.value);
+    }
     case 'package':
       return rules.matchPackageAll(o.namespace ?? '', o.value)[0];
     case 'import':
@@ -177,6 +181,12 @@ export function matchAll(rules: RuleIndex, observations: Iterable<Observation>):
 /** A line that sets an SDK's base URL / endpoint (the URL on it then decides the provider). */
 const BASE_URL_SETTING = /base_?url|api_?base|base_?path|endpoint|host_?url/i;
 
+/** An environment variable that holds an endpoint / base URL (not a key). */
+const ENDPOINT_VAR = /(?:ENDPOINT|BASE_?URL|API_?BASE|_HOST|_URL)$/i;
+
+/** Evidence from a file that only mentions (tests, fixtures, docs, examples, UI text): it shows no use of the default service. */
+const MENTION = new Set(['test', 'fixture', 'docs', 'example', 'ui-text']);
+
 /** `openai`, `async-openai`, `async_openai`, `github.com/x/go-openai/v2` → one comparable module name. */
 function sdkName(v: string): string {
   return v.toLowerCase().replace(/-/g, '_').replace(/\/v\d+$/, '');
@@ -219,7 +229,9 @@ export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Fi
   //    (`c.BaseURL = "https://api.deepseek.com/v1"`, `OpenAI(base_url=…)`, `with_api_base(…)`)
   const baseUrlsByFile = new Map<string, Set<string>>();
   for (const f of repo) {
-    if ((f.kind !== 'url' && f.kind !== 'host') || !BASE_URL_SETTING.test(f.snippet ?? '')) continue;
+    // a base URL set in code, or an endpoint variable (`AZURE_OPENAI_ENDPOINT`) read in the file
+    const endpointVar = f.kind === 'env-var' && ENDPOINT_VAR.test(f.value);
+    if (!endpointVar && ((f.kind !== 'url' && f.kind !== 'host') || !BASE_URL_SETTING.test(f.snippet ?? ''))) continue;
     const k = `${subjectOf(f)}\u0000${locatorPath(f.locator)}`;
     (baseUrlsByFile.get(k) ?? baseUrlsByFile.set(k, new Set()).get(k)!).add(f.service);
   }
@@ -247,6 +259,7 @@ export function weighProviderSwitches(rules: RuleIndex, findings: Finding[]): Fi
       for (const svc of defaults) {
         const evidence = mine.filter((f) => f.service === svc);
         const onlyThisSdk = evidence.every((f) => {
+          if (typeof f.attrs?.role === 'string' && MENTION.has(f.attrs.role)) return true;
           // the default client is used — unless its file points the SDK at another provider's URL
           if (f.match.rule === 'code-symbol') return e.files.has(locatorPath(f.locator)) && urlSwitched(f);
           const sdk = sdkName(f.value);

@@ -137,6 +137,7 @@ export class RuleIndex {
   /** Every agent glob as one regex (file-name globs, path globs): one test per file, not one per glob. */
   private agentAny?: { name: RegExp | null; path: RegExp | null };
   private formatService = new Map<string, RuleHit>();
+  private configKeys = new Map<string, RuleHit>();
 
   constructor(services: ServiceRule[], modelFormats: ModelFormat[] = []) {
     this.services = services;
@@ -239,7 +240,7 @@ export class RuleIndex {
       if (img.endsWith('/*')) this.imagePrefixes.push({ prefix: imageRepository(img.slice(0, -2)) + '/', hit });
       else this.images.set(imageRepository(img), hit);
     }
-    for (const [tool, list] of [['terraform', m.iac.terraform], ['cloudformation', m.iac.cloudformation]] as const) {
+    for (const [tool, list] of [['terraform', m.iac.terraform], ['cloudformation', m.iac.cloudformation], ['platform-binding', m.iac.bindings]] as const) {
       for (const t of list) {
         const hit = { service: s.id, rule: 'iac-resource', pattern: `${tool}:${t}` };
         const kind = /^(.*)\[([^\]]+)\]$/.exec(t);
@@ -254,6 +255,7 @@ export class RuleIndex {
       const test = g.includes('/') ? (p: string) => isMatch(p) : (p: string) => isMatch(p.slice(p.lastIndexOf('/') + 1));
       this.agentGlobs.push({ test, hit: { service: s.id, rule: 'agent-config', pattern: g } });
     }
+    for (const k of m.configKeys) if (!this.configKeys.has(k)) this.configKeys.set(k, { service: s.id, rule: 'provider-config', pattern: k });
     for (const f of m.modelFormats) if (!this.formatService.has(f)) this.formatService.set(f, { service: s.id, rule: 'model-format', pattern: f });
   }
 
@@ -517,6 +519,11 @@ export class RuleIndex {
     return best?.hit;
   }
 
+  /** A provider-map key (`localai`, `LM-Studio` → `lm-studio`) naming a service. */
+  matchConfigKey(key: string): RuleHit | undefined {
+    return this.configKeys.get(key.toLowerCase());
+  }
+
   /** Repo-relative path with forward slashes. */
   matchAgentConfig(relPath: string): RuleHit | undefined {
     // Called for every file of a repository: a combined pre-test answers "no" for almost all of
@@ -561,6 +568,10 @@ function pkgKey(eco: string, name: string): string {
     case 'nuget':
     case 'cargo':
     case 'rubygems':
+    case 'composer':
+    case 'swift':
+    case 'cocoapods':
+    case 'pub':
       return `${eco}:${name.toLowerCase()}`;
     default:
       return `${eco}:${name}`;

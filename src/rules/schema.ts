@@ -34,7 +34,7 @@ export const domainRule = z
     message: 'expected exactly one of host, suffix, template',
   });
 
-export const ecosystems = ['npm', 'pypi', 'maven', 'go', 'nuget', 'cargo', 'rubygems'] as const;
+export const ecosystems = ['npm', 'pypi', 'maven', 'go', 'nuget', 'cargo', 'rubygems', 'composer', 'swift', 'cocoapods', 'pub'] as const;
 export const languages = ['python', 'javascript', 'go', 'java', 'csharp', 'ruby', 'rust'] as const;
 
 const credentialRule = z
@@ -178,9 +178,20 @@ export const matchSchema = z
         terraform: z.array(nonEmpty).default([]),
         /** CloudFormation resource types (`AWS::SageMaker::Endpoint`); trailing `*` allowed. */
         cloudformation: z.array(nonEmpty).default([]),
+        /**
+         * Platform bindings declared in a serverless / edge runtime's config, as `platform:binding`
+         * (`cloudflare:ai` for `[ai]` in wrangler.toml / `"ai"` in wrangler.json).
+         */
+        bindings: z.array(z.string().regex(/^[a-z0-9-]+:[a-z0-9_-]+$/, 'expected platform:binding')).default([]),
       })
       .strict()
       .default({}),
+    /**
+     * Keys that name this provider in a tool's provider map (`localai:`, `ollama:`): a config block
+     * under such a key whose base URL is on a local host (localhost, loopback, a compose service)
+     * is evidence of the provider even when the port is not the provider's default.
+     */
+    configKeys: z.array(z.string().regex(/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/, 'expected a lower-case key')).default([]),
     /** Repo-relative paths of agent / MCP config files; `*` and `**` globs allowed. */
     agentConfigs: z.array(nonEmpty).default([]),
     /** Model file formats (ids from rules/model-formats.yaml) this service runs. */
@@ -222,6 +233,11 @@ export const modelFormatSchema = z
           .object({
             offset: z.number().int().min(0),
             hex: z.string().regex(/^([0-9a-f]{2})+$/, 'expected lower-case hex bytes'),
+            /**
+             * A generic container signature (gzip, xz, zlib, lz4, zip): it identifies this format
+             * only together with one of the format's extensions — a compressed trace is not a model.
+             */
+            withExtension: z.boolean().optional(),
           })
           .strict(),
       )

@@ -70,4 +70,35 @@ describe('provider switches weigh against the SDK default', () => {
     expect(bySubject('a')).toEqual(['azure-openai']);
     expect(bySubject('b')).toEqual(['openai-api']);
   });
+
+  it("the SDK's base URL taken from another provider's endpoint variable decides the provider; tests importing the SDK do not keep the default", async () => {
+    const chat = 'import os\nfrom openai import AsyncOpenAI\n\nendpoint = os.getenv("AZURE_OPENAI_ENDPOINT")\nclient = AsyncOpenAI(base_url=f"{endpoint}/openai/v1/", api_key=token)\n';
+    const test = 'import openai\n\ndef test_chat(monkeypatch):\n    monkeypatch.setattr(openai, "AsyncOpenAI", object)\n';
+    expect(await services({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["openai>=1.108"]\n', 'src/app/chat.py': chat, 'tests/test_chat.py': test })).toEqual(['azure-openai']);
+    // a key variable is not an endpoint: OpenAI stays
+    expect(await services({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["openai>=1.108"]\n', 'src/app/chat.py': 'import os\nfrom openai import AsyncOpenAI\n\nkey = os.getenv("AZURE_OPENAI_API_KEY")\nclient = AsyncOpenAI()\n' })).toContain('openai-api');
+  });
+
+  it('a provider block keyed by name with a local base URL is that provider, whatever the port; a remote URL or an unknown key is not', async () => {
+    const cfg = 'apis:\n  localai:\n    base-url: http://localhost:8080\n  lmstudio:\n    base_url: "http://127.0.0.1:1234/v1"\n  myproxy:\n    base-url: http://localhost:9999\n  ollama:\n    base-url: https://ollama.example.org/api\n';
+    expect(await services({ 'config_template.yml': cfg })).toEqual(['lm-studio', 'localai']);
+    expect(await services({ 'settings.json': '{ "providers": { "LocalAI": { "endpoint": "http://localai:8080" } } }' })).toEqual(['localai']);
+  });
+
+  it('a platform binding in a serverless runtime config is evidence of the bound AI service (wrangler.toml, wrangler.jsonc, per environment)', async () => {
+    expect(await services({ 'wrangler.toml': 'name = "w"\nmain = "src/index.ts"\n\n[ai]\nbinding = "AI"\n\n[[kv_namespaces]]\nbinding = "KV"\nid = "x"\n' })).toEqual(['cloudflare-workers-ai']);
+    expect(await services({ 'wrangler.jsonc': '{\n  // worker\n  "name": "w",\n  "env": { "production": { "ai": { "binding": "AI" } } },\n}\n' })).toEqual(['cloudflare-workers-ai']);
+    expect(await services({ 'wrangler.toml': 'name = "w"\n[[kv_namespaces]]\nbinding = "KV"\nid = "x"\n' })).toEqual([]);
+  });
+
+  it('a vendor SDK routed through a cloud platform by its client constructor is that platform (AnthropicBedrock, AnthropicVertex)', async () => {
+    expect(await services({ 'requirements.txt': 'anthropic[bedrock]\n', 'app.py': 'from anthropic import AnthropicBedrock\n\nclient = AnthropicBedrock(aws_region="us-east-1")\n' })).toEqual(['aws-bedrock']);
+    expect(await services({ 'requirements.txt': 'anthropic[vertex]\n', 'app.py': 'from anthropic import AnthropicVertex\n\nclient = AnthropicVertex(region="us-east5", project_id="p")\n' })).toEqual(['google-vertex-ai']);
+    expect(await services({ 'requirements.txt': 'anthropic\n', 'app.py': 'from anthropic import Anthropic, AnthropicBedrock\n\na = Anthropic()\nb = AnthropicBedrock()\n' })).toEqual(['anthropic-api', 'aws-bedrock']);
+  });
+
+  it('Spring AI configuration in application.properties / application.yml names the provider (relaxed binding), not other Spring keys', async () => {
+    expect(await services({ 'src/main/resources/application.properties': 'server.port=8080\nspring.ai.openai.api-key=${OPENAI_KEY}\n# spring.ai.anthropic.api-key=x\n' })).toEqual(['openai-api']);
+    expect(await services({ 'src/main/resources/application.yml': 'spring:\n  ai:\n    azure:\n      openai:\n        endpoint: https://x\n    ollama:\n      base-url: http://localhost:11434\n  datasource:\n    url: jdbc:x\n' })).toEqual(['azure-openai', 'ollama']);
+  });
 });

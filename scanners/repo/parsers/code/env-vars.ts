@@ -140,3 +140,49 @@ export const configEnvVarsParser: FileParser = {
   },
 };
 
+
+/**
+ * Spring Boot configuration (`application*.properties`, `application*.yml`, `bootstrap*`): a
+ * property is the environment variable Spring's relaxed binding maps it to (`spring.ai.x.api-key`
+ * ↔ `SPRING_AI_X_APIKEY`: dots to `_`, dashes dropped, upper-case), so the rules' variable names
+ * and prefixes recognise the configuration whichever way it is written. Values are never shown.
+ */
+export function springEnvName(property: string): string {
+  return property.replace(/\[(\d+)\]/g, '_$1').replace(/-/g, '').replace(/\./g, '_').toUpperCase();
+}
+
+export const springConfigParser: FileParser = {
+  id: 'spring-config',
+  matches(_relPath, name) {
+    return /^(application|bootstrap)([-.][\w-]+)?\.(properties|ya?ml)$/.test(name);
+  },
+  parse(input) {
+    const text = input.text;
+    if (!text) return;
+    const hits: Hit[] = [];
+    const add = (property: string, offset: number) => {
+      const env = springEnvName(property);
+      if (NAME_RE.test(env) && input.rules.matchEnvVar(env)) hits.push({ kind: 'env-var', value: env, offset, confidence: 'declared', attrs: { via: 'spring-property', property }, redactAssignment: true });
+    };
+    if (input.name.endsWith('.properties')) {
+      const re = /^[ \t]*([A-Za-z][\w.\-[\]]*)[ \t]*[=:]/gm;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text))) add(m[1], m.index);
+    } else {
+      const s = parseStructured(input.name, text);
+      for (const doc of s?.docs ?? []) {
+        const visit = (node: unknown, path: string[]) => {
+          if (!isMap(node) || path.length > 12) return;
+          for (const it of node.items) {
+            if (!isScalar(it.key)) continue;
+            const p = [...path, String(it.key.value)];
+            if (isMap(it.value)) visit(it.value, p);
+            else add(p.join('.'), nodeOffset(it.key));
+          }
+        };
+        visit(doc.contents, []);
+      }
+    }
+    emitHits(input, hits, new Lines(text));
+  },
+};

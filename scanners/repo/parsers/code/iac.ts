@@ -25,10 +25,14 @@ function matchingBrace(bare: string, open: number): number {
   return bare.length;
 }
 
-/** A top-level attribute of a block body (depth 1 only). */
-function bodyAttr(code: string, bare: string, from: number, to: number, attr: string, sep: '=' | ':'): string | undefined {
+/**
+ * A top-level attribute of a block body (depth 1 only): a quoted literal, or — followed one level —
+ * a reference whose value `resolveRef` finds (a Bicep `param` default / `var`, a Terraform
+ * `var.x` default or `local.x`).
+ */
+function bodyAttr(code: string, bare: string, from: number, to: number, attr: string, sep: '=' | ':', resolveRef?: (ref: string) => string | undefined): string | undefined {
   let depth = 0;
-  const re = new RegExp(`^[ \\t]*${attr}[ \\t]*${sep}[ \\t]*["']([^"'\\n]*)["']`, 'gm');
+  const re = new RegExp(`^[ \\t]*${attr}[ \\t]*${sep}[ \\t]*(?:["']([^"'\\n]*)["']|([A-Za-z_][\\w.]*)[ \\t]*$)`, 'gm');
   re.lastIndex = from;
   let m: RegExpExecArray | null;
   let scanned = from;
@@ -38,9 +42,41 @@ function bodyAttr(code: string, bare: string, from: number, to: number, attr: st
       if (c === '{' || c === '[' || c === '(') depth++;
       else if (c === '}' || c === ']' || c === ')') depth--;
     }
-    if (depth === 1) return m[1];
+    if (depth === 1) return m[1] ?? (m[2] && resolveRef ? resolveRef(m[2]) : undefined);
   }
   return undefined;
+}
+
+/** Bicep `param name type = 'value'` / `var name = 'value'` (the default, one level). */
+function bicepRef(code: string): (ref: string) => string | undefined {
+  return (ref) => {
+    if (!/^[A-Za-z_]\w*$/.test(ref)) return undefined;
+    const m = new RegExp(`^[ \\t]*(?:param[ \\t]+${ref}[ \\t]+[A-Za-z_]\\w*|var[ \\t]+${ref})[ \\t]*=[ \\t]*'([^'\\n]*)'`, 'm').exec(code);
+    return m?.[1];
+  };
+}
+
+/** Terraform `var.x` → the `default` of `variable "x"` in the same file; `local.x` → `x = "…"` in a `locals` block. */
+function terraformRef(code: string, bare: string): (ref: string) => string | undefined {
+  return (ref) => {
+    const v = /^var\.([A-Za-z_][\w-]*)$/.exec(ref);
+    if (v) {
+      const b = new RegExp(`^[ \\t]*variable[ \\t]+"${v[1]}"[ \\t]*\\{`, 'm').exec(code);
+      if (!b) return undefined;
+      const open = b.index + b[0].length - 1;
+      return bodyAttr(code, bare, open, matchingBrace(bare, open), 'default', '=');
+    }
+    const l = /^local\.([A-Za-z_][\w-]*)$/.exec(ref);
+    if (!l) return undefined;
+    const re = /^[ \t]*locals[ \t]*\{/gm;
+    let b: RegExpExecArray | null;
+    while ((b = re.exec(code))) {
+      const open = b.index + b[0].length - 1;
+      const found = bodyAttr(code, bare, open, matchingBrace(bare, open), l[1], '=');
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
 }
 
 const TF_RE = /^[ \t]*(resource|data)[ \t]+"([^"\n]+)"[ \t]+"([^"\n]+)"[ \t]*\{/gm;
@@ -64,7 +100,7 @@ export const terraformParser: FileParser = {
       const open = m.index + m[0].length - 1;
       const close = matchingBrace(bare, open);
       const attrs: Record<string, AttrValue> = { name, block };
-      const kind = bodyAttr(lx.code, bare, open, close, 'kind', '=');
+      const kind = bodyAttr(lx.code, bare, open, close, 'kind', '=', terraformRef(lx.code, bare));
       if (kind) attrs.kind = kind;
       const line = lines.lineAt(m.index);
       input.emit({ kind: 'iac-resource', value: type, namespace: 'terraform', signal: 'presence', confidence: 'declared', line, snippet: safeSnippet(lines.line(line)), attrs });
@@ -97,7 +133,7 @@ export const bicepParser: FileParser = {
       if (!type.includes('/')) continue; // nested child with a relative type
       const open = m.index + m[0].length - 1;
       const close = matchingBrace(lx.bare, open);
-      const kind = bodyAttr(lx.code, lx.bare, open, close, 'kind', ':');
+      const kind = bodyAttr(lx.code, lx.bare, open, close, 'kind', ':', bicepRef(lx.code));
       const line = lines.lineAt(m.index);
       emitAzure(input, type, kind, line, lines.line(line), { name: sym, apiVersion, tool: 'bicep', existing: /\bexisting\b/.test(m[0]) });
     }

@@ -98,7 +98,7 @@ export const dockerfileParser: FileParser = {
   },
 };
 
-const IMAGE_LINE_RE = /^[ \t]*-?[ \t]*image:[ \t]*["']?([^\s"'#{}]+)["']?/gm;
+const IMAGE_LINE_RE = /^[ \t]*(?:-[ \t]*)?image:[ \t]*["']?([^\s"'#{}]+)["']?/gm;
 
 export const yamlImagesParser: FileParser = {
   id: 'yaml-images',

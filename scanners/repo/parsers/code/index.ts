@@ -4,13 +4,15 @@
  */
 import type { FileParser } from '../types.js';
 import { agentConfigParser } from './agent-config.js';
-import { configEnvVarsParser, sourceEnvVarsParser } from './env-vars.js';
+import { configEnvVarsParser, sourceEnvVarsParser, springConfigParser } from './env-vars.js';
 import { bicepParser, templateParser, terraformParser } from './iac.js';
 import { dockerfileParser, yamlImagesParser } from './images.js';
 import { sourceImportsParser } from './imports.js';
 import { mcpConfigParser } from './mcp.js';
 import { modelArtifactParser } from './model-artifacts.js';
 import { notebookParser } from './notebook.js';
+import { wranglerParser } from './bindings.js';
+import { pulumiCodeParser, pulumiYamlParser } from './pulumi.js';
 import { configUrlsParser, sourceUrlsParser } from './urls.js';
 
 export const codeParsers: FileParser[] = [
@@ -20,9 +22,13 @@ export const codeParsers: FileParser[] = [
   configUrlsParser,
   sourceEnvVarsParser,
   configEnvVarsParser,
+  springConfigParser,
   terraformParser,
   bicepParser,
   templateParser,
+  pulumiYamlParser,
+  pulumiCodeParser,
+  wranglerParser,
   dockerfileParser,
   yamlImagesParser,
   modelArtifactParser,
@@ -32,5 +38,5 @@ export const codeParsers: FileParser[] = [
 
 export {
   agentConfigParser, bicepParser, configEnvVarsParser, configUrlsParser, dockerfileParser, mcpConfigParser, modelArtifactParser,
-  notebookParser, sourceEnvVarsParser, sourceImportsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
+  notebookParser, pulumiCodeParser, pulumiYamlParser, sourceEnvVarsParser, sourceImportsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
 };

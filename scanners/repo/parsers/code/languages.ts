@@ -48,7 +48,8 @@ export const SOURCE_LANGS: Record<string, SourceLang> = {
   '.rs': L('rust', 'rust'),
   '.php': L(undefined, 'php'),
   '.swift': L(undefined, 'c'),
-  '.dart': L(undefined, 'c'),
+  // Dart strings take single or double quotes (and `//`, `/* */` comments): the JS lexer reads them
+  '.dart': L(undefined, 'js'),
   '.c': L(undefined, 'c'),
   '.cc': L(undefined, 'c'),
   '.cpp': L(undefined, 'c'),
@@ -242,7 +243,7 @@ export function rubyImports(lexed: Lexed, rules: RuleIndex): Hit[] {
   const out: Hit[] = [];
   for (const s of lexed.strings) {
     const before = lexed.bare.slice(Math.max(0, s.start - 30), s.start);
-    if (/(?<![\w.])require\s*\(?\s*$/.test(before) && /^[\w./-]+$/.test(s.value) && !s.value.startsWith('.')) pushImport(out, rules, 'ruby', s.value, s.start);
+    if (/(?<![\w.])require\s*(?:\(\s*)?$/.test(before) && /^[\w./-]+$/.test(s.value) && !s.value.startsWith('.')) pushImport(out, rules, 'ruby', s.value, s.start);
   }
   return out;
 }

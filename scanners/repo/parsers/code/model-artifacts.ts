@@ -39,9 +39,10 @@ export function zipEntryNames(head: Buffer): string[] {
   return [...names];
 }
 
-function magicLength(f: ModelFormat, head: Buffer): number {
+function magicLength(f: ModelFormat, head: Buffer, ext = true): number {
   let best = 0;
   for (const m of f.magic) {
+    if (m.withExtension && !ext) continue;
     const bytes = Buffer.from(m.hex, 'hex');
     if (m.offset + bytes.length > head.length) continue;
     if (head.subarray(m.offset, m.offset + bytes.length).equals(bytes)) best = Math.max(best, bytes.length);
@@ -73,7 +74,7 @@ export function detectModelFormat(formats: ReadonlyArray<ModelFormat>, name: str
       else if (ext && entries.length === 0 && !GENERIC_EXTS.has(extOf(lower))) cands.push({ format: f, via: 'zip-extension', score: 100 });
       continue;
     }
-    const len = magicLength(f, head);
+    const len = magicLength(f, head, ext);
     if (len >= 4) cands.push({ format: f, via: 'magic', score: 2000 + len * 2 + (ext ? 1 : 0) });
     else if (len > 0 && ext) cands.push({ format: f, via: 'magic-extension', score: 1000 + len * 2 });
   }

@@ -9,6 +9,8 @@ import { lexCached, type LexStyle } from './lex.js';
 import { bareHostHit, lexSource, sourceLangOf, urlHitsIn, urlsInSource, type Hit } from './languages.js';
 import { isMcpConfigText } from './mcp.js';
 import { Lines, extOf } from './util.js';
+import { isMap, isPair, isScalar } from 'yaml';
+import { nodeOffset, parseStructured, walk } from './structured.js';
 
 export const sourceUrlsParser: FileParser = {
   id: 'source-urls',
@@ -76,7 +78,9 @@ export function inQuotedProse(code: string, offset: number): boolean {
   return false;
 }
 
-const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*,?[ \t]*$/gm;
+// `[ \t]*(?:,[ \t]*)?$`, not `[ \t]*,?[ \t]*$`: two adjacent blank runs that can split a long run of
+// spaces any way make a failing match quadratic in the run's length
+const HOST_KEY_RE = /^[ \t]*(?:-[ \t]*)?["']?([\w.-]{1,100})["']?[ \t]*[:=][ \t]*["']?([^\s"',#;]{1,300})["']?[ \t]*(?:,[ \t]*)?$/gm;
 const HOST_KEY_WORD = /host|url|uri|endpoint|base|domain|server|api|address|addr/i;
 
 export const configUrlsParser: FileParser = {
@@ -103,6 +107,41 @@ export const configUrlsParser: FileParser = {
       const h = bareHostHit(m[2], m.index + m[0].indexOf(m[2]), input.rules);
       if (h) hits.push({ ...h, attrs: { ...(h.attrs ?? {}), key: m[1] } });
     }
+    // first: a provider block and a known URL on the same line fold into the one that names the provider
+    hits.unshift(...providerBlocks(input.name, text));
     emitHits(input, hits, new Lines(text));
   },
 };
+
+const URL_KEY = /^(?:base[-_]?url|api[-_]?base|api[-_]?url|base[-_]?path|endpoint|url|host|server[-_]?url|address)$/i;
+const LOCAL_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\]|host\.docker\.internal|[a-z0-9][a-z0-9-]*)$/i;
+
+/**
+ * Provider maps (`apis: { localai: { base-url: http://localhost:8080 } }`): a block whose base URL
+ * is on a local host (loopback, a single-label compose service) is emitted as a `url` with the
+ * block's key as `attrs.configKey`; the rules decide whether the key names a provider.
+ */
+export function providerBlocks(name: string, text: string): Hit[] {
+  const s = /\.(ya?ml|json|jsonc)$/i.test(name) ? parseStructured(name, text) : undefined;
+  if (!s) return [];
+  const out: Hit[] = [];
+  for (const doc of s.docs) {
+    walk(doc.contents, (node, key) => {
+      if (!key || !isMap(node) || URL_KEY.test(key)) return;
+      for (const it of node.items) {
+        if (!isPair(it) || !isScalar(it.key) || !URL_KEY.test(String(it.key.value)) || !isScalar(it.value) || typeof it.value.value !== 'string') continue;
+        const v = it.value.value.trim();
+        let host: string;
+        try {
+          host = new URL(v).hostname;
+        } catch {
+          continue;
+        }
+        if (!/^https?:/i.test(v) || !LOCAL_HOST.test(host)) continue;
+        out.push({ kind: 'url', value: v, offset: nodeOffset(it.value), confidence: 'inferred', attrs: { configKey: key.toLowerCase() } });
+        return;
+      }
+    });
+  }
+  return out;
+}

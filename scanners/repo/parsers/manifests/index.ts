@@ -8,6 +8,7 @@ import { npmParsers } from './npm.js';
 import { pythonParsers } from './python.js';
 import { jvmParsers } from './jvm.js';
 import { miscParsers } from './misc.js';
+import { moreParsers } from './more.js';
 
-export const manifestParsers: FileParser[] = [...npmParsers, ...pythonParsers, ...jvmParsers, ...miscParsers];
+export const manifestParsers: FileParser[] = [...npmParsers, ...pythonParsers, ...jvmParsers, ...miscParsers, ...moreParsers];
 export { requirementIncludes, requirementsParser, parseRequirement } from './python.js';

@@ -161,7 +161,7 @@ export const gemfileParser: FileParser = {
         groups.pop();
         return;
       }
-      const m = /^gem\s*\(?\s*["']([^"']+)["']\s*(?:,\s*["']([^"']+)["'])?(.*)$/.exec(l);
+      const m = /^gem\s*(?:\(\s*)?["']([^"']+)["']\s*(?:,\s*["']([^"']+)["'])?(.*)$/.exec(l);
       if (!m) return;
       const inlineGroup = /\bgroups?:\s*(\[[^\]]*\]|:\w+)/.exec(m[3] ?? '');
       const grp = [...groups.flat(), ...(inlineGroup ? inlineGroup[1].replace(/[[\]:\s]/g, '').split(',').filter(Boolean) : [])];

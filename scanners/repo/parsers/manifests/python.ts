@@ -42,7 +42,8 @@ export function parseRequirement(raw: string): Requirement | undefined {
     s = ed[1].trim();
   }
   // pip per-requirement options (--hash=…, --config-settings …) follow the requirement
-  s = s.replace(/\s+--?[a-z][a-z-]*(?:[=\s]\S+)?/gi, (m) => (/^\s+--?(hash|config-settings|global-option|install-option)\b/i.test(m) ? '' : m)).trim();
+  // (?<!\s): an option is tried only at the start of a whitespace run, so a long run is linear, not quadratic
+  s = s.replace(/(?<!\s)\s+--?[a-z][a-z-]*(?:[=\s]\S+)?/gi, (m) => (/^\s+--?(hash|config-settings|global-option|install-option)\b/i.test(m) ? '' : m)).trim();
   let markers: string | undefined;
   const semi = s.search(/;(?![^[]*\])/);
   // for URLs a marker must be preceded by whitespace ("url ; marker")

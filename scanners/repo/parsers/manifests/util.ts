@@ -9,7 +9,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import type { Confidence } from '../../../../src/core/types.js';
 import type { ParseInput } from '../types.js';
 
-export type Ecosystem = 'npm' | 'pypi' | 'maven' | 'go' | 'nuget' | 'cargo' | 'rubygems';
+export type Ecosystem = 'npm' | 'pypi' | 'maven' | 'go' | 'nuget' | 'cargo' | 'rubygems' | 'composer' | 'swift' | 'cocoapods' | 'pub';
 
 /** Offset → 1-based line (shared with the code parsers). */
 import { Lines } from '../code/util.js';

@@ -119,3 +119,100 @@ describe('container images', () => {
     expect(values(runAll('.gitlab-ci.yml', gl), 'container-image')).toEqual(['vllm/vllm-openai:v1']);
   });
 });
+
+describe('IaC values from parameters and variables (followed one level)', () => {
+  it('a Bicep kind taken from a param default or a var is the kind', () => {
+    const bicep = [
+      "param kind string = 'OpenAI'",
+      "var otherKind = 'SpeechServices'",
+      "param noDefault string",
+      "resource a 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  name: name',
+      '  kind: kind',
+      '}',
+      "resource b 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  kind: otherKind',
+      '}',
+      "resource c 'Microsoft.CognitiveServices/accounts@2023-05-01' = {",
+      '  kind: noDefault',
+      '}',
+    ].join('\n');
+    const cr = runAll('infra/ai.bicep', bicep).obs.filter((o) => o.kind === 'cloud-resource');
+    // the rule names only the OpenAI kind: b (SpeechServices) and c (unknown) are not emitted
+    expect(cr.map((o) => `${o.attrs?.name}:${o.attrs?.kind ?? ''}@${o.line}`)).toEqual(['a:OpenAI@4']);
+  });
+
+  it('a Terraform kind from var.x (default in the same file) or local.x is the kind; a nested default is not', () => {
+    const tf = [
+      'variable "kind" {',
+      '  type    = string',
+      '  default = "OpenAI"',
+      '}',
+      'locals {',
+      '  k2 = "OpenAI"',
+      '}',
+      'variable "nodefault" {',
+      '  validation {',
+      '    default = "OpenAI"',
+      '  }',
+      '}',
+      'resource "azurerm_cognitive_account" "a" {',
+      '  kind = var.kind',
+      '}',
+      'resource "azurerm_cognitive_account" "b" {',
+      '  kind = local.k2',
+      '}',
+      'resource "azurerm_cognitive_account" "c" {',
+      '  kind = var.nodefault',
+      '}',
+    ].join('\n');
+    const iac = runAll('infra/main.tf', tf).obs.filter((o) => o.kind === 'iac-resource');
+    expect(iac.map((o) => `${o.attrs?.name}:${o.attrs?.kind ?? '-'}`)).toEqual(['a:OpenAI', 'b:OpenAI', 'c:-']);
+  });
+});
+
+describe('Pulumi', () => {
+  it('YAML programs: bridged tokens map to the Terraform type, azure-native to the Azure type, with kind', () => {
+    const y = [
+      'name: infra',
+      'runtime: yaml',
+      'resources:',
+      '  oai:',
+      '    type: azure-native:cognitiveservices:Account',
+      '    properties:',
+      '      kind: OpenAI',
+      '  agent:',
+      '    type: aws:bedrock/agentAgent:AgentAgent',
+      '  bucket:',
+      '    type: aws:s3/bucket:Bucket',
+      '  acct:',
+      '    type: azure:cognitive/account:Account',
+      '    properties:',
+      '      kind: OpenAI',
+    ].join('\n');
+    const r = runAll('Pulumi.yaml', y).obs.filter((o) => o.kind === 'iac-resource' || o.kind === 'cloud-resource');
+    expect(r.map((o) => `${o.kind}:${o.namespace}:${o.value}:${o.attrs?.kind ?? ''}@${o.line}`)).toEqual([
+      'cloud-resource:azure:Microsoft.cognitiveservices/accounts:OpenAI@5',
+      'iac-resource:terraform:aws_bedrock_agent_agent:@9',
+      'iac-resource:terraform:azurerm_cognitive_account:OpenAI@13',
+    ]);
+    expect(r.every((o) => o.attrs?.tool === 'pulumi' && typeof o.attrs?.pulumiType === 'string')).toBe(true);
+  });
+
+  it('TypeScript and Python programs: provider resources built through the imported alias; other code is not Pulumi', () => {
+    const ts = ['import * as pulumi from "@pulumi/pulumi";', 'import * as azure_native from "@pulumi/azure-native";', 'import * as aws from "@pulumi/aws";', '', 'const a = new azure_native.cognitiveservices.Account("oai", {', '  kind: "OpenAI",', '});', 'const m = new aws.bedrock.CustomModel("m", {});', 'const b = new aws.s3.Bucket("b");'].join('\n');
+    expect(runAll('infra/index.ts', ts).obs.filter((o) => o.attrs?.tool === 'pulumi').map((o) => `${o.value}@${o.line}`)).toEqual(['Microsoft.cognitiveservices/accounts@5', 'aws_bedrock_custom_model@8']);
+    const py = ['import pulumi', 'import pulumi_azure_native as azure_native', '', 'acct = azure_native.cognitiveservices.Account("oai", kind="OpenAI")'].join('\n');
+    expect(runAll('__main__.py', py).obs.filter((o) => o.attrs?.tool === 'pulumi').map((o) => `${o.value}:${o.attrs?.kind}@${o.line}`)).toEqual(['Microsoft.cognitiveservices/accounts:OpenAI@4']);
+    // `aws.bedrock.X(` without a Pulumi import is not a Pulumi resource
+    expect(runAll('app.ts', 'const aws = sdk;\nnew aws.bedrock.AgentAgent("x");\n// pulumi').obs.filter((o) => o.attrs?.tool === 'pulumi')).toEqual([]);
+  });
+});
+
+describe('platform bindings', () => {
+  it('a malformed wrangler.toml is a problem with its line, not a crash', () => {
+    const r = runAll('wrangler.toml', 'name = "w"\n[ai\nbinding = "AI"\n');
+    expect(r.obs.filter((o) => o.kind === 'iac-resource')).toEqual([]);
+    expect(r.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^invalid TOML/)]);
+  });
+});

@@ -29,6 +29,12 @@ describe('URLs and hosts', () => {
     expect(runAll('docs/index.rst', '.. code:: import openai').obs).toEqual([]);
   });
 
+  it('Dart: single- and double-quoted strings, not comments', () => {
+    const dart = ["abstract class Strings {", "  /// Docs: 'https://api.openai.com/v1/docs'", "  static const defaultBaseUrl = 'https://api.openai.com';", '  static const other = "https://api.llm-one.test/v2";', '  // https://api.openai.com/v1', '}'].join('\n');
+    const urls = runAll('lib/src/strings.dart', dart).obs.filter((o) => o.kind === 'url' || o.kind === 'host');
+    expect(urls.map((o) => `${o.value}@${o.line}`)).toEqual(['https://api.openai.com@3', 'https://api.llm-one.test/v2@4']);
+  });
+
   it('shell scripts: bare URLs on command lines', () => {
     const r = runAll('run.sh', 'curl https://api.openai.com/v1/models -H "Authorization: Bearer $OPENAI_API_KEY"\n# curl https://api.llm-one.test\n');
     expect(values(r, 'url')).toEqual(['https://api.openai.com/v1/models']);
@@ -125,5 +131,13 @@ describe('environment variables in config', () => {
     const r = runAll('Dockerfile', 'FROM python:3.12\nARG OPENAI_API_KEY\nENV ANTHROPIC_API_KEY=abc GEMINI_API_KEY=def\n# ENV OPENAI_BASE_URL=x\nRUN echo $HOME\n');
     expect(r.obs.filter((o) => o.kind === 'env-var').map((o) => `${o.value}@${o.line}`).sort()).toEqual(['ANTHROPIC_API_KEY@3', 'GEMINI_API_KEY@3', 'OPENAI_API_KEY@2']);
     expect(JSON.stringify(r.obs)).not.toMatch(/abc|def/);
+  });
+});
+
+describe('Spring Boot configuration', () => {
+  it('properties and YAML keys are read as the environment variables Spring binds them to', async () => {
+    const { springEnvName } = await import('../../../../scanners/repo/parsers/code/env-vars.js');
+    expect(springEnvName('spring.ai.openai.api-key')).toBe('SPRING_AI_OPENAI_APIKEY');
+    expect(springEnvName('spring.ai.list[0].url')).toBe('SPRING_AI_LIST_0_URL');
   });
 });
