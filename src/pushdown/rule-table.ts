@@ -76,7 +76,7 @@ export function pathRegexBody(prefix: string): string {
   const trailing = x.endsWith('/');
   const segs = (trailing ? x.slice(0, -1) : x).split('/');
   const body = segs.map((s) => (/^\{[^}]*\}$/.test(s) ? '[^/]+' : s.split(/\{[^}]*\}/).map(esc).join('[^/]+'))).join('/');
-  return trailing ? `${body}/` : `${body}([/?].*)?`;
+  return trailing ? `${body}/` : `${body}([/?].*)?$`;
 }
 
 export function domainTable(rules: RuleIndex): DomainTable {
