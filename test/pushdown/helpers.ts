@@ -53,6 +53,15 @@ match:
     - host: code.test
       paths: ["/code"]
 `,
+  'p-cloud-ai': `id: p-cloud-ai
+name: Cloud AI Platform
+vendor: Vendor F
+category: llm-api
+match:
+  cloud:
+    aws:
+      eventSources: [bedrock.amazonaws.com, comprehend.amazonaws.com]
+`,
   'p-gamma': `id: p-gamma
 name: Gamma Notes
 vendor: Vendor E
