@@ -92,7 +92,7 @@ const DIALECTS: Record<SqlTarget, Dialect> = {
     id: 'postgres', str: sqlStr, re: sqlStr, ident: dq,
     matches: (x, re) => `(${x} ~ ${re})`,
     replace: (x, re) => `regexp_replace(${x}, ${re}, '')`,
-    extract: (x, re) => `coalesce(substring(${x} from ${re}), '')`,
+    extract: (x, re) => `coalesce(substring(${x}, ${re}), '')`,
     varchar: 'VARCHAR', bigint: 'BIGINT',
     epochMs: (ts) => `CAST(round(extract(epoch from ${ts}) * 1000) AS BIGINT)`,
     tsLiteral: (d) => `TIMESTAMP '${iso(d)}'`,
@@ -170,14 +170,14 @@ events AS (
   FROM ${o.from} AS src${windowWhere(d, tsExpr, o)}
 ),
 candidates AS (
-  SELECT subject, host, path, ts, bytes_out, bytes_in, failed, ${pathGroup} AS path_group
+  SELECT subject, host, path, ts, CAST(ts AS DATE) AS day, bytes_out, bytes_in, failed, ${pathGroup} AS path_group
   FROM events
   WHERE ${candidate}
 ),
 groups AS (
   SELECT subject, host, path_group, failed, min(path) AS sample_path, count(*) AS events,
     sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in, count(bytes_out) AS n_out, count(bytes_in) AS n_in,
-    min(ts) AS first_ts, max(ts) AS last_ts, count(DISTINCT CAST(ts AS DATE)) AS days
+    min(ts) AS first_ts, max(ts) AS last_ts, count(DISTINCT day) AS days
   FROM candidates
   GROUP BY subject, host, path_group, failed
 ),

@@ -15,7 +15,6 @@ import {
   StopQueryExecutionCommand,
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-athena';
-import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import { EngineError, sleep, type QueryRunner, type RunResult } from './types.js';
 import type { RawRow } from '../rows.js';
 
@@ -42,7 +41,9 @@ export class AthenaRunner implements QueryRunner {
     const maxAttempts = o.maxAttempts ?? 6;
     this.client = new AthenaClient({
       ...(o.region ? { region: o.region } : {}),
-      retryStrategy: new AdaptiveRetryStrategy(async () => maxAttempts),
+      // standard retry: exponential back-off with jitter on throttling and 5xx (the adaptive
+      // mode's client-side rate limiter would slow every later page of a paged result)
+      maxAttempts,
     });
   }
 
