@@ -17,7 +17,8 @@ function ordered(t: DomainTable): DomainRow[] {
   return [...t.rows].sort((a, b) => a.score - b.score || a.ordinal - b.ordinal);
 }
 
-const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** SPL / ES|QL / KQL double-quoted string: a regex is written as is (Splunk documents `\d`, `\.` inside quotes); quotes escaped. */
+const q = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 /** ES|QL triple-quoted strings take a regex as written. */
 const tq = (s: string) => `"""${s}"""`;
 /** KQL verbatim strings. */
@@ -134,7 +135,7 @@ export function compileEsql(rules: RuleIndex, o: CompileOptions): string {
   lines.push(map.user ? `| EVAL subject = CASE(${c(map.user)} IS NULL OR TO_STRING(${c(map.user)}) IN ("", "-"), CONCAT("i:", ${ip}), CONCAT("u:", TO_STRING(${c(map.user)})))` : `| EVAL subject = CONCAT("i:", ${ip})`);
   lines.push(`| EVAL ss_path = ${map.path ? `TO_LOWER(COALESCE(TO_STRING(${c(map.path)}), ""))` : map.url ? 'TO_LOWER(ss_urlpath)' : '""'}`);
   lines.push(`| EVAL path_group = CASE(${t.pathGroups.map((g) => `ss_host RLIKE ${tq(lucene(t.pathHostRe))} AND ss_path RLIKE ${tq(lucene(g.re))}, ${q(g.prefix)}`).concat(['""']).join(', ')})`);
-  lines.push(`| EVAL failed = ${map.action ? `CASE(TO_LOWER(COALESCE(TO_STRING(${c(map.action)}), "")) RLIKE ${tq('.*(block|deny|denied|drop|reset|reject|refuse).*')}, 1, 0)` : '0'}`);
+  lines.push(`| EVAL failed = ${map.action ? `CASE(TO_LOWER(COALESCE(TO_STRING(${c(map.action)}), "")) RLIKE ${tq('(.*[^a-z])?(block|deny|denied|drop|reset|reject|refuse).*')}, 1, 0)` : '0'}`);
   lines.push(`| EVAL ss_hit = CASE(${ordered(t).map((r) => `ss_host RLIKE ${tq(lucene(r.hostRe))}${r.pathRe ? ` AND ss_path RLIKE ${tq(lucene(r.pathRe))}` : ''}, ${q(`${r.service} ${r.pattern}`)}`).concat(['null']).join(', ')})`);
   lines.push('| WHERE ss_hit IS NOT NULL');
   lines.push(`| EVAL ss_day = DATE_TRUNC(1 day, ${time})`);
