@@ -48,11 +48,10 @@ export class DuckdbRunner implements QueryRunner {
     const c = await this.connect();
     const onAbort = () => c.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
-    const t0 = performance.now();
     try {
       const r = await c.runAndReadAll(query);
       const rows = r.getRowObjectsJS() as RawRow[];
-      return { rows, stats: { engineMs: Math.round(performance.now() - t0) } };
+      return { rows, stats: {} };
     } catch (e) {
       throw new EngineError(this.engine, (e as Error).message, { cause: e });
     } finally {
