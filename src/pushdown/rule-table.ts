@@ -81,13 +81,17 @@ export function pathRegexBody(prefix: string): string {
 
 export function domainTable(rules: RuleIndex): DomainTable {
   const rows: DomainRow[] = [];
-  const bodies = new Set<string>();
+  const exact = new Set<string>();
+  const suffixes = new Set<string>();
+  const templates = new Set<string>();
   const pathHostBodies = new Set<string>();
   const prefixes = new Set<string>();
   rules.domainRules().forEach((d, ordinal) => {
     const base = d.kind === 'host' ? 1 : d.kind === 'template' ? 2 : 3;
     const body = hostRegexBody(d.kind, d.pattern);
-    bodies.add(body);
+    if (d.kind === 'host') exact.add(esc(d.pattern));
+    else if (d.kind === 'suffix') suffixes.add(esc(d.pattern));
+    else templates.add(body);
     const score = base * 1000 - (d.paths?.length ? 500 : 0) - d.pattern.length;
     if (!d.paths?.length) {
       rows.push({ ordinal, service: d.service, kind: d.kind, pattern: d.pattern, pathPrefix: '', hostRe: `^${body}$`, pathRe: '', score });
@@ -99,9 +103,13 @@ export function domainTable(rules: RuleIndex): DomainTable {
       rows.push({ ordinal, service: d.service, kind: d.kind, pattern: d.pattern, pathPrefix: p, hostRe: `^${body}$`, pathRe: `^${pathRegexBody(p)}`, score });
     }
   });
-  const alt = (set: Set<string>) => (set.size ? `^(${[...set].sort().join('|')})$` : '');
+  const sorted = (set: Set<string>) => [...set].sort();
+  // the suffixes share one `([^.]+\.)*` prefix: a far smaller automaton than one per rule (RE2 keeps it a DFA)
+  const alts = [...(suffixes.size ? [`([^.]+\\.)*(${sorted(suffixes).join('|')})`] : []), ...sorted(exact), ...sorted(templates)];
+  const candidateRe = alts.length ? `^(${alts.join('|')})$` : '';
+  const pathHostRe = pathHostBodies.size ? `^(${sorted(pathHostBodies).join('|')})$` : '';
   const pathGroups = [...prefixes].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map((prefix) => ({ prefix, re: `^${pathRegexBody(prefix)}` }));
-  return { rows, candidateRe: alt(bodies), pathHostRe: alt(pathHostBodies), pathGroups };
+  return { rows, candidateRe, pathHostRe, pathGroups };
 }
 
 /** CloudTrail event sources per service (the rules' `cloud.aws.eventSources`). */

@@ -96,7 +96,8 @@ const DIALECTS: Record<SqlTarget, Dialect> = {
     varchar: 'VARCHAR', bigint: 'BIGINT',
     epochMs: (ts) => `CAST(round(extract(epoch from ${ts}) * 1000) AS BIGINT)`,
     tsLiteral: (d) => `TIMESTAMP '${iso(d)}'`,
-    ts: (c, t) => (t === 'timestamp' ? c : t === 'iso' ? `CAST(CAST(${c} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)` : t === 'epoch-s' ? `(to_timestamp(${c}) AT TIME ZONE 'UTC')` : `(to_timestamp(CAST(${c} AS DOUBLE PRECISION) / 1000) AT TIME ZONE 'UTC')`),
+    // timezone('UTC', timestamptz) = `… AT TIME ZONE 'UTC'`: a timestamp without zone, in UTC
+    ts: (c, t) => (t === 'timestamp' ? c : t === 'iso' ? `timezone('UTC', CAST(${c} AS TIMESTAMPTZ))` : t === 'epoch-s' ? `timezone('UTC', to_timestamp(${c}))` : `timezone('UTC', to_timestamp(CAST(${c} AS DOUBLE PRECISION) / 1000))`),
     table(name, cols, rows) { return valuesTable(this, name, cols, rows); },
   },
 };
@@ -136,56 +137,74 @@ export function compileEgressSql(rules: RuleIndex, o: CompileOptions & { target:
   const V = d.varchar;
   const timeCol = col(d, map, 'time')!;
   const tsExpr = d.ts(timeCol, o.timeType ?? 'timestamp');
-  const lowerStr = (c: string) => `lower(CAST(${c} AS ${V}))`;
   const url = col(d, map, 'url');
-  const hostRaw = col(d, map, 'host') ? lowerStr(col(d, map, 'host')!) : d.replace(d.extract(lowerStr(url!), d.re(URL_AUTHORITY_RE)), d.re('^.*@'));
-  const host = d.replace(`trim(${hostRaw})`, d.re(HOST_TAIL_RE));
-  const path = col(d, map, 'path') ? `coalesce(CAST(${col(d, map, 'path')} AS ${V}), '')` : url ? d.extract(`CAST(${url} AS ${V})`, d.re(URL_PATH_RE)) : "''";
+  const hostCol = col(d, map, 'host');
+  // per row only what is cheap: the raw authority (one extraction for URLs), raw columns
+  const auth = hostCol ? `CAST(${hostCol} AS ${V})` : d.extract(`CAST(${url} AS ${V})`, d.re(URL_AUTHORITY_RE));
+  const pathRaw = col(d, map, 'path') ? `CAST(${col(d, map, 'path')} AS ${V})` : url ? `CAST(${url} AS ${V})` : "''";
+  const pathOf = (x: string) => (col(d, map, 'path') ? `coalesce(${x}, '')` : url ? d.extract(x, d.re(URL_PATH_RE)) : "''");
   const user = col(d, map, 'user');
   const ip = col(d, map, 'clientIp');
-  const ipExpr = ip ? `coalesce(CAST(${ip} AS ${V}), '')` : "''";
-  const subject = user
-    ? `CASE WHEN ${user} IS NULL OR CAST(${user} AS ${V}) IN ('', '-') THEN 'i:' || ${ipExpr} ELSE 'u:' || CAST(${user} AS ${V}) END`
-    : `'i:' || ${ipExpr}`;
   const num = (f: 'bytesOut' | 'bytesIn') => {
     const c = col(d, map, f);
     return c ? `CAST(${c} AS ${d.bigint})` : `CAST(NULL AS ${d.bigint})`;
   };
   const action = col(d, map, 'action');
-  const failed = action ? `CASE WHEN ${d.matches(`lower(coalesce(CAST(${action} AS ${V}), ''))`, d.re(BLOCKED_RE))} THEN 1 ELSE 0 END` : '0';
+  // per distinct authority: lower-case, no user info, no port, no trailing dot (normalizeHost)
+  const host = d.replace(d.replace(`lower(trim(auth))`, d.re('^.*@')), d.re(HOST_TAIL_RE));
+  const subject = user
+    ? `CASE WHEN e.u IS NULL OR e.u IN ('', '-') THEN 'i:' || coalesce(e.ip, '') ELSE 'u:' || e.u END`
+    : `'i:' || coalesce(e.ip, '')`;
+  const failed = action ? `CASE WHEN ${d.matches(`lower(coalesce(e.action, ''))`, d.re(BLOCKED_RE))} THEN 1 ELSE 0 END` : '0';
   const pathGroup = t.pathGroups.length
-    ? `CASE WHEN ${d.matches('host', d.re(t.pathHostRe))} THEN CASE ${t.pathGroups.map((g) => `WHEN ${d.matches('lower(path)', d.re(g.re))} THEN ${d.str(g.prefix)}`).join(' ')} ELSE '' END ELSE '' END`
+    ? `CASE WHEN path = '' THEN '' ${t.pathGroups.map((g) => `WHEN ${d.matches('lower(path)', d.re(g.re))} THEN ${d.str(g.prefix)}`).join(' ')} ELSE '' END`
     : "''";
   const rulesTable = d.table(
     'rules',
-    [['ordinal', 'int'], ['service', 'text'], ['pattern', 'text'], ['path_prefix', 'text'], ['host_re', 'text'], ['path_re', 'text'], ['score', 'int']],
-    t.rows.map((r) => [r.ordinal, r.service, r.pattern, r.pathPrefix, r.hostRe, r.pathRe, r.score]),
+    [['ordinal', 'int'], ['service', 'text'], ['kind', 'text'], ['pattern', 'text'], ['path_prefix', 'text'], ['host_re', 'text'], ['path_re', 'text'], ['score', 'int']],
+    t.rows.map((r) => [r.ordinal, r.service, r.kind, r.pattern, r.pathPrefix, r.hostRe, r.pathRe, r.score]),
   );
   const candidate = t.candidateRe ? d.matches('host', d.re(t.candidateRe)) : '1 = 0';
+  const needsPath = t.pathHostRe ? `CASE WHEN ${d.matches('host', d.re(t.pathHostRe))} THEN 1 ELSE 0 END` : '0';
+  // exact and suffix rules by string comparison, templates by their regex (label boundaries kept)
+  const ruleMatch = `(r.kind = 'host' AND h.host = r.pattern)
+    OR (r.kind = 'suffix' AND (h.host = r.pattern OR (length(h.host) > length(r.pattern) AND substr(h.host, length(h.host) - length(r.pattern)) = '.' || r.pattern)))
+    OR (CASE WHEN r.kind = 'template' THEN ${d.matches('h.host', 'r.host_re')} ELSE 1 = 0 END)`;
   return `-- shadowscan egress push-down (${o.target}): AI-service use per (subject, host), rules as a literal table
 WITH ${rulesTable},
 events AS (
-  SELECT ${subject} AS subject, ${host} AS host, ${path} AS path, ${tsExpr} AS ts,
-    ${num('bytesOut')} AS bytes_out, ${num('bytesIn')} AS bytes_in, ${failed} AS failed
+  SELECT ${user ? `CAST(${user} AS ${V})` : "''"} AS u, ${ip ? `CAST(${ip} AS ${V})` : "''"} AS ip, ${auth} AS auth, ${pathRaw} AS p, ${tsExpr} AS ts,
+    ${num('bytesOut')} AS bytes_out, ${num('bytesIn')} AS bytes_in, ${action ? `CAST(${action} AS ${V})` : "''"} AS action
   FROM ${o.from} AS src${windowWhere(d, tsExpr, o)}
 ),
+hosts AS (
+  SELECT auth, ${host} AS host FROM (SELECT DISTINCT auth FROM events WHERE auth IS NOT NULL) a
+),
+candidate_hosts AS (
+  SELECT auth, host, ${needsPath} AS needs_path FROM hosts WHERE ${candidate}
+),
 candidates AS (
-  SELECT subject, host, path, ts, CAST(ts AS DATE) AS day, bytes_out, bytes_in, failed, ${pathGroup} AS path_group
-  FROM events
-  WHERE ${candidate}
+  SELECT ${subject} AS subject, c.host, CASE WHEN c.needs_path = 1 THEN ${pathOf('e.p')} ELSE '' END AS path,
+    e.ts, e.bytes_out, e.bytes_in, ${failed} AS failed
+  FROM events e JOIN candidate_hosts c ON e.auth = c.auth
 ),
 groups AS (
   SELECT subject, host, path_group, failed, min(path) AS sample_path, count(*) AS events,
     sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in, count(bytes_out) AS n_out, count(bytes_in) AS n_in,
     min(ts) AS first_ts, max(ts) AS last_ts, count(DISTINCT day) AS days
-  FROM candidates
+  FROM (SELECT subject, host, path, ts, CAST(ts AS DATE) AS day, bytes_out, bytes_in, failed, ${pathGroup} AS path_group FROM candidates) x
   GROUP BY subject, host, path_group, failed
+),
+host_rules AS (
+  SELECT h.host, r.ordinal, r.service, r.pattern, r.path_prefix, r.path_re, r.score
+  FROM (SELECT DISTINCT host FROM groups) h
+  JOIN rules r ON ${ruleMatch}
 ),
 hits AS (
   SELECT g.*, r.service, r.pattern, r.path_prefix,
     row_number() OVER (PARTITION BY g.subject, g.host, g.path_group, g.failed ORDER BY r.score, r.ordinal) AS rn
   FROM groups g
-  JOIN rules r ON ${d.matches('g.host', 'r.host_re')} AND (r.path_re = '' OR ${d.matches('lower(g.sample_path)', 'r.path_re')})
+  JOIN host_rules r ON g.host = r.host AND (CASE WHEN r.path_re = '' THEN 1 = 1 ELSE ${d.matches('lower(g.sample_path)', 'r.path_re')} END)
 )
 SELECT subject, host, path_group, sample_path, failed, service, pattern, events,
   CASE WHEN n_out > 0 THEN bytes_out END AS bytes_out, CASE WHEN n_in > 0 THEN bytes_in END AS bytes_in,
