@@ -54,6 +54,13 @@ export const optionsSchema = z
       })
       .strict()
       .optional(),
+    elastic: z
+      .object({
+        /** cluster URL, e.g. https://es.example.com:9200 (else ELASTIC_URL / ELASTIC_CLOUD_ID) */
+        url: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type EgressQueryOptions = z.infer<typeof optionsSchema>;
@@ -73,15 +80,15 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ? [
 
 export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
   id: 'egress-query',
-  title: 'Egress and audit logs where they live (DuckDB, Athena, Splunk push-down queries)',
+  title: 'Egress and audit logs where they live (DuckDB, Athena, Splunk, Elastic push-down queries)',
   source: 'network',
-  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'siem'],
+  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'splunk', 'elastic', 'siem'],
   version: '0.1.0',
   /** each run asks only for the time after its watermark: observations are deltas */
   incremental: true,
   optionsSchema,
   cli: [
-    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, splunk:'index=proxy'", repeatable: true },
+    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, splunk:'index=proxy', elastic:'logs-proxy-*'", repeatable: true },
     { flags: '--audit-query <spec>', description: 'the same for CloudTrail-shaped audit logs (duckdb:…, athena:db.cloudtrail)', repeatable: true },
     { flags: '--egress-query-map <spec>', description: 'FIELD=COLUMN pairs for the queried logs, e.g. time=ts,host=dest_host,user=login,clientIp=src,bytesOut=sent,bytesIn=recv', repeatable: true },
     { flags: '--audit-query-map <spec>', description: 'FIELD=COLUMN pairs for --audit-query: time, subject, eventSource, eventName, errorCode', repeatable: true },

@@ -24,7 +24,9 @@ export interface CompiledQuery {
 export function compileQuery(rules: RuleIndex, o: CompileOptions): CompiledQuery {
   if (!(TARGETS as readonly string[]).includes(o.target)) throw new UsageError(`unknown target "${o.target}" (expected one of ${TARGETS.join(', ')})`);
   const isSql = (SQL_TARGETS as readonly string[]).includes(o.target);
-  const query = isSql ? compileSql(rules, { ...o, target: o.target as SqlTarget }) : compileSiem(rules, { ...o, target: o.target as SiemTarget });
+  // the time field each SIEM's schemas use, unless mapped
+  const map = { ...(o.target === 'kql' ? { time: 'TimeGenerated' } : o.target === 'esql' ? { time: '@timestamp' } : {}), ...o.map };
+  const query = isSql ? compileSql(rules, { ...o, map, target: o.target as SqlTarget }) : compileSiem(rules, { ...o, map, target: o.target as SiemTarget });
   const lookups = isSql ? [] : [{ name: 'shadowscan-ai-domains.csv', content: rulesLookupCsv(rules) }];
   return { target: o.target, source: o.source, query, hash: queryHash(query), lookups };
 }
@@ -64,6 +66,5 @@ export function rulesCompile(rules: RuleIndex, a: RulesCompileArgs): CompiledQue
   const window = { from: a.since ? parseSince(a.since, now) : undefined, to: a.until ? parseSince(a.until, now) : undefined };
   if (window.from && window.to && window.from >= window.to) throw new UsageError('--since must be before --until');
   const map = parseFieldMap(a.map, source);
-  const defaults = target === 'spl' ? {} : target === 'kql' ? { time: 'TimeGenerated' } : target === 'esql' ? { time: '@timestamp' } : {};
-  return compileQuery(rules, { target, source, from: a.from ?? DEFAULT_FROM[target], map: { ...defaults, ...map }, timeType: a.timeType as TimeType | undefined, window });
+  return compileQuery(rules, { target, source, from: a.from ?? DEFAULT_FROM[target], map, timeType: a.timeType as TimeType | undefined, window });
 }
