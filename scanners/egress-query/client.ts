@@ -7,15 +7,16 @@ import { DuckdbRunner } from '../../src/pushdown/runners/duckdb.js';
 import { AthenaRunner } from '../../src/pushdown/runners/athena.js';
 import { SplunkRunner } from '../../src/pushdown/runners/splunk.js';
 import { ElasticRunner } from '../../src/pushdown/runners/elastic.js';
+import { SentinelRunner } from '../../src/pushdown/runners/sentinel.js';
 import type { QueryRunner } from '../../src/pushdown/runners/types.js';
 import type { Target } from '../../src/pushdown/types.js';
 import type { EgressQueryOptions } from './index.js';
 
-export const ENGINES = ['duckdb', 'athena', 'splunk', 'elastic'] as const;
+export const ENGINES = ['duckdb', 'athena', 'splunk', 'sentinel', 'elastic'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /** The query language each engine speaks. */
-export const ENGINE_TARGET: Record<Engine, Target> = { duckdb: 'duckdb', athena: 'athena', splunk: 'spl', elastic: 'esql' };
+export const ENGINE_TARGET: Record<Engine, Target> = { duckdb: 'duckdb', athena: 'athena', splunk: 'spl', sentinel: 'kql', elastic: 'esql' };
 
 export function createRunner(engine: Engine, o: EgressQueryOptions): QueryRunner {
   switch (engine) {
@@ -25,6 +26,8 @@ export function createRunner(engine: Engine, o: EgressQueryOptions): QueryRunner
       return new AthenaRunner(o.athena);
     case 'splunk':
       return new SplunkRunner({ url: o.splunk?.url, app: o.splunk?.app });
+    case 'sentinel':
+      return new SentinelRunner({ workspaceId: o.sentinel?.workspaceId, endpoint: o.sentinel?.endpoint });
     case 'elastic':
       return new ElasticRunner({ url: o.elastic?.url });
   }

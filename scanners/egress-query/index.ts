@@ -54,6 +54,15 @@ export const optionsSchema = z
       })
       .strict()
       .optional(),
+    sentinel: z
+      .object({
+        /** the Log Analytics workspace id (else SENTINEL_WORKSPACE_ID) */
+        workspaceId: z.string().min(1).optional(),
+        /** API endpoint for sovereign clouds, e.g. https://api.loganalytics.azure.cn/v1 (else AZURE_LOG_ANALYTICS_ENDPOINT) */
+        endpoint: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
     elastic: z
       .object({
         /** cluster URL, e.g. https://es.example.com:9200 (else ELASTIC_URL / ELASTIC_CLOUD_ID) */
@@ -80,15 +89,15 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ? [
 
 export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
   id: 'egress-query',
-  title: 'Egress and audit logs where they live (DuckDB, Athena, Splunk, Elastic push-down queries)',
+  title: 'Egress and audit logs where they live (DuckDB, Athena, Splunk, Sentinel, Elastic push-down queries)',
   source: 'network',
-  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'splunk', 'elastic', 'siem'],
+  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'splunk', 'sentinel', 'elastic', 'siem'],
   version: '0.1.0',
   /** each run asks only for the time after its watermark: observations are deltas */
   incremental: true,
   optionsSchema,
   cli: [
-    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, splunk:'index=proxy', elastic:'logs-proxy-*'", repeatable: true },
+    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, splunk:'index=proxy', sentinel:CommonSecurityLog, elastic:'logs-proxy-*'", repeatable: true },
     { flags: '--audit-query <spec>', description: 'the same for CloudTrail-shaped audit logs (duckdb:…, athena:db.cloudtrail)', repeatable: true },
     { flags: '--egress-query-map <spec>', description: 'FIELD=COLUMN pairs for the queried logs, e.g. time=ts,host=dest_host,user=login,clientIp=src,bytesOut=sent,bytesIn=recv', repeatable: true },
     { flags: '--audit-query-map <spec>', description: 'FIELD=COLUMN pairs for --audit-query: time, subject, eventSource, eventName, errorCode', repeatable: true },
@@ -98,6 +107,7 @@ export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
     { flags: '--athena-workgroup <name>', description: 'Athena work group for --egress-query athena:…' },
     { flags: '--athena-output <s3-uri>', description: 'Athena query result location (s3://bucket/prefix/)' },
     { flags: '--athena-database <name>', description: 'Athena database (when the table name has none)' },
+    { flags: '--sentinel-workspace <id>', description: 'Log Analytics workspace id for --egress-query sentinel:TABLE (else SENTINEL_WORKSPACE_ID)' },
   ],
   optionsFromCli(v) {
     const specs = [...list(v.egressQuery).map((s) => parseQuerySpec(s, 'egress')), ...list(v.auditQuery).map((s) => parseQuerySpec(s, 'audit'))];
@@ -117,6 +127,7 @@ export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
     if (v.athenaOutput) athena.outputLocation = String(v.athenaOutput);
     if (v.athenaDatabase) athena.database = String(v.athenaDatabase);
     if (Object.keys(athena).length) o.athena = athena;
+    if (v.sentinelWorkspace) o.sentinel = { workspaceId: String(v.sentinelWorkspace) };
     return o as EgressQueryOptions;
   },
   scan: (ctx, sink) => scanQueries(ctx, sink),

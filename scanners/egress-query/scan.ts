@@ -77,7 +77,7 @@ export async function scanQueries(ctx: ScanContext<EgressQueryOptions>, sink: Si
       let rows: RawRow[];
       let stats;
       try {
-        ({ rows, stats } = await runner.run(text, ctx.signal));
+        ({ rows, stats } = await runner.run(text, ctx.signal, { from, to }));
       } catch (e) {
         sink.unitFailed(unit, `${name}: ${(e as Error).message}`);
         continue;

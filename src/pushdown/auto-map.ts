@@ -30,11 +30,11 @@ export async function autoMap(runner: DuckdbRunner, from: string, source: QueryS
   const fields: readonly string[] = source === 'egress' ? EGRESS_FIELDS : AUDIT_FIELDS;
   for (const f of fields) {
     if ((map as Record<string, string>)[f]) continue;
-    if (f === 'host' && map.url) continue;
     const hit = COLUMN_NAMES[f]?.map((n) => byLower.get(n)).find(Boolean);
     if (hit) (map as Record<string, string>)[f] = hit.name;
   }
-  if (source === 'egress' && map.host && map.url && !given.host) delete map.host;
+  // a host column is cheaper to read than a URL column (the lake parsed it already): the URL then only gives the path
+  if (source === 'egress' && map.host && map.url && map.path) delete map.url;
   const need = source === 'egress' ? [['time'], ['host', 'url']] : [['time'], ['subject'], ['eventSource'], ['eventName']];
   for (const alts of need) {
     if (!alts.some((f) => (map as Record<string, string>)[f])) {

@@ -28,6 +28,10 @@ interface Dialect {
   epochMs(ts: string): string;
   tsLiteral(d: Date): string;
   ts(col: string, t: TimeType): string;
+  /** `AS NOT MATERIALIZED` where the engine would otherwise keep a twice-read CTE in memory */
+  cteInline: string;
+  /** the text before the first of / ? # (string functions, no regex: it runs on every row) */
+  cut(x: string): string;
   /** `name (cols) AS (VALUES …)` or its equivalent */
   table(name: string, cols: Array<[string, 'text' | 'int']>, rows: Array<Array<string | number>>): string;
 }
@@ -44,9 +48,18 @@ function valuesTable(d: Dialect, name: string, cols: Array<[string, 'text' | 'in
   return `${name} (${cols.map(([c]) => c).join(', ')}) AS (\n  SELECT * FROM (VALUES\n    ${body}) AS v (${cols.map(([c]) => c).join(', ')})${where}\n)`;
 }
 
+const splitCut = (x: string) => `split_part(split_part(split_part(${x}, '/', 1), '?', 1), '#', 1)`;
+
+/** The authority of a URL as logged (`https://u@Host:443/p?q`, `host:443`) with string functions only. */
+function authorityOf(d: Dialect, u: string): string {
+  // a scheme is there when the first '/' is the one right after '://'
+  const rest = `CASE WHEN strpos(${u}, '://') > 0 AND strpos(${u}, '/') = strpos(${u}, '://') + 1 THEN substr(${u}, strpos(${u}, '://') + 3) ELSE ${u} END`;
+  return d.cut(rest);
+}
+
 const DIALECTS: Record<SqlTarget, Dialect> = {
   duckdb: {
-    id: 'duckdb', str: sqlStr, re: sqlStr, ident: dq,
+    id: 'duckdb', str: sqlStr, re: sqlStr, ident: dq, cteInline: ' NOT MATERIALIZED', cut: splitCut,
     matches: (x, re) => `regexp_matches(${x}, ${re})`,
     replace: (x, re) => `regexp_replace(${x}, ${re}, '')`,
     extract: (x, re) => `regexp_extract(${x}, ${re}, 1)`,
@@ -57,7 +70,7 @@ const DIALECTS: Record<SqlTarget, Dialect> = {
     table(name, cols, rows) { return valuesTable(this, name, cols, rows); },
   },
   trino: {
-    id: 'trino', str: sqlStr, re: sqlStr, ident: dq,
+    id: 'trino', str: sqlStr, re: sqlStr, ident: dq, cteInline: '', cut: splitCut,
     matches: (x, re) => `regexp_like(${x}, ${re})`,
     replace: (x, re) => `regexp_replace(${x}, ${re}, '')`,
     extract: (x, re) => `coalesce(regexp_extract(${x}, ${re}, 1), '')`,
@@ -70,6 +83,8 @@ const DIALECTS: Record<SqlTarget, Dialect> = {
   athena: undefined as unknown as Dialect,
   bigquery: {
     id: 'bigquery',
+    cteInline: '',
+    cut: (x) => `REGEXP_EXTRACT(${x}, r'^[^/?#]*')`,
     str: (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     re: (s) => `r'${s}'`,
     ident: (name) => `\`${name.replace(/`/g, '')}\``,
@@ -89,7 +104,7 @@ const DIALECTS: Record<SqlTarget, Dialect> = {
     },
   },
   postgres: {
-    id: 'postgres', str: sqlStr, re: sqlStr, ident: dq,
+    id: 'postgres', str: sqlStr, re: sqlStr, ident: dq, cteInline: ' NOT MATERIALIZED', cut: splitCut,
     matches: (x, re) => `(${x} ~ ${re})`,
     replace: (x, re) => `regexp_replace(${x}, ${re}, '')`,
     extract: (x, re) => `coalesce(substring(${x}, ${re}), '')`,
@@ -140,7 +155,7 @@ export function compileEgressSql(rules: RuleIndex, o: CompileOptions & { target:
   const url = col(d, map, 'url');
   const hostCol = col(d, map, 'host');
   // per row only what is cheap: the raw authority (one extraction for URLs), raw columns
-  const auth = hostCol ? `CAST(${hostCol} AS ${V})` : d.extract(`CAST(${url} AS ${V})`, d.re(URL_AUTHORITY_RE));
+  const auth = hostCol ? `CAST(${hostCol} AS ${V})` : authorityOf(d, `CAST(${url} AS ${V})`);
   const pathRaw = col(d, map, 'path') ? `CAST(${col(d, map, 'path')} AS ${V})` : url ? `CAST(${url} AS ${V})` : "''";
   const pathOf = (x: string) => (col(d, map, 'path') ? `coalesce(${x}, '')` : url ? d.extract(x, d.re(URL_PATH_RE)) : "''");
   const user = col(d, map, 'user');
@@ -172,7 +187,7 @@ export function compileEgressSql(rules: RuleIndex, o: CompileOptions & { target:
     OR (CASE WHEN r.kind = 'template' THEN ${d.matches('h.host', 'r.host_re')} ELSE 1 = 0 END)`;
   return `-- shadowscan egress push-down (${o.target}): AI-service use per (subject, host), rules as a literal table
 WITH ${rulesTable},
-events AS (
+events AS${d.cteInline} (
   SELECT ${user ? `CAST(${user} AS ${V})` : "''"} AS u, ${ip ? `CAST(${ip} AS ${V})` : "''"} AS ip, ${auth} AS auth, ${pathRaw} AS p, ${tsExpr} AS ts,
     ${num('bytesOut')} AS bytes_out, ${num('bytesIn')} AS bytes_in, ${action ? `CAST(${action} AS ${V})` : "''"} AS action
   FROM ${o.from} AS src${windowWhere(d, tsExpr, o)}

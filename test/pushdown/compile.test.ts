@@ -5,7 +5,9 @@
  * with UPDATE_GOLDEN=1 after a deliberate change).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerRulesCompileCommand } from '../../src/pushdown/cli.js';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { domainTable } from '../../src/pushdown/rule-table.js';
@@ -14,7 +16,7 @@ import { normalizeHost } from '../../src/core/host.js';
 import { ruleIndex } from '../../src/rules/load.js';
 import type { RuleIndex } from '../../src/rules/compile.js';
 import { TARGETS } from '../../src/pushdown/types.js';
-import { LOOKALIKES, pdRules } from './helpers.js';
+import { LOOKALIKES, pdRules, tmp } from './helpers.js';
 
 const GOLDEN = join(process.cwd(), 'fixtures/pushdown/golden');
 
@@ -116,5 +118,24 @@ describe('rules compile (the command as a function)', () => {
     expect(() => rulesCompile(pdRules(), { target: 'spl', source: 'audit' })).toThrow(/only --source egress/);
     expect(() => rulesCompile(pdRules(), { target: 'duckdb', since: 'yesterday' })).toThrow(/neither an ISO date-time/);
     expect(() => rulesCompile(pdRules(), { target: 'duckdb', since: '2026-12-02', until: '2026-12-01' })).toThrow(/--since must be before --until/);
+  });
+});
+
+describe('rules compile (commander registration)', () => {
+  it('registers under `rules`, prints the query and writes the query and the lookup with --out', async () => {
+    const program = new Command().exitOverride();
+    const rules = program.command('rules');
+    const out: string[] = [];
+    const err: string[] = [];
+    const extra: string[][] = [];
+    registerRulesCompileCommand(rules, { ruleIndex: (dirs) => (extra.push(dirs), { index: pdRules() }), out: (s) => out.push(s), err: (s) => err.push(s) });
+    const dir = tmp();
+    await program.parseAsync(['rules', 'compile', '--target', 'spl', '--from', 'index=proxy', '--map', 'host=dest', '--map', 'user=login', '--rules', '/org/rules', '--out', dir], { from: 'user' });
+    expect(out.join('')).toMatch(/^search index=proxy\n\| eval ss_host=replace\(lower\(trim\(tostring\(dest\)\)\)/);
+    expect(extra).toEqual([['/org/rules']]);
+    expect(readdirSync(dir).sort()).toEqual(['shadowscan-ai-domains.csv', 'shadowscan-egress.spl.spl']);
+    expect(readFileSync(join(dir, 'shadowscan-ai-domains.csv'), 'utf8')).toContain('p-platform,api.platform.test,/client/v4/accounts/{account}/ai/');
+    expect(err.join('')).toMatch(/wrote 2 file\(s\)/);
+    await expect(program.parseAsync(['rules', 'compile'], { from: 'user' })).rejects.toThrow(/--target/);
   });
 });

@@ -10,6 +10,8 @@ import { ruleIndex } from '../../src/rules/load.js';
 import { pdRules } from './helpers.js';
 
 const parser = new pkg.Parser();
+/** node-sql-parser's PostgreSQL grammar lacks `WITH x AS NOT MATERIALIZED (…)` (PostgreSQL ≥ 12 has it): the hint is the only thing removed before parsing. */
+const forGrammar = (q: string, grammar: string) => (grammar === 'postgresql' ? q.replace(/ AS NOT MATERIALIZED \(/g, ' AS (') : q);
 const window = { from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-02T00:00:00Z') };
 const cases = [
   ['trino', 'trino', 'lake.proxy_logs'],
@@ -24,11 +26,11 @@ describe('SQL dialects parse', () => {
       for (const rules of [pdRules(), ruleIndex().index]) {
         for (const map of [{ url: 'url', user: 'login', clientIp: 'src', bytesOut: 'sent', bytesIn: 'recv', action: 'act' }, { host: 'dest_host', path: 'uri_path' }]) {
           const q = compileQuery(rules, { target, source: 'egress', from, map, timeType: 'epoch-s', window }).query;
-          const ast = parser.astify(q, { database: grammar });
+          const ast = parser.astify(forGrammar(q, grammar), { database: grammar });
           expect(JSON.stringify(ast)).toContain('"rules"');
         }
         const a = compileQuery(rules, { target, source: 'audit', from, map: { errorCode: 'error_code' }, timeType: 'iso', window }).query;
-        expect(() => parser.astify(a, { database: grammar })).not.toThrow();
+        expect(() => parser.astify(forGrammar(a, grammar), { database: grammar })).not.toThrow();
       }
     });
   }

@@ -1,4 +1,5 @@
 import type { RawRow } from '../rows.js';
+import type { Window } from '../types.js';
 
 /** What an engine reports about one query run (whatever it reports; absent = not told). */
 export interface RunStats {
@@ -20,7 +21,8 @@ export interface RunResult {
 /** One engine: runs a compiled query and returns its rows as plain records keyed by column name. */
 export interface QueryRunner {
   readonly engine: string;
-  run(query: string, signal: AbortSignal): Promise<RunResult>;
+  /** `window` is in the query already; engines whose API takes a time range too get it here */
+  run(query: string, signal: AbortSignal, window?: Window): Promise<RunResult>;
   close?(): Promise<void>;
 }
 
