@@ -3,38 +3,29 @@
  * against an HTTPS loopback (the SDK's bearer-token policy refuses plain http) answering the
  * Log Analytics query API as documented: `POST /v1/workspaces/{id}/query` with `{ query,
  * timespan }` → `{ tables: [{ name, columns: [{ name, type }], rows }] }`; errors as
- * `{ error: { code, message } }`; a partial result carries `error` beside its tables; 429 with
- * Retry-After. The loopback answers with what DuckDB computes for the same window.
+ * `{ error: { code, message } }`; 429 with Retry-After. The loopback answers with what DuckDB
+ * computes for the same window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collect } from '../../src/collect/run.js';
-import { egressQueryScanner } from '../../scanners/egress-query/index.js';
-import { compileQuery } from '../../src/pushdown/compile.js';
-import { DuckdbRunner } from '../../src/pushdown/runners/duckdb.js';
 import { withEnv } from './athena-loopback.js';
-import { findingTable, makeEvents, pdRules, proxyCsv, tmp } from './helpers.js';
+import { RemoteData, closeServer, listen } from './remote.js';
 
 const TLS = join(process.cwd(), 'fixtures/cloud/tls');
-const NOW = () => new Date('2025-03-05T00:00:00Z');
-const MAP = { url: 'url', action: 'result_code', clientIp: 'client_ip', bytesIn: 'bytes_in' };
 const WS = '11111111-2222-3333-4444-555555555555';
+const COLUMNS = [['subject', 'string'], ['host', 'string'], ['path_group', 'string'], ['sample_path', 'string'], ['failed', 'int'], ['service', 'string'], ['pattern', 'string'], ['events', 'long'], ['bytes_in', 'long'], ['first_ms', 'long'], ['last_ms', 'long'], ['days', 'long']];
 
 describe('sentinel runner (HTTPS loopback, Log Analytics query API)', () => {
-  const dir = tmp();
-  const parquet = join(dir, 'proxy.parquet');
-  const db = new DuckdbRunner({ threads: 1 });
+  let data: RemoteData;
   let server: Server;
   let restore: () => void;
   const bodies: Array<{ query: string; timespan?: string }> = [];
   let throttled = 1;
 
   beforeAll(async () => {
-    writeFileSync(join(dir, 'proxy.csv'), proxyCsv(makeEvents(2000, 33)));
-    await db.run(`COPY (SELECT * FROM read_csv('${join(dir, 'proxy.csv')}')) TO '${parquet}' (FORMAT parquet)`, new AbortController().signal);
+    data = await RemoteData.create(2000, 33);
     server = createServer({ key: readFileSync(join(TLS, 'loopback.key')), cert: readFileSync(join(TLS, 'loopback.crt')) }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -53,46 +44,33 @@ describe('sentinel runner (HTTPS loopback, Log Analytics query API)', () => {
         const table = /\n(\w+)\n/.exec(body.query)?.[1];
         if (table !== 'ProxyLogs') return send(400, { error: { code: 'BadArgumentError', message: 'The request had some invalid properties', innererror: { code: 'SemanticError', message: `'${table}' could not be resolved` } } });
         const [from, to] = (body.timespan ?? '').split('/').map((x) => new Date(x));
-        const local = compileQuery(pdRules(), { target: 'duckdb', source: 'egress', from: `read_parquet('${parquet}')`, map: { ...MAP, time: 'ts' }, window: { from, to } });
-        const rows = (await db.run(local.query, new AbortController().signal)).rows;
-        const columns = [['subject', 'string'], ['host', 'string'], ['path_group', 'string'], ['sample_path', 'string'], ['failed', 'int'], ['service', 'string'], ['pattern', 'string'], ['events', 'long'], ['bytes_in', 'long'], ['first_ms', 'long'], ['last_ms', 'long'], ['days', 'long']];
-        send(200, { tables: [{ name: 'PrimaryResult', columns: columns.map(([name, type]) => ({ name, type })), rows: rows.map((r) => columns.map(([n]) => (typeof r[n] === 'bigint' ? Number(r[n]) : r[n]))) }] });
+        const rows = await data.answer({ from, to });
+        send(200, { tables: [{ name: 'PrimaryResult', columns: COLUMNS.map(([name, type]) => ({ name, type })), rows: rows.map((r) => COLUMNS.map(([n]) => (typeof r[n] === 'bigint' ? Number(r[n]) : r[n]))) }] });
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    restore = withEnv({ AZURE_LOG_ANALYTICS_ENDPOINT: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, AZURE_ACCESS_TOKEN: 'loopback-token', SHADOWSCAN_AZURE_CA_FILE: join(TLS, 'loopback.crt'), SENTINEL_WORKSPACE_ID: WS });
+    restore = withEnv({ AZURE_LOG_ANALYTICS_ENDPOINT: `https://127.0.0.1:${await listen(server)}/v1`, AZURE_ACCESS_TOKEN: 'loopback-token', SHADOWSCAN_AZURE_CA_FILE: join(TLS, 'loopback.crt'), SENTINEL_WORKSPACE_ID: WS });
   });
   afterAll(async () => {
     restore();
-    await new Promise((r) => server.close(r));
-    await db.close();
+    await closeServer(server);
+    await data.close();
   });
 
   it('queries the workspace with the compiled KQL and the window as timespan: same findings as DuckDB', async () => {
-    const r = await collect([{ scanner: egressQueryScanner, options: { queries: [{ engine: 'sentinel', from: 'ProxyLogs', map: MAP }], since: '2025-03-02' } }], { rules: pdRules(), now: NOW, state: {} });
-    expect(r.coverage[0].failed).toEqual([]);
-    const local = await collect([{ scanner: egressQueryScanner, options: { queries: [{ engine: 'duckdb', from: `read_parquet('${parquet}')`, map: MAP }], since: '2025-03-02' } }], { rules: pdRules(), now: NOW, state: {} });
-    const want = findingTable(pdRules(), local.observations);
-    expect(want.length).toBeGreaterThan(20);
-    expect(findingTable(pdRules(), r.observations)).toEqual(want);
+    await data.expectSameAsDuckdb('sentinel', 'ProxyLogs', { since: '2025-03-02' });
     expect(bodies[0].timespan).toBe('2025-03-02T00:00:00.000Z/2025-03-05T00:00:00.000Z');
     expect(bodies[0].query).toContain('| where TimeGenerated >= datetime(2025-03-02T00:00:00.000Z)');
   });
 
   it('a KQL error, an unknown workspace and refused credentials are failed units', async () => {
-    const run = (from: string) => collect([{ scanner: egressQueryScanner, options: { queries: [{ engine: 'sentinel', from, map: MAP }] } }], { rules: pdRules(), now: NOW, state: {} });
-    expect((await run('NoSuchTable')).coverage[0].failed[0].reason).toMatch(/sentinel: .*BadArgumentError|sentinel: .*invalid properties/);
-    const back = withEnv({ SENTINEL_WORKSPACE_ID: 'not-a-workspace' });
-    try {
-      expect((await run('ProxyLogs')).coverage[0].failed[0].reason).toMatch(/sentinel: .*Workspace not-a-workspace not found/);
-    } finally {
-      back();
-    }
-    const back2 = withEnv({ AZURE_ACCESS_TOKEN: 'expired' });
-    try {
-      expect((await run('ProxyLogs')).coverage[0].failed[0].reason).toMatch(/sentinel: .*insufficient access/);
-    } finally {
-      back2();
+    expect((await data.scan('sentinel', 'NoSuchTable')).coverage[0].failed[0].reason).toMatch(/sentinel: .*(BadArgumentError|invalid properties)/);
+    for (const [env, why] of [[{ SENTINEL_WORKSPACE_ID: 'not-a-workspace' }, /sentinel: .*Workspace not-a-workspace not found/], [{ AZURE_ACCESS_TOKEN: 'expired' }, /sentinel: .*insufficient access/]] as const) {
+      const back = withEnv(env as Record<string, string>);
+      try {
+        expect((await data.scan('sentinel', 'ProxyLogs')).coverage[0].failed[0].reason).toMatch(why);
+      } finally {
+        back();
+      }
     }
   });
 });
