@@ -8,15 +8,16 @@ import { AthenaRunner } from '../../src/pushdown/runners/athena.js';
 import { SplunkRunner } from '../../src/pushdown/runners/splunk.js';
 import { ElasticRunner } from '../../src/pushdown/runners/elastic.js';
 import { SentinelRunner } from '../../src/pushdown/runners/sentinel.js';
+import { BigqueryRunner } from '../../src/pushdown/runners/bigquery.js';
 import type { QueryRunner } from '../../src/pushdown/runners/types.js';
 import type { Target } from '../../src/pushdown/types.js';
 import type { EgressQueryOptions } from './index.js';
 
-export const ENGINES = ['duckdb', 'athena', 'splunk', 'sentinel', 'elastic'] as const;
+export const ENGINES = ['duckdb', 'athena', 'bigquery', 'splunk', 'sentinel', 'elastic'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /** The query language each engine speaks. */
-export const ENGINE_TARGET: Record<Engine, Target> = { duckdb: 'duckdb', athena: 'athena', splunk: 'spl', sentinel: 'kql', elastic: 'esql' };
+export const ENGINE_TARGET: Record<Engine, Target> = { duckdb: 'duckdb', athena: 'athena', bigquery: 'bigquery', splunk: 'spl', sentinel: 'kql', elastic: 'esql' };
 
 export function createRunner(engine: Engine, o: EgressQueryOptions): QueryRunner {
   switch (engine) {
@@ -24,6 +25,8 @@ export function createRunner(engine: Engine, o: EgressQueryOptions): QueryRunner
       return new DuckdbRunner(o.duckdb);
     case 'athena':
       return new AthenaRunner(o.athena);
+    case 'bigquery':
+      return new BigqueryRunner(o.bigquery);
     case 'splunk':
       return new SplunkRunner({ url: o.splunk?.url, app: o.splunk?.app });
     case 'sentinel':

@@ -45,6 +45,17 @@ export const optionsSchema = z
       })
       .strict()
       .optional(),
+    bigquery: z
+      .object({
+        /** the project that runs (and pays for) the query (else BIGQUERY_PROJECT / GOOGLE_CLOUD_PROJECT) */
+        projectId: z.string().min(1).optional(),
+        location: z.string().min(1).optional(),
+        endpoint: z.string().url().optional(),
+        /** refuse a query that would bill more than this many bytes */
+        maximumBytesBilled: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     splunk: z
       .object({
         /** management URL, e.g. https://splunk.example.com:8089 (else SPLUNK_URL) */
@@ -89,15 +100,15 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ? [
 
 export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
   id: 'egress-query',
-  title: 'Egress and audit logs where they live (DuckDB, Athena, Splunk, Sentinel, Elastic push-down queries)',
+  title: 'Egress and audit logs where they live (DuckDB, Athena, BigQuery, Splunk, Sentinel, Elastic push-down queries)',
   source: 'network',
-  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'splunk', 'sentinel', 'elastic', 'siem'],
+  tags: ['network', 'logs', 'query', 'push-down', 'duckdb', 'athena', 'bigquery', 'splunk', 'sentinel', 'elastic', 'siem'],
   version: '0.1.0',
   /** each run asks only for the time after its watermark: observations are deltas */
   incremental: true,
   optionsSchema,
   cli: [
-    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, splunk:'index=proxy', sentinel:CommonSecurityLog, elastic:'logs-proxy-*'", repeatable: true },
+    { flags: '--egress-query <spec>', description: "run the compiled egress rules where the logs are: duckdb:\"read_parquet('logs/*.parquet')\", athena:db.table, bigquery:'`project.dataset.table`', splunk:'index=proxy', sentinel:CommonSecurityLog, elastic:'logs-proxy-*'", repeatable: true },
     { flags: '--audit-query <spec>', description: 'the same for CloudTrail-shaped audit logs (duckdb:…, athena:db.cloudtrail)', repeatable: true },
     { flags: '--egress-query-map <spec>', description: 'FIELD=COLUMN pairs for the queried logs, e.g. time=ts,host=dest_host,user=login,clientIp=src,bytesOut=sent,bytesIn=recv', repeatable: true },
     { flags: '--audit-query-map <spec>', description: 'FIELD=COLUMN pairs for --audit-query: time, subject, eventSource, eventName, errorCode', repeatable: true },
@@ -107,6 +118,7 @@ export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
     { flags: '--athena-workgroup <name>', description: 'Athena work group for --egress-query athena:…' },
     { flags: '--athena-output <s3-uri>', description: 'Athena query result location (s3://bucket/prefix/)' },
     { flags: '--athena-database <name>', description: 'Athena database (when the table name has none)' },
+    { flags: '--bigquery-project <id>', description: 'project that runs the --egress-query bigquery:… job (else BIGQUERY_PROJECT / GOOGLE_CLOUD_PROJECT)' },
     { flags: '--sentinel-workspace <id>', description: 'Log Analytics workspace id for --egress-query sentinel:TABLE (else SENTINEL_WORKSPACE_ID)' },
   ],
   optionsFromCli(v) {
@@ -127,6 +139,7 @@ export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
     if (v.athenaOutput) athena.outputLocation = String(v.athenaOutput);
     if (v.athenaDatabase) athena.database = String(v.athenaDatabase);
     if (Object.keys(athena).length) o.athena = athena;
+    if (v.bigqueryProject) o.bigquery = { projectId: String(v.bigqueryProject) };
     if (v.sentinelWorkspace) o.sentinel = { workspaceId: String(v.sentinelWorkspace) };
     return o as EgressQueryOptions;
   },
