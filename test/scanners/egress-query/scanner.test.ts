@@ -110,7 +110,16 @@ describe('egress-query scanner', () => {
     });
     expect(egressQueryScanner.optionsSchema.safeParse(o).success).toBe(true);
     expect(egressQueryScanner.optionsFromCli!({})).toBeUndefined();
-    expect(() => parseQuerySpec('oracle:x', 'egress')).toThrow(/ENGINE one of duckdb, athena, splunk/);
+    expect(egressQueryScanner.optionsFromCli!({ egressQuery: ['sentinel:CommonSecurityLog', 'bigquery:`acme.logs.proxy`'], sentinelWorkspace: 'ws-1', bigqueryProject: 'acme-sec', egressQueryLag: '15m', egressQueryTime: 'epoch-s' })).toEqual({
+      queries: [
+        { engine: 'sentinel', from: 'CommonSecurityLog', source: 'egress', timeType: 'epoch-s' },
+        { engine: 'bigquery', from: '`acme.logs.proxy`', source: 'egress', timeType: 'epoch-s' },
+      ],
+      lag: '15m',
+      sentinel: { workspaceId: 'ws-1' },
+      bigquery: { projectId: 'acme-sec' },
+    });
+    expect(() => parseQuerySpec('oracle:x', 'egress')).toThrow(/ENGINE one of duckdb, athena, bigquery, splunk, sentinel, elastic/);
     expect(() => parseQuerySpec('duckdb:', 'egress')).toThrow(/nothing to read/);
     expect(() => egressQueryScanner.optionsFromCli!({ egressQuery: ['duckdb:t'], egressQueryMap: ['hostname=x'] })).toThrow(/unknown egress field "hostname"/);
     expect(() => egressQueryScanner.optionsFromCli!({ egressQuery: ['duckdb:t'], egressQueryMap: ['host=x; drop table y'] })).toThrow(/not a column name/);
