@@ -139,3 +139,29 @@ describe('rules compile (commander registration)', () => {
     await expect(program.parseAsync(['rules', 'compile'], { from: 'user' })).rejects.toThrow(/--target/);
   });
 });
+
+describe('look-alikes through every target', () => {
+  /** The candidate filter as each target writes it, read back out of the query text. */
+  const filters: Record<string, (q: string) => string> = {
+    duckdb: (q) => /WHERE regexp_matches\(host, '([^']+)'\)/.exec(q)![1],
+    trino: (q) => /WHERE regexp_like\(host, '([^']+)'\)/.exec(q)![1],
+    athena: (q) => /WHERE regexp_like\(host, '([^']+)'\)/.exec(q)![1],
+    bigquery: (q) => /WHERE REGEXP_CONTAINS\(host, r'([^']+)'\)/.exec(q)![1],
+    postgres: (q) => /WHERE \(host ~ '([^']+)'\)/.exec(q)![1],
+    spl: (q) => /\| where match\(ss_host, "([^"]+)"\)/.exec(q)![1],
+    kql: (q) => /\| where ss_host matches regex @"([^"]+)"/.exec(q)![1],
+    // Lucene regexes match the whole string: anchored here to test them the same way
+    esql: (q) => `^(?:${/\| WHERE ss_host RLIKE """([^"]+)"""/.exec(q)![1]})$`,
+  };
+  for (const target of TARGETS) {
+    it(`${target}: the filter in the query lets the AI hosts in and keeps every look-alike out`, () => {
+      for (const rules of [pdRules(), ruleIndex().index]) {
+        const q = compileQuery(rules, { target, source: 'egress', from: 'logs', map: { host: 'host' } }).query;
+        const re = new RegExp(filters[target](q));
+        for (const h of [...LOOKALIKES, 'openai.com.evil.net', 'notopenai.com', 'api.openai.com.attacker.io', 'xanthropic.com']) expect(re.test(h), `${target} ${h}`).toBe(false);
+        const real = rules === pdRules() ? ['api.alpha.test', 'x.alpha.test', 'res1.beta-ai.test'] : ['api.openai.com', 'myres.openai.azure.com', 'bedrock-runtime.us-east-1.amazonaws.com'];
+        for (const h of real) expect(re.test(h), `${target} ${h}`).toBe(true);
+      }
+    });
+  }
+});
