@@ -9,6 +9,7 @@ import { awsScanner } from './aws/index.js';
 import { azureScanner } from './azure/index.js';
 import { cloudTrailScanner } from './cloudtrail/index.js';
 import { egressScanner } from './egress/index.js';
+import { egressQueryScanner } from './egress-query/index.js';
 import { entraScanner } from './entra/index.js';
 import { gcpScanner } from './gcp/index.js';
 import { githubAuditScanner } from './github-audit/index.js';
@@ -24,6 +25,7 @@ export const scanners: ScannerModule[] = [
   azureScanner,
   cloudTrailScanner,
   egressScanner,
+  egressQueryScanner,
   entraScanner,
   gcpScanner,
   githubAuditScanner,

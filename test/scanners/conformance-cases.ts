@@ -8,6 +8,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { auditCases } from './audit-export/conformance.js';
 import { cloudCases } from './aws/conformance-case.js';
 import { egressCases } from './egress/conformance.js';
+import { egressQueryCases } from './egress-query/conformance.js';
 
 export interface CaseInput {
   options: unknown;
@@ -27,6 +28,7 @@ export const cases: Record<string, ConformanceCase> = {
   ...auditCases,
   ...cloudCases,
   ...egressCases,
+  ...egressQueryCases,
   repo: {
     ok: async () => ({ options: { paths: [join(DEMO, 'repos/payments-api'), join(DEMO, 'repos/web-frontend')] } }),
     failingUnit: async () => {
