@@ -60,6 +60,8 @@ export interface ReportItem {
   category: string;
   status: string;
   statusReason: string;
+  /** usage: usage-grade evidence; candidate: mentioned only (tests, docs, examples …), not in the intake queue. */
+  basis: 'usage' | 'candidate';
   riskEntry?: string;
   riskStatus?: string;
   tier?: number;
@@ -165,6 +167,7 @@ export function buildReport(
       category: it.category,
       status: x.verdict.status,
       statusReason: x.verdict.reason,
+      basis: x.basis.basis,
       riskEntry: risk?.id,
       riskStatus: risk?.status,
       tier: risk?.tier,

@@ -213,6 +213,8 @@ export interface ScannerModule<O = any> {
 
 /** Reconciliation outcome for an item (or occurrence) against the sanctioned catalog. */
 export type ItemStatus =
+  /** Mentioned only (tests, fixtures, docs, examples, UI text): kept with its reason, not in the intake queue. */
+  | 'candidate'
   | 'sanctioned'
   | 'out-of-scope'
   | 'approval-expired'

@@ -16,7 +16,7 @@ export interface Verdict {
 }
 
 /** Most severe first. */
-export const STATUS_SEVERITY: ItemStatus[] = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned'];
+export const STATUS_SEVERITY: ItemStatus[] = ['declined-but-in-use', 'unsanctioned', 'approval-expired', 'out-of-scope', 'sanctioned', 'candidate'];
 
 const SUBJECT_SCOPE: Record<string, keyof Scope> = {
   repo: 'repos',

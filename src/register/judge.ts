@@ -7,6 +7,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
+import { evidenceBasis, type EvidenceBasis } from '../resolve/basis.js';
 import { resolve as resolveItems, type Item } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { assess } from '../risk/assess.js';
@@ -82,6 +83,8 @@ export interface JudgeInput {
 export interface JudgedItem {
   item: Item;
   verdict: Verdict;
+  /** Usage-grade evidence, or mentions only (a candidate). */
+  basis: EvidenceBasis;
   touched: boolean;
   isNew: boolean;
   firstDetectedAt: string;
@@ -118,16 +121,22 @@ export function judge(input: JudgeInput): Judgement {
   const live = new Set<string>();
   for (const it of resolveItems(input.active)) {
     live.add(it.id);
-    const v = reconciler.item(it, verdicts);
+    const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
+    const basis = evidenceBasis(fs);
+    let v = reconciler.item(it, verdicts);
+    // mentioned only: a candidate, out of the intake queue, until usage-grade evidence appears
+    if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };
     const prev = input.priorItems.get(it.id);
     const touched = input.touched.has(it.id) || !prev;
-    out.items.push({ item: it, verdict: v, touched, isNew: !prev, firstDetectedAt: prev?.firstDetectedAt ?? at });
+    out.items.push({ item: it, verdict: v, basis, touched, isNew: !prev, firstDetectedAt: prev?.firstDetectedAt ?? at });
     out.statuses[v.status] = (out.statuses[v.status] ?? 0) + 1;
     if (!prev) out.audit.push({ at, actor, action: 'item.detected', entityType: 'item', entityId: it.id, after: { service: it.service, status: v.status }, rationale: v.reason });
     else if (prev.status !== v.status || prev.state !== 'active') {
       out.audit.push({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: it.id, before: { status: prev.status, state: prev.state }, after: { status: v.status, state: 'active' }, rationale: v.reason });
+      if (prev.status === 'candidate' && basis.basis === 'usage') {
+        out.audit.push({ at, actor, action: 'item.promoted', entityType: 'item', entityId: it.id, before: { basis: 'candidate' }, after: { basis: 'usage', status: v.status }, rationale: `usage-grade evidence appeared: ${basis.reason}` });
+      }
     }
-    const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
     const change = riskChange(it, v, fs, input.priorRisks.get(it.id), input.touched.has(it.id), input, () => `AIR-${String(++riskN).padStart(4, '0')}`);
     if (change) {
       out.riskChanges.push(change.change);

@@ -7,7 +7,8 @@ export function statusCounts(items: readonly ReportItem[]): Array<[string, numbe
   // this run's items (the commit summary's byStatus counts every active item of the register)
   const by = new Map<string, number>();
   for (const it of items) by.set(it.status, (by.get(it.status) ?? 0) + 1);
-  return STATUS_SEVERITY.map((s) => [s, by.get(s) ?? 0]);
+  // a candidate (mentioned only) is listed when the run has one
+  return STATUS_SEVERITY.filter((s) => s !== 'candidate' || by.has(s)).map((s) => [s, by.get(s) ?? 0]);
 }
 
 /** Items most severe first, then highest risk score, then by name. */

@@ -29,6 +29,7 @@ export function toSarif(report: ScanReport): object {
     };
   });
   const ruleIndex = new Map(services.map((s, i) => [s, i]));
+  const basisOf = new Map(report.items.map((i) => [i.id, i.basis]));
   const results = repoFindings.map((f) => {
     const m = /^(.*):(\d+)$/.exec(f.locator)!;
     const secretNote = f.signal === 'credential' ? ` A credential (${f.value}) is present: rotate it.` : '';
@@ -39,7 +40,7 @@ export function toSarif(report: ScanReport): object {
       message: { text: `${f.serviceName}: ${f.kind} ${f.kind === 'credential' ? '' : `"${f.value}" `}(${f.signal}, ${f.confidence}) — ${f.status}: ${f.statusReason}.${secretNote}` },
       locations: [{ physicalLocation: { artifactLocation: { uri: m[1].split('\\').join('/').replace(/^\/+/, ''), uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, Number(m[2])), ...(f.snippet ? { snippet: { text: f.snippet } } : {}) } } }],
       partialFingerprints: { 'shadowscanFinding/v1': f.id },
-      properties: { service: f.service, status: f.status, signal: f.signal, confidence: f.confidence, subject: `${f.subject.kind}:${f.subject.id}` },
+      properties: { service: f.service, status: f.status, signal: f.signal, confidence: f.confidence, subject: `${f.subject.kind}:${f.subject.id}`, ...(typeof f.attrs?.role === 'string' ? { role: f.attrs.role } : {}), ...(basisOf.get(f.itemId) ? { basis: basisOf.get(f.itemId) } : {}) },
     };
   });
   return {

@@ -2,12 +2,14 @@
 import { Option, type Command } from 'commander';
 import { RulesError } from '../../core/errors.js';
 import { ruleIndex } from '../../index.js';
+import { registerRulesCompileCommand } from '../../pushdown/cli.js';
 import { collectRepeat, type Io } from '../io.js';
 
 export function rulesCommands(program: Command, io: Io, state: { code: number }): void {
   void state;
   // ------------------------------------------------------------------ rules
   const rules = program.command('rules').description('The AI service rules catalog.');
+  registerRulesCompileCommand(rules, { ruleIndex, out: io.out, err: io.err });
   rules
     .command('list')
     .description('List the AI services the rules know.')

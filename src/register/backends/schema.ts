@@ -14,10 +14,14 @@ export interface Migration {
   sql: string;
 }
 
-/** Sort rank of item statuses (most severe first), derived from reconcile's STATUS_SEVERITY order. */
-export const RANK_SQL = `CASE status ${STATUS_SEVERITY.slice(0, -1)
+/**
+ * Sort rank of item statuses (most severe first), derived from reconcile's STATUS_SEVERITY order:
+ * the four intake-queue statuses, then everything else (sanctioned, candidate) together. The text
+ * is part of an index expression, so it stays the same when statuses are added after the queue.
+ */
+export const RANK_SQL = `CASE status ${STATUS_SEVERITY.slice(0, 4)
   .map((s, i) => `WHEN '${s}' THEN ${i}`)
-  .join(' ')} ELSE ${STATUS_SEVERITY.length - 1} END`;
+  .join(' ')} ELSE 4 END`;
 
 
 /** Leases (per-source locks shared by every runner), schedule ticks, sign-in throttling. */
