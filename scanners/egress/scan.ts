@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { unitPartial } from '../../src/collect/partial.js';
 import { ScanError } from '../../src/core/errors.js';
 import type { Coverage, Observation, ScanContext, Sink, Subject } from '../../src/core/types.js';
 import { Engine, HostFilter, type Agg } from './engine.js';
@@ -112,6 +113,11 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map
     f.lines += r.lines;
     f.consumed += r.consumed;
   }
+}
+
+/** Length of a UTF-8 byte-order mark at the start of the content (0 or 3). */
+export function bomLength(b: Buffer): number {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
 }
 
 function isGzipMagic(b: Buffer): boolean {
@@ -235,14 +241,17 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         sink.unitSkipped(path, 'empty file');
         continue;
       }
-      const detected: Detected | undefined = o.format ? { format: o.format } : detectFormat(head);
+      // a UTF-8 byte-order mark (Windows exports) is not content: detection and reading start after it
+      const bom = bomLength(head);
+      const content = head.subarray(bom);
+      const detected: Detected | undefined = o.format ? { format: o.format } : detectFormat(content);
       if (!detected) {
-        const why = notHostBearing(head);
+        const why = notHostBearing(content);
         if (why) sink.unitFailed(path, `${path}:1: ${why}`);
-        else sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+        else sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(content)}"); set --egress-format`);
         continue;
       }
-      const pstate = primeState(detected.format, head, o, detected.kind);
+      const pstate = primeState(detected.format, content, o, detected.kind);
       const kind = pstate.kind ?? detected.kind ?? '';
       const contentLen = gz ? head.length : st.size;
       const prior = ctx.full ? undefined : findState(stored, head, contentLen);
@@ -258,6 +267,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         start = prior.offset;
         lineBase = prior.lines;
       }
+      if (start < bom) start = bom;
       if (!gz && start >= st.size) {
         sink.unitScanned(path);
         sink.stat('filesUnchanged', 1);
@@ -497,7 +507,7 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   if (p.prior && p.prior.id !== id) nextState.delete(p.prior.id);
   nextState.set(id, entry);
   if (p.gz && f.truncated) {
-    sink.unitFailed(p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${f.truncated}); the lines read were kept, the rest is missing`);
+    unitPartial(sink, p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${f.truncated}); the lines read were kept, the rest is missing`);
   } else sink.unitScanned(p.path);
 }
 
@@ -553,6 +563,8 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
     stream = (await import('node:stream')).Readable.from(rest2());
   }
   const o = ctx.options;
+  const bom = bomLength(head);
+  head = head.subarray(bom);
   const detected = o.format ? { format: o.format } : detectFormat(head);
   if (!detected) {
     const why = notHostBearing(head);
@@ -562,7 +574,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   }
   const parser = createParser(detected.format, { map: o.map, kind: (detected as Detected).kind });
   const engine = new Engine(parser, ctx.rules, filter, { strictStart: true });
-  const r = await readStream(stream, engine, 0, ctx.signal);
+  const r = await readStream(stream, engine, bom, ctx.signal);
   const res = engine.result();
   if (res.notFormat || (res.good === 0 && res.bad > 0)) {
     const [ln, msg] = res.problems[0] ?? [1, 'malformed'];
@@ -578,7 +590,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   sink.stat('malformed', res.bad);
   if (res.duplicates) sink.stat('duplicates', res.duplicates);
   sink.stat('bytes', r.contentBytes);
-  if (r.truncated) sink.unitFailed('-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
+  if (r.truncated) unitPartial(sink, '-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
   else sink.unitScanned('-');
 }
 

@@ -87,41 +87,88 @@ function jsonFormat(o: Record<string, unknown>): Detected | undefined {
 const SQUID_RE = /^\d{9,11}\.\d{1,3}\s+-?\d+\s+\S+\s+[A-Z_]+\/\d{3}\s+\d+\s+\S+\s+\S+/;
 const UMBRELLA_TS = /^"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",/;
 
-/** Sniffs the format from the first bytes of a file's content. */
+const PANOS_RE = /(?:^|\s)\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(TRAFFIC|THREAT),/;
+const BIND_CLIENT = /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/;
+
+function umbrellaKind(line: string): FormatId | undefined {
+  if (!UMBRELLA_TS.test(line)) return undefined;
+  const buf = Buffer.from(line);
+  const st = new Int32Array(64);
+  const en = new Int32Array(64);
+  const n = tokenize(buf, 0, buf.length, 44, true, st, en);
+  const f = (i: number) => (i < n ? buf.toString('utf8', st[i], en[i]) : '');
+  if (/^https?:\/\//i.test(f(7))) return 'umbrella-proxy';
+  if (/^\d+ \(/.test(f(6))) return 'umbrella-dns';
+  return undefined;
+}
+
+/** The format most of the votes went to (ties: the first counted). */
+function winner<T>(votes: Map<T, number>): T | undefined {
+  let best: T | undefined;
+  let n = 0;
+  for (const [k, v] of votes) if (v > n) { best = k; n = v; }
+  return best;
+}
+
+/**
+ * Sniffs the format from the first bytes of a file's content (a byte-order mark already cut).
+ * Decided by a vote over the first lines that parse, not by the first line alone: a damaged,
+ * truncated or `null` first line does not make a file unreadable.
+ */
 export function detectFormat(head: Buffer): Detected | undefined {
   if (!looksText(head)) return undefined;
   const ls = lines(head);
   if (!ls.length) return undefined;
   const first = ls[0];
-  if (first.startsWith('#separator') || first.startsWith('#fields') || (first.startsWith('#') && ls.some((l) => l.startsWith('#fields\t')))) return { format: 'zeek' };
-  if (/^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(first)) return { format: 'w3c' };
+  const top = ls.slice(0, 10);
+  if (top.some((l) => l.startsWith('#separator') || l.startsWith('#fields\t'))) return { format: 'zeek' };
+  if (top.some((l) => /^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(l))) return { format: 'w3c' };
   if (first.startsWith('DNS Server log') || ls.some((l) => / PACKET\s+[0-9A-Fa-f]+ (UDP|TCP) (Rcv|Snd) /.test(l))) return { format: 'windows-dns' };
-  if (first.trimStart().startsWith('{')) {
-    for (const l of ls.slice(0, 5)) {
+  const jsonish = ls.filter((l) => l.trimStart().startsWith('{')).length;
+  if (jsonish > 0 && jsonish * 2 >= ls.length) {
+    const votes = new Map<string, number>();
+    const kinds = new Map<string, Detected>();
+    for (const l of ls) {
+      let o: unknown;
       try {
-        const o = JSON.parse(l) as Record<string, unknown>;
-        const d = jsonFormat(o);
-        if (d) return d;
+        o = JSON.parse(l);
       } catch {
-        /* try the next line */
+        continue; // a damaged line: no vote
       }
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
+      const d = jsonFormat(o as Record<string, unknown>);
+      if (!d) continue;
+      const k = `${d.format}:${d.kind ?? ''}`;
+      kinds.set(k, d);
+      votes.set(k, (votes.get(k) ?? 0) + 1);
     }
-    return undefined;
+    const w = winner(votes);
+    return w ? kinds.get(w) : undefined;
   }
-  if (ls.some((l) => SQUID_RE.test(l))) return { format: 'squid' };
-  // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
-  if (ls.some((l) => /(?:^|\s)\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(TRAFFIC|THREAT),/.test(l))) return { format: 'panos' };
-  if (ls.some((l) => /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/.test(l) && / query: /.test(l))) return { format: 'bind' };
-  if (UMBRELLA_TS.test(first)) {
-    const buf = Buffer.from(first);
-    const st = new Int32Array(64);
-    const en = new Int32Array(64);
-    const n = tokenize(buf, 0, buf.length, 44, true, st, en);
-    const f = (i: number) => (i < n ? buf.toString('utf8', st[i], en[i]) : '');
-    if (/^https?:\/\//i.test(f(7))) return { format: 'umbrella-proxy' };
-    if (/^\d+ \(/.test(f(6))) return { format: 'umbrella-dns' };
+  const text = new Map<FormatId, number>();
+  const lineFormat = (l: string): FormatId | undefined => {
+    if (SQUID_RE.test(l)) return 'squid';
+    // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
+    if (PANOS_RE.test(l)) return 'panos';
+    if (BIND_CLIENT.test(l) && / query: /.test(l)) return 'bind';
+    return umbrellaKind(l);
+  };
+  for (const l of ls) {
+    const f = lineFormat(l);
+    if (f) text.set(f, (text.get(f) ?? 0) + 1);
   }
-  // generic CSV / TSV with a header naming a host or URL column
+  // a first line that is no record but a header naming a host or URL column: generic CSV / TSV
+  // (an Umbrella dashboard export has one, its S3 export does not)
+  if (!lineFormat(first)) {
+    const header = headerFormat(first);
+    if (header) return header;
+  }
+  const w = winner(text);
+  return w ? { format: w } : undefined;
+}
+
+/** Generic CSV / TSV with a header naming a host or URL column. */
+function headerFormat(first: string): Detected | undefined {
   for (const [format, delim] of [['tsv', '\t'], ['csv', ',']] as const) {
     if (!first.includes(delim)) continue;
     const header = first.split(delim).map((h) => h.replace(/^"|"$/g, '').replace(/^#/, ''));
