@@ -155,8 +155,9 @@ async function* lineBatches(path: string, gz: boolean, hooks: ReadHooks): AsyncG
       if (out.length) yield out;
     }
   } catch (e) {
-    if (partLen) hooks.problem(line + 1, 'incomplete last line (the content ends early) skipped');
     hooks.truncated?.(offset, (e as Error).message);
+    // the cut last line is still offered: a compact document on one line keeps its complete records
+    if (partLen && !skipping) yield [decode(Buffer.concat(parts))];
     return;
   }
   if (partLen && !skipping) yield [decode(Buffer.concat(parts))];
