@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { CatalogError, formatIssues } from '../core/errors.js';
+import { maskDeep } from '../match/mask.js';
+import type { RuleIndex } from '../rules/compile.js';
 import { parseYamlFile } from '../rules/load.js';
 import { ANNEX_A } from '../risk/standards.js';
 
@@ -119,8 +121,13 @@ export function validateCatalog(raw: unknown, file: string, knownServices?: Set<
   return cat;
 }
 
-export function loadCatalog(file: string, knownServices?: Set<string>): Catalog {
-  return validateCatalog(parseYamlFile(file, CatalogError), file, knownServices);
+/**
+ * Loads and validates a catalog file. With `rules`, every string in it (notes, rationales,
+ * owners …) passes the credential detector: a key pasted into a note is kept only masked.
+ */
+export function loadCatalog(file: string, knownServices?: Set<string>, rules?: Pick<RuleIndex, 'scanSecrets'>): Catalog {
+  const cat = validateCatalog(parseYamlFile(file, CatalogError), file, knownServices);
+  return rules ? maskDeep(rules, cat) : cat;
 }
 
 export function catalogToYaml(cat: Catalog): string {
