@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { stringify } from 'yaml';
+import { unknownKeyIssues } from '../core/did-you-mean.js';
 import { CatalogError, formatIssues } from '../core/errors.js';
 import { maskDeep } from '../match/mask.js';
 import type { RuleIndex } from '../rules/compile.js';
@@ -99,6 +100,8 @@ export const EMPTY_CATALOG: Catalog = { version: 1, approved: [], declined: [] }
 
 /** Validates a parsed catalog; `knownServices` (when given) checks service ids exist. */
 export function validateCatalog(raw: unknown, file: string, knownServices?: Set<string>): Catalog {
+  const top = unknownKeyIssues(raw, Object.keys(catalogSchema.shape));
+  if (top.length) throw new CatalogError(formatIssues(file, top));
   const parsed = catalogSchema.safeParse(raw);
   if (!parsed.success) throw new CatalogError(formatIssues(file, parsed.error.issues));
   const cat = parsed.data;
