@@ -144,8 +144,8 @@ function wrapperArrayStart(t: string, start: number, keys: string[]): number {
  */
 export function documentRecords(text: string, hooks: TolerantHooks): DocRecord[] {
   const t = text;
-  const s = skipWs(t, 0);
-  if (s >= t.length) return [];
+  const s0 = skipWs(t, 0);
+  if (s0 >= t.length) return [];
   let doc: unknown;
   let parsed = false;
   try {
@@ -156,6 +156,16 @@ export function documentRecords(text: string, hooks: TolerantHooks): DocRecord[]
   }
   const lines = new Lines(t);
   if (parsed) return fromParsed(doc, t, lines, hooks);
+  let s = s0;
+  if (t[s] !== '[' && t[s] !== '{') {
+    // junk before the document (a stray line written by a pipeline): skip to the first line that opens one
+    const m = /\n[ \t]*[[{]/.exec(t.slice(s, s + 65536));
+    if (m) {
+      const [l, c] = lines.at(s);
+      hooks.problem(l, c, 'content before the JSON document skipped');
+      s = skipWs(t, s + m.index + 1);
+    }
+  }
   let arrayAt = -1;
   if (t[s] === '[') arrayAt = s;
   else if (t[s] === '{') arrayAt = wrapperArrayStart(t, s, hooks.arrayKeys);
@@ -236,9 +246,14 @@ function tolerantArray(t: string, arrayAt: number, lines: Lines, hooks: Tolerant
   const resync = (from: number): number => {
     for (let q = t.indexOf('{', from); q !== -1; q = t.indexOf('{', q + 1)) {
       if (budget.left < 0) return -1;
+      // a record starts after "," or "[", or at the start of a line (after a damaged line)
       let p = q - 1;
-      while (p >= 0 && WS.has(t[p])) p--;
-      if (p >= 0 && t[p] !== ',' && t[p] !== '[') continue;
+      let newline = false;
+      while (p >= 0 && WS.has(t[p])) {
+        if (t[p] === '\n') newline = true;
+        p--;
+      }
+      if (p >= 0 && t[p] !== ',' && t[p] !== '[' && !newline) continue;
       const e = valueEnd(t, q, budget);
       if (e === -2) return -1;
       if (e < 0) continue;
@@ -268,7 +283,14 @@ function tolerantArray(t: string, arrayAt: number, lines: Lines, hooks: Tolerant
       hooks.truncated?.(Buffer.byteLength(t.slice(0, i)));
       return out;
     }
-    if (t[i] === ']') return out;
+    if (t[i] === ']') {
+      // the end of the array — or a stray bracket with records after it
+      const q = resync(i + 1);
+      if (q < 0) return out;
+      report(i, 'unexpected "]" inside the record array; the records after it are read');
+      i = q;
+      continue;
+    }
     if (t[i] === ',') { i++; continue; }
     n++;
     const start = i;
@@ -297,7 +319,11 @@ function tolerantArray(t: string, arrayAt: number, lines: Lines, hooks: Tolerant
     else out.push({ rec: o, line: lines.at(start)[0] });
     i = skipWs(t, e);
     if (i < t.length && t[i] !== ',' && t[i] !== ']') {
-      if (!damaged(i, `record ${n}: expected "," or "]" after it`)) return out;
+      // a missing comma or junk after the element: the next record may start right here
+      report(i, `record ${n}: expected "," or "]" after it`);
+      const q = resync(i);
+      if (q < 0) return out;
+      i = q;
     }
   }
 }

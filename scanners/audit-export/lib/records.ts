@@ -96,6 +96,9 @@ export function sniffContainer(text: string, complete = true): Container {
   if (objects > 0 && objects * 2 >= Math.min(lines, 200)) return 'jsonl';
   if (first === '{' && lines === 0) return 'jsonl'; // one line longer than the head: read line by line
   if (first === '[' || first === '{') return 'json';
+  // a junk line (null, a number, a cut line without a delimiter) before a JSON document
+  const nonEmpty = raw.map((l) => l.trim()).filter(Boolean).slice(0, 4);
+  if (nonEmpty.length > 1 && !/[,\t]/.test(nonEmpty[0]) && nonEmpty.slice(1).some((l) => l[0] === '[' || l[0] === '{')) return 'json';
   return 'csv';
 }
 

@@ -46,15 +46,16 @@ function lines(head: Buffer, max = 30): string[] {
   return out;
 }
 
-/** Printable-text check on the first line: binary garbage is never any format (later garbage lines are just malformed). */
+/**
+ * Printable-text check over the head: binary content (a pcap, an image, a compressed blob) has
+ * many control bytes; a text log with one damaged line (a few NULs a log shipper wrote) does not.
+ */
 function looksText(head: Buffer): boolean {
-  const nl = head.indexOf(10);
-  const n = Math.min(nl < 0 ? head.length : nl, 4096);
-  if (!n) return head.length > 0;
+  const n = Math.min(head.length, 64 * 1024);
+  if (!n) return false;
   let bad = 0;
   for (let i = 0; i < n; i++) {
     const c = head[i];
-    if (c === 0) return false;
     if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
   }
   return bad / n < 0.05;
@@ -143,7 +144,8 @@ export function detectFormat(head: Buffer): Detected | undefined {
       votes.set(k, (votes.get(k) ?? 0) + 1);
     }
     const w = winner(votes);
-    return w ? kinds.get(w) : undefined;
+    if (w) return kinds.get(w);
+    // JSON-looking junk with no known shape: the other lines may still be a text format
   }
   const text = new Map<FormatId, number>();
   const lineFormat = (l: string): FormatId | undefined => {
