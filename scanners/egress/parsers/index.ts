@@ -46,19 +46,28 @@ function lines(head: Buffer, max = 30): string[] {
   return out;
 }
 
-/**
- * Printable-text check over the head: binary content (a pcap, an image, a compressed blob) has
- * many control bytes; a text log with one damaged line (a few NULs a log shipper wrote) does not.
- */
-function looksText(head: Buffer): boolean {
-  const n = Math.min(head.length, 64 * 1024);
-  if (!n) return false;
+/** Share of control bytes (NUL included) in [s, e) of `b`. */
+function controlShare(b: Buffer, s: number, e: number): number {
+  if (e <= s) return 0;
   let bad = 0;
-  for (let i = 0; i < n; i++) {
-    const c = head[i];
+  for (let i = s; i < e; i++) {
+    const c = b[i];
     if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
   }
-  return bad / n < 0.05;
+  return bad / (e - s);
+}
+
+/**
+ * Printable-text check: binary content (a pcap, an image, a compressed blob) has many control
+ * bytes everywhere. Text when the first line is printable (later garbage lines are just
+ * malformed), or when the head as a whole is (a damaged first line of a text log).
+ */
+function looksText(head: Buffer): boolean {
+  if (!head.length) return false;
+  const nl = head.indexOf(10);
+  const n = Math.min(nl < 0 ? head.length : nl, 4096);
+  if (n > 0 && head.subarray(0, n).indexOf(0) < 0 && controlShare(head, 0, n) < 0.05) return true;
+  return controlShare(head, 0, Math.min(head.length, 64 * 1024)) < 0.05;
 }
 
 export function zeekJsonKind(o: Record<string, unknown>): string | undefined {
@@ -125,29 +134,15 @@ export function detectFormat(head: Buffer): Detected | undefined {
   if (top.some((l) => l.startsWith('#separator') || l.startsWith('#fields\t'))) return { format: 'zeek' };
   if (top.some((l) => /^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(l))) return { format: 'w3c' };
   if (first.startsWith('DNS Server log') || ls.some((l) => / PACKET\s+[0-9A-Fa-f]+ (UDP|TCP) (Rcv|Snd) /.test(l))) return { format: 'windows-dns' };
-  const jsonish = ls.filter((l) => l.trimStart().startsWith('{')).length;
-  if (jsonish > 0 && jsonish * 2 >= ls.length) {
-    const votes = new Map<string, number>();
-    const kinds = new Map<string, Detected>();
-    for (const l of ls) {
-      let o: unknown;
-      try {
-        o = JSON.parse(l);
-      } catch {
-        continue; // a damaged line: no vote
-      }
-      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
-      const d = jsonFormat(o as Record<string, unknown>);
-      if (!d) continue;
-      const k = `${d.format}:${d.kind ?? ''}`;
-      kinds.set(k, d);
-      votes.set(k, (votes.get(k) ?? 0) + 1);
-    }
-    const w = winner(votes);
-    if (w) return kinds.get(w);
-    // JSON-looking junk with no known shape: the other lines may still be a text format
-  }
-  const text = new Map<FormatId, number>();
+  // one vote per line that is a record of a known shape: JSON objects by their fields, text lines
+  // by their layout; junk, `null` and damaged lines give none
+  const votes = new Map<string, number>();
+  const kinds = new Map<string, Detected>();
+  const vote = (d: Detected) => {
+    const k = `${d.format}:${d.kind ?? ''}`;
+    kinds.set(k, d);
+    votes.set(k, (votes.get(k) ?? 0) + 1);
+  };
   const lineFormat = (l: string): FormatId | undefined => {
     if (SQUID_RE.test(l)) return 'squid';
     // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
@@ -156,17 +151,29 @@ export function detectFormat(head: Buffer): Detected | undefined {
     return umbrellaKind(l);
   };
   for (const l of ls) {
+    if (l.trimStart().startsWith('{')) {
+      let o: unknown;
+      try {
+        o = JSON.parse(l);
+      } catch {
+        continue;
+      }
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
+      const d = jsonFormat(o as Record<string, unknown>);
+      if (d) vote(d);
+      continue;
+    }
     const f = lineFormat(l);
-    if (f) text.set(f, (text.get(f) ?? 0) + 1);
+    if (f) vote({ format: f });
   }
   // a first line that is no record but a header naming a host or URL column: generic CSV / TSV
   // (an Umbrella dashboard export has one, its S3 export does not)
-  if (!lineFormat(first)) {
+  if (!lineFormat(first) && !first.trimStart().startsWith('{')) {
     const header = headerFormat(first);
     if (header) return header;
   }
-  const w = winner(text);
-  return w ? { format: w } : undefined;
+  const w = winner(votes);
+  return w ? kinds.get(w) : undefined;
 }
 
 /** Generic CSV / TSV with a header naming a host or URL column. */
