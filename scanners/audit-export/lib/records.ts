@@ -252,7 +252,10 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
   let c = container;
   if (!c) {
     const { text, complete } = gz ? await gunzipHead(path) : { text: h.toString('utf8'), complete: h.length < SNIFF_BYTES };
-    c = sniffContainer(text, complete);
+    const t = text.replace(/^\uFEFF/, '').trimStart();
+    // one junk line longer than the head (not a record: it does not open with "{" or "["): detect
+    // on the lines after it
+    c = !complete && t[0] !== '{' && t[0] !== '[' && !text.includes('\n') ? sniffContainer(await linesPastJunk(path, gz), true) : sniffContainer(text, complete);
   }
   if (c === 'jsonl') {
     let n = 0;
@@ -287,6 +290,38 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
 /** Reads records one by one (convenience over the batches). */
 export async function* readRecords(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord> {
   for await (const b of readRecordBatches(path, hooks, container)) yield* b;
+}
+
+/** Complete lines of at most SNIFF_BYTES each, past longer ones, up to 200 lines within 64 MiB of content. */
+async function linesPastJunk(path: string, gz: boolean): Promise<string> {
+  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: Readable = gz ? s.pipe(createGunzip()) : s;
+  if (gz) s.on('error', (e) => input.destroy(e));
+  const kept: string[] = [];
+  let part: Buffer[] = [];
+  let partLen = 0;
+  let seen = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      let p = 0;
+      for (let nl = chunk.indexOf(10, p); nl !== -1; nl = chunk.indexOf(10, p)) {
+        if (partLen + nl - p <= SNIFF_BYTES) kept.push(Buffer.concat([...part, chunk.subarray(p, nl)]).toString('utf8'));
+        part = [];
+        partLen = 0;
+        p = nl + 1;
+        if (kept.length >= 200) return kept.join('\n');
+      }
+      if (partLen <= SNIFF_BYTES) { part.push(chunk.subarray(p)); partLen += chunk.length - p; }
+      if (seen > 64 << 20) break;
+    }
+  } catch {
+    /* truncated: what we have */
+  } finally {
+    s.destroy();
+    input.destroy();
+  }
+  return kept.join('\n');
 }
 
 async function gunzipHead(path: string): Promise<{ text: string; complete: boolean }> {
