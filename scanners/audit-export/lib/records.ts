@@ -253,9 +253,12 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
   if (!c) {
     const { text, complete } = gz ? await gunzipHead(path) : { text: h.toString('utf8'), complete: h.length < SNIFF_BYTES };
     const t = text.replace(/^\uFEFF/, '').trimStart();
-    // one junk line longer than the head (not a record: it does not open with "{" or "["): detect
-    // on the lines after it
-    c = !complete && t[0] !== '{' && t[0] !== '[' && !text.includes('\n') ? sniffContainer(await linesPastJunk(path, gz), true) : sniffContainer(text, complete);
+    // a junk line longer than the head near the start (the head holds fewer than two complete
+    // lines and does not open a JSON value): detect on the lines of sane length after it
+    // (one record longer than the head that opens a JSON value is left to sniffContainer)
+    const completeLines = text.split('\n').length - 1;
+    const more = !complete && completeLines < 2 && !(completeLines === 0 && (t[0] === '{' || t[0] === '[')) ? await linesPastJunk(path, gz) : '';
+    c = more.trim() ? sniffContainer(more, true) : sniffContainer(text, complete);
   }
   if (c === 'jsonl') {
     let n = 0;
