@@ -12,8 +12,10 @@
 import { z } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { Cron } from 'croner';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, formatIssues } from './core/errors.js';
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { ConfigError, UsageError, formatIssues } from './core/errors.js';
+import { unknownKeyIssues } from './core/did-you-mean.js';
 import { parseYamlFile } from './rules/load.js';
 import { scanners } from '../scanners/index.js';
 import type { ScannerModule } from './core/types.js';
@@ -128,8 +130,13 @@ const configShape = z
     timezone: z.string().min(1).optional(),
   });
 
-/** The top level stays open (passthrough) for other features' keys, e.g. the web server's. */
-export const configSchema = configShape.passthrough();
+/**
+ * The top level is closed: a typo (`catalgo:`) is an error with a suggestion, not a setting
+ * silently ignored. Keys starting with `x-` are free for YAML anchors and comments-as-data.
+ */
+export const configSchema = configShape.strict();
+
+
 
 export interface SourceSpec {
   /** The key under `sources` (a scanner id, or `github`). */
@@ -149,12 +156,23 @@ export type Config = Omit<z.output<typeof configShape>, 'sources'> & {
   file?: string;
 };
 
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `$${` (a literal `${`), `${NAME}`, or a `${` that is neither (an error). */
+const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{/g;
 
-/** Replaces `${NAME}` in every string value; problems name the path of the value. */
+/**
+ * Replaces `${NAME}` in every string value; `$${` stands for a literal `${`. A `${` without a
+ * closing brace or with an invalid name is an error, never kept literally. Problems name the
+ * path of the value.
+ */
 export function substituteEnv(v: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[] = [], problems: Array<{ path: PropertyKey[]; message: string }> = []): unknown {
   if (typeof v === 'string')
-    return v.replace(ENV_REF, (_m, name: string) => {
+    return v.replace(ENV_REF, (m: string, name: string | undefined, offset: number) => {
+      if (m === '$${') return '${';
+      if (name === undefined) {
+        const rest = v.slice(offset + 2, offset + 40);
+        problems.push({ path, message: `"\${" without a closing "}" or with an invalid variable name ("\${${rest.split('}')[0]}…"): write \${NAME} (letters, digits, _), or $\${ for a literal "\${"` });
+        return m;
+      }
       const val = env[name];
       if (val === undefined) {
         problems.push({ path, message: `environment variable ${name} is not set (referenced as \${${name}})` });
@@ -176,10 +194,13 @@ export function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; scanne
 /** Validates an already-parsed config document (as loadConfig does). */
 export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.ProcessEnv; scanners?: ScannerModule[] } = {}): Config {
   const known = opts.scanners ?? scanners;
+  const topLevel = unknownKeyIssues(raw, Object.keys(configShape.shape), (k) => k.startsWith('x-'));
+  if (topLevel.length) throw new ConfigError(formatIssues(file, topLevel));
   const envProblems: Array<{ path: PropertyKey[]; message: string }> = [];
   const substituted = substituteEnv(raw, opts.env ?? process.env, [], envProblems);
   if (envProblems.length) throw new ConfigError(formatIssues(file, envProblems));
-  const parsed = configSchema.safeParse(substituted);
+  const { rest } = splitExtensions(substituted);
+  const parsed = configSchema.safeParse(rest);
   if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error.issues));
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) || p === '-' ? p : resolve(base, p));
@@ -248,6 +269,15 @@ export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.Pro
   };
 }
 
+/** `x-*` top-level keys (YAML anchors' home) are not settings: set apart before validation. */
+function splitExtensions(v: unknown): { extensions: Record<string, unknown>; rest: unknown } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { extensions: {}, rest: v };
+  const extensions: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) (k.startsWith('x-') ? extensions : rest)[k] = x;
+  return { extensions, rest };
+}
+
 /** Resolves `paths` / `path` / `*File` options of sources relative to the config file. */
 function resolveSourcePaths(sources: Record<string, unknown>, abs: (p: string) => string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -298,4 +328,62 @@ function allowEnvRefs(v: unknown): unknown {
     return { ...rest, anyOf: [{ format }, { pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}' }] };
   }
   return o;
+}
+
+/**
+ * Output paths checked before anything is scanned (so a mistake never costs a scan, and never
+ * overwrites what must not be overwritten): an output may not be the register database (or its
+ * -wal / -shm / -journal files), the config file, the catalog, an existing folder, a path whose
+ * folder does not exist, or the same file as another output. Paths compare after resolving
+ * symlinks of what exists. Throws one UsageError line naming the output and why.
+ */
+export function checkOutputPaths(outputs: ReadonlyArray<string | undefined>, protect: { db?: string; config?: string; catalog?: string; cwd?: string } = {}): void {
+  const cwd = protect.cwd ?? process.cwd();
+  const real = (p: string): string => {
+    const abs = resolve(cwd, p);
+    try {
+      return realpathSync(abs);
+    } catch {
+      // not there yet: resolve its folder, keep the name
+      try {
+        return join(realpathSync(dirname(abs)), basename(abs));
+      } catch {
+        return abs;
+      }
+    }
+  };
+  const guarded = new Map<string, string>();
+  if (protect.db && protect.db !== ':memory:') {
+    const db = real(protect.db);
+    guarded.set(db, 'the register database');
+    for (const sfx of ['-wal', '-shm', '-journal']) guarded.set(db + sfx, 'a file of the register database');
+  }
+  if (protect.config) guarded.set(real(protect.config), 'the config file');
+  if (protect.catalog) guarded.set(real(protect.catalog), 'the catalog');
+  const seen = new Map<string, string>();
+  for (const o of outputs) {
+    if (!o || o === '-') continue;
+    const r = real(o);
+    const what = guarded.get(r);
+    if (what) throw new UsageError(`output ${o}: is ${what}; writing the report there would overwrite it — choose another path`);
+    let st;
+    try {
+      st = statSync(r);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) throw new UsageError(`output ${o}: is a folder; expected a file path`);
+    if (!st) {
+      let dir;
+      try {
+        dir = statSync(dirname(r));
+      } catch {
+        dir = undefined;
+      }
+      if (!dir?.isDirectory()) throw new UsageError(`output ${o}: folder ${dirname(r)} does not exist`);
+    }
+    const prev = seen.get(r);
+    if (prev !== undefined) throw new UsageError(`output ${o}: is the same file as output ${prev}`);
+    seen.set(r, o);
+  }
 }

@@ -91,7 +91,7 @@ export interface ScanReport {
 
 export function loadCatalogFor(rules: RuleIndex, file?: string): Catalog {
   if (!file) return EMPTY_CATALOG;
-  return loadCatalog(file, new Set(rules.services.map((s) => s.id)));
+  return loadCatalog(file, new Set(rules.services.map((s) => s.id)), rules);
 }
 
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {

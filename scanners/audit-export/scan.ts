@@ -4,6 +4,7 @@ import type { Coverage, ScanContext, Sink } from '../../src/core/types.js';
 import type { AuditExportOptions } from './index.js';
 import { candidateHeuristic } from './lib/candidates.js';
 import { AuditCollector } from './lib/collector.js';
+import { unitPartial } from '../../src/collect/partial.js';
 import { readRecordBatches, unflatten, type Container } from './lib/records.js';
 import type { ParseContext, Vendor } from './lib/types.js';
 import { gs, type Rec } from './lib/util.js';
@@ -122,13 +123,16 @@ export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Pr
     const vendors = new Set<string>();
     let records = 0;
     let unknown = 0;
+    let malformed = 0;
+    let truncated: string | undefined;
     try {
       const it = readRecordBatches(file, {
-        problem: (line, msg) => sink.problem(`${file}:${line}`, msg),
+        problem: (line, msg, col) => { malformed++; sink.problem(`${file}:${line}${col ? `:${col}` : ''}`, msg); },
         isRecord: (r) => detectVendor(r) !== undefined,
         csvRow,
         arrayKeys: ARRAY_KEYS,
         bytes: (n) => sink.stat('bytes', n),
+        truncated: (offset, why) => { truncated = `truncated after ${offset} bytes of content (${why.slice(0, 120)})`; },
       }, container);
       for await (const batch of it) {
         if (ctx.signal.aborted) break;
@@ -137,23 +141,36 @@ export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Pr
           const vendor = forced ?? detectVendor(rec);
           if (!vendor) { unknown++; continue; }
           vendors.add(vendor);
-          if (vendor === 'entra' && isServicePrincipal(rec)) {
-            const id = gs(rec, 'id');
-            if (id) pctx.servicePrincipals!.set(id, { name: gs(rec, 'displayName', 'appDisplayName') ?? '', appId: gs(rec, 'appId') });
+          try {
+            if (vendor === 'entra' && isServicePrincipal(rec)) {
+              const id = gs(rec, 'id');
+              if (id) pctx.servicePrincipals!.set(id, { name: gs(rec, 'displayName', 'appDisplayName') ?? '', appId: gs(rec, 'appId') });
+            }
+            if (vendor === 'entra' && isPermissionGrant(rec)) { deferred.push({ rec, locator: `${file}:${line}` }); continue; }
+            const parsed = parseRecord(rec, vendor, pctx);
+            if (parsed) collector.add(parsed.events, () => `${file}:${line}`);
+          } catch (e) {
+            // a record of the right shape with a field of the wrong type: that record only
+            malformed++;
+            sink.problem(`${file}:${line}`, `${vendor} record not understood: ${(e as Error).message.slice(0, 120)}`);
           }
-          if (vendor === 'entra' && isPermissionGrant(rec)) { deferred.push({ rec, locator: `${file}:${line}` }); continue; }
-          const parsed = parseRecord(rec, vendor, pctx);
-          if (parsed) collector.add(parsed.events, () => `${file}:${line}`);
         }
       }
       sink.stat('records', records);
+      if (malformed) sink.stat('records.malformed', malformed);
       if (unknown) {
         sink.stat('records.unknown', unknown);
         sink.problem(file, `${unknown} of ${records} records are not in a known audit format${forced ? '' : ' (use --audit-format VENDOR to force one)'}`);
       }
       if (ctx.signal.aborted) break;
       if (records > 0 && unknown === records) sink.unitFailed(file, 'no record in a known audit format');
-      else {
+      else if (records === 0 && (malformed > 0 || truncated)) {
+        // a non-empty file of which nothing could be read is never "complete"
+        sink.unitFailed(file, `no readable record: ${truncated ? `${truncated}; ` : ''}${malformed} malformed (see problems)`);
+      } else if (truncated) {
+        sink.stat(`files.${[...vendors].sort().join('+') || 'empty'}`, 1);
+        unitPartial(sink, file, `${truncated}; the ${records} records read were kept, the rest is missing`);
+      } else {
         sink.stat(`files.${[...vendors].sort().join('+') || 'empty'}`, 1);
         sink.unitScanned(file);
       }

@@ -7,7 +7,8 @@
  */
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { documentRecords } from '../audit-export/lib/json-tolerant.js';
 import type { Rec } from '../audit-export/lib/util.js';
 
 export interface AwsClientOptions {
@@ -56,9 +57,40 @@ export async function trailObject(s3: S3Client, bucket: string, key: string, sig
 }
 
 /** Parses a CloudTrail log file as delivered to S3 (gzip or plain JSON); a content error throws. */
-export function parseTrailObject(bytes: Buffer, where: string): Rec[] {
-  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-  const doc = JSON.parse(text) as { Records?: unknown };
-  if (!doc || !Array.isArray(doc.Records)) throw new Error(`${where}: expected a CloudTrail log file {"Records":[…]}`);
-  return doc.Records as Rec[];
+export interface TrailObject {
+  records: Rec[];
+  /** Malformed records (each reported through `problem`). */
+  bad: number;
+  /** Set when the object ends early (a truncated .gz or JSON): where reading stopped. */
+  truncated?: string;
+}
+
+/**
+ * A CloudTrail log file `{"Records":[…]}` (gzip or plain), read record by record: a damaged or
+ * non-object element is reported and skipped, a truncated object keeps its complete records.
+ * Throws only when no record at all can be read from a non-empty object.
+ */
+export function parseTrailObject(bytes: Buffer, where: string, problem: (locator: string, message: string) => void = () => {}): TrailObject {
+  let truncated: string | undefined;
+  let buf = bytes;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      buf = gunzipSync(bytes);
+    } catch (e) {
+      // decompress what is there: a sync flush returns the content up to the cut
+      buf = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      truncated = `truncated or corrupt gzip after ${buf.length} bytes of content (${(e as Error).message})`;
+    }
+  }
+  const text = buf.toString('utf8');
+  if (!/^\s*\{\s*"Records"\s*:/.test(text.slice(0, 4096)) && !text.slice(0, 65536).includes('"Records"')) throw new Error(`${where}: expected a CloudTrail log file {"Records":[…]}`);
+  let bad = 0;
+  const records = documentRecords(text, {
+    isRecord: (r) => typeof r.eventSource === 'string' || typeof r.eventName === 'string',
+    arrayKeys: ['Records'],
+    problem: (l, c, m) => { bad++; problem(`${where}:${l}:${c}`, m); },
+    truncated: (off) => { truncated ??= `the JSON ends inside its Records array after ${off} bytes`; },
+  }).map((r) => r.rec);
+  if (!records.length && (bad || truncated)) throw new Error(`${where}: no readable record in this CloudTrail log file${truncated ? ` (${truncated})` : ''}`);
+  return { records, bad, truncated };
 }

@@ -7,7 +7,8 @@ import type { ScannerModule } from '../../src/core/types.js';
 
 export const optionsSchema = z
   .object({
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/)).default([]),
+    // us-east-1, ap-southeast-2, us-gov-west-1, us-isob-east-1 (bounded parts: linear-time)
+    regions: z.array(z.string().regex(/^[a-z]{2}-[a-z]+(?:-[a-z]+){0,2}-\d+$/)).default([]),
     /** Use LookupEvents (management events, 90 days). */
     lookup: z.boolean().default(true),
     /** Event sources to look up (default: every aws event source in the rules). */

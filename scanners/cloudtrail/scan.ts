@@ -1,5 +1,6 @@
 import type { Coverage, ScanContext, Sink } from '../../src/core/types.js';
 import { UsageError } from '../../src/core/errors.js';
+import { unitPartial } from '../../src/collect/partial.js';
 import { AuditCollector } from '../audit-export/lib/collector.js';
 import { pullUnit, startTime } from '../audit-export/lib/pull.js';
 import { gs, isoTime } from '../audit-export/lib/util.js';
@@ -56,6 +57,7 @@ export async function scan(ctx: ScanContext<CloudTrailOptions>, sink: Sink): Pro
     const after = ctx.full ? undefined : ctx.state.get<string>(key);
     let last = after;
     let files = 0;
+    const cutFiles: string[] = [];
     try {
       const sinceIso = after ? undefined : startTime(ctx, undefined);
       for await (const k of trailKeys(s3, t.bucket, t.prefix ?? '', after, o.maxPages, ctx.signal)) {
@@ -70,8 +72,12 @@ export async function scan(ctx: ScanContext<CloudTrailOptions>, sink: Sink): Pro
           throw new Error(`s3://${t.bucket}/${k}: ${(e as Error).message} (stopped here; the next run resumes at this file)`);
         }
         let recs: Rec[];
+        let cut: string | undefined;
         try {
-          recs = parseTrailObject(bytes, `s3://${t.bucket}/${k}`);
+          const obj = parseTrailObject(bytes, `s3://${t.bucket}/${k}`, (where, msg) => sink.problem(where, msg));
+          recs = obj.records;
+          cut = obj.truncated;
+          if (obj.bad) sink.stat('records.malformed', obj.bad);
         } catch (e) {
           // a damaged file will not read better next time: reported, counted, passed over
           sink.problem(`s3://${t.bucket}/${k}`, (e as Error).message);
@@ -79,12 +85,26 @@ export async function scan(ctx: ScanContext<CloudTrailOptions>, sink: Sink): Pro
           last = k;
           continue;
         }
-        recs.forEach((r, i) => collector.add(parseCloudTrail(r), () => `s3://${t.bucket}/${k}:${i + 1}`));
+        recs.forEach((r, i) => {
+          try {
+            collector.add(parseCloudTrail(r), () => `s3://${t.bucket}/${k}:${i + 1}`);
+          } catch (e) {
+            // one record with a field of the wrong type: that record, not the file or the unit
+            sink.problem(`s3://${t.bucket}/${k}:${i + 1}`, `record not understood: ${(e as Error).message.slice(0, 120)}`);
+          }
+        });
+        if (cut) {
+          // a damaged object will not read better next time: its complete records count, the cut is reported
+          sink.problem(`s3://${t.bucket}/${k}`, `${cut}; the ${recs.length} complete records were kept`);
+          sink.stat('s3.filesTruncated', 1);
+          cutFiles.push(`${k} (${cut})`);
+        }
         sink.stat('records', recs.length);
         files++;
         last = k;
       }
-      sink.unitScanned(unit);
+      if (cutFiles.length) unitPartial(sink, unit, `${cutFiles.length} log file(s) end early, their complete records were kept: ${cutFiles.slice(0, 3).join('; ')}`);
+      else sink.unitScanned(unit);
     } catch (e) {
       sink.unitFailed(unit, (e as Error).message);
     } finally {

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { unitPartial } from '../../src/collect/partial.js';
 import { ScanError } from '../../src/core/errors.js';
 import type { Coverage, Observation, ScanContext, Sink, Subject } from '../../src/core/types.js';
 import { Engine, HostFilter, type Agg } from './engine.js';
@@ -114,11 +115,92 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map
   }
 }
 
+/** Length of a UTF-8 byte-order mark at the start of the content (0 or 3). */
+export function bomLength(b: Buffer): number {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+}
+
 function isGzipMagic(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-async function readHead(path: string, gz: boolean): Promise<Buffer> {
+/** Longest line detection looks at; a longer one (junk, a binary blob) does not hide the lines after it. */
+const SNIFF_LINE = 16 * 1024;
+/** How far detection reads past junk lines at the start (a 10 MB garbage line) before giving up. */
+const SNIFF_MAX = 256 << 20;
+
+/**
+ * The first lines of sane length (≤ SNIFF_LINE) of a file's content, up to SNIFF_BYTES of them,
+ * read as a stream past any longer lines (junk, a binary blob), within SNIFF_MAX bytes.
+ */
+async function saneLines(path: string, gz: boolean, bom: number): Promise<Buffer> {
+  const src = createReadStream(path, { highWaterMark: 1 << 20 });
+  const z = gz ? createGunzip() : undefined;
+  if (z) src.on('error', (e) => z.destroy(e));
+  const input = (z ? src.pipe(z) : src) as AsyncIterable<Buffer>;
+  const out: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  let line: Buffer[] = [];
+  let lineLen = 0;
+  let skipping = false;
+  try {
+    for await (const c0 of input) {
+      const c = seen === 0 ? c0.subarray(bom) : c0;
+      seen += c0.length;
+      let s = 0;
+      for (let nl = c.indexOf(10, s); nl !== -1; nl = c.indexOf(10, s)) {
+        if (!skipping && lineLen + nl + 1 - s <= SNIFF_LINE) {
+          out.push(...line, c.subarray(s, nl + 1));
+          kept += lineLen + nl + 1 - s;
+        }
+        line = [];
+        lineLen = 0;
+        skipping = false;
+        s = nl + 1;
+        if (kept >= SNIFF_BYTES) return Buffer.concat(out);
+      }
+      if (!skipping) {
+        line.push(c.subarray(s));
+        lineLen += c.length - s;
+        if (lineLen > SNIFF_LINE) { skipping = true; line = []; lineLen = 0; }
+      }
+      if (seen >= SNIFF_MAX) break;
+    }
+  } catch {
+    /* truncated: what we have */
+  } finally {
+    src.destroy();
+    z?.destroy();
+  }
+  if (!skipping && lineLen) out.push(...line);
+  return Buffer.concat(out);
+}
+
+/**
+ * Detection over a head whose first lines may be junk longer than the head: when nothing is
+ * recognised and the head holds a line longer than SNIFF_LINE, detect on the first lines of sane
+ * length further on.
+ */
+async function detectPastJunk(path: string, gz: boolean, content: Buffer, bom: number): Promise<{ detected?: Detected; content: Buffer }> {
+  const d = detectFormat(content);
+  if (d) return { detected: d, content };
+  // a line (complete, or running past the head) longer than SNIFF_LINE
+  let longLine = false;
+  for (let s = 0; !longLine && s < content.length; ) {
+    const e = content.indexOf(10, s);
+    longLine = (e < 0 ? content.length : e) - s > SNIFF_LINE;
+    if (e < 0) break;
+    s = e + 1;
+  }
+  if (!longLine) return { content };
+  const lines = await saneLines(path, gz, bom);
+  const d2 = detectFormat(lines);
+  return d2 ? { detected: d2, content: lines } : { content };
+}
+
+async function readHead(path: string, gz: boolean, size = SNIFF_BYTES): Promise<Buffer> {
+  const SNIFF_BYTES = size;
   if (!gz) {
     const fh = await open(path, 'r');
     try {
@@ -235,14 +317,18 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         sink.unitSkipped(path, 'empty file');
         continue;
       }
-      const detected: Detected | undefined = o.format ? { format: o.format } : detectFormat(head);
+      // a UTF-8 byte-order mark (Windows exports) is not content: detection and reading start after it
+      const bom = bomLength(head);
+      let content = head.subarray(bom);
+      let detected: Detected | undefined = o.format ? { format: o.format } : undefined;
+      if (!detected) ({ detected, content } = await detectPastJunk(path, gz, content, bom));
       if (!detected) {
-        const why = notHostBearing(head);
+        const why = notHostBearing(content);
         if (why) sink.unitFailed(path, `${path}:1: ${why}`);
-        else sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(head)}"); set --egress-format`);
+        else sink.unitFailed(path, `${path}:1: unrecognised log format (first line: "${firstLineOf(content)}"); set --egress-format`);
         continue;
       }
-      const pstate = primeState(detected.format, head, o, detected.kind);
+      const pstate = primeState(detected.format, content, o, detected.kind);
       const kind = pstate.kind ?? detected.kind ?? '';
       const contentLen = gz ? head.length : st.size;
       const prior = ctx.full ? undefined : findState(stored, head, contentLen);
@@ -258,6 +344,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         start = prior.offset;
         lineBase = prior.lines;
       }
+      if (start < bom) start = bom;
       if (!gz && start >= st.size) {
         sink.unitScanned(path);
         sink.stat('filesUnchanged', 1);
@@ -497,7 +584,7 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   if (p.prior && p.prior.id !== id) nextState.delete(p.prior.id);
   nextState.set(id, entry);
   if (p.gz && f.truncated) {
-    sink.unitFailed(p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${f.truncated}); the lines read were kept, the rest is missing`);
+    unitPartial(sink, p.path, `${p.path}: truncated or corrupt gzip after ${entry.offset} bytes of content (${f.truncated}); the lines read were kept, the rest is missing`);
   } else sink.unitScanned(p.path);
 }
 
@@ -553,6 +640,8 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
     stream = (await import('node:stream')).Readable.from(rest2());
   }
   const o = ctx.options;
+  const bom = bomLength(head);
+  head = head.subarray(bom);
   const detected = o.format ? { format: o.format } : detectFormat(head);
   if (!detected) {
     const why = notHostBearing(head);
@@ -562,7 +651,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   }
   const parser = createParser(detected.format, { map: o.map, kind: (detected as Detected).kind });
   const engine = new Engine(parser, ctx.rules, filter, { strictStart: true });
-  const r = await readStream(stream, engine, 0, ctx.signal);
+  const r = await readStream(stream, engine, bom, ctx.signal);
   const res = engine.result();
   if (res.notFormat || (res.good === 0 && res.bad > 0)) {
     const [ln, msg] = res.problems[0] ?? [1, 'malformed'];
@@ -578,7 +667,7 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   sink.stat('malformed', res.bad);
   if (res.duplicates) sink.stat('duplicates', res.duplicates);
   sink.stat('bytes', r.contentBytes);
-  if (r.truncated) sink.unitFailed('-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
+  if (r.truncated) unitPartial(sink, '-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
   else sink.unitScanned('-');
 }
 

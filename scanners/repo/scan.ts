@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import pLimit from 'p-limit';
 import { ScanError } from '../../src/core/errors.js';
+import { maskSpans } from '../../src/core/secrets.js';
 import type { AttrValue, Coverage, Observation, ScanContext, Sink } from '../../src/core/types.js';
 import type { RuleIndex, SecretHit } from '../../src/rules/compile.js';
 import type { RepoOptions } from './index.js';
@@ -261,7 +262,9 @@ function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[
       }
       if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
       for (const p of binParsers) run(p, undefined);
-      for (const p of textParsers) run(p, text);
+      // mask, then cut: parsers cut their snippets from text whose secrets are already masked
+      const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
+      for (const p of textParsers) run(p, masked);
       ev.push({ t: 'scanned' });
       return ev;
     } finally {

@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 import { stringify } from 'yaml';
+import { unknownKeyIssues } from '../core/did-you-mean.js';
 import { CatalogError, formatIssues } from '../core/errors.js';
+import { maskDeep } from '../match/mask.js';
+import type { RuleIndex } from '../rules/compile.js';
 import { parseYamlFile } from '../rules/load.js';
 import { ANNEX_A } from '../risk/standards.js';
 
@@ -97,6 +100,8 @@ export const EMPTY_CATALOG: Catalog = { version: 1, approved: [], declined: [] }
 
 /** Validates a parsed catalog; `knownServices` (when given) checks service ids exist. */
 export function validateCatalog(raw: unknown, file: string, knownServices?: Set<string>): Catalog {
+  const top = unknownKeyIssues(raw, Object.keys(catalogSchema.shape));
+  if (top.length) throw new CatalogError(formatIssues(file, top));
   const parsed = catalogSchema.safeParse(raw);
   if (!parsed.success) throw new CatalogError(formatIssues(file, parsed.error.issues));
   const cat = parsed.data;
@@ -119,8 +124,13 @@ export function validateCatalog(raw: unknown, file: string, knownServices?: Set<
   return cat;
 }
 
-export function loadCatalog(file: string, knownServices?: Set<string>): Catalog {
-  return validateCatalog(parseYamlFile(file, CatalogError), file, knownServices);
+/**
+ * Loads and validates a catalog file. With `rules`, every string in it (notes, rationales,
+ * owners …) passes the credential detector: a key pasted into a note is kept only masked.
+ */
+export function loadCatalog(file: string, knownServices?: Set<string>, rules?: Pick<RuleIndex, 'scanSecrets'>): Catalog {
+  const cat = validateCatalog(parseYamlFile(file, CatalogError), file, knownServices);
+  return rules ? maskDeep(rules, cat) : cat;
 }
 
 export function catalogToYaml(cat: Catalog): string {

@@ -6,6 +6,7 @@
 import { formatIssues, ScanError, UsageError } from '../core/errors.js';
 import type { Coverage, Logger, Observation, ScannerModule, StateStore } from '../core/types.js';
 import type { RuleIndex } from '../rules/compile.js';
+import { maskCoverage, maskDeep, maskObservation, maskText } from '../match/mask.js';
 import { RecordingSink } from './sink.js';
 
 export interface ScannerRun {
@@ -69,6 +70,8 @@ export async function collect(runs: ScannerRun[], opts: CollectOptions): Promise
     const sink = new RecordingSink(
       scanner.id,
       (o) => {
+        // secrets never stored: whatever a scanner hands over passes the credential detector here
+        o = maskObservation(opts.rules, o);
         if (scanner.incremental && !opts.full) o = { ...o, attrs: { ...o.attrs, increment: true } };
         observations.push(o);
         opts.onObservation?.(o);
@@ -82,15 +85,15 @@ export async function collect(runs: ScannerRun[], opts: CollectOptions): Promise
         { options, rules: opts.rules, signal, now: opts.now ?? (() => new Date()), log: opts.log ?? silentLogger, state: st, full: opts.full ?? false },
         sink,
       );
-      coverage.push(cov ?? sink.coverage());
-      state[scanner.id] = st.changes;
+      coverage.push(maskCoverage(opts.rules, cov ?? sink.coverage()));
+      state[scanner.id] = maskDeep(opts.rules, st.changes);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = maskText(opts.rules, e instanceof Error ? e.message : String(e));
       errors[scanner.id] = msg;
-      const cov = sink.coverage();
+      const cov = maskCoverage(opts.rules, sink.coverage());
       cov.failed.push({ unit: `${scanner.id}:*`, reason: msg });
       coverage.push(cov);
-      if (e instanceof UsageError) throw e;
+      if (e instanceof UsageError) throw e.message === msg ? e : new UsageError(msg, { cause: e });
     }
   }
   return { observations, coverage, errors, state, scannerVersions };

@@ -75,3 +75,22 @@ export function isPlaceholderSecret(secret: string): boolean {
   }
   return false;
 }
+
+/**
+ * Mask, then cut: `text` with each secret span replaced by its display form before any snippet
+ * is cut from it, so a snippet edge can never hold half a key. Newlines inside a span are kept
+ * (as newlines after the display form), so line numbers of everything after it stay right.
+ */
+export function maskSpans(text: string, spans: ReadonlyArray<{ index: number; length: number; display: string }>): string {
+  if (!spans.length) return text;
+  let out = '';
+  let at = 0;
+  for (const s of [...spans].sort((a, b) => a.index - b.index)) {
+    if (s.index < at) continue; // overlapping: the earlier (longer-first by the detector) span already covers it
+    const raw = text.slice(s.index, s.index + s.length);
+    const newlines = raw.split('\n').length - 1;
+    out += text.slice(at, s.index) + s.display + '\n'.repeat(newlines);
+    at = s.index + s.length;
+  }
+  return out + text.slice(at);
+}

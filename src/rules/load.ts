@@ -23,20 +23,49 @@ export interface LoadedRules {
   files: Map<string, string>;
 }
 
+/** Largest YAML file read (rules, catalogs, configs are small; a bigger one is a mistake or an attack). */
+export const MAX_YAML_BYTES = 8 << 20;
+/**
+ * Alias expansions allowed while building a YAML document: enough for a large catalog that reuses
+ * `owner: *owner` on every entry, still a hard stop for exponential "billion laughs" documents.
+ */
+export const MAX_YAML_ALIASES = 10_000;
+
+/** The first line of a YAML / JS error, without the context lines the yaml library appends. */
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 300);
+}
+
+/**
+ * Parses one YAML file with explicit limits (size, alias expansions, nesting); every problem —
+ * unreadable, too big, a syntax error, too many aliases, too deep — is one `errorClass` line
+ * naming the file (and the line and column when the parser knows them).
+ */
 export function parseYamlFile(file: string, errorClass: new (msg: string, o?: { cause?: unknown }) => Error = RulesError): unknown {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new Error('is a folder, expected a YAML file');
+    if (st.size > MAX_YAML_BYTES) throw new Error(`file is ${st.size} bytes, more than the ${MAX_YAML_BYTES >> 20} MiB a YAML file may have`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new errorClass(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+    throw new errorClass(`${file}: cannot read: ${firstLine(e)}`, { cause: e });
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    const err = doc.errors[0];
-    const pos = err.linePos?.[0];
-    throw new errorClass(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${err.message.split('\n')[0]}`);
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length) {
+      const err = doc.errors[0];
+      const pos = err.linePos?.[0];
+      throw new errorClass(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${firstLine(err)}`);
+    }
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    if (e instanceof errorClass) throw e;
+    const msg = firstLine(e);
+    if (/alias/i.test(msg)) throw new errorClass(`${file}: invalid YAML: more than ${MAX_YAML_ALIASES} alias expansions (${msg})`, { cause: e });
+    if (e instanceof RangeError) throw new errorClass(`${file}: invalid YAML: nested too deeply`, { cause: e });
+    throw new errorClass(`${file}: invalid YAML: ${msg}`, { cause: e });
   }
-  return doc.toJS();
 }
 
 function serviceFiles(dir: string): string[] {

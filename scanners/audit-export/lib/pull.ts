@@ -90,14 +90,19 @@ export async function pullUnit(ctx: ScanContext<{ lookbackDays?: number }>, sink
       for (const rec of page) {
         records++;
         let events: AuditEvent[];
+        let t: string | undefined;
+        let id: string | undefined;
+        // one record of a page (a null, a number, a field of the wrong type) fails alone
         try {
+          if (!rec || typeof rec !== 'object' || Array.isArray(rec)) throw new Error(`expected a JSON object, got ${rec === null ? 'null' : Array.isArray(rec) ? 'an array' : typeof rec}`);
           events = spec.parse(rec);
+          t = spec.timeOf(rec, events);
+          id = spec.idOf(rec, events);
         } catch (e) {
-          sink.problem(`api:${spec.vendor}`, `record not understood: ${(e as Error).message}`);
+          sink.stat('records.malformed', 1);
+          sink.problem(`api:${spec.vendor}:${spec.unit}:record ${records}`, `record not understood: ${(e as Error).message.slice(0, 160)}`);
           continue;
         }
-        const t = spec.timeOf(rec, events);
-        const id = spec.idOf(rec, events);
         if (tracker.isOld(t, id)) { sink.stat('records.alreadySeen', 1); continue; }
         tracker.see(t, id);
         staged.add(events, (ev) => `api:${spec.vendor}:${ev.eventId ?? id ?? spec.unit}`);

@@ -5,8 +5,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
+import { documentRecords, jsonError } from './json-tolerant.js';
 import { obj, type Rec } from './util.js';
 
 export type Container = 'json' | 'jsonl' | 'csv';
@@ -18,7 +19,8 @@ export interface RawRecord {
 }
 
 export interface ReadHooks {
-  problem(line: number, message: string): void;
+  /** A malformed record: 1-based line (and column, for JSON documents). */
+  problem(line: number, message: string, column?: number): void;
   /** For JSON documents: is this object itself a record (vs. a wrapper)? */
   isRecord(o: Rec): boolean;
   /** Maps a CSV row (header → cell) to a record. */
@@ -26,9 +28,22 @@ export interface ReadHooks {
   arrayKeys: string[];
   /** bytes read (compressed size on disk) */
   bytes?(n: number): void;
+  /**
+   * The content ends early (a truncated or corrupt .gz, a JSON document cut inside its record
+   * array): what was read is kept; `offset` is where reading stopped (decompressed bytes).
+   */
+  truncated?(offset: number, why: string): void;
+  /** Longest line kept (bytes); a longer one is skipped and reported. Default 64 MiB. */
+  maxLineBytes?: number;
 }
 
-async function head(path: string, n = 4096): Promise<Buffer> {
+/** Bytes of the (decompressed) head used to detect the container. */
+export const SNIFF_BYTES = 1 << 20;
+export const MAX_LINE_BYTES = 64 << 20;
+/** A JSON document is read whole (element-level recovery needs it): beyond this it is refused. */
+export const MAX_DOCUMENT_BYTES = 256 << 20;
+
+async function head(path: string, n = SNIFF_BYTES): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(n);
@@ -47,70 +62,203 @@ function isGzip(b: Buffer): boolean {
  * CloudWatch Logs exports to S3 prefix every event with its ingestion time:
  * `2024-04-18T22:54:57.000Z {"schemaType":…}`. Such lines are JSON lines once the prefix is cut.
  */
-const TIME_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?\s+(?=\{)/;
+const TIME_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?[ \t]+(?=\{)/;
 
 /**
- * JSON.parse messages quote the offending text (`Unexpected token 'x', "…" is not valid JSON`):
- * a record's content (a prompt) must not reach a problem report, so the quote is cut.
+ * Detects the container from the structure of the (decompressed) head, not from a fixed prefix:
+ * JSON lines when most complete lines of the head are JSON objects on their own (so a damaged or
+ * `null` first line, or a first record longer than the head, still reads as JSON lines); a JSON
+ * document when the text starts with `[` or `{` otherwise; else CSV / TSV. `complete` says the
+ * head is the whole content (its last line is complete).
  */
-function jsonError(e: Error): string {
-  return e.message.replace(/, .*is not valid JSON$/s, ' (not valid JSON)').slice(0, 200);
-}
-
-/** Sniffs the container from the first bytes of the (decompressed) text. */
-export function sniffContainer(text: string): Container {
-  const t = text.replace(/^\uFEFF/, '').trimStart();
-  if (t.startsWith('[')) return 'json';
-  if (TIME_PREFIX.test(t)) return 'jsonl';
-  if (t.startsWith('{')) {
-    // JSON lines: the first line is a complete object and another object follows on the next line
-    const nl = t.indexOf('\n');
-    if (nl > 0) {
-      const first = t.slice(0, nl).trim();
-      const rest = t.slice(nl + 1).trimStart();
-      if (first.endsWith('}') && rest.startsWith('{')) {
-        try {
-          JSON.parse(first);
-          return 'jsonl';
-        } catch {
-          /* a pretty-printed document */
-        }
-      }
+export function sniffContainer(text: string, complete = true): Container {
+  const t = text.replace(/^\uFEFF/, '');
+  const first = t.trimStart()[0];
+  const raw = t.split('\n');
+  if (!complete) raw.pop();
+  let lines = 0;
+  let objects = 0;
+  for (const l of raw) {
+    let s = l.trim();
+    if (!s) continue;
+    if (++lines > 200) break;
+    if (s[0] !== '{') {
+      if (!TIME_PREFIX.test(s)) continue;
+      s = s.replace(TIME_PREFIX, '');
     }
-    return 'json';
+    if (s[s.length - 1] !== '}') continue;
+    try {
+      if (obj(JSON.parse(s))) objects++;
+    } catch {
+      /* a damaged line, or a line of a pretty-printed document */
+    }
   }
+  if (objects > 0 && objects * 2 >= Math.min(lines, 200)) return 'jsonl';
+  if (first === '{' && lines === 0) return 'jsonl'; // one line longer than the head: read line by line
+  if (first === '[' || first === '{') return 'json';
+  // a junk line (null, a number, a cut line without a delimiter) before a JSON document
+  const nonEmpty = raw.map((l) => l.trim()).filter(Boolean).slice(0, 4);
+  if (nonEmpty.length > 1 && !/[,\t]/.test(nonEmpty[0]) && nonEmpty.slice(1).some((l) => l[0] === '[' || l[0] === '{')) return 'json';
   return 'csv';
 }
 
-/** Lines of a (possibly gzip) file, in batches (one promise per chunk, not per line). */
+/**
+ * Lines of a (possibly gzip) file, in batches (one promise per chunk, not per line). Split at the
+ * byte level, so a long line costs linear time; a line longer than the limit is skipped and
+ * reported. A gzip stream that ends early (truncated, corrupt) ends the lines and is reported
+ * through `hooks.truncated` with the decompressed offset.
+ */
 async function* lineBatches(path: string, gz: boolean, hooks: ReadHooks): AsyncGenerator<string[]> {
+  const max = hooks.maxLineBytes ?? MAX_LINE_BYTES;
   const s = createReadStream(path, { highWaterMark: 1 << 20 });
   if (hooks.bytes) s.on('data', (c) => hooks.bytes!(c.length));
   const input: Readable = gz ? s.pipe(createGunzip()) : s;
   if (gz) s.on('error', (e) => input.destroy(e));
-  let rest = '';
-  for await (const chunk of input) {
-    const text = rest + (chunk as Buffer).toString('utf8');
-    const parts = text.split('\n');
-    rest = parts.pop() ?? '';
-    for (let i = 0; i < parts.length; i++) if (parts[i].endsWith('\r')) parts[i] = parts[i].slice(0, -1);
-    yield parts;
+  let parts: Buffer[] = [];
+  let partLen = 0;
+  let skipping = false;
+  let line = 0;
+  let offset = 0;
+  const decode = (b: Buffer) => {
+    const str = b.toString('utf8');
+    return str.endsWith('\r') ? str.slice(0, -1) : str;
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const out: string[] = [];
+      let p = 0;
+      for (let nl = chunk.indexOf(10, p); nl !== -1; nl = chunk.indexOf(10, p)) {
+        line++;
+        if (skipping) {
+          skipping = false;
+          out.push('');
+        } else if (partLen + nl - p > max) {
+          hooks.problem(line, `line longer than ${max} bytes skipped`);
+          out.push('');
+        } else if (partLen) {
+          parts.push(chunk.subarray(p, nl));
+          out.push(decode(Buffer.concat(parts)));
+        } else out.push(decode(chunk.subarray(p, nl)));
+        parts = [];
+        partLen = 0;
+        p = nl + 1;
+      }
+      if (p < chunk.length && !skipping) {
+        if (partLen + chunk.length - p > max) {
+          hooks.problem(line + 1, `line longer than ${max} bytes skipped`);
+          skipping = true;
+          parts = [];
+          partLen = 0;
+        } else {
+          parts.push(chunk.subarray(p));
+          partLen += chunk.length - p;
+        }
+      }
+      offset += chunk.length;
+      if (out.length) yield out;
+    }
+  } catch (e) {
+    hooks.truncated?.(offset, (e as Error).message);
+    // the cut last line is still offered: a compact document on one line keeps its complete records
+    if (partLen && !skipping) yield [decode(Buffer.concat(parts))];
+    return;
   }
-  if (rest) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+  if (partLen && !skipping) yield [decode(Buffer.concat(parts))];
 }
 
 async function* lines(path: string, gz: boolean, hooks: ReadHooks): AsyncGenerator<string> {
   for await (const batch of lineBatches(path, gz, hooks)) yield* batch;
 }
 
-/** Reads records from a file; container sniffed unless given. */
+/** Reads the whole (decompressed) content; a gzip stream that ends early keeps what was read. */
+async function readAll(path: string, gz: boolean, hooks: ReadHooks): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (hooks.bytes) s.on('data', (c) => hooks.bytes!(c.length));
+  const input: Readable = gz ? s.pipe(createGunzip()) : s;
+  if (gz) s.on('error', (e) => input.destroy(e));
+  try {
+    for await (const c of input as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (n > MAX_DOCUMENT_BYTES) {
+        input.destroy();
+        throw new Error(`JSON document larger than ${MAX_DOCUMENT_BYTES >> 20} MiB: export it as JSON lines (one record per line) instead`);
+      }
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (!gz || n > MAX_DOCUMENT_BYTES) throw e;
+    hooks.truncated?.(n, (e as Error).message);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One JSON line → records (a wrapper object on one line gives its elements). */
+function lineRecords(t: string, n: number, hooks: ReadHooks, out: RawRecord[]): void {
+  let v: unknown;
+  try {
+    v = JSON.parse(t);
+  } catch (e) {
+    // a compact JSON document on one line (a wrapper, an array) damaged inside: its elements
+    if (t.length > 2 && (t[0] === '[' || t[0] === '{')) {
+      const bad: Array<[number, string]> = [];
+      const recs = documentRecords(t, {
+        isRecord: hooks.isRecord,
+        arrayKeys: hooks.arrayKeys,
+        problem: (_l, c, m) => { bad.push([c, m]); },
+      });
+      if (recs.length) {
+        for (const [c, m] of bad) hooks.problem(n, m, c);
+        for (const r of recs) out.push({ rec: r.rec, line: n });
+        return;
+      }
+    }
+    hooks.problem(n, `invalid JSON: ${jsonError(e as Error)}`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const o = obj(x);
+      if (o) out.push({ rec: o, line: n });
+      else hooks.problem(n, 'expected a JSON object in the array');
+    }
+    return;
+  }
+  const o = obj(v);
+  if (!o) { hooks.problem(n, `expected a JSON object, got ${v === null ? 'null' : typeof v}`); return; }
+  if (hooks.isRecord(o)) { out.push({ rec: o, line: n }); return; }
+  const inner = wrappedArray(o, hooks.arrayKeys);
+  if (!inner) { out.push({ rec: o, line: n }); return; }
+  for (const x of inner) {
+    const r = obj(x);
+    if (r) out.push({ rec: r, line: n });
+    else hooks.problem(n, `expected a JSON object in the record array, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`);
+  }
+}
+
+function wrappedArray(o: Rec, keys: string[]): unknown[] | undefined {
+  for (const k of keys) {
+    const v = o[k];
+    if (Array.isArray(v)) return v;
+  }
+  return undefined;
+}
+
+/** Reads records from a file; container detected from the content unless given. */
 export async function* readRecordBatches(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord[]> {
   const h = await head(path);
   const gz = isGzip(h);
   let c = container;
   if (!c) {
-    const sample = gz ? gunzipHead(path) : Promise.resolve(h.toString('utf8'));
-    c = sniffContainer(await sample);
+    const { text, complete } = gz ? await gunzipHead(path) : { text: h.toString('utf8'), complete: h.length < SNIFF_BYTES };
+    const t = text.replace(/^\uFEFF/, '').trimStart();
+    // a junk line longer than the head near the start (the head holds fewer than two complete
+    // lines and does not open a JSON value): detect on the lines of sane length after it
+    // (one record longer than the head that opens a JSON value is left to sniffContainer)
+    const completeLines = text.split('\n').length - 1;
+    const more = !complete && completeLines < 2 && !(completeLines === 0 && (t[0] === '{' || t[0] === '[')) ? await linesPastJunk(path, gz) : '';
+    c = more.trim() ? sniffContainer(more, true) : sniffContainer(text, complete);
   }
   if (c === 'jsonl') {
     let n = 0;
@@ -119,23 +267,10 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
       for (const line of batch) {
         n++;
         let t = line.trim();
+        if (n === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1).trim();
         if (!t || t.startsWith('#')) continue;
         if (t[0] !== '{') t = t.replace(TIME_PREFIX, '');
-        let v: unknown;
-        try {
-          v = JSON.parse(t);
-        } catch (e) {
-          hooks.problem(n, `invalid JSON: ${jsonError(e as Error)}`);
-          continue;
-        }
-        const o = obj(v);
-        if (!o) { hooks.problem(n, 'expected a JSON object'); continue; }
-        if (hooks.isRecord(o)) out.push({ rec: o, line: n });
-        else {
-          const inner = wrapped(o, hooks.arrayKeys);
-          if (inner) for (const r of inner) out.push({ rec: r, line: n });
-          else out.push({ rec: o, line: n });
-        }
+        lineRecords(t, n, hooks, out);
       }
       yield out;
     }
@@ -145,39 +280,14 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
     for await (const r of readCsv(lines(path, gz, hooks), hooks)) yield [r];
     return;
   }
-  const { readFile } = await import('node:fs/promises');
-  const buf = await readFile(path);
-  hooks.bytes?.(buf.length);
-  const text = (gz ? gunzipSync(buf) : buf).toString('utf8').replace(/^\uFEFF/, '');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    hooks.problem(1, `invalid JSON document: ${jsonError(e as Error)}`);
-    return;
-  }
-  let recs: unknown[];
-  if (Array.isArray(doc)) recs = doc;
-  else if (obj(doc) && hooks.isRecord(doc as Rec)) recs = [doc];
-  else recs = (obj(doc) && wrapped(doc as Rec, hooks.arrayKeys)) || [doc];
-  // best-effort line numbers: find each record's first string value in order
-  let pos = 0;
-  let line = 1;
-  const out: RawRecord[] = [];
-  for (const r of recs) {
-    const o = obj(r);
-    if (!o) { hooks.problem(line, 'expected a JSON object'); continue; }
-    const probe = firstString(o);
-    if (probe) {
-      const at = text.indexOf(JSON.stringify(probe), pos);
-      if (at >= 0) {
-        for (let i = text.indexOf('\n', pos); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
-        pos = at;
-      }
-    }
-    out.push({ rec: o, line });
-  }
-  yield out;
+  const text = await readAll(path, gz, hooks);
+  const recs = documentRecords(text, {
+    isRecord: hooks.isRecord,
+    arrayKeys: hooks.arrayKeys,
+    problem: (l, col, m) => hooks.problem(l, m, col),
+    truncated: (off) => hooks.truncated?.(off, 'the JSON document ends inside its record array'),
+  });
+  for (let i = 0; i < recs.length; i += 1000) yield recs.slice(i, i + 1000);
 }
 
 /** Reads records one by one (convenience over the batches). */
@@ -185,78 +295,144 @@ export async function* readRecords(path: string, hooks: ReadHooks, container?: C
   for await (const b of readRecordBatches(path, hooks, container)) yield* b;
 }
 
-function firstString(o: Rec): string | undefined {
-  for (const k of ['eventID', 'id', 'uuid', '_document_id', 'Id', 'EventId', 'eventTime', 'published', 'created_at', 'requestId', 'correlationId', 'time', 'timestamp']) {
-    const v = o[k];
-    if (typeof v === 'string' && v) return v;
-  }
-  return undefined;
-}
-
-function wrapped(o: Rec, keys: string[]): Rec[] | undefined {
-  for (const k of keys) {
-    const v = o[k];
-    if (Array.isArray(v) && v.every((x) => obj(x))) return v as Rec[];
-  }
-  return undefined;
-}
-
-async function gunzipHead(path: string): Promise<string> {
-  // decompress just enough to sniff
-  const s = createReadStream(path).pipe(createGunzip());
-  let out = '';
+/** Complete lines of at most SNIFF_BYTES each, past longer ones, up to 200 lines within 64 MiB of content. */
+async function linesPastJunk(path: string, gz: boolean): Promise<string> {
+  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: Readable = gz ? s.pipe(createGunzip()) : s;
+  if (gz) s.on('error', (e) => input.destroy(e));
+  const kept: string[] = [];
+  let part: Buffer[] = [];
+  let partLen = 0;
+  let seen = 0;
   try {
-    for await (const chunk of s) {
-      out += chunk.toString('utf8');
-      if (out.length > 8192) break;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      let p = 0;
+      for (let nl = chunk.indexOf(10, p); nl !== -1; nl = chunk.indexOf(10, p)) {
+        if (partLen + nl - p <= SNIFF_BYTES) kept.push(Buffer.concat([...part, chunk.subarray(p, nl)]).toString('utf8'));
+        part = [];
+        partLen = 0;
+        p = nl + 1;
+        if (kept.length >= 200) return kept.join('\n');
+      }
+      if (partLen <= SNIFF_BYTES) { part.push(chunk.subarray(p)); partLen += chunk.length - p; }
+      if (seen > 64 << 20) break;
     }
   } catch {
-    /* truncated gzip: sniff what we have */
+    /* truncated: what we have */
+  } finally {
+    s.destroy();
+    input.destroy();
+  }
+  return kept.join('\n');
+}
+
+async function gunzipHead(path: string): Promise<{ text: string; complete: boolean }> {
+  // decompress just enough to sniff
+  const s = createReadStream(path).pipe(createGunzip());
+  const chunks: Buffer[] = [];
+  let n = 0;
+  let complete = true;
+  try {
+    for await (const chunk of s) {
+      chunks.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n >= SNIFF_BYTES) { complete = false; break; }
+    }
+  } catch {
+    /* truncated gzip: sniff what we have (its last line may be cut) */
+    complete = false;
   } finally {
     s.destroy();
   }
-  return out;
+  return { text: Buffer.concat(chunks).subarray(0, SNIFF_BYTES).toString('utf8'), complete };
 }
 
 // ---------------------------------------------------------------- CSV
 
-/** Splits CSV text lines into rows (RFC 4180: quoted fields may hold commas, quotes and newlines). */
-async function* csvRows(src: AsyncIterable<string>): AsyncGenerator<{ cells: string[]; line: number }> {
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
+/** A quoted field spanning more lines than this is taken for a stray quote (see csvRows). */
+export const MAX_QUOTED_LINES = 1000;
+
+/**
+ * Splits CSV / TSV text lines into rows (RFC 4180: quoted fields may hold delimiters, quotes and
+ * newlines). Quote recovery at line boundaries: a row that runs over several lines and then has a
+ * different number of cells than the header (or a quoted field left open for MAX_QUOTED_LINES
+ * lines, or at the end of the file) is a stray quote — its first line is reported as malformed and
+ * the lines after it are read again as rows, so one bad quote loses one row, not the rest.
+ */
+async function* csvRows(src: AsyncIterable<string>, hooks: ReadHooks): AsyncGenerator<{ cells: string[]; line: number }> {
+  const it = src[Symbol.asyncIterator]();
+  const again: Array<[string, number]> = [];
   let n = 0;
-  let start = 1;
-  for await (const raw of src) {
+  let delim = ',';
+  let width = 0;
+  const next = async (): Promise<[string, number] | undefined> => {
+    if (again.length) return again.shift();
+    const r = await it.next();
+    if (r.done) return undefined;
     n++;
-    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (!quoted) start = n;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted) {
-        if (ch === '"') {
-          if (line[i + 1] === '"') { cell += '"'; i++; } else quoted = false;
-        } else cell += ch;
-      } else if (ch === '"' && cell.trim() === '') { quoted = true; cell = ''; }
-      else if (ch === ',') { cells.push(cell); cell = ''; }
-      else cell += ch;
+    return [n === 1 ? r.value.replace(/^\uFEFF/, '') : r.value, n];
+  };
+  for (;;) {
+    const first = await next();
+    if (!first) return;
+    if (!width) {
+      // the header decides the delimiter: tabs and no commas = TSV
+      const tabs = first[0].split('\t').length;
+      if (tabs > 1 && tabs > first[0].split(',').length) delim = '\t';
     }
-    if (quoted) { cell += '\n'; continue; }
+    const taken: Array<[string, number]> = [first];
+    let cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    let cur: [string, number] | undefined = first;
+    while (cur) {
+      const line = cur[0];
+      for (let i = 0; i < line.length; i++) {
+        const ch = line[i];
+        if (quoted) {
+          if (ch === '"') {
+            if (line[i + 1] === '"') { cell += '"'; i++; } else quoted = false;
+          } else cell += ch;
+        } else if (ch === '"' && delim === ',' && cell.trim() === '') { quoted = true; cell = ''; }
+        else if (ch === delim) { cells.push(cell); cell = ''; }
+        else cell += ch;
+      }
+      if (!quoted) break;
+      cell += '\n';
+      if (taken.length >= MAX_QUOTED_LINES) { cur = undefined; break; }
+      cur = await next();
+      if (cur) taken.push(cur);
+    }
+    const open = quoted;
     cells.push(cell);
-    if (cells.length > 1 || cells[0].trim() !== '') yield { cells, line: start };
-    cells = [];
-    cell = '';
+    const stray = taken.length > 1 && (open || (width > 0 && cells.length !== width));
+    if (stray) {
+      hooks.problem(first[1], `unbalanced quote: row skipped (a quoted field ${open ? 'is never closed' : `runs over ${taken.length} lines into a row of ${cells.length} cells, the header has ${width}`}); the lines after it are read again`);
+      again.unshift(...taken.slice(1));
+      continue;
+    }
+    if (open) hooks.problem(first[1], 'unbalanced quote at the end of the file');
+    if (cells.length > 1 || cells[0].trim() !== '') {
+      if (!width) width = cells.length;
+      yield { cells, line: first[1] };
+    }
   }
-  if (quoted) { cells.push(cell); yield { cells, line: start }; }
 }
 
 async function* readCsv(src: AsyncIterable<string>, hooks: ReadHooks): AsyncGenerator<RawRecord> {
   let header: string[] | undefined;
-  for await (const { cells, line } of csvRows(src)) {
+  for await (const { cells, line } of csvRows(src, hooks)) {
     if (!header) { header = cells.map((h) => h.trim()); continue; }
     const row: Record<string, string> = {};
     header.forEach((h, i) => { if (h) row[h] = (cells[i] ?? '').trim(); });
-    const rec = hooks.csvRow ? hooks.csvRow(row) : unflatten(row);
+    let rec: Rec | undefined;
+    try {
+      rec = hooks.csvRow ? hooks.csvRow(row) : unflatten(row);
+    } catch (e) {
+      hooks.problem(line, `CSV row not understood: ${(e as Error).message.slice(0, 120)}`);
+      continue;
+    }
     if (rec) yield { rec, line };
     else hooks.problem(line, 'CSV row not understood');
   }
@@ -268,6 +444,7 @@ export function unflatten(row: Record<string, string>): Rec {
   for (const [k, v] of Object.entries(row)) {
     if (v === '') continue;
     const parts = k.replace(/\[(\d+)\]/g, '.$1').split('.');
+    if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) continue; // no prototype pollution from a header
     let cur: Record<string, unknown> | unknown[] = out;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];

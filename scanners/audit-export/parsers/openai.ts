@@ -47,5 +47,10 @@ export const parseOpenAi: RecordParser = (rec) => {
 
 export function isOpenAi(rec: Rec): boolean {
   if (rec.object === 'organization.audit_log') return true;
-  return typeof rec.type === 'string' && /^[a-z_]+(\.[a-z_]+)+$/.test(rec.type) && rec.effective_at !== undefined && obj(rec.actor) !== undefined;
+  return typeof rec.type === 'string' && dottedName(rec.type) && rec.effective_at !== undefined && obj(rec.actor) !== undefined;
+}
+
+/** `api_key.created`, `project.service_account.updated`: dotted lower-case words (a linear check, no nested quantifier). */
+function dottedName(t: string): boolean {
+  return /^[a-z_]+\.[a-z_.]*$/.test(t) && !t.endsWith('.') && !t.includes('..');
 }

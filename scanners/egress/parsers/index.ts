@@ -46,18 +46,28 @@ function lines(head: Buffer, max = 30): string[] {
   return out;
 }
 
-/** Printable-text check on the first line: binary garbage is never any format (later garbage lines are just malformed). */
-function looksText(head: Buffer): boolean {
-  const nl = head.indexOf(10);
-  const n = Math.min(nl < 0 ? head.length : nl, 4096);
-  if (!n) return head.length > 0;
+/** Share of control bytes (NUL included) in [s, e) of `b`. */
+function controlShare(b: Buffer, s: number, e: number): number {
+  if (e <= s) return 0;
   let bad = 0;
-  for (let i = 0; i < n; i++) {
-    const c = head[i];
-    if (c === 0) return false;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
     if (c < 9 || (c > 13 && c < 32) || c === 127) bad++;
   }
-  return bad / n < 0.05;
+  return bad / (e - s);
+}
+
+/**
+ * Printable-text check: binary content (a pcap, an image, a compressed blob) has many control
+ * bytes everywhere. Text when the first line is printable (later garbage lines are just
+ * malformed), or when the head as a whole is (a damaged first line of a text log).
+ */
+function looksText(head: Buffer): boolean {
+  if (!head.length) return false;
+  const nl = head.indexOf(10);
+  const n = Math.min(nl < 0 ? head.length : nl, 4096);
+  if (n > 0 && head.subarray(0, n).indexOf(0) < 0 && controlShare(head, 0, n) < 0.05) return true;
+  return controlShare(head, 0, Math.min(head.length, 64 * 1024)) < 0.05;
 }
 
 export function zeekJsonKind(o: Record<string, unknown>): string | undefined {
@@ -87,41 +97,87 @@ function jsonFormat(o: Record<string, unknown>): Detected | undefined {
 const SQUID_RE = /^\d{9,11}\.\d{1,3}\s+-?\d+\s+\S+\s+[A-Z_]+\/\d{3}\s+\d+\s+\S+\s+\S+/;
 const UMBRELLA_TS = /^"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",/;
 
-/** Sniffs the format from the first bytes of a file's content. */
+const PANOS_RE = /(?:^|\s)\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(TRAFFIC|THREAT),/;
+const BIND_CLIENT = /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/;
+
+function umbrellaKind(line: string): FormatId | undefined {
+  if (!UMBRELLA_TS.test(line)) return undefined;
+  const buf = Buffer.from(line);
+  const st = new Int32Array(64);
+  const en = new Int32Array(64);
+  const n = tokenize(buf, 0, buf.length, 44, true, st, en);
+  const f = (i: number) => (i < n ? buf.toString('utf8', st[i], en[i]) : '');
+  if (/^https?:\/\//i.test(f(7))) return 'umbrella-proxy';
+  if (/^\d+ \(/.test(f(6))) return 'umbrella-dns';
+  return undefined;
+}
+
+/** The format most of the votes went to (ties: the first counted). */
+function winner<T>(votes: Map<T, number>): T | undefined {
+  let best: T | undefined;
+  let n = 0;
+  for (const [k, v] of votes) if (v > n) { best = k; n = v; }
+  return best;
+}
+
+/**
+ * Sniffs the format from the first bytes of a file's content (a byte-order mark already cut).
+ * Decided by a vote over the first lines that parse, not by the first line alone: a damaged,
+ * truncated or `null` first line does not make a file unreadable.
+ */
 export function detectFormat(head: Buffer): Detected | undefined {
   if (!looksText(head)) return undefined;
   const ls = lines(head);
   if (!ls.length) return undefined;
   const first = ls[0];
-  if (first.startsWith('#separator') || first.startsWith('#fields') || (first.startsWith('#') && ls.some((l) => l.startsWith('#fields\t')))) return { format: 'zeek' };
-  if (/^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(first)) return { format: 'w3c' };
+  const top = ls.slice(0, 10);
+  if (top.some((l) => l.startsWith('#separator') || l.startsWith('#fields\t'))) return { format: 'zeek' };
+  if (top.some((l) => /^#(Software|Version|Fields|Date|Start-Date|Remark):/.test(l))) return { format: 'w3c' };
   if (first.startsWith('DNS Server log') || ls.some((l) => / PACKET\s+[0-9A-Fa-f]+ (UDP|TCP) (Rcv|Snd) /.test(l))) return { format: 'windows-dns' };
-  if (first.trimStart().startsWith('{')) {
-    for (const l of ls.slice(0, 5)) {
+  // one vote per line that is a record of a known shape: JSON objects by their fields, text lines
+  // by their layout; junk, `null` and damaged lines give none
+  const votes = new Map<string, number>();
+  const kinds = new Map<string, Detected>();
+  const vote = (d: Detected) => {
+    const k = `${d.format}:${d.kind ?? ''}`;
+    kinds.set(k, d);
+    votes.set(k, (votes.get(k) ?? 0) + 1);
+  };
+  const lineFormat = (l: string): FormatId | undefined => {
+    if (SQUID_RE.test(l)) return 'squid';
+    // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
+    if (PANOS_RE.test(l)) return 'panos';
+    if (BIND_CLIENT.test(l) && / query: /.test(l)) return 'bind';
+    return umbrellaKind(l);
+  };
+  for (const l of ls) {
+    if (l.trimStart().startsWith('{')) {
+      let o: unknown;
       try {
-        const o = JSON.parse(l) as Record<string, unknown>;
-        const d = jsonFormat(o);
-        if (d) return d;
+        o = JSON.parse(l);
       } catch {
-        /* try the next line */
+        continue;
       }
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
+      const d = jsonFormat(o as Record<string, unknown>);
+      if (d) vote(d);
+      continue;
     }
-    return undefined;
+    const f = lineFormat(l);
+    if (f) vote({ format: f });
   }
-  if (ls.some((l) => SQUID_RE.test(l))) return { format: 'squid' };
-  // PAN-OS CSV after any syslog header (BSD `Mar  1 10:44:36 fw `, RFC 5424 `<14>1 2025-… fw - - - - `) or none
-  if (ls.some((l) => /(?:^|\s)\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(TRAFFIC|THREAT),/.test(l))) return { format: 'panos' };
-  if (ls.some((l) => /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+/.test(l) && / query: /.test(l))) return { format: 'bind' };
-  if (UMBRELLA_TS.test(first)) {
-    const buf = Buffer.from(first);
-    const st = new Int32Array(64);
-    const en = new Int32Array(64);
-    const n = tokenize(buf, 0, buf.length, 44, true, st, en);
-    const f = (i: number) => (i < n ? buf.toString('utf8', st[i], en[i]) : '');
-    if (/^https?:\/\//i.test(f(7))) return { format: 'umbrella-proxy' };
-    if (/^\d+ \(/.test(f(6))) return { format: 'umbrella-dns' };
+  // a first line that is no record but a header naming a host or URL column: generic CSV / TSV
+  // (an Umbrella dashboard export has one, its S3 export does not)
+  if (!lineFormat(first) && !first.trimStart().startsWith('{')) {
+    const header = headerFormat(first);
+    if (header) return header;
   }
-  // generic CSV / TSV with a header naming a host or URL column
+  const w = winner(votes);
+  return w ? kinds.get(w) : undefined;
+}
+
+/** Generic CSV / TSV with a header naming a host or URL column. */
+function headerFormat(first: string): Detected | undefined {
   for (const [format, delim] of [['tsv', '\t'], ['csv', ',']] as const) {
     if (!first.includes(delim)) continue;
     const header = first.split(delim).map((h) => h.replace(/^"|"$/g, '').replace(/^#/, ''));

@@ -18,7 +18,8 @@ import { tmpDir } from '../../helpers/tmp.js';
 
 const { index: rules } = ruleIndex();
 const FIX = join(process.cwd(), 'test/scanners/audit-export/fixtures-ai');
-const CORPUS = join(process.cwd(), '../shared/corpus');
+/** Public corpus samples copied with their sources (fixtures/corpus/audit/SOURCES.md): tests never read ../shared. */
+const CORPUS = join(process.cwd(), 'fixtures/corpus/audit');
 
 async function scan(paths: string[], extra: Record<string, unknown> = {}) {
   const r = await collect([{ scanner: auditExportScanner, options: { paths, ...extra } }], { rules, log: silentLogger });
@@ -168,7 +169,7 @@ describe('AI platform logs: privacy, containers, malformed input', () => {
   });
 });
 
-describe.skipIf(!existsSync(CORPUS))('public corpus samples of the AI platforms (../shared/corpus)', () => {
+describe('public corpus samples of the AI platforms (fixtures/corpus/audit)', () => {
   const expected: Record<string, string> = { 'aws-bedrock-invocation': 'bedrock', 'azure-openai-diagnostic': 'azure-openai', 'openai-audit': 'openai', 'anthropic-activity': 'anthropic' };
 
   it('every record of every sample is detected as its vendor', () => {

@@ -20,7 +20,8 @@ import { tmpDir } from '../../helpers/tmp.js';
 import { FIX } from './fixtures-data.js';
 
 const { index: rules } = ruleIndex();
-const CORPUS = join(process.cwd(), '../shared/corpus');
+/** Public corpus samples copied with their sources (fixtures/corpus/audit/SOURCES.md): tests never read ../shared. */
+const CORPUS = join(process.cwd(), 'fixtures/corpus/audit');
 
 async function scan(paths: string[], extra: Record<string, unknown> = {}) {
   const r = await collect([{ scanner: auditExportScanner, options: { paths, ...extra } }], { rules, log: silentLogger });
@@ -202,7 +203,7 @@ describe('pure helpers', () => {
   });
 });
 
-describe.skipIf(!existsSync(CORPUS))('public corpus samples (../shared/corpus)', () => {
+describe('public corpus samples (fixtures/corpus/audit)', () => {
   const dirs = ['google-workspace', 'entra-id', 'm365-unified-audit', 'okta-system-log', 'github-audit', 'slack-audit', 'aws-cloudtrail'].map((d) => join(CORPUS, d));
 
   it('detects (nearly) every record of every sample as its vendor', async () => {

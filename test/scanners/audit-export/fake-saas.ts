@@ -15,7 +15,7 @@ type Rec = Record<string, unknown>;
 export interface Fault {
   /** Matched against `METHOD /path?query` (or the X-Amz-Target for CloudTrail). */
   match: RegExp;
-  kind: '429' | '500' | '401' | '404' | '400' | 'malformed' | 'slack-error' | 'corrupt-object';
+  kind: '429' | '500' | '401' | '404' | '400' | 'malformed' | 'slack-error' | 'corrupt-object' | 'junk-records' | 'truncated-object';
   /** How many times (default: forever). */
   times?: number;
   /** Let this many matching requests through before the fault starts (a failure mid-way). */
@@ -55,7 +55,23 @@ export async function startFake(data: FakeData, opts: { pageSize?: number; fault
   const requests: string[] = [];
   let base = '';
 
+  /** Set for one response by a 'junk-records' fault: null, a number, a string and an array join the page's records. */
+  let junk = false;
+  /** Set for one S3 object by a 'truncated-object' fault: the gzip arrives cut at 60 %. */
+  let cut = false;
+  const JUNK = [null, 42, 'x', []];
+  const addJunk = (body: unknown): unknown => {
+    if (Array.isArray(body)) return [...JUNK, ...body];
+    if (body && typeof body === 'object') {
+      const o = { ...(body as Rec) };
+      for (const k of ['items', 'value', 'entries', 'Events']) if (Array.isArray(o[k])) o[k] = [...JUNK, ...(o[k] as unknown[])];
+      return o;
+    }
+    return body;
+  };
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (junk && typeof body !== 'string') body = addJunk(body);
+    junk = false;
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
@@ -75,6 +91,14 @@ export async function startFake(data: FakeData, opts: { pageSize?: number; fault
           continue;
         }
         f.left--;
+        if (f.kind === 'junk-records') {
+          junk = true;
+          break;
+        }
+        if (f.kind === 'truncated-object') {
+          cut = true;
+          break;
+        }
         if (f.kind === '429') return send(res, 429, { error: 'rate limited' }, f.retryAfter ? { 'retry-after': f.retryAfter } : {});
         if (f.kind === '500') return send(res, 503, { error: 'unavailable' });
         if (f.kind === '401') return send(res, 401, { error: 'invalid_token', error_description: 'The access token expired' });
@@ -200,7 +224,9 @@ export async function startFake(data: FakeData, opts: { pageSize?: number; fault
       }
       const recs = bucket[decodeURIComponent(m[2])];
       if (!recs) { res.writeHead(404, { 'content-type': 'application/xml' }); return res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>missing</Message></Error>'); }
-      const gz = gzipSync(JSON.stringify({ Records: recs }));
+      let gz = gzipSync(JSON.stringify({ Records: recs }));
+      if (cut) gz = gz.subarray(0, Math.floor(gz.length * 0.6));
+      cut = false;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(gz.length) });
       return res.end(gz);
     }

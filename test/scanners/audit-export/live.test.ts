@@ -121,6 +121,19 @@ for (const [id, c] of Object.entries(CASES)) {
       expect(text).not.toMatch(/test-[a-z]+-token|wJalrXUtnFEMI/);
     });
 
+    it('a null, a number, a string and an array among the records of a page fail alone: every record lands', async () => {
+      const clean = await run(id, opts((await server()).url));
+      const s = await server(fakeData(), [{ match: c.path, kind: 'junk-records', times: 1 }]);
+      const r = await run(id, opts(s.url));
+      expect(r.errors).toEqual({});
+      expect(r.cov.failed).toEqual([]);
+      expect(JSON.stringify(r.observations)).toBe(JSON.stringify(clean.observations));
+      if (id !== 'cloudtrail') {
+        expect(r.cov.stats['records.malformed']).toBe(4);
+        expect(r.cov.problems.some((p) => /record not understood: expected a JSON object, got null/.test(p.message))).toBe(true);
+      }
+    });
+
     it('fails the unit on a malformed page, keeping other units', async () => {
       const s = await server(fakeData(), [{ match: c.path, kind: 'malformed' }]);
       const r = await run(id, opts(s.url));
@@ -236,6 +249,35 @@ describe('cloudtrail: trail files in S3', () => {
     expect(r.cov.stats['s3.filesUnreadable']).toBe(1);
     expect(r.cov.problems.map((p) => p.locator)).toContain(`s3://demo-trail-bucket/${keys[0]}`);
     expect(r.cov.stats['s3.files']).toBe(keys.length - 1);
+  });
+});
+
+describe('cloudtrail: damaged trail files keep their undamaged records', () => {
+  it('null, a number and an array inside Records are reported; every real record lands', async () => {
+    const data = fakeData();
+    const clean = await run('cloudtrail', { ...liveOptions('cloudtrail', (await server(data)).url), lookup: false });
+    const bucket = data.s3!['demo-trail-bucket'];
+    const [k] = Object.keys(bucket);
+    bucket[k] = [null, ...bucket[k], 42, []] as unknown as Record<string, unknown>[];
+    const r = await run('cloudtrail', { ...liveOptions('cloudtrail', (await server(data)).url), lookup: false });
+    expect(r.cov.failed).toEqual([]);
+    expect(r.cov.stats['records.malformed']).toBe(3);
+    expect(JSON.stringify(r.observations)).toBe(JSON.stringify(clean.observations));
+  });
+
+  it('a truncated trail object keeps its complete records and makes the unit partial, not unreadable', async () => {
+    const data = fakeData();
+    const bucket = data.s3!['demo-trail-bucket'];
+    const [k] = Object.keys(bucket);
+    bucket[k] = Array.from({ length: 20 }, () => bucket[k]).flat().map((r, i) => ({ ...r, eventID: `ev-${i}` }));
+    const s = await server(data, [{ match: /\.json\.gz\?x-id=GetObject$/, kind: 'truncated-object' }]);
+    const r = await run('cloudtrail', { ...liveOptions('cloudtrail', s.url), lookup: false });
+    expect(r.cov.stats['s3.filesUnreadable'] ?? 0).toBe(0);
+    expect(r.cov.stats['s3.filesTruncated']).toBe(1);
+    expect(r.cov.stats.records).toBeGreaterThan(0);
+    expect(r.cov.stats.records).toBeLessThan(bucket[k].length);
+    expect(r.cov.failed[0].reason).toMatch(/^partial: 1 log file\(s\) end early/);
+    expect(r.observations.length).toBeGreaterThan(0);
   });
 });
 

@@ -278,7 +278,8 @@ describe('export shapes: wrappers, CSV downloads, gzip, damaged records', () => 
     expect(probs).toContain(`${join(d, 'damaged.jsonl')}:2`);
     expect(probs).toContain(`${join(d, 'damaged.jsonl')}:3`);
     expect(probs).toContain(`${join(d, 'damaged.jsonl')}:4`);
-    expect(probs).toContain(`${join(d, 'broken.json')}:1`);
+    // a damaged JSON document: the damaged record's line and column
+    expect(probs).toContain(`${join(d, 'broken.json')}:1:13`);
     expect(r.cov.units).toContain(join(d, 'damaged.jsonl'));
     // a truncated gzip fails alone; the other files are still read
     expect(r.cov.failed.map((f) => f.unit).filter((u) => !u.endsWith('truncated.json.gz') && !u.endsWith('broken.json'))).toEqual([]);

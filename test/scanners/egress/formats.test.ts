@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, CORPUS, hasCorpus, run, byPair } from './helpers.js';
+import { FIXTURES, CORPUS, run, byPair } from './helpers.js';
 import { detectFormat } from '../../../scanners/egress/parsers/index.js';
 
 const fx = (f: string) => join(FIXTURES, f);
@@ -121,7 +121,7 @@ describe('egress formats (fixtures: real structures, AI hosts swapped in)', () =
   });
 });
 
-describe.skipIf(!hasCorpus)('real corpus samples (../shared/corpus)', () => {
+describe('real corpus samples (fixtures/corpus/egress)', () => {
   const net = ['squid', 'zeek-tsv', 'zeek-json', 'zscaler-nss-web', 'panos', 'cisco-umbrella', 'cloudflare-gateway', 'aws-route53-resolver', 'infoblox-bind'];
   const expected: Record<string, string> = {
     squid: 'squid', 'zeek-tsv': 'zeek', 'zeek-json': 'zeek-json', 'zscaler-nss-web': 'zscaler', panos: 'panos',

@@ -19,8 +19,8 @@ import type { EgressOptions } from '../../../scanners/egress/options.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../../..');
 export const FIXTURES = join(ROOT, 'fixtures/egress');
-export const CORPUS = resolve(ROOT, '../shared/corpus');
-export const hasCorpus = existsSync(CORPUS);
+/** Public corpus samples, copied from the project's reference corpus with their sources (fixtures/corpus/egress/SOURCES.md). */
+export const CORPUS = resolve(ROOT, 'fixtures/corpus/egress');
 
 const RULES: Record<string, string> = {
   't-openai': `id: t-openai

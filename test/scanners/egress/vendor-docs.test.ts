@@ -2,7 +2,7 @@
  * Vendor-documentation trial: one fixture per format in the shape the vendor documents (field
  * names, order, quoting, time form), hosts changed to AI hosts. Exact assertions per format:
  * subject, service, count, bytes, attempt flag, first-seen time. Plus the real corpus samples
- * (../shared/corpus, skipped when absent): detected format and malformed-line count per file.
+ * (copied to fixtures/corpus/egress with their sources): detected format and malformed-line count per file.
  *
  * Docs checked (see scanners/egress/README.md, Formats):
  * - Zscaler: help.zscaler.com "NSS Feed Output Format: Web Logs" (time excludes the zone, epochtime,
@@ -19,7 +19,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Observation } from '../../../src/core/types.js';
-import { CORPUS, hasCorpus, run, runStdin, testRules, tmp } from './helpers.js';
+import { CORPUS, run, runStdin, testRules, tmp } from './helpers.js';
 import { detectFormat } from '../../../scanners/egress/parsers/index.js';
 
 /** `kind:id host service` plus ` !attempt` → [count, bytesOut, bytesIn, firstSeen]. */
@@ -212,7 +212,7 @@ describe('vendor-documented shapes (AI hosts swapped in)', () => {
   });
 });
 
-describe.skipIf(!hasCorpus)('real corpus samples: detected format and malformed lines per file', () => {
+describe('real corpus samples: detected format and malformed lines per file', () => {
   // [detected format (undefined = refused), malformed lines]; `failed` = the unit fails with a reason
   const want: Record<string, [string | undefined, number]> = {
     'zscaler-nss-web/nss_web_json.elastic-test.log': ['zscaler', 0],
