@@ -41,5 +41,5 @@ export { migrateRegister, type MigrateResult } from './register/copy.js';
 export { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
 export { runScan, VERSION, type ScanReport, type ScanOptions, type ReportItem, type ReportFinding } from './pipeline.js';
 export { render, FORMATS, type Format } from './report/index.js';
-export { loadConfig, configSchema, FAIL_ON, type Config } from './config.js';
+export { loadConfig, configSchema, checkOutputPaths, FAIL_ON, type Config } from './config.js';
 export { scanners, scannerById } from '../scanners/index.js';

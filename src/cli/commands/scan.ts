@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { scanners } from '../../../scanners/index.js';
 import { UsageError } from '../../core/errors.js';
-import { dbSpec, DB_HELP, FAIL_ON, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
+import { checkOutputPaths, dbSpec, DB_HELP, FAIL_ON, isPostgresUrl, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
 import { safeText } from '../../report/table.js';
 import { Progress } from '../progress.js';
 import { checkOutputPath, collectRepeat, failOnMatches, scannedNothing, writeOut, type Io } from '../io.js';
@@ -44,6 +44,13 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
     if (!runs.length && !cfg?.github) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
     const format: Format = opts.format ?? cfg?.format ?? 'table';
     checkOutputPath(opts.output ?? cfg?.output);
+    // an output may never be the register, the config or the catalog, a folder, or another output
+    const dbForCheck = dbSpec(opts.db ?? cfg?.db);
+    checkOutputPaths([opts.output ?? cfg?.output, ...(cfg?.outputs ?? []).map((o) => (o.path === '-' ? undefined : o.path))], {
+      db: isPostgresUrl(dbForCheck) ? undefined : dbForCheck.replace(/^sqlite:/, ''),
+      config: opts.config,
+      catalog: opts.catalog ?? cfg?.catalog,
+    });
     const progress = new Progress(io, !opts.quiet && io.isTTY);
     const scanOpts = {
       rulesDirs: [...(cfg?.rules ?? []), ...(opts.rules ?? [])],

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { RegisterError } from '../../core/errors.js';
+import { checkRegisterFile } from '../../core/register-file.js';
 import { likeContains, Mutex, type Conn, type Dialect, type Row } from './conn.js';
 import { migrate, SqlStore } from './sql-store.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
@@ -105,7 +106,11 @@ export class SqliteStore extends SqlStore {
 
   static async open(file: string, opts: { readonly?: boolean } = {}): Promise<SqliteStore> {
     const path = file === ':memory:' ? file : resolvePath(file);
-    if (path !== ':memory:') checkDbPath(file, path, opts.readonly ?? false);
+    if (path !== ':memory:') {
+      checkDbPath(file, path, opts.readonly ?? false);
+      // a garbage, truncated or foreign file: one line, before SQLite reads it
+      checkRegisterFile(path, { mustExist: opts.readonly ?? false });
+    }
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
