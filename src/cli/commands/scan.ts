@@ -1,5 +1,7 @@
 /** `shadowscan scan`: collect → match → resolve → reconcile → judge → store, then report. */
 import { Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { scanners } from '../../../scanners/index.js';
 import { UsageError } from '../../core/errors.js';
 import { checkOutputPaths, dbSpec, DB_HELP, FAIL_ON, isPostgresUrl, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
@@ -46,7 +48,8 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
     checkOutputPath(opts.output ?? cfg?.output);
     // an output may never be the register, the config or the catalog, a folder, or another output
     const dbForCheck = dbSpec(opts.db ?? cfg?.db);
-    checkOutputPaths([opts.output ?? cfg?.output, ...(cfg?.outputs ?? []).map((o) => (o.path === '-' ? undefined : o.path))], {
+    // config outputs[] create their folders when written; the rest of the check applies to them
+    checkOutputPaths([opts.output ?? cfg?.output, ...(cfg?.outputs ?? []).map((o) => (o.path === '-' || !existsSync(dirname(o.path)) ? undefined : o.path))], {
       db: isPostgresUrl(dbForCheck) ? undefined : dbForCheck.replace(/^sqlite:/, ''),
       config: opts.config,
       catalog: opts.catalog ?? cfg?.catalog,
