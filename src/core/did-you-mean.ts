@@ -20,8 +20,8 @@ export function unknownKeys(raw: unknown, known: readonly string[], allow: (k: s
 /** "unknown key" issues with "did you mean" for the top level of a file. */
 export function unknownKeyIssues(raw: unknown, known: readonly string[], allow?: (k: string) => boolean): Array<{ path: PropertyKey[]; message: string }> {
   return unknownKeys(raw, known, allow).map(({ key, suggestion }) => ({
-    path: [key],
-    message: `unknown top-level key "${key}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (expected one of: ${known.join(', ')})`,
+    path: [],
+    message: `unknown key '${key}'${suggestion ? ` — did you mean '${suggestion}'?` : ''} (expected one of: ${known.join(', ')})`,
   }));
 }
 

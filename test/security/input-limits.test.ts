@@ -80,7 +80,7 @@ describe('unknown top-level keys are errors with a suggestion', () => {
   it('config: catalgo → did you mean "catalog"', () => {
     const e = errorOf(() => parseConfig({ version: 1, catalgo: './catalog.yaml' }, '/x/shadowscan.yaml', { env: {} }));
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e.message).toMatch(/\/x\/shadowscan\.yaml: catalgo: unknown top-level key "catalgo" — did you mean "catalog"\?/);
+    expect(e.message).toMatch(/\/x\/shadowscan\.yaml: \(root\): unknown key 'catalgo' — did you mean 'catalog'\?/);
     const far = errorOf(() => parseConfig({ version: 1, colour: 'blue' }, '/x/shadowscan.yaml', { env: {} }));
     expect(far.message).not.toMatch(/did you mean/);
   });
@@ -96,7 +96,7 @@ describe('unknown top-level keys are errors with a suggestion', () => {
     const f = join(tmpDir(), 'catalog.yaml');
     writeFileSync(f, 'version: 1\napprovd: []\n');
     const e = errorOf(() => loadCatalog(f));
-    expect(e.message).toMatch(/approvd: unknown top-level key "approvd" — did you mean "approved"\?/);
+    expect(e.message).toMatch(/\(root\): unknown key 'approvd' — did you mean 'approved'\?/);
   });
 
   it('edit distance counts a transposition as one', () => {
