@@ -5,6 +5,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../index.js';
+import { scannedNothing as coveredNothing } from '../collect/partial.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -66,9 +67,8 @@ export function oneLineUsage(message: string): string {
   return `shadowscan: ${text} — run with --help for usage\n`;
 }
 
-/** A run in which units failed and not one unit was scanned or skipped: it covered nothing. */
+/** A run in which units failed and not one unit was scanned, skipped or read in part: it covered nothing. */
 export function scannedNothing(report: ScanReport): boolean {
-  const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
-  return failed > 0 && report.coverage.every((c) => c.scanned === 0 && c.skipped.length === 0);
+  return coveredNothing(report.coverage);
 }
 
