@@ -31,6 +31,7 @@ export async function copyRegister(src: RegisterStore, dst: RegisterStore, opts:
     tables.push({ table: t, source, copied });
     opts.onTable?.(t, copied);
   }
+  await dst.analyze();
   const before = await src.verifyAudit();
   const after = await dst.verifyAudit();
   return { from: src.location, to: dst.location, tables, audit: { ok: after.ok && after.head === before.head && after.records === before.records, records: after.records, head: after.head, sourceHead: before.head } };

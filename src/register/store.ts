@@ -385,6 +385,8 @@ export interface RegisterStore extends RegisterOps {
   loadTable(dump: TableDump): Promise<void>;
   countRows(table: string): Promise<number>;
   schemaVersion(): Promise<number>;
+  /** Refreshes the planner's statistics (after a bulk load; SQLite also does it on close). */
+  analyze(): Promise<void>;
 }
 
 /** Statuses that put an item in the intake queue. */

@@ -161,7 +161,7 @@ describe.each(BACKENDS)('register store on $name', (backend) => {
   });
 
   it('one item query: filters, sorts, search (with % and _ taken literally), pages and counts', async () => {
-    const { reg } = await fresh();
+    const { spec, reg } = await fresh();
     await commit(reg, [A, B], [cov('repo', ['package.json']), cov('egress', ['proxy.log'])]);
     const q = async (f: Parameters<RegisterStore['queryItems']>[0]) => (await reg.queryItems(f)).rows.map((i) => i.service);
     expect(await q({ q: 'Alpha' })).toEqual(['alpha-ai']);
@@ -179,6 +179,14 @@ describe.each(BACKENDS)('register store on $name', (backend) => {
     expect(viaRisk.rows.every((r) => r.riskEntryId?.startsWith('AIR-') && r.tier !== undefined)).toBe(true);
     expect(await q({ status: ['sanctioned'] })).toEqual([]);
     expect((await reg.itemFacets()).categories.length).toBeGreaterThan(0);
+    // planner statistics refreshed on demand (db migrate and bulk loads call it); queries unchanged
+    const before = (await reg.queryItems({ sort: 'name' })).rows;
+    await reg.analyze();
+    const raw = await backend.raw(spec);
+    const stats = backend.name === 'sqlite' ? await raw.all("SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = 'items'") : await raw.all("SELECT COUNT(*) AS n FROM pg_stats WHERE tablename = 'items'");
+    expect(Number(stats[0].n)).toBeGreaterThan(0);
+    await raw.close();
+    expect((await reg.queryItems({ sort: 'name' })).rows).toEqual(before);
     await reg.close();
   });
 

@@ -128,6 +128,10 @@ export class PostgresStore extends SqlStore {
     }
   }
 
+  async analyze(): Promise<void> {
+    await this.c.exec('ANALYZE');
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

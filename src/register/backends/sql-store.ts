@@ -34,6 +34,7 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   /** Runs `fn` on one connection inside a write transaction that excludes every other writer. */
   protected abstract withTransaction<T>(fn: (c: Conn) => Promise<T>): Promise<T>;
   abstract close(): Promise<void>;
+  abstract analyze(): Promise<void>;
 
   constructor(c: Conn, d: Dialect) {
     super(c, d);

@@ -100,6 +100,7 @@ export class SqliteStore extends SqlStore {
     readonly location: string,
     private readonly raw: SqliteConn,
     private readonly lock: Mutex,
+    private readonly readonly: boolean,
   ) {
     super(new LockedConn(raw, lock), SQLITE);
   }
@@ -132,7 +133,7 @@ export class SqliteStore extends SqlStore {
       if (!lock) FILE_LOCKS.set(path, (lock = new Mutex()));
       if (!opts.readonly) await lock.run(() => migrate(raw, SQLITE_MIGRATIONS, SQLITE.begin));
       else db.prepare('SELECT COUNT(*) FROM audit_log').get(); // a file that is not a register fails here, in one line
-      return new SqliteStore(path, raw, lock);
+      return new SqliteStore(path, raw, lock, opts.readonly ?? false);
     } catch (e) {
       db.close();
       if (e instanceof RegisterError) throw e;
@@ -154,8 +155,23 @@ export class SqliteStore extends SqlStore {
     });
   }
 
+  async analyze(): Promise<void> {
+    await this.lock.run(() => this.raw.db.exec('ANALYZE'));
+  }
+
   async close(): Promise<void> {
-    await this.lock.run(() => this.raw.db.close());
+    await this.lock.run(() => {
+      // SQLite's advice for every connection that wrote: refresh the statistics the planner uses
+      // (only tables whose counts changed a lot), so the register's indexes stay chosen as it grows
+      if (!this.readonly) {
+        try {
+          this.raw.db.pragma('optimize');
+        } catch {
+          /* a register that cannot be written now keeps its old statistics */
+        }
+      }
+      this.raw.db.close();
+    });
   }
 }
 
