@@ -165,6 +165,7 @@ export class SqliteStore extends SqlStore {
       // (only tables whose counts changed a lot), so the register's indexes stay chosen as it grows
       if (!this.readonly) {
         try {
+          this.raw.db.pragma('analysis_limit = 1000'); // bounded work: sampled statistics, never a full scan of a large table
           this.raw.db.pragma('optimize');
         } catch {
           /* a register that cannot be written now keeps its old statistics */
