@@ -79,12 +79,13 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
     // ---- judge once, against the catalog of record
     const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
     const priorRisks = await tx.risksByItem();
+    const priorItems = await tx.priorItems();
     const j = judge({
       active: await tx.activeFindings(),
       catalog,
       rules: input.rules,
       now,
-      priorItems: await tx.priorItems(),
+      priorItems,
       priorRisks,
       riskCount: await tx.countRisks(),
       touched: new Set(merged.map((f) => itemIdFor(f))),
@@ -93,7 +94,9 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
 
     // ---- persist the judgement
     await tx.setFindingVerdicts([...j.verdicts].map(([id, v]) => ({ id, status: v.status, reason: v.reason })));
-    await tx.upsertItems(j.items.map((x) => ({ item: x.item, status: x.verdict.status, statusReason: x.verdict.reason, catalogEntry: x.verdict.entry, touched: x.touched })), at);
+    // an item this run did not see keeps its stored last-detected time (read once, for the judge)
+    const lastDetected = (x: (typeof j.items)[number]) => (x.touched ? at : (priorItems.get(x.item.id)?.lastDetectedAt ?? at));
+    await tx.upsertItems(j.items.map((x) => ({ item: x.item, status: x.verdict.status, statusReason: x.verdict.reason, catalogEntry: x.verdict.entry, lastDetectedAt: lastDetected(x) })), at);
     await tx.markItemsGone(j.gone, at);
     const risks = new Map(priorRisks);
     for (const c of j.riskChanges) {

@@ -197,8 +197,8 @@ export interface ItemWrite {
   status: ItemStatus;
   statusReason: string;
   catalogEntry?: string;
-  /** This run saw the item (its last-detected time moves). */
-  touched: boolean;
+  /** This run's time when it saw the item, else the time stored before (the judge's prior items). */
+  lastDetectedAt: string;
 }
 
 export interface PriorItem {

@@ -60,7 +60,7 @@ const ITEM_COLS = [
   'id', 'kind', 'service', 'name', 'vendor', 'category', 'artifact_type', 'artifact_key', 'status', 'status_reason', 'catalog_entry', 'state', 'sources', 'signals',
   'subject_count', 'finding_count', 'event_count', 'bytes_out', 'seen_first', 'seen_last', 'first_detected_at', 'last_detected_at', 'gone_at', 'data',
 ];
-// last_detected_at moves only for items this run saw: an untouched item carries its stored time in the insert row
+// last_detected_at moves only for items this run saw: an untouched item carries its stored time in the insert row (ItemWrite.lastDetectedAt)
 const ITEM_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, status_reason = excluded.status_reason, catalog_entry = excluded.catalog_entry,
   state = 'active', sources = excluded.sources, signals = excluded.signals, subject_count = excluded.subject_count, finding_count = excluded.finding_count,
   event_count = excluded.event_count, bytes_out = excluded.bytes_out, seen_first = excluded.seen_first, seen_last = excluded.seen_last,
@@ -306,12 +306,10 @@ export class SqlOps implements RegisterOps {
   }
 
   async upsertItems(rows: ItemWrite[], at: string): Promise<void> {
-    const prior = rows.some((r) => !r.touched) ? await this.priorItems() : new Map<string, PriorItem>();
     await this.insertRows(
       'items',
       ITEM_COLS,
-      rows.map(({ item: it, status, statusReason, catalogEntry, touched }) => {
-        const last = touched ? at : (prior.get(it.id)?.lastDetectedAt ?? at);
+      rows.map(({ item: it, status, statusReason, catalogEntry, lastDetectedAt: last }) => {
         return [
           it.id, it.kind, it.service, it.name, it.vendor, it.category, it.artifact?.type ?? null, it.artifact?.key ?? null, status, statusReason, catalogEntry ?? null, 'active',
           j(it.sources), j(it.signals), it.subjects.length, it.findingIds.length, it.count, it.bytesOut ?? null, it.firstSeen ?? null, it.lastSeen ?? null, at, last, null,
