@@ -11,7 +11,6 @@ import type { ScannerModule } from '../../src/core/types.js';
 import { UsageError } from '../../src/core/errors.js';
 import { QUERY_SOURCES, TIME_TYPES, parseFieldMap, type QuerySource } from '../../src/pushdown/types.js';
 import { ENGINES, type Engine } from './client.js';
-import { scanQueries } from './scan.js';
 
 const querySchema = z
   .object({
@@ -143,7 +142,8 @@ export const egressQueryScanner: ScannerModule<EgressQueryOptions> = {
     if (v.sentinelWorkspace) o.sentinel = { workspaceId: String(v.sentinelWorkspace) };
     return o as EgressQueryOptions;
   },
-  scan: (ctx, sink) => scanQueries(ctx, sink),
+  // the engines' clients (DuckDB, Athena, BigQuery, …) load only when this scanner runs
+  scan: async (ctx, sink) => (await import('./scan.js')).scanQueries(ctx, sink),
 };
 
 export default egressQueryScanner;

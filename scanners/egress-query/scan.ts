@@ -42,7 +42,7 @@ export async function scanQueries(ctx: ScanContext<EgressQueryOptions>, sink: Si
     for (const q of o.queries) {
       if (ctx.signal.aborted) break;
       let runner = runners.get(q.engine);
-      if (!runner) runners.set(q.engine, (runner = createRunner(q.engine, o)));
+      if (!runner) runners.set(q.engine, (runner = await createRunner(q.engine, o)));
       const name = `${q.engine}:${q.from}`;
       let map = q.map as FieldMap | undefined;
       let timeType = q.timeType;

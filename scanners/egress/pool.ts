@@ -124,13 +124,18 @@ export class Pool {
 
 let entry: Promise<URL | string> | undefined;
 
+/** Defined (true) by bin/build.mjs in the compiled CLI; absent when the TypeScript sources run. */
+declare const __SHADOWSCAN_COMPILED__: boolean | undefined;
+
 /**
- * The worker script. Preferred: worker-impl.ts bundled once into plain JS (esbuild, cached in the
+ * The worker script. In the compiled CLI: dist/egress-worker.mjs, built with it. From the sources: worker-impl.ts bundled once into plain JS (esbuild, cached in the
  * temp dir by content hash) — a worker then needs no TypeScript loader, which saves ~60 MB and
  * ~1 s of start-up per worker. Fallback: worker.mjs, which registers tsx inside the worker.
  */
 function workerEntry(): Promise<URL | string> {
   entry ??= (async () => {
+    // the compiled CLI ships the worker built next to it (dist/egress-worker.mjs, same build)
+    if (typeof __SHADOWSCAN_COMPILED__ !== 'undefined' && __SHADOWSCAN_COMPILED__) return new URL('../../dist/egress-worker.mjs', import.meta.url);
     const fallback = new URL('./worker.mjs', import.meta.url);
     try {
       const src = fileURLToPath(new URL('./worker-impl.ts', import.meta.url));

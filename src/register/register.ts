@@ -3,8 +3,6 @@
  * `--db postgres://…` (or SHADOWSCAN_DATABASE_URL) the shared PostgreSQL register. Both are the
  * same `RegisterStore`; callers never see which.
  */
-import { PostgresStore } from './backends/postgres.js';
-import { SqliteStore } from './backends/sqlite.js';
 import type { RegisterStore } from './store.js';
 
 export * from './store.js';
@@ -31,8 +29,9 @@ export interface OpenOptions {
 
 export async function openRegister(spec?: string, opts: OpenOptions = {}): Promise<RegisterStore> {
   const s = dbSpec(spec);
-  if (isPostgresUrl(s)) return PostgresStore.open(s, opts);
-  return SqliteStore.open(s.startsWith('sqlite:') ? s.slice('sqlite:'.length) : s, opts);
+  // each backend's driver (pg, better-sqlite3) loads only when a register of that kind is opened
+  if (isPostgresUrl(s)) return (await import('./backends/postgres.js')).PostgresStore.open(s, opts);
+  return (await import('./backends/sqlite.js')).SqliteStore.open(s.startsWith('sqlite:') ? s.slice('sqlite:'.length) : s, opts);
 }
 
 /** `Register.open(spec)`: the store behind the spec. */

@@ -1,11 +1,11 @@
 /**
  * Loads rule folders: `<dir>/services/*.yaml` (or `<dir>/*.yaml` for a flat organisation
  * folder) and `model-formats.yaml`. Every file is schema-validated; a bad file fails with the
- * file, the field path and what was expected.
+ * file, the field path and what was expected. Validated rules are cached (see loadRules).
  */
-import { readFileSync, readdirSync, existsSync, statSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -77,19 +77,23 @@ function serviceFiles(dir: string): string[] {
     .map((f) => join(base, f));
 }
 
-export function loadServiceFile(file: string, cache?: RuleCache): ServiceRule {
-  let text: string | undefined;
+export function loadServiceFile(file: string, cache?: FileCache, text?: string): ServiceRule {
   let key: string | undefined;
   if (cache) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new RulesError(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+    if (text === undefined) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new RulesError(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+      }
     }
-    key = createHash('sha256').update(cache.salt).update(text).digest('hex');
+    key = sha256(cache.salt, text);
     const hit = cache.entries[key];
     const expected = basename(file).replace(/\.ya?ml$/, '');
-    if (hit && hit.id === expected) return hit;
+    if (hit && hit.id === expected) {
+      cache.used[key] = hit;
+      return hit;
+    }
   }
   const raw = parseYamlFile(file);
   const parsed = serviceSchema.safeParse(raw);
@@ -105,94 +109,222 @@ export function loadServiceFile(file: string, cache?: RuleCache): ServiceRule {
   }
   if (cache && key) {
     cache.entries[key] = parsed.data;
-    cache.dirty = true;
+    cache.used[key] = parsed.data;
   }
   return parsed.data;
 }
 
-/**
- * Validated rules keyed by a hash of the file's content and of the schema's source: parsing
- * ~170 YAML files costs seconds on a cold, loaded machine; a cache hit is a JSON read. A file
- * whose content changed is re-validated; an invalid file is never cached.
+/*
+ * The rule cache. Parsing and validating ~170 YAML files costs over a second on a cold, loaded
+ * machine; a scan should start in a fraction of that. Two levels, both keyed by content hashes
+ * salted with the rule compiler's version (package version, cache format and the schema's source):
+ *
+ * - a set entry, `rules-<key>.json`: the validated rules of one exact set of rule folders, keyed
+ *   by the hash of every rule file's path and content (built-in and `--rules` folders alike). A hit
+ *   costs reading the rule files (to hash them) and one JSON parse — no YAML, no schema.
+ * - per-file entries, `files-<salt>.json`, read only on a set miss: after one rule file is edited,
+ *   only that file is parsed and validated again.
+ *
+ * An edited, added or removed rule file changes the key; a corrupt or foreign cache file is
+ * ignored and overwritten; an invalid rule file is never cached. Where: `$SHADOWSCAN_CACHE_DIR`,
+ * else `node_modules/.cache/shadowscan` in the package, else `$XDG_CACHE_HOME/shadowscan` (or
+ * `~/.cache/shadowscan`), else a private folder in the temp dir — the first that can be written.
+ * `SHADOWSCAN_NO_RULE_CACHE=1` turns it off.
  */
-interface RuleCache {
+const CACHE_FORMAT = 'rules-cache-v2';
+/** Set entries kept per cache folder (one per distinct set of rule files seen; the oldest go). */
+const MAX_SET_ENTRIES = 16;
+
+interface FileCache {
   salt: string;
   entries: Record<string, ServiceRule>;
-  dirty: boolean;
-  file?: string;
+  /** entries read or written by this load: the only ones written back (the file stays bounded) */
+  used: Record<string, ServiceRule>;
 }
 
-function schemaSalt(): string {
-  const h = createHash('sha256').update('rules-cache-v1');
-  for (const f of ['schema.ts', 'schema.js']) {
-    const p = join(dirname(fileURLToPath(import.meta.url)), f);
-    if (existsSync(p)) h.update(readFileSync(p));
-  }
+interface SetEntry {
+  format: string;
+  key: string;
+  services: Array<[file: string, rule: ServiceRule]>;
+  modelFormats: Array<[file: string, formats: ModelFormat[]]>;
+}
+
+function sha256(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
   return h.digest('hex');
 }
 
-function openCache(): RuleCache {
-  const salt = schemaSalt();
-  const dirs = [join(BUILTIN_RULES_DIR, '..', 'node_modules', '.cache', 'shadowscan'), join(tmpdir(), 'shadowscan-cache')];
-  for (const d of dirs) {
-    const file = join(d, `rules-${salt.slice(0, 16)}.json`);
+let saltMemo: string | undefined;
+/** The rule compiler's version: what a cached rule depends on besides the rule file itself. */
+function compilerSalt(): string {
+  if (saltMemo) return saltMemo;
+  const h = createHash('sha256').update(CACHE_FORMAT);
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const f of [join(here, '..', '..', 'package.json'), join(here, 'schema.ts'), join(here, 'schema.js')]) {
     try {
-      if (existsSync(file)) return { salt, entries: JSON.parse(readFileSync(file, 'utf8')), dirty: false, file };
-      mkdirSync(d, { recursive: true });
-      return { salt, entries: {}, dirty: false, file };
+      h.update(readFileSync(f));
     } catch {
-      /* unreadable or unwritable: try the next place */
+      /* schema.js exists only in a compiled copy, schema.ts only in the sources */
     }
   }
-  return { salt, entries: {}, dirty: false };
+  return (saltMemo = h.digest('hex'));
 }
 
-function saveCache(c: RuleCache): void {
-  if (!c.dirty || !c.file) return;
-  try {
-    const tmp = `${c.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(c.entries));
-    renameSync(tmp, c.file);
-  } catch {
-    /* a cache that cannot be written only costs time */
+/** Candidate cache folders, most preferred first. */
+export function ruleCacheDirs(): string[] {
+  const dirs: string[] = [];
+  if (process.env.SHADOWSCAN_CACHE_DIR) dirs.push(resolve(process.env.SHADOWSCAN_CACHE_DIR));
+  dirs.push(join(BUILTIN_RULES_DIR, '..', 'node_modules', '.cache', 'shadowscan'));
+  const xdg = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '');
+  if (xdg) dirs.push(join(xdg, 'shadowscan'));
+  dirs.push(join(tmpdir(), `shadowscan-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`));
+  return dirs;
+}
+
+/** Reads a cache file; anything unreadable, unparsable or not ours is a miss. */
+function readCacheJson(dirs: string[], name: string): unknown {
+  for (const d of dirs) {
+    try {
+      const st = statSync(join(d, name));
+      // a cache another user could have written is not trusted (rules decide what is found)
+      if (typeof process.getuid === 'function' && st.uid !== process.getuid() && st.uid !== 0) continue;
+      return JSON.parse(readFileSync(join(d, name), 'utf8'));
+    } catch {
+      /* missing or corrupt here: try the next folder */
+    }
+  }
+  return undefined;
+}
+
+/** Writes a cache file atomically into the first folder that can be written; never fails the load. */
+function writeCacheJson(dirs: string[], name: string, value: unknown, prune?: RegExp): void {
+  const text = JSON.stringify(value);
+  for (const d of dirs) {
+    try {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      const file = join(d, name);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, file);
+      if (prune) pruneCache(d, prune);
+      return;
+    } catch {
+      /* not writable: the next folder */
+    }
   }
 }
+
+function pruneCache(dir: string, pattern: RegExp): void {
+  const entries = readdirSync(dir)
+    .filter((f) => pattern.test(f))
+    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of entries.slice(MAX_SET_ENTRIES)) rmSync(join(dir, f), { force: true });
+}
+
+function isSetEntry(v: unknown, key: string): v is SetEntry {
+  const e = v as SetEntry;
+  return !!e && e.format === CACHE_FORMAT && e.key === key && Array.isArray(e.services) && Array.isArray(e.modelFormats) &&
+    e.services.every((x) => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1]?.id === 'string' && typeof x[1]?.match === 'object') &&
+    e.modelFormats.every((x) => Array.isArray(x) && typeof x[0] === 'string' && Array.isArray(x[1]));
+}
+
+interface RuleFolder {
+  dir: string;
+  files: Array<{ file: string; text: string }>;
+  modelFormats?: { file: string; text: string };
+}
+
+function readFolder(dir: string): RuleFolder {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RulesError(`${dir}: expected a rules folder (with services/*.yaml or *.yaml)`);
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new RulesError(`${file}: cannot read: ${firstLine(e)}`, { cause: e });
+    }
+  };
+  const files = serviceFiles(dir).map((file) => ({ file, text: read(file) }));
+  const mf = join(dir, 'model-formats.yaml');
+  return { dir, files, modelFormats: existsSync(mf) ? { file: mf, text: read(mf) } : undefined };
+}
+
+/** How the last loadRules call got its rules (tests and the start-up benchmark check it). */
+export let lastRuleLoad: 'cache' | 'parsed' | 'uncached' = 'uncached';
 
 /**
  * Loads the built-in rules plus any extra folders. A later folder may override a service id
  * of an earlier one (an organisation's own rule wins over the bundled one).
  */
-export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean } = {}): LoadedRules {
-  const cache = opts.cache === false || process.env.SHADOWSCAN_NO_RULE_CACHE === '1' ? undefined : openCache();
+export function loadRules(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean; cacheDirs?: string[] } = {}): LoadedRules {
+  const useCache = opts.cache !== false && process.env.SHADOWSCAN_NO_RULE_CACHE !== '1';
   const dirs = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...extraDirs.map((d) => resolve(d))];
+  const folders = dirs.map(readFolder);
+  const cacheDirs = opts.cacheDirs ?? ruleCacheDirs();
+  let setKey = '';
+  if (useCache) {
+    const parts = [compilerSalt()];
+    for (const f of folders) {
+      parts.push(`dir:${f.dir}`);
+      for (const x of f.files) parts.push(x.file, sha256(x.text));
+      if (f.modelFormats) parts.push(f.modelFormats.file, sha256(f.modelFormats.text));
+    }
+    setKey = sha256(...parts);
+    const hit = readCacheJson(cacheDirs, `rules-${setKey.slice(0, 32)}.json`);
+    if (isSetEntry(hit, setKey)) {
+      lastRuleLoad = 'cache';
+      return assemble(hit.services, hit.modelFormats);
+    }
+  }
+  const fileCache: FileCache | undefined = useCache ? { salt: compilerSalt(), entries: {}, used: {} } : undefined;
+  if (fileCache) {
+    const prev = readCacheJson(cacheDirs, `files-${fileCache.salt.slice(0, 16)}.json`) as Record<string, ServiceRule> | undefined;
+    if (prev && typeof prev === 'object' && !Array.isArray(prev)) fileCache.entries = prev;
+  }
+  const services: Array<[string, ServiceRule]> = [];
+  const modelFormats: Array<[string, ModelFormat[]]> = [];
+  for (const folder of folders) {
+    const seenHere = new Map<string, string>();
+    for (const { file, text } of folder.files) {
+      const s = loadServiceFile(file, fileCache, text);
+      const dup = seenHere.get(s.id);
+      if (dup) throw new RulesError(`${file}: id: "${s.id}" is already defined in ${dup}`);
+      seenHere.set(s.id, file);
+      services.push([file, s]);
+    }
+    if (folder.modelFormats) {
+      const mf = folder.modelFormats.file;
+      const parsed = modelFormatsFileSchema.safeParse(parseYamlFile(mf));
+      if (!parsed.success) throw new RulesError(formatIssues(mf, parsed.error.issues));
+      modelFormats.push([mf, parsed.data.formats]);
+    }
+  }
+  const loaded = assemble(services, modelFormats);
+  if (fileCache) {
+    writeCacheJson(cacheDirs, `files-${fileCache.salt.slice(0, 16)}.json`, fileCache.used);
+    writeCacheJson(cacheDirs, `rules-${setKey.slice(0, 32)}.json`, { format: CACHE_FORMAT, key: setKey, services, modelFormats } satisfies SetEntry, /^rules-[0-9a-f]{32}\.json$/);
+  }
+  lastRuleLoad = fileCache ? 'parsed' : 'uncached';
+  return loaded;
+}
+
+/** Later folders override earlier ones by service id; every model format a rule names must exist. */
+function assemble(list: Array<[string, ServiceRule]>, formatLists: Array<[string, ModelFormat[]]>): LoadedRules {
   const byId = new Map<string, ServiceRule>();
   const files = new Map<string, string>();
   const formats = new Map<string, ModelFormat>();
-  for (const dir of dirs) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RulesError(`${dir}: expected a rules folder (with services/*.yaml or *.yaml)`);
-    const seenHere = new Map<string, string>();
-    for (const f of serviceFiles(dir)) {
-      const s = loadServiceFile(f, cache);
-      const dup = seenHere.get(s.id);
-      if (dup) throw new RulesError(`${f}: id: "${s.id}" is already defined in ${dup}`);
-      seenHere.set(s.id, f);
-      byId.set(s.id, s);
-      files.set(s.id, f);
-    }
-    const mf = join(dir, 'model-formats.yaml');
-    if (existsSync(mf)) {
-      const parsed = modelFormatsFileSchema.safeParse(parseYamlFile(mf));
-      if (!parsed.success) throw new RulesError(formatIssues(mf, parsed.error.issues));
-      for (const f of parsed.data.formats) formats.set(f.id, f);
-    }
+  for (const [file, s] of list) {
+    byId.set(s.id, s);
+    files.set(s.id, file);
   }
+  for (const [, fs] of formatLists) for (const f of fs) formats.set(f.id, f);
   const services = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   for (const s of services) {
     for (const f of s.match.modelFormats) {
       if (!formats.has(f)) throw new RulesError(`${files.get(s.id)}: match.modelFormats: unknown model format "${f}" (expected one of: ${[...formats.keys()].join(', ')})`);
     }
   }
-  if (cache) saveCache(cache);
   return { services, modelFormats: [...formats.values()], files };
 }
 

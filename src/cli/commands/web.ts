@@ -10,7 +10,6 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import type { Io } from '../io.js';
 import { catalogFromRuns } from '../../intake/catalog.js';
 import { Auth, ROLES } from '../../web/auth.js';
-import { createServer } from '../../web/server.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -53,6 +52,8 @@ export function webCommand(program: Command, io: Io): void {
       if ((await auth.listUsers()).length === 0) io.err(`warning: no user accounts yet — create one: shadowscan user add NAME --role admin${o.db ? ` --db ${o.db}` : ''}\n`);
       const loopback = o.host === 'localhost' || (isIP(o.host) && (o.host.startsWith('127.') || o.host === '::1'));
       if (!loopback && !o.secureCookies) io.err('warning: listening beyond loopback without --secure-cookies: put it behind HTTPS\n');
+      // the web server (fastify and its plugins) loads only for `web`, not for every command
+      const { createServer } = await import('../../web/server.js');
       const app = await createServer({ register, rules: index, baseCatalog: base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
       let url: string;
       try {
