@@ -125,13 +125,13 @@ describe('cli', () => {
 });
 
 describe('cli exit status of failed and partial scans', () => {
-  it('a scan that could scan nothing exits 2; partial coverage warns and exits 0', async () => {
+  it('a scan that could scan nothing exits 2; partial coverage warns and exits 4', async () => {
     let x = io();
     expect(await main(['scan', '--repo', '/nonexistent/path', '--db', join(tmpDir(), 'x.db'), '--quiet'], x)).toBe(2);
     expect(x.err_).toMatch(/scan failed: repo: .*nothing to scan/);
     const repo = repoWith({ 'requirements.txt': 'openai==1.40\n' });
     x = io();
-    expect(await main(['scan', '--repo', repo, '--repo', '/nonexistent/other', '--db', join(tmpDir(), 'y.db'), '--quiet'], x)).toBe(0);
+    expect(await main(['scan', '--repo', repo, '--repo', '/nonexistent/other', '--db', join(tmpDir(), 'y.db'), '--quiet'], x)).toBe(4);
     expect(x.err_).toMatch(/partial coverage: 1 unit\(s\) failed/);
     expect(x.out_).toMatch(/OpenAI API/);
   });

@@ -11,6 +11,7 @@ import { scanners } from '../../../scanners/index.js';
 import type { ScannerRun } from '../../collect/run.js';
 import { runScan } from '../../pipeline.js';
 import { toTable } from '../../report/table.js';
+import { runExitCode, worseExit } from '../../collect/partial.js';
 import type { Io } from '../io.js';
 
 export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/demo');
@@ -83,10 +84,10 @@ export function demoCommand(program: Command, io: Io, state: { code: number }): 
       try {
         const report = await runScan({ runs: setup.runs, catalogFile: join(DEMO_DIR, 'catalog.yaml'), db: o.db });
         io.out(toTable(report));
+        state.code = worseExit(state.code, runExitCode(report.run.status, report.coverage));
         io.out(`\nRegister written to ${o.db}. Next:\n  npx shadowscan register list --db ${o.db}          # the intake queue\n  npx shadowscan register show AIR-0001 --db ${o.db} # one entry with evidence and history\n  npx shadowscan scan --help                          # scan your own repositories and logs\n`);
       } finally {
         await setup.close();
       }
-      void state;
     });
 }

@@ -8,9 +8,9 @@ import { checkOutputPaths, dbSpec, DB_HELP, FAIL_ON, isPostgresUrl, FORMATS, loa
 import { safeText } from '../../report/table.js';
 import { Progress } from '../progress.js';
 import { checkOutputPath, collectRepeat, failOnMatches, scannedNothing, writeOut, type Io } from '../io.js';
+import { EXIT, worseExit } from '../../collect/partial.js';
 
 export function scanCommand(program: Command, io: Io, state: { code: number }): void {
-  void state;
   // ------------------------------------------------------------------ scan
   const scan = program
     .command('scan')
@@ -76,21 +76,22 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
     const why = failOnMatches(report, failOn);
     if (why) {
       io.err(`shadowscan: --fail-on matched: ${why}\n`);
-      state.code = 1;
+      state.code = worseExit(state.code, EXIT.gate);
     }
     if (report.run.status === 'failed') {
       // nothing at all could be scanned: a scheduled job must not look green
       io.err(`shadowscan: scan failed: ${Object.entries(report.errors).map(([s, e]) => (e.startsWith(`${s}:`) ? e : `${s}: ${e}`)).join('; ')}\n`);
-      state.code = 2;
+      state.code = worseExit(state.code, EXIT.failed);
     } else if (scannedNothing(report)) {
       // every unit failed (unreadable files, unknown log formats …): as good as a failed scan
       const first = report.coverage.flatMap((c) => c.failed)[0];
       const firstWhy = first ? (first.reason.startsWith(first.unit) ? first.reason : `${first.unit}: ${first.reason}`) : '';
       io.err(`shadowscan: scan failed: nothing could be scanned (${report.coverage.reduce((n, c) => n + c.failed.length, 0)} unit(s) failed; first: ${safeText(firstWhy)})\n`);
-      state.code = 2;
+      state.code = worseExit(state.code, EXIT.failed);
     } else if (report.run.status === 'partial') {
       const failed = report.coverage.reduce((n, c) => n + c.failed.length, 0);
-      io.err(`shadowscan: partial coverage: ${failed} unit(s) failed${Object.keys(report.errors).length ? `, scanner(s) failed: ${Object.keys(report.errors).join(', ')}` : ''} (see coverage)\n`);
+      io.err(`shadowscan: partial coverage: ${failed} unit(s) failed${Object.keys(report.errors).length ? `, scanner(s) failed: ${Object.keys(report.errors).join(', ')}` : ''} (see coverage; exit ${EXIT.partial})\n`);
+      state.code = worseExit(state.code, EXIT.partial);
     }
   });
 }

@@ -18,6 +18,7 @@ import { stringify } from 'yaml';
 import { loadCatalogFor, type ScanOptions, type ScanReport } from '../../pipeline.js';
 import { DB_HELP, dbSpec, Register } from '../../index.js';
 import { ruleIndex } from '../../rules/load.js';
+import { runExitCode, worseExit } from '../../collect/partial.js';
 import type { Io } from '../io.js';
 import { mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from '../../schedule/run.js';
 
@@ -84,7 +85,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
         await writeOutputs(cfg, results, { db: o.db, log, out: io.out });
         for (const r of results) {
           io.out(`${r.source}: ${r.skipped ? `skipped (${r.skipped})` : `${r.runId} ${r.status}; ${r.changes ? `${r.changes.newItems.length} new, ${r.changes.newSubjects.length} with new subjects, ${r.changes.goneItems.length} gone` : ''}`}\n`);
-          if (r.status === 'failed') state.code = 1;
+          if (!r.skipped) state.code = worseExit(state.code, runExitCode(r.status, r.report?.coverage ?? []));
         }
         return;
       }
