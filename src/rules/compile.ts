@@ -250,9 +250,11 @@ export class RuleIndex {
       }
     }
     for (const g of m.agentConfigs) {
-      const isMatch = picomatch(g, { dot: true, nocase: false });
+      // Compiled on first use: most runs never test a file against these (start-up cost).
+      let isMatch: ((p: string) => boolean) | undefined;
+      const glob = (p: string) => (isMatch ??= picomatch(g, { dot: true, nocase: false }))(p);
       // A glob without a slash matches the file name at any depth (like .gitignore).
-      const test = g.includes('/') ? (p: string) => isMatch(p) : (p: string) => isMatch(p.slice(p.lastIndexOf('/') + 1));
+      const test = g.includes('/') ? glob : (p: string) => glob(p.slice(p.lastIndexOf('/') + 1));
       this.agentGlobs.push({ test, hit: { service: s.id, rule: 'agent-config', pattern: g } });
     }
     for (const k of m.configKeys) if (!this.configKeys.has(k)) this.configKeys.set(k, { service: s.id, rule: 'provider-config', pattern: k });

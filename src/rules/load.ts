@@ -319,7 +319,9 @@ function assemble(list: Array<[string, ServiceRule]>, formatLists: Array<[string
     files.set(s.id, file);
   }
   for (const [, fs] of formatLists) for (const f of fs) formats.set(f.id, f);
-  const services = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  // the order of String#localeCompare, with one collator instead of one per comparison
+  const order = new Intl.Collator();
+  const services = [...byId.values()].sort((a, b) => order.compare(a.id, b.id));
   for (const s of services) {
     for (const f of s.match.modelFormats) {
       if (!formats.has(f)) throw new RulesError(`${files.get(s.id)}: match.modelFormats: unknown model format "${f}" (expected one of: ${[...formats.keys()].join(', ')})`);
