@@ -124,8 +124,6 @@ const configShape = z
     outputs: z.array(outputSchema).default([]),
     notifications: notificationsSchema.default({}),
     diff: diffSettingsSchema.default({}),
-    /** Folder for the per-source cross-process locks (default: `<db>.locks`). */
-    lockDir: z.string().min(1).optional(),
     /** IANA time zone for schedules (default: the process's). */
     timezone: z.string().min(1).optional(),
   });
@@ -192,8 +190,15 @@ export function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; scanne
 }
 
 /** Validates an already-parsed config document (as loadConfig does). */
+/** Top-level keys of earlier versions: an error that says what to do instead (not "unknown key"). */
+const REMOVED_KEYS: Record<string, string> = {
+  lockDir: 'no longer used: every scan takes a lease on its source in the register itself (docs/scheduling.md, "Running it"); remove this key',
+};
+
 export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.ProcessEnv; scanners?: ScannerModule[] } = {}): Config {
   const known = opts.scanners ?? scanners;
+  const removed = raw && typeof raw === 'object' ? Object.keys(raw).filter((k) => Object.hasOwn(REMOVED_KEYS, k)) : [];
+  if (removed.length) throw new ConfigError(formatIssues(file, removed.map((k) => ({ path: [k], message: REMOVED_KEYS[k] }))));
   const topLevel = unknownKeyIssues(raw, Object.keys(configShape.shape), (k) => k.startsWith('x-'));
   if (topLevel.length) throw new ConfigError(formatIssues(file, topLevel));
   const envProblems: Array<{ path: PropertyKey[]; message: string }> = [];
@@ -262,7 +267,6 @@ export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.Pro
     rules: c.rules.map(abs),
     output: c.output ? abs(c.output) : undefined,
     outputs: c.outputs.map((o) => ({ ...o, path: abs(o.path) })),
-    lockDir: c.lockDir ? abs(c.lockDir) : undefined,
     sources,
     sourceSpecs,
     github,

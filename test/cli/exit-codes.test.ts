@@ -4,7 +4,7 @@
  * coverage — the same for `scan`, `schedule run --once` and (complete) `demo`.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startAwsLoopback, type AwsEstate, type AwsFaults } from '../../scanners/aws/loopback.js';
@@ -89,6 +89,23 @@ describe('exit codes (the compiled CLI as a child process)', () => {
         else expect(r.err).not.toMatch(/partial coverage/);
       } finally {
         await lb.close();
+      }
+    }
+  });
+});
+
+describe('the removed lockDir config key', () => {
+  it('is refused with one line saying what to do, before anything is scanned — even under /proc', async () => {
+    for (const lockDir of ['/proc/1/shadowscan-locks', 'locks']) {
+      const d = tmpDir();
+      const cfg = join(d, 'shadowscan.yaml');
+      writeFileSync(cfg, `version: 1\ndb: ${join(d, 'r.db')}\nlockDir: ${lockDir}\nsources:\n  repo:\n    paths: [${d}]\n`);
+      for (const args of [['scan', '--config', cfg, '--quiet'], ['schedule', 'run', '--once', '--config', cfg]]) {
+        const r = await runCli(args);
+        expect(r.code).toBe(EXIT.failed);
+        expect(r.err.trim().split('\n')).toHaveLength(1);
+        expect(r.err).toMatch(/shadowscan\.yaml: lockDir: no longer used: every scan takes a lease on its source in the register itself .*remove this key/);
+        expect(existsSync(join(d, 'r.db'))).toBe(false);
       }
     }
   });
