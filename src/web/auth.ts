@@ -2,11 +2,13 @@
  * Local accounts (argon2id password hashes), server-side sessions (only a hash of the cookie
  * value is stored), per-session CSRF tokens, hashed API bearer tokens and the role model.
  */
-import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ShadowscanError } from '../core/errors.js';
 import type { RegisterStore } from '../register/register.js';
 import type { Permission } from '../intake/machine.js';
+
+/** The native argon2 binding loads when a password is hashed or checked, not with every CLI command. */
+const argon2 = () => import('@node-rs/argon2');
 
 export const ROLES = ['viewer', 'triager', 'reviewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -60,7 +62,7 @@ export class Auth {
     const r = checkRole(role);
     if (!/^[A-Za-z0-9._@-]{1,64}$/.test(username)) throw new AuthError(`user name "${username}": expected 1–64 letters, digits, . _ @ -`);
     if (password.length < MIN_PASSWORD) throw new AuthError(`password: expected at least ${MIN_PASSWORD} characters`);
-    const h = await argonHash(password);
+    const h = await (await argon2()).hash(password);
     const at = new Date().toISOString();
     await this.register.transaction(async (tx) => {
       const existing = await tx.getUser(username);
@@ -81,7 +83,7 @@ export class Auth {
     const h = row?.passwordHash ?? DUMMY_HASH;
     let ok = false;
     try {
-      ok = await argonVerify(h, password);
+      ok = await (await argon2()).verify(h, password);
     } catch {
       ok = false;
     }
