@@ -21,13 +21,61 @@ export function version(): string {
 
 const VERSION_FLAGS = new Set(['-V', '--version']);
 
-export async function buildProgram(io: Io = defaultIo, state: { code: number } = { code: 0 }): Promise<Command> {
+type Registrar = (program: Command, io: Io, state: { code: number }) => void;
+
+const COMMAND_GROUPS = {
+  scan: () => import('./commands/scan.js').then((m) => m.scanCommand as Registrar),
+  register: () => import('./commands/register.js').then((m) => m.registerCommands as Registrar),
+  catalog: () => import('./commands/catalog.js').then((m) => m.catalogCommands as Registrar),
+  rules: () => import('./commands/rules.js').then((m) => m.rulesCommands as Registrar),
+  audit: () => import('./commands/audit.js').then((m) => m.auditCommands as Registrar),
+  demo: () => import('./commands/demo.js').then((m) => m.demoCommand as Registrar),
+  intake: () => import('./commands/intake.js').then((m) => m.intakeCommand as Registrar),
+  web: () => import('./commands/web.js').then((m) => m.webCommand as Registrar),
+  schedule: () => import('./commands/schedule.js').then((m) => m.scheduleCommands as Registrar),
+  db: () => import('./commands/db.js').then((m) => m.dbCommand as Registrar),
+};
+
+/**
+ * Top-level command → the command groups that define it (in registration order; `intake` adds
+ * subcommands to `catalog`). Running one command loads only its groups' modules; `--help`, an
+ * unknown command or one missing here loads every group. test/cli/command-groups.test.ts checks
+ * that each entry builds exactly the command the full program has.
+ */
+export const COMMAND_TABLE: Record<string, Array<keyof typeof COMMAND_GROUPS>> = {
+  scan: ['scan'],
+  register: ['register'],
+  catalog: ['catalog', 'intake'],
+  rules: ['rules'],
+  audit: ['audit'],
+  demo: ['demo'],
+  intake: ['intake'],
+  blocklist: ['intake'],
+  serve: ['web'],
+  user: ['web'],
+  token: ['web'],
+  schedule: ['schedule'],
+  diff: ['schedule'],
+  export: ['schedule'],
+  db: ['db'],
+};
+
+/**
+ * The program with every command (`only` unset), or with the groups that define top-level command
+ * `only` (see COMMAND_TABLE). Command modules are imported here, not at start-up.
+ */
+export async function buildProgram(io: Io = defaultIo, state: { code: number } = { code: 0 }, only?: string): Promise<Command> {
   const program = new Command('shadowscan')
     .description('Find shadow AI across code, egress logs, SaaS audit logs and cloud accounts; keep an ISO/IEC 42001-style AI risk register.')
     .version(version())
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (message, write) => write(oneLineUsage(message)) })
     .exitOverride();
 
+  const groups = only !== undefined && Object.hasOwn(COMMAND_TABLE, only) ? COMMAND_TABLE[only] : undefined;
+  if (groups) {
+    for (const register of await Promise.all(groups.map((g) => COMMAND_GROUPS[g]()))) register(program, io, state);
+    return program;
+  }
   const [{ scanCommand }, { registerCommands }, { catalogCommands }, { rulesCommands }, { auditCommands }, { extensions }] = await Promise.all([
     import('./commands/scan.js'),
     import('./commands/register.js'),
@@ -53,7 +101,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 0;
   }
   try {
-    const program = await buildProgram(io, state);
+    const program = await buildProgram(io, state, argv[0]);
     await program.parseAsync(argv, { from: 'user' });
     return state.code;
   } catch (e) {
