@@ -14,7 +14,7 @@
  * writes bench/results/startup-builder.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { arg, machine } from './lib.js';
@@ -170,7 +170,12 @@ const md = [
   '```',
 ].join('\n');
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'startup.md'), `${md}\n`);
+const builderFile = join(ROOT, 'bench', 'results', 'startup-builder.md');
+const writeResults = () => {
+  // the builder comparison (--builders, slow: a full tsc emit) is kept from its last run
+  const builder = existsSync(builderFile) ? `\n\n${readFileSync(builderFile, 'utf8').trim().replace(/^## /, '### ')}` : '';
+  writeFileSync(join(ROOT, 'bench', 'results', 'startup.md'), `${md}${builder}\n`);
+};
 process.stdout.write(`${md}\n`);
 
 if (process.argv.includes('--builders')) {
@@ -201,8 +206,9 @@ if (process.argv.includes('--builders')) {
     '',
     table(r, new Map()),
   ].join('\n');
-  writeFileSync(join(ROOT, 'bench', 'results', 'startup-builder.md'), `${bmd}\n`);
+  writeFileSync(builderFile, `${bmd}\n`);
   process.stdout.write(`\n${bmd}\n`);
 }
+writeResults();
 rmSync(work, { recursive: true, force: true });
 if (existsSync(work)) process.stderr.write(`bench: could not remove ${work}\n`);

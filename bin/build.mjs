@@ -9,14 +9,15 @@
 // Usage: node bin/build.mjs [--quiet] [--check]   (--check: exit 1 when dist/ is missing or stale)
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
-/** Written last by a build: the entry points and every source file the build read (path → mtime). */
+/** Written last by a build: the entry points and every source file the build read (path → [mtime, content hash]). */
 export const BUILD_INFO = join(DIST, 'build-info.json');
 /** Bumped when the shape of dist/ changes: a build-info with another version is stale. */
-export const BUILD_FORMAT = 1;
+export const BUILD_FORMAT = 2;
 
 /** Packages left to node_modules at run time (native, large, or loaded lazily by one command). */
 const EXTERNAL = [
@@ -31,9 +32,11 @@ const ENTRIES = {
 };
 
 /**
- * True when dist/ is missing, from another build format, or older than any file it was built from
- * (or one of them is gone). Only the files the last build read are checked: a new source file is
- * only reachable through an import in an existing file, whose mtime then changed.
+ * True when dist/ is missing, from another build format, or built from other sources than those
+ * on disk: a file the last build read is gone, or its content differs. The mtime is the quick
+ * test; only a file whose mtime differs is hashed (a checkout, a copy or an npm tarball changes
+ * mtimes without changing content). A new source file is only reachable through an import in an
+ * existing file, whose content then changed.
  */
 export function buildIsStale(root = ROOT) {
   let info;
@@ -43,16 +46,20 @@ export function buildIsStale(root = ROOT) {
     return 'no build';
   }
   if (info?.format !== BUILD_FORMAT || typeof info.inputs !== 'object') return 'build from another version';
-  for (const [file, mtimeMs] of Object.entries(info.inputs)) {
+  for (const [file, [mtimeMs, hash]] of Object.entries(info.inputs)) {
     let st;
     try {
       st = statSync(join(root, file));
     } catch {
       return `${file} is gone`;
     }
-    if (st.mtimeMs !== mtimeMs) return `${file} changed`;
+    if (st.mtimeMs !== mtimeMs && contentHash(join(root, file)) !== hash) return `${file} changed`;
   }
   return '';
+}
+
+function contentHash(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32);
 }
 
 /**
@@ -111,9 +118,9 @@ export async function build({ quiet = false, clean = true } = {}) {
     const inputs = {};
     for (const file of Object.keys(result.metafile.inputs).sort()) {
       if (file.includes('node_modules/')) continue; // a dependency changes only with npm ci, which rebuilds
-      inputs[file] = statSync(join(ROOT, file)).mtimeMs;
+      inputs[file] = [statSync(join(ROOT, file)).mtimeMs, contentHash(join(ROOT, file))];
     }
-    for (const extra of ['package.json', 'bin/build.mjs']) inputs[extra] = statSync(join(ROOT, extra)).mtimeMs;
+    for (const extra of ['package.json', 'bin/build.mjs']) inputs[extra] = [statSync(join(ROOT, extra)).mtimeMs, contentHash(join(ROOT, extra))];
     mkdirSync(DIST, { recursive: true });
     if (clean) for (const f of readdirSync(DIST)) rmSync(join(DIST, f), { recursive: true, force: true });
     // chunks first, entry points after them, build-info last: a reader never sees an entry

@@ -24,7 +24,7 @@ function copyPackage(): string {
   return pkg;
 }
 
-const buildInfo = (pkg: string) => JSON.parse(readFileSync(join(pkg, 'dist', 'build-info.json'), 'utf8')) as { builtAt: string; inputs: Record<string, number> };
+const buildInfo = (pkg: string) => JSON.parse(readFileSync(join(pkg, 'dist', 'build-info.json'), 'utf8')) as { builtAt: string; inputs: Record<string, [number, string]> };
 
 describe('bin/shadowscan.mjs and the compiled build', () => {
   it('builds when dist/ is missing, rebuilds after a source edit, and runs the current code', async () => {
@@ -66,16 +66,23 @@ describe('bin/shadowscan.mjs and the compiled build', () => {
     rmSync(join(pkg, 'dist'));
   });
 
-  it('npm run build --check (bin/build.mjs --check) reports a stale build', async () => {
+  it('bin/build.mjs --check reports a stale build: changed or removed sources, not a touched one', async () => {
     const pkg = copyPackage();
     const check = () =>
       new Promise<number | null>((res) => spawn(process.execPath, [join(pkg, 'bin', 'build.mjs'), '--check'], { stdio: 'ignore' }).on('close', res));
     expect(await check()).toBe(1);
     await run(pkg, ['--version']);
     expect(await check()).toBe(0);
+    // a touched file with the same content is not stale (checkouts, copies and npm tarballs change mtimes)
     const f = join(pkg, 'src', 'rules', 'compile.ts');
     const future = new Date(Date.now() + 5000);
     utimesSync(f, future, future);
+    expect(await check()).toBe(0);
+    writeFileSync(f, `${readFileSync(f, 'utf8')}\n// edited\n`);
+    expect(await check()).toBe(1);
+    await run(pkg, ['--version']);
+    expect(await check()).toBe(0);
+    rmSync(join(pkg, 'src', 'core', 'host.ts'));
     expect(await check()).toBe(1);
   });
 });
