@@ -126,8 +126,8 @@ export function loadServiceFile(file: string, cache?: FileCache, text?: string):
  *   only that file is parsed and validated again.
  *
  * An edited, added or removed rule file changes the key; a corrupt or foreign cache file is
- * ignored and overwritten; an invalid rule file is never cached. Where: `$SHADOWSCAN_CACHE_DIR`,
- * else `node_modules/.cache/shadowscan` in the package, else `$XDG_CACHE_HOME/shadowscan` (or
+ * ignored and overwritten; an invalid rule file is never cached. Where: `$SHADOWSCAN_CACHE_DIR`
+ * (only there), else `node_modules/.cache/shadowscan` in the package, else `$XDG_CACHE_HOME/shadowscan` (or
  * `~/.cache/shadowscan`), else a private folder in the temp dir — the first that can be written.
  * `SHADOWSCAN_NO_RULE_CACHE=1` turns it off.
  */
@@ -173,8 +173,9 @@ function compilerSalt(): string {
 
 /** Candidate cache folders, most preferred first. */
 export function ruleCacheDirs(): string[] {
+  // set explicitly: that folder only (a cache elsewhere is neither read nor written)
+  if (process.env.SHADOWSCAN_CACHE_DIR) return [resolve(process.env.SHADOWSCAN_CACHE_DIR)];
   const dirs: string[] = [];
-  if (process.env.SHADOWSCAN_CACHE_DIR) dirs.push(resolve(process.env.SHADOWSCAN_CACHE_DIR));
   dirs.push(join(BUILTIN_RULES_DIR, '..', 'node_modules', '.cache', 'shadowscan'));
   const xdg = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '');
   if (xdg) dirs.push(join(xdg, 'shadowscan'));
