@@ -147,6 +147,7 @@ const md = [
   '## Start-up (whole process)',
   '',
   `Command: \`npm run bench -- startup\` (\`node bin/run-ts.mjs bench/startup.ts --runs ${RUNS}\`). Machine: ${machine()}; load average ${load0} before, ${load1} after (the machine is shared: compare the ratio to the yardstick, measured in the same rounds).`,
+  'The targets are wall times on an otherwise idle machine; under the load above even the yardstick `node -e 0` takes the time shown below (0.15 s on this machine at load average 3), so the comparable figures are the CPU column and the ratio to the yardstick.',
   `Each case is the CLI as a child process (\`node bin/shadowscan.mjs …\`, the compiled build in dist/) from spawn to exit, with its register writes; one warm-up, then ${RUNS} rounds, each running every case once (round-robin). CPU and peak RSS from GNU time. Inputs: an empty folder; a folder with one \`requirements.txt\` of one 2,000,007-byte line.`,
   '',
   table(res, targets),
