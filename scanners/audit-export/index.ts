@@ -9,7 +9,6 @@ import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { UsageError } from '../../src/core/errors.js';
 import { VENDORS } from './lib/types.js';
-import { scan } from './scan.js';
 
 const FORMATS = ['auto', 'json', 'jsonl', 'csv'] as const;
 
@@ -65,6 +64,7 @@ export const auditExportScanner: ScannerModule<AuditExportOptions> = {
     if (!paths.length) return undefined;
     return { ...parseAuditFormat(v.auditFormat as string | undefined), paths, ...(v.auditAllApps ? { allApps: true } : {}) } as AuditExportOptions;
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default auditExportScanner;

@@ -5,7 +5,6 @@
 import type { ScannerModule } from '../../src/core/types.js';
 import { UsageError } from '../../src/core/errors.js';
 import { optionsSchema, parseMapSpec, type EgressOptions } from './options.js';
-import { scanEgress } from './scan.js';
 
 export { optionsSchema, type EgressOptions };
 
@@ -42,7 +41,8 @@ export const egressScanner: ScannerModule<EgressOptions> = {
     if (v.egressWorkers !== undefined) o.workers = Number(v.egressWorkers);
     return o as EgressOptions;
   },
-  scan: (ctx, sink) => scanEgress(ctx, sink),
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scanEgress(ctx, sink),
 };
 
 export default egressScanner;

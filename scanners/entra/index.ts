@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { liveOptions } from '../audit-export/lib/live.js';
-import { scan } from './scan.js';
 
 export const SOURCES = ['signIns', 'directoryAudits', 'servicePrincipals', 'oauth2PermissionGrants', 'management-activity'] as const;
 
@@ -42,6 +41,7 @@ export const entraScanner: ScannerModule<EntraOptions> = {
     const t = v.entra as string | undefined;
     return t ? optionsSchema.parse({ tenantId: t }) : undefined;
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default entraScanner;

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { liveOptions } from '../audit-export/lib/live.js';
-import { scan } from './scan.js';
 
 export const optionsSchema = z
   .object({
@@ -38,6 +37,7 @@ export const githubAuditScanner: ScannerModule<GithubAuditOptions> = {
     const enterprises = (v.githubAuditEnterprise as string[] | undefined) ?? [];
     return orgs.length || enterprises.length ? optionsSchema.parse({ orgs, enterprises }) : undefined;
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default githubAuditScanner;

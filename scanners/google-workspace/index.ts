@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { liveOptions } from '../audit-export/lib/live.js';
-import { scan } from './scan.js';
 
 export const optionsSchema = z
   .object({
@@ -44,6 +43,7 @@ export const googleWorkspaceScanner: ScannerModule<GoogleWorkspaceOptions> = {
     if (!v.googleWorkspace) return undefined;
     return optionsSchema.parse({ adminEmail: v.googleAdmin as string | undefined });
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default googleWorkspaceScanner;

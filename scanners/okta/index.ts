@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { liveOptions } from '../audit-export/lib/live.js';
-import { scan } from './scan.js';
 
 export const DEFAULT_FILTER = 'eventType eq "user.authentication.sso" or eventType sw "app.oauth2" or eventType sw "application." or eventType sw "app.generic"';
 
@@ -35,6 +34,7 @@ export const oktaScanner: ScannerModule<OktaOptions> = {
     const orgUrls = Array.isArray(u) ? u : u ? [u] : [];
     return orgUrls.length ? optionsSchema.parse({ orgUrls }) : undefined;
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default oktaScanner;

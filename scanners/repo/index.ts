@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
-import { scan } from './scan.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
@@ -38,6 +37,7 @@ export const repoScanner: ScannerModule<RepoOptions> = {
     const paths = (Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []).filter((p): p is string => typeof p === 'string' && p.length > 0);
     return paths.length ? ({ paths } as RepoOptions) : undefined;
   },
-  scan: (ctx, sink) => scan(ctx, sink),
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default repoScanner;

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
 import { liveOptions } from '../audit-export/lib/live.js';
-import { scan } from './scan.js';
 
 export const DEFAULT_ACTIONS = [
   'app_installed', 'app_approved', 'app_restricted', 'app_uninstalled', 'app_scopes_expanded', 'app_resources_added',
@@ -36,6 +35,7 @@ export const slackAuditScanner: ScannerModule<SlackAuditOptions> = {
   optionsFromCli(v) {
     return v.slackAudit ? optionsSchema.parse({}) : undefined;
   },
-  scan,
+  // the scanner's code loads when it runs, not with every command (start-up)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default slackAuditScanner;
