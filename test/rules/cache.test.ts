@@ -93,8 +93,8 @@ function stable(json: string): unknown {
   return r.findings.map((f) => ({ service: f.service, kind: f.kind, value: f.value, source: f.source, signal: f.signal, locator: f.locator, subject: f.subject, confidence: f.confidence, match: f.match, count: f.count, status: f.status })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-describe('rule cache equivalence (the compiled CLI on the demo estate)', () => {
-  it('rules from the cache find exactly what freshly parsed rules find', async () => {
+describe('rule cache and build equivalence (the CLI on the demo estate)', () => {
+  it('rules from the cache find exactly what freshly parsed rules find, compiled or from the sources', async () => {
     const demo = join(ROOT, 'fixtures', 'demo');
     const repos = readdirSync(join(demo, 'repos')).map((r) => join(demo, 'repos', r));
     const extra = tmpDir();
@@ -105,6 +105,9 @@ describe('rule cache equivalence (the compiled CLI on the demo estate)', () => {
     const d = tmpDir();
     const fresh = await cli(args(join(d, 'a.db')), { SHADOWSCAN_NO_RULE_CACHE: '1' });
     expect(fresh.err).toBe('');
+    // and the TypeScript sources (tsx), rules parsed afresh: the compiled build finds the same
+    const source = await cli(args(join(d, 's.db')), { SHADOWSCAN_NO_RULE_CACHE: '1', SHADOWSCAN_FROM_SOURCE: '1' });
+    expect(source.err).toBe('');
     const cacheDir = join(d, 'cache');
     const first = await cli(args(join(d, 'b.db')), { SHADOWSCAN_CACHE_DIR: cacheDir });
     const setFiles = readdirSync(cacheDir).filter((f) => /^rules-[0-9a-f]{32}\.json$/.test(f));
@@ -116,6 +119,7 @@ describe('rule cache equivalence (the compiled CLI on the demo estate)', () => {
     expect(readdirSync(cacheDir).filter((f) => f.startsWith('rules-'))).toHaveLength(1);
     const findings = stable(fresh.out) as unknown[];
     expect(findings.length).toBeGreaterThan(20);
+    expect(stable(source.out)).toEqual(findings);
     expect(stable(first.out)).toEqual(findings);
     expect(stable(fromCache.out)).toEqual(findings);
   });
