@@ -189,7 +189,11 @@ export function verifyRecords(input: Iterable<AuditRecord>, ring: Keyring = { ke
     } else if (!ok) {
       bad = true;
       const next = rows[i + 1];
-      if ((keyedAt !== undefined && r.seq > keyedAt && plain(r)) || (r.key_id && plain(r))) {
+      const lastKind = problems.at(-1)?.kind;
+      if (prevBad && r.prev_hash === prevHash && (lastKind === 'edited' || lastKind === 'rechained') && problems.at(-1)!.seq === r.seq - 1) {
+        // links to the broken entry before it: the tail was re-chained from there without the key
+        problems.push({ seq: r.seq, kind: 'rechained', problem: `entry ${r.seq}: re-chained without the key after entry ${r.seq - 1} was changed (links to it, but its MAC is not the key's)` });
+      } else if ((keyedAt !== undefined && r.seq > keyedAt && plain(r)) || (r.key_id && plain(r))) {
         problems.push({ seq: r.seq, kind: 'rechained', problem: `entry ${r.seq}: re-chained without the key (a plain SHA-256 where the keyed MAC belongs — edited and re-hashed)` });
       } else if (next && next.prev_hash !== r.hash && next.prev_hash === prevHash) {
         problems.push({ seq: r.seq, kind: 'inserted', problem: `entry ${r.seq}: inserted — not written with the key, and entry ${next.seq} links past it to entry ${rows[i - 1]?.seq ?? 0}` });
@@ -240,7 +244,7 @@ function collapse(ps: VerifyProblem[]): VerifyProblem[] {
     const last = out.at(-1);
     if (last && (p.kind === 'rechained' || p.kind === 'renumbered') && last.kind === p.kind && (last.to ?? last.seq) + 1 === p.seq) {
       last.to = p.seq;
-      last.problem = p.kind === 'rechained' ? `entries ${last.seq}–${p.seq}: re-chained without the key (plain SHA-256 where the keyed MAC belongs — edited and re-hashed)` : `entries ${last.seq}–${p.seq}: renumbered after an insertion`;
+      last.problem = p.kind === 'rechained' ? `entries ${last.seq}–${p.seq}: re-chained without the key (hashes recomputed without the MAC key after an edit)` : `entries ${last.seq}–${p.seq}: renumbered after an insertion`;
       continue;
     }
     out.push(p);

@@ -130,7 +130,7 @@ export async function verifyLedger(ops: RegisterOps, opts: LedgerVerifyOptions =
       v.notes.push(`checkpoint of ${c.at} signed by ${c.keyId} (public key from ${pk.from}) covers entries 1–${c.seq}`);
       const at = rows.find((r) => r.seq === c.seq);
       if (v.lastSeq < c.seq) {
-        v.problems.push({ seq: v.lastSeq + 1, to: c.seq, kind: 'truncated', problem: `truncated after entry ${v.lastSeq}: the checkpoint of ${c.at} covers ${c.seq} entries (entries ${v.lastSeq + 1}–${c.seq} removed)` });
+        v.problems.push({ seq: v.lastSeq + 1, to: c.seq > v.lastSeq + 1 ? c.seq : undefined, kind: 'truncated', problem: `truncated after entry ${v.lastSeq}: the checkpoint of ${c.at} covers ${c.seq} entries (${v.lastSeq + 1 === c.seq ? `entry ${c.seq}` : `entries ${v.lastSeq + 1}–${c.seq}`} removed)` });
       } else if (c.seq > 0 && !at) {
         // the gap is already reported as missing entries
       } else if (c.seq > 0 && at && at.hash !== c.head) {
