@@ -36,7 +36,7 @@ export function intakeCommand(program: Command, io: Io): void {
   const common = (c: Command) =>
     c
       .option('--db <spec>', DB_HELP)
-      .option('--catalog <file>', 'catalog file the decisions merge with (default: the latest scan\'s)')
+      .option('--catalog <file>', 'catalog file the decisions merge with (default: the catalog of record, `catalog import`)')
       .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
       .option('--actor <name>', `who acts: a web account (user list) whose role allows the action, or ${LOCAL_ADMIN} (recorded as such)`, LOCAL_ADMIN)
       .option('--separation-of-duties', 'record the separation-of-duties policy (on for every process on this register) before acting')
@@ -152,7 +152,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .command('export')
     .description('Write the catalog file merged with the register\'s intake decisions, as catalog YAML (review it in git).')
     .option('--db <spec>', DB_HELP)
-    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'base catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--output <file>', 'write to FILE instead of stdout')
     .action(async (o) => {
@@ -173,7 +173,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .description('Block lists from declined services\' domain rules (Squid dstdomain, DNS RPZ, PAC, plain hosts).')
     .addOption(new Option('--format <format>', 'appliance format').choices([...BLOCKLIST_FORMATS]).default('hosts'))
     .option('--db <spec>', DB_HELP)
-    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'base catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--pac-proxy <value>', 'PAC result for blocked hosts', 'PROXY 127.0.0.1:9')
     .option('--pac-default <value>', 'PAC result for everything else', 'DIRECT')

@@ -41,7 +41,7 @@ export function webCommand(program: Command, io: Io): void {
     .option('--db <spec>', DB_HELP)
     .option('--port <n>', 'port (0–65535; 0 = any free port)', parsePort, 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--catalog <file>', 'catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--separation-of-duties', 'record the separation-of-duties policy in the register (then every process on it enforces it; see `policy set`)')
     .option('--secure-cookies', 'mark cookies Secure (when served behind HTTPS)')
