@@ -8,6 +8,7 @@ import { EMPTY_CATALOG, loadCatalog, type Catalog } from './catalog/catalog.js';
 import type { Coverage, Finding, Logger } from './core/types.js';
 import { matchAll } from './match/match.js';
 import { commitScan, startRun, type CommitResult } from './register/commit.js';
+import { scanCatalog } from './catalog/record.js';
 import { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
 import { ScanError } from './core/errors.js';
 import { openRegister, type CommitSummary, type RegisterStore } from './register/register.js';
@@ -96,7 +97,6 @@ export function loadCatalogFor(rules: RuleIndex, file?: string): Catalog {
 
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const { index: rules } = ruleIndex(opts.rulesDirs ?? []);
-  const catalog = opts.catalog ?? loadCatalogFor(rules, opts.catalogFile);
   const now = opts.now ?? new Date();
   const register = typeof opts.db === 'string' ? await openRegister(opts.db) : opts.db;
   // one lease per source for every scan path: two scans of one source never run at once
@@ -114,6 +114,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
         releases.push(release);
       }
     }
+    // the catalog of record: a --catalog file is imported when it differs; without one, the stored version
+    const { catalog } = await scanCatalog(register, { file: opts.catalogFile, loaded: opts.catalog === EMPTY_CATALOG ? undefined : opts.catalog, load: (f) => loadCatalogFor(rules, f), warn: (m) => opts.log?.warn(m), now: opts.now });
     const started = new Date().toISOString();
     const runId = await startRun(register, { scanners: opts.runs.map((r) => r.scanner.id), catalogFile: opts.catalogFile, startedAt: opts.now ? now.toISOString() : started });
     const scope = (id: string) => (opts.source && opts.source !== id ? `${id}@${opts.source}` : id);

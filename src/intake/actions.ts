@@ -10,8 +10,11 @@ import type { RegisterOps, RegisterStore, RiskEntry } from '../register/register
 import { resolve as resolveItems } from '../resolve/resolve.js';
 import { band, tierFromTriage, type Treatment, type TriageAnswers } from '../risk/assess.js';
 import { annexA, euAiAct, isoClause, type Reference } from '../risk/standards.js';
-import { effectiveCatalog } from './catalog.js';
+import { appendEntry } from '../register/ledger.js';
+import type { DecisionRow } from '../register/store.js';
+import { effectiveCatalog, mergeDecisions } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
+import { checkApprover, readPolicy, type Policy } from './policy.js';
 
 export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
 export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
@@ -155,11 +158,16 @@ export async function reconcileItem(tx: RegisterOps, itemId: string, catalog: Ca
   return { id: itemId, before: prev.status, after: v.status, reason: v.reason };
 }
 
+/** Decisions an approval or decline of `e` supersedes: the entry's own, and any decline of its service. */
+function superseded(d: DecisionRow, e: IntakeRisk): boolean {
+  return d.riskEntryId === e.id || (d.service === e.service && d.decision === 'declined');
+}
+
 async function nextDecisionId(tx: RegisterOps): Promise<string> {
   return `DEC-${String((await tx.countDecisions()) + 1).padStart(4, '0')}`;
 }
 
-type Body = (tx: RegisterOps, e: IntakeRisk, to: string, at: string, now: Date) => Promise<Omit<ActionResult, 'risk' | 'action' | 'from' | 'to'> & { rationale: string; audit?: Record<string, unknown> }>;
+type Body = (tx: RegisterOps, e: IntakeRisk, to: string, at: string, now: Date, policy: Policy) => Promise<Omit<ActionResult, 'risk' | 'action' | 'from' | 'to'> & { rationale: string; audit?: Record<string, unknown> }>;
 
 async function run(ctx: IntakeContext, action: IntakeAction, idOrItem: string, actor: string, body: Body): Promise<ActionResult> {
   if (!actor?.trim()) throw new IntakeError('an actor is required');
@@ -170,7 +178,9 @@ async function run(ctx: IntakeContext, action: IntakeAction, idOrItem: string, a
     const from = e.status;
     const to = nextStatus(action, from, e.id);
     const before = snap(e);
-    const res = await body(tx, e, to, at, now);
+    // the policy of record (the register's settings projection), read in this transaction
+    const policy = await readPolicy(tx);
+    const res = await body(tx, e, to, at, now, policy);
     e.status = to;
     e.updatedAt = at;
     await tx.updateRisk(e);
@@ -190,7 +200,8 @@ export async function triage(ctx: IntakeContext, id: string, input: TriageInput,
   if (input.treatment && !TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
   const dom = input.triggers?.domain;
   if (dom && !SENSITIVE_DOMAINS.includes(dom)) throw new IntakeError(`triggers.domain: expected one of ${SENSITIVE_DOMAINS.join(', ')}`);
-  return run(ctx, 'triage', id, actor, async (_tx, e, _to, at, now) => {
+  return run(ctx, 'triage', id, actor, async (_tx, e, _to, at, now, policy) => {
+    needRationale(policy, input.rationale, 'triage');
     const warnings: string[] = [];
     const changes: string[] = [];
     if (L !== undefined && L !== e.likelihood) {
@@ -251,15 +262,21 @@ export async function triage(ctx: IntakeContext, id: string, input: TriageInput,
 }
 
 export async function requestIntake(ctx: IntakeContext, id: string, input: { rationale?: string }, actor: string): Promise<ActionResult> {
-  return run(ctx, 'request-intake', id, actor, async (_tx, e, _to, at) => {
+  return run(ctx, 'request-intake', id, actor, async (_tx, e, _to, at, _now, policy) => {
+    needRationale(policy, input.rationale, 'request intake');
     e.intakeRequestedBy = actor;
     e.intakeRequestedAt = at;
     return { rationale: input.rationale?.trim() || 'intake requested for a decision (approve or decline)', warnings: [] };
   });
 }
 
-function checkSoD(ctx: IntakeContext, e: IntakeRisk, actor: string, verb: string): void {
-  if (ctx.separationOfDuties && e.intakeRequestedBy && e.intakeRequestedBy === actor) {
+function needRationale(policy: Policy, rationale: string | undefined, what: string): void {
+  if (policy.requireRationale && !rationale?.trim()) throw new IntakeError(`${what}: a rationale is required (policy require-rationale is on)`);
+}
+
+/** Separation of duties: on when the register's policy says so (or this process was started with the flag). */
+function checkSoD(ctx: IntakeContext, policy: Policy, e: IntakeRisk, actor: string, verb: string): void {
+  if ((policy.separationOfDuties || ctx.separationOfDuties) && e.intakeRequestedBy && e.intakeRequestedBy === actor) {
     throw new IntakeError(`${e.id}: separation of duties — ${actor} requested this intake and cannot ${verb} it`, 403);
   }
 }
@@ -268,8 +285,9 @@ function checkSoD(ctx: IntakeContext, e: IntakeRisk, actor: string, verb: string
 export async function approve(ctx: IntakeContext, id: string, input: ApproveInput, actor: string): Promise<ActionResult> {
   const rationale = need(input.rationale, 'rationale');
   const scope = scopeSchema.parse(cleanScope(input.scope ?? {}));
-  return run(ctx, 'approve', id, actor, async (tx, e, _to, at, now) => {
-    checkSoD(ctx, e, actor, 'approve');
+  return run(ctx, 'approve', id, actor, async (tx, e, _to, at, now, policy) => {
+    checkSoD(ctx, policy, e, actor, 'approve');
+    await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
     const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();
@@ -277,8 +295,7 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     const item = (await tx.itemsByIds([e.itemId])).get(e.itemId);
     if (item?.kind === 'artifact' && item.artifactKey && !scope.resources?.length) scope.resources = [item.artifactKey];
     // Previous decisions of this entry are superseded; so is an active decline of the service.
-    await tx.supersedeDecisions(e.id, e.service);
-    const current = await effectiveCatalog(ctx.baseCatalog, tx);
+    const current = mergeDecisions(ctx.baseCatalog, (await tx.listDecisions({ activeOnly: true })).filter((d) => !superseded(d, e)));
     const used = new Set(current.approved.map((a) => a.id ?? a.service));
     const entryId = !used.has(e.service) ? e.service : `${e.service}-${e.id.toLowerCase()}`;
     const entry: ApprovedEntry = approvedSchema.parse({
@@ -298,8 +315,8 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
       notes: `${e.id}: ${rationale}`,
     });
     const decisionId = await nextDecisionId(tx);
-    await tx.insertDecision({ id: decisionId, service: e.service, decision: 'approved', entry, decidedBy: actor, decidedAt: at, riskEntryId: e.id, active: true });
-    await tx.appendAudit({ at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    // the decision is a log entry; catalog_decisions is its projection
+    await appendEntry(tx, { at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
     const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
     const warnings: string[] = [];
     if (change && change.after !== 'sanctioned') warnings.push(`the item is still ${change.after} after this approval: ${change.reason}`);
@@ -314,13 +331,12 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
 export async function decline(ctx: IntakeContext, id: string, input: DeclineInput, actor: string): Promise<ActionResult> {
   const rationale = need(input.rationale, 'rationale');
   if (!TREATMENTS.includes(input.treatment)) throw new IntakeError(`treatment: expected one of ${TREATMENTS.join(', ')}`);
-  return run(ctx, 'decline', id, actor, async (tx, e, _to, at, now) => {
-    checkSoD(ctx, e, actor, 'decline');
-    await tx.supersedeDecisions(e.id, e.service);
+  return run(ctx, 'decline', id, actor, async (tx, e, _to, at, now, policy) => {
+    checkSoD(ctx, policy, e, actor, 'decline');
+    await checkApprover(tx, policy, e.tier, actor, e.id, 'decline');
     const entry: DeclinedEntry = declinedSchema.parse({ service: e.service, treatment: input.treatment, rationale: `${e.id}: ${rationale}`, declinedBy: actor, declinedOn: at.slice(0, 10), block: input.block ?? true });
     const decisionId = await nextDecisionId(tx);
-    await tx.insertDecision({ id: decisionId, service: e.service, decision: 'declined', entry, decidedBy: actor, decidedAt: at, riskEntryId: e.id, active: true });
-    await tx.appendAudit({ at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
+    await appendEntry(tx, { at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
     const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
     e.treatment = input.treatment;
     e.treatmentReason = `declined: ${rationale}`;

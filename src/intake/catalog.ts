@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { approvedSchema, declinedSchema, EMPTY_CATALOG, loadCatalog, type ApprovedEntry, type Catalog, type DeclinedEntry } from '../catalog/catalog.js';
 import type { DecisionRow, RegisterOps } from '../register/store.js';
+import { currentCatalog } from '../catalog/record.js';
 
 export type { DecisionRow } from '../register/store.js';
 
@@ -57,8 +58,13 @@ export function hasValidApproval(cat: Catalog, service: string, now: Date): bool
   return cat.approved.some((a) => a.service === service && a.lifecycle !== 'retired' && !expiredAt(a, now.toISOString()));
 }
 
-/** Picks the catalog file of the latest scan run when none is given. */
-export async function catalogFromRuns(register: Pick<RegisterOps, 'latestCatalogFile'>, knownServices?: Set<string>): Promise<{ catalog?: Catalog; file?: string }> {
+/**
+ * The catalog of record when no file is given: the register's latest stored version (`catalog
+ * import`); a register without one falls back to the catalog file of its latest scan run.
+ */
+export async function catalogFromRuns(register: Pick<RegisterOps, 'latestCatalogFile' | 'projectionRows'>, knownServices?: Set<string>): Promise<{ catalog?: Catalog; file?: string }> {
+  const cur = await currentCatalog(register);
+  if (cur) return { catalog: cur.catalog, file: `catalog of record v${cur.version}${cur.source ? ` (${cur.source})` : ''}` };
   const file = await register.latestCatalogFile();
   if (!file || !existsSync(file)) return {};
   try {

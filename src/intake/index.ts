@@ -6,3 +6,4 @@ export * from './actions.js';
 export * from './catalog.js';
 export * from './blocklist.js';
 export * from './query.js';
+export * from './policy.js';

@@ -90,6 +90,8 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
       riskCount: await tx.countRisks(),
       touched: new Set(merged.map((f) => itemIdFor(f))),
       actor,
+      // items of sources this run did not scan keep their status
+      ranScanners: new Set(ran),
     });
 
     // ---- persist the judgement

@@ -78,6 +78,12 @@ export interface JudgeInput {
   touched: Set<string>;
   /** The audit actor, e.g. `system:scan:<run id>`. */
   actor: string;
+  /**
+   * Scanners that ran (without failing) in this run. When given, an item none of whose active
+   * findings comes from one of them keeps its stored status (and its findings theirs): a scan
+   * reconciles only what its own sources cover.
+   */
+  ranScanners?: Set<string>;
 }
 
 export interface JudgedItem {
@@ -128,6 +134,14 @@ export function judge(input: JudgeInput): Judgement {
     if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };
     const prev = input.priorItems.get(it.id);
     const touched = input.touched.has(it.id) || !prev;
+    // an item of sources this run did not scan keeps what it was judged last time
+    if (input.ranScanners && prev && prev.state === 'active' && !touched && !fs.some((f) => input.ranScanners!.has(f.scanner))) {
+      for (const f of fs) verdicts.delete(f.id);
+      const kept: Verdict = { status: prev.status as ItemStatus, reason: prev.statusReason ?? v.reason, entry: prev.catalogEntry };
+      out.items.push({ item: it, verdict: kept, basis, touched: false, isNew: false, firstDetectedAt: prev.firstDetectedAt });
+      out.statuses[kept.status] = (out.statuses[kept.status] ?? 0) + 1;
+      continue;
+    }
     out.items.push({ item: it, verdict: v, basis, touched, isNew: !prev, firstDetectedAt: prev?.firstDetectedAt ?? at });
     out.statuses[v.status] = (out.statuses[v.status] ?? 0) + 1;
     if (!prev) out.audit.push({ at, actor, action: 'item.detected', entityType: 'item', entityId: it.id, after: { service: it.service, status: v.status }, rationale: v.reason });

@@ -8,6 +8,7 @@ import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import type { Item } from '../resolve/resolve.js';
 import type { RiskAssessment } from '../risk/assess.js';
 import type { AuditEvent, AuditRecord, VerifyResult } from './audit.js';
+import type { ProjRow } from './projections.js';
 
 export interface RunMeta {
   scanners: string[];
@@ -203,6 +204,9 @@ export interface ItemWrite {
 
 export interface PriorItem {
   status: string;
+  /** The stored reason and deciding catalog entry (an item a run does not cover keeps them). */
+  statusReason?: string;
+  catalogEntry?: string;
   state: string;
   lastDetectedAt: string;
   firstDetectedAt: string;
@@ -319,15 +323,17 @@ export interface RegisterOps {
   // ---- catalog decisions
   listDecisions(f?: { activeOnly?: boolean; service?: string }): Promise<DecisionRow[]>;
   countDecisions(): Promise<number>;
-  insertDecision(d: DecisionRow): Promise<void>;
-  /** Deactivates the active decisions of a risk entry and any active decline of the service. */
-  supersedeDecisions(riskEntryId: string, service: string): Promise<void>;
 
   // ---- audit log (append-only hash chain)
   appendAudit(e: AuditEvent): Promise<AuditRecord>;
   auditLog(f?: { entityId?: string; entityType?: string; limit?: number; order?: 'asc' | 'desc' }): Promise<AuditRecord[]>;
   entityHistory(itemId: string, riskId?: string): Promise<AuditRecord[]>;
+  /** The chain and every projection replayed from it (src/register/ledger.ts). */
   verifyAudit(): Promise<VerifyResult>;
+  /** The stored rows of a projected table (src/register/projections.ts). */
+  projectionRows(table: string, columns: string[]): Promise<ProjRow[]>;
+  /** Writes rows of a projected table — only `appendEntry` calls it. */
+  writeProjection(table: string, key: string[], columns: string[], upserts: ProjRow[], deletes: ProjRow[]): Promise<void>;
 
   // ---- web users, sessions, tokens, login throttling
   getUser(username: string): Promise<UserRow | undefined>;

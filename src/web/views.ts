@@ -389,7 +389,7 @@ ${BLOCKLIST_FORMATS.map(
 
 export function auditPage(me: Principal, v: VerifyResult, recent: AuditRecord[]): string {
   const body = html`<h1>Audit log</h1>
-<div class="card">${v.ok ? html`<p>${badge('sanctioned')} Hash chain intact: ${v.records} records, head <code>${v.head.slice(0, 16)}…</code></p>` : html`<p>${badge('declined')} TAMPERED: ${v.problems.length} problem(s) in ${v.records} records</p><ul>${v.problems.slice(0, 50).map((p) => html`<li>#${p.seq}: ${p.problem}</li>`)}</ul>`}</div>
+<div class="card">${v.ok ? html`<p>${badge('sanctioned')} Hash chain intact: ${v.records} records, head <code>${v.head.slice(0, 16)}…</code>; decision tables match the log</p>${v.notes.map((n) => html`<p class="small muted">${n}</p>`)}` : html`<p>${badge('declined')} TAMPERED: ${v.problems.length} problem(s) in ${v.records} records</p><ul>${v.problems.slice(0, 50).map((p) => html`<li>${p.problem}</li>`)}</ul>`}</div>
 <h2>Latest records</h2>${historyTable(recent)}`;
   return layout('Audit', body, { me, active: '/audit' });
 }

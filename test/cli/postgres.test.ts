@@ -40,7 +40,7 @@ describe('CLI with a PostgreSQL register', () => {
       expect(items.map((i) => i.id).sort()).toEqual(report.items.filter((i: { status: string }) => i.status !== 'sanctioned').map((i: { id: string }) => i.id).sort());
       const entry = items[0].riskEntryId!;
       x = io();
-      expect(await main(['intake', 'triage', entry, '--consequence', 'high', '--affected', 'external', '--significant-decisions', 'no', '--actor', 'gl'], x), x.err_ + x.out_).toBe(0);
+      expect(await main(['intake', 'triage', entry, '--consequence', 'high', '--affected', 'external', '--significant-decisions', 'no', '--actor', 'local-admin'], x), x.err_ + x.out_).toBe(0);
       x = io();
       expect(await main(['audit', 'verify'], x)).toBe(0);
       expect(x.out_).toMatch(/audit log intact: \d+ records/);

@@ -283,7 +283,7 @@ describe('intake state machine (real SQLite file)', () => {
     const io = { out: '', err: '' };
     const code = await main(['audit', 'verify', '--db', file], { out: (s) => (io.out += s), err: (s) => (io.err += s), isTTY: false });
     expect(code).toBe(1);
-    expect(io.out).toContain(`record #${seq}: content does not match its hash (record edited)`);
+    expect(io.out).toContain(`entry ${seq}: edited — content does not match its MAC`);
     expect(io.out).toMatch(/audit log TAMPERED/);
     const raw2 = new Database(file);
     raw2.prepare('UPDATE audit_log SET actor = ? WHERE seq = ?').run('user:rita', seq); // restore
@@ -291,7 +291,7 @@ describe('intake state machine (real SQLite file)', () => {
     raw2.close();
     const io2 = { out: '' };
     expect(await main(['audit', 'verify', '--db', file], { out: (s) => (io2.out += s), err: () => {}, isTTY: false })).toBe(1);
-    expect(io2.out).toMatch(/sequence gap/);
+    expect(io2.out).toContain(`entry ${seq - 1} missing: sequence gap before entry ${seq} (deleted)`);
   });
 
   it('catalog export writes valid catalog YAML with the decisions (CLI)', async () => {
@@ -325,9 +325,15 @@ describe('intake state machine (real SQLite file)', () => {
     open = [];
     const run = async (args: string[]) => {
       const io = { out: '', err: '' };
-      const code = await main([...args, '--db', file, '--catalog', join(FIXTURES, 'catalog.yaml'), '--rules', join(FIXTURES, 'rules'), '--actor', 'user:cli-test'], { out: (s) => (io.out += s), err: (s) => (io.err += s), isTTY: false });
+      const code = await main([...args, '--db', file, '--catalog', join(FIXTURES, 'catalog.yaml'), '--rules', join(FIXTURES, 'rules'), '--actor', actor], { out: (s) => (io.out += s), err: (s) => (io.err += s), isTTY: false });
       return { code, ...io };
     };
+    let actor = 'user:cli-test';
+    // --actor must be a known user with the role the action needs, or local-admin
+    const unknown = await run(['intake', 'triage', az.id, '--consequence', 'high', '--affected', 'internal', '--significant-decisions', 'no']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toBe('shadowscan: --actor user:cli-test: unknown user (expected a web account from `shadowscan user list`, or local-admin)\n');
+    actor = 'local-admin';
     const bad = await run(['intake', 'approve', az.id, '--expires', '2027-01-01', '--rationale', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^shadowscan: AIR-\d+: cannot approve an entry in state "needs-intake"/);

@@ -272,7 +272,7 @@ describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, regist
       const { ctx, page } = await login('val');
       await page.goto(base + '/audit');
       expect(await text(page.locator('main'))).toContain('TAMPERED');
-      expect(await text(page.locator('main'))).toContain(`#${seq}: content does not match its hash (record edited)`);
+      expect(await text(page.locator('main'))).toContain(`entry ${seq}: edited — content does not match its MAC`);
       await ctx.close();
     } finally {
       await raw.run('UPDATE audit_log SET rationale = $1 WHERE seq = $2', [orig, seq]);

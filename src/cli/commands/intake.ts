@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { catalogToYaml, loadCatalog, type Catalog } from '../../catalog/catalog.js';
 import { UsageError } from '../../core/errors.js';
 import { DB_HELP, dbSpec, Register } from '../../index.js';
@@ -13,15 +12,10 @@ import type { Io } from '../io.js';
 import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from '../../intake/actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from '../../intake/blocklist.js';
 import { catalogFromRuns, effectiveCatalog } from '../../intake/catalog.js';
+import { TRANSITIONS, type IntakeAction } from '../../intake/machine.js';
+import { LOCAL_ADMIN, parsePolicyValue, policyRows, POLICY_NAMES, resolveCliActor, setPolicy } from '../../intake/policy.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
-const defaultActor = () => {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-};
 
 async function baseCatalog(register: Register, file: string | undefined, known: Set<string>): Promise<Catalog | undefined> {
   if (file) return loadCatalog(file, known);
@@ -42,16 +36,19 @@ export function intakeCommand(program: Command, io: Io): void {
   const common = (c: Command) =>
     c
       .option('--db <spec>', DB_HELP)
-      .option('--catalog <file>', 'catalog file the decisions merge with (default: the latest scan\'s)')
+      .option('--catalog <file>', 'catalog file the decisions merge with (default: the catalog of record, `catalog import`)')
       .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
-      .option('--actor <name>', 'who acts (recorded in the audit log)', defaultActor())
-      .option('--separation-of-duties', 'whoever requested intake cannot approve or decline it')
+      .option('--actor <name>', `who acts: a web account (user list) whose role allows the action, or ${LOCAL_ADMIN} (recorded as such)`, LOCAL_ADMIN)
+      .option('--separation-of-duties', 'record the separation-of-duties policy (on for every process on this register) before acting')
       .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'));
-  const withCtx = async <T>(o: Record<string, any>, fn: (ctx: IntakeContext) => Promise<T>): Promise<T> => {
+  const withCtx = async <T>(o: Record<string, any>, fn: (ctx: IntakeContext) => Promise<T>, action: IntakeAction): Promise<T> => {
     const register = await Register.open(o.db);
     try {
+      // the CLI acts as a named local user whose role allows the action, or as local-admin
+      o.actor = await resolveCliActor(register, o.actor, TRANSITIONS[action].permission);
+      if (o.separationOfDuties) await setPolicy(register, 'separation-of-duties', true, o.actor, 'set by intake --separation-of-duties');
       const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
-      return await fn({ register, baseCatalog: await baseCatalog(register, o.catalog, known), knownServices: known, separationOfDuties: !!o.separationOfDuties });
+      return await fn({ register, baseCatalog: await baseCatalog(register, o.catalog, known), knownServices: known });
     } finally {
       await register.close();
     }
@@ -96,12 +93,12 @@ export function intakeCommand(program: Command, io: Io): void {
           rationale: o.rationale,
         };
         report(io, await triage(ctx, id, input, o.actor), o.format);
-      }),
+      }, 'triage'),
     );
 
   common(intake.command('request <id>').description('Request an intake decision (approve / decline).'))
     .option('--rationale <text>')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await requestIntake(ctx, id, { rationale: o.rationale }, o.actor), o.format)));
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await requestIntake(ctx, id, { rationale: o.rationale }, o.actor), o.format), 'request-intake'));
 
   common(intake.command('approve <id>').description('Approve with scope, conditions and a review / expiry date; the catalog gains the entry.'))
     .requiredOption('--expires <date>', 'review / expiry date YYYY-MM-DD')
@@ -126,28 +123,28 @@ export function intakeCommand(program: Command, io: Io): void {
         }
         const res = await approve(ctx, id, { scope, expires: o.expires, rationale: o.rationale, owner: o.owner ? { business: o.owner, technical: o.technicalOwner } : undefined, conditions: { maxDataClassification: o.maxDataClassification, notes: o.conditions }, humanOversight: o.humanOversight }, o.actor);
         report(io, res, o.format);
-      }),
+      }, 'approve'),
     );
 
   common(intake.command('decline <id>').description('Decline with a treatment and rationale; the service goes on the block lists.'))
     .addOption(new Option('--treatment <t>').choices(TREATMENTS).default('avoid'))
     .requiredOption('--rationale <text>', 'why')
     .option('--no-block', 'do not put the service on block lists')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await decline(ctx, id, { treatment: o.treatment, rationale: o.rationale, block: o.block }, o.actor), o.format)));
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await decline(ctx, id, { treatment: o.treatment, rationale: o.rationale, block: o.block }, o.actor), o.format), 'decline'));
 
   common(intake.command('suppress <id>').description('Suppress with a reason and an expiry (the item stays visible as suppressed).'))
     .requiredOption('--reason <text>')
     .requiredOption('--until <date>', 'YYYY-MM-DD')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await suppress(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format)));
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await suppress(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format), 'suppress'));
 
   common(intake.command('false-positive <id>').description('Mark as a false positive with a reason (and optionally an expiry).'))
     .requiredOption('--reason <text>')
     .option('--until <date>', 'YYYY-MM-DD')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await falsePositive(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format)));
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await falsePositive(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format), 'false-positive'));
 
   common(intake.command('reopen <id>').description('Reopen a suppressed / false-positive entry.'))
     .requiredOption('--rationale <text>')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await reopen(ctx, id, { rationale: o.rationale }, o.actor), o.format)));
+    .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await reopen(ctx, id, { rationale: o.rationale }, o.actor), o.format), 'reopen'));
 
   // ---- catalog export (adds to the core's `catalog` group)
   const cat = program.commands.find((c) => c.name() === 'catalog') ?? program.command('catalog').description('The sanctioned AI catalog.');
@@ -155,7 +152,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .command('export')
     .description('Write the catalog file merged with the register\'s intake decisions, as catalog YAML (review it in git).')
     .option('--db <spec>', DB_HELP)
-    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'base catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--output <file>', 'write to FILE instead of stdout')
     .action(async (o) => {
@@ -176,7 +173,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .description('Block lists from declined services\' domain rules (Squid dstdomain, DNS RPZ, PAC, plain hosts).')
     .addOption(new Option('--format <format>', 'appliance format').choices([...BLOCKLIST_FORMATS]).default('hosts'))
     .option('--db <spec>', DB_HELP)
-    .option('--catalog <file>', 'base catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'base catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
     .option('--pac-proxy <value>', 'PAC result for blocked hosts', 'PROXY 127.0.0.1:9')
     .option('--pac-default <value>', 'PAC result for everything else', 'DIRECT')
@@ -195,4 +192,41 @@ export function intakeCommand(program: Command, io: Io): void {
       }
     });
   void UsageError;
+
+  // ---- policies of record (settings entries of the decision log)
+  const policy = program.command('policy').description('Policies kept in the register (every process on it enforces them): separation of duties, required rationale, approvers per tier.');
+  policy
+    .command('show')
+    .description('The current policy: each setting, who set it and when.')
+    .option('--db <spec>', DB_HELP)
+    .action(async (o) => {
+      const register = await Register.open(o.db, { readonly: true });
+      try {
+        const rows = await policyRows(register);
+        const byName = new Map(rows.map((r) => [r.name, r]));
+        for (const n of POLICY_NAMES) {
+          const r = byName.get(n);
+          io.out(`${n}: ${r ? (Array.isArray(r.value) ? r.value.join(',') : r.value ? 'on' : 'off') : n.startsWith('approve-') ? '(any role that may decide)' : 'off'}${r ? `  (set by ${r.setBy} at ${r.setAt})` : '  (default)'}\n`);
+        }
+      } finally {
+        await register.close();
+      }
+    });
+  policy
+    .command('set <name> <value>')
+    .description(`Record a policy value: ${POLICY_NAMES.join(', ')}; on/off, or a comma-separated role list for approve-tier-N.`)
+    .option('--db <spec>', DB_HELP)
+    .option('--actor <name>', `who sets it: a web account with the admin role, or ${LOCAL_ADMIN}`, LOCAL_ADMIN)
+    .option('--rationale <text>')
+    .action(async (name: string, value: string, o) => {
+      parsePolicyValue(name, value);
+      const register = await Register.open(o.db);
+      try {
+        const actor = await resolveCliActor(register, o.actor, 'admin');
+        const r = await setPolicy(register, name, value, actor, o.rationale);
+        io.out(`${name}: ${r.changed ? 'set to' : 'already'} ${Array.isArray(r.value) ? r.value.join(',') : r.value ? 'on' : 'off'}\n`);
+      } finally {
+        await register.close();
+      }
+    });
 }

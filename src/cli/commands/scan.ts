@@ -16,7 +16,7 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
     .command('scan')
     .description('Run scanners, match against the rules, reconcile with the catalog and commit to the register.')
     .option('--config <file>', 'shadowscan.yaml naming sources, catalog, db and outputs')
-    .option('--catalog <file>', 'sanctioned AI catalog (YAML)')
+    .option('--catalog <file>', 'sanctioned AI catalog (YAML); recorded as the catalog of record when it differs (default: the stored one, `catalog import`)')
     .option('--db <spec>', DB_HELP)
     .option('--rules <dir>', "add an organisation's rule folder (repeatable)", collectRepeat)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))

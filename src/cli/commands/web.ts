@@ -9,6 +9,7 @@ import { ruleIndex } from '../../rules/load.js';
 import { loadCatalog } from '../../catalog/catalog.js';
 import type { Io } from '../io.js';
 import { catalogFromRuns } from '../../intake/catalog.js';
+import { LOCAL_ADMIN, setPolicy } from '../../intake/policy.js';
 import { Auth, ROLES } from '../../web/auth.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
@@ -39,15 +40,17 @@ export function webCommand(program: Command, io: Io): void {
     .option('--db <spec>', DB_HELP)
     .option('--port <n>', 'port (0–65535; 0 = any free port)', parsePort, 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--catalog <file>', 'catalog file (default: the latest scan\'s)')
+    .option('--catalog <file>', 'catalog file (default: the catalog of record, `catalog import`)')
     .option('--rules <dir>', 'extra rule folder (repeatable)', collectRepeat)
-    .option('--separation-of-duties', 'whoever requested intake cannot approve or decline it')
+    .option('--separation-of-duties', 'record the separation-of-duties policy in the register (then every process on it enforces it; see `policy set`)')
     .option('--secure-cookies', 'mark cookies Secure (when served behind HTTPS)')
     .action(async (o) => {
       const register = await Register.open(o.db);
       const { index } = ruleIndex(o.rules ?? []);
       const known = new Set(index.services.map((s) => s.id));
       const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : await catalogFromRuns(register, known);
+      // the flag records the policy in the register: every process on it enforces it from then on
+      if (o.separationOfDuties) await setPolicy(register, 'separation-of-duties', true, LOCAL_ADMIN, 'set by serve --separation-of-duties');
       const auth = new Auth(register);
       if ((await auth.listUsers()).length === 0) io.err(`warning: no user accounts yet — create one: shadowscan user add NAME --role admin${o.db ? ` --db ${o.db}` : ''}\n`);
       const loopback = o.host === 'localhost' || (isIP(o.host) && (o.host.startsWith('127.') || o.host === '::1'));

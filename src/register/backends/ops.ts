@@ -5,7 +5,10 @@
  */
 import type { Coverage, Finding } from '../../core/types.js';
 import { locatorPath } from '../../match/match.js';
-import { nextRecord, verifyRecords, type AuditEvent, type AuditRecord, type VerifyResult } from '../audit.js';
+import { nextRecord, type AuditEvent, type AuditRecord, type VerifyResult } from '../audit.js';
+import { verifyLedger } from '../ledger.js';
+import { currentMacKey } from '../ledger-keys.js';
+import { projections, type ProjRow } from '../projections.js';
 import type {
   CommitSummary,
   DecisionRow,
@@ -301,8 +304,8 @@ export class SqlOps implements RegisterOps {
   // ------------------------------------------------------------------ items
 
   async priorItems(): Promise<Map<string, PriorItem>> {
-    const rows = await this.c.all('SELECT id, status, state, first_detected_at, last_detected_at FROM items');
-    return new Map(rows.map((r) => [r.id as string, { status: r.status, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }]));
+    const rows = await this.c.all('SELECT id, status, status_reason, catalog_entry, state, first_detected_at, last_detected_at FROM items');
+    return new Map(rows.map((r) => [r.id as string, { status: r.status, statusReason: r.status_reason, catalogEntry: r.catalog_entry ?? undefined, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }]));
   }
 
   async upsertItems(rows: ItemWrite[], at: string): Promise<void> {
@@ -505,26 +508,29 @@ export class SqlOps implements RegisterOps {
     return Number((await this.c.get('SELECT COUNT(*) AS n FROM catalog_decisions'))?.n ?? 0);
   }
 
-  async insertDecision(d: DecisionRow): Promise<void> {
-    await this.c.run('INSERT INTO catalog_decisions (id, service, decision, entry, decided_by, decided_at, risk_entry_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      d.id, d.service, d.decision, JSON.stringify(d.entry), d.decidedBy, d.decidedAt, d.riskEntryId ?? null, d.active ? 1 : 0,
-    ]);
-  }
-
-  async supersedeDecisions(riskEntryId: string, service: string): Promise<void> {
-    // an approval or a decline supersedes the entry's earlier decisions and any decline of the service
-    await this.c.run("UPDATE catalog_decisions SET active = 0 WHERE active = 1 AND (risk_entry_id = ? OR (service = ? AND decision = 'declined'))", [riskEntryId, service]);
-  }
+  // decisions are written only through the log (appendEntry → the catalog_decisions projection)
 
   // ------------------------------------------------------------------ audit log
 
   async appendAudit(e: AuditEvent): Promise<AuditRecord> {
-    const last = await this.c.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const rec = nextRecord(last ? { seq: Number(last.seq), hash: last.hash } : undefined, e);
-    await this.c.run('INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_state, after_state, rationale, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      rec.seq, rec.at, rec.actor, rec.action, rec.entity_type, rec.entity_id, rec.before_state, rec.after_state, rec.rationale, rec.prev_hash, rec.hash,
-    ]);
+    // the chain is keyed (HMAC, key outside the register); an unkeyed chain gets a keying entry first
+    const key = currentMacKey();
+    let last = await this.c.get<{ seq: number; hash: string; key_id: string | null }>('SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1');
+    if (last && !last.key_id) {
+      const seq = Number(last.seq) + 1;
+      const k = nextRecord({ seq: Number(last.seq), hash: last.hash }, { at: e.at, actor: 'system:ledger', action: 'audit.keyed', entityType: 'audit', entityId: 'mac-key', after: { keyId: key.id, fromSeq: seq }, rationale: `keyed from entry ${seq}: entries 1–${seq - 1} stay chained without a key` }, key);
+      await this.insertAudit(k);
+      last = { seq: k.seq, hash: k.hash, key_id: k.key_id ?? null };
+    }
+    const rec = nextRecord(last ? { seq: Number(last.seq), hash: last.hash } : undefined, e, key);
+    await this.insertAudit(rec);
     return rec;
+  }
+
+  private async insertAudit(rec: AuditRecord): Promise<void> {
+    await this.c.run('INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_state, after_state, rationale, prev_hash, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      rec.seq, rec.at, rec.actor, rec.action, rec.entity_type, rec.entity_id, rec.before_state, rec.after_state, rec.rationale, rec.prev_hash, rec.hash, rec.key_id ?? null,
+    ]);
   }
 
   async auditLog(f: { entityId?: string; entityType?: string; limit?: number; order?: 'asc' | 'desc' } = {}): Promise<AuditRecord[]> {
@@ -549,8 +555,22 @@ export class SqlOps implements RegisterOps {
   }
 
   async verifyAudit(): Promise<VerifyResult> {
-    const rows = await this.c.all('SELECT * FROM audit_log ORDER BY seq');
-    return verifyRecords(rows.map(auditRow));
+    return verifyLedger(this);
+  }
+
+  // ------------------------------------------------------------------ projections of the log (src/register/projections.ts)
+
+  async projectionRows(table: string, columns: string[]): Promise<ProjRow[]> {
+    const p = projectionOf(table, columns);
+    return (await this.c.all(`SELECT ${p.columns.join(', ')} FROM ${p.table}`)) as ProjRow[];
+  }
+
+  async writeProjection(table: string, key: string[], columns: string[], upserts: ProjRow[], deletes: ProjRow[]): Promise<void> {
+    const p = projectionOf(table, columns);
+    for (const r of deletes) await this.c.run(`DELETE FROM ${p.table} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`, key.map((k) => r[k]));
+    const rest = p.columns.filter((c) => !key.includes(c));
+    const tail = `ON CONFLICT (${key.join(', ')}) DO ${rest.length ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'NOTHING'}`;
+    await this.insertRows(p.table, p.columns, upserts.map((r) => p.columns.map((c) => r[c] ?? null)), tail);
   }
 
   // ------------------------------------------------------------------ web users, sessions, tokens
@@ -688,7 +708,15 @@ function auditRow(r: Row): AuditRecord {
     rationale: r.rationale ?? null,
     prev_hash: r.prev_hash,
     hash: r.hash,
+    key_id: r.key_id ?? null,
   };
+}
+
+/** A registered projection, with the columns asked for (identifiers come from the registry, never from input). */
+function projectionOf(table: string, columns: string[]) {
+  const p = projections().find((x) => x.table === table);
+  if (!p || columns.some((c) => !p.columns.includes(c))) throw new Error(`not a projected table: ${table}`);
+  return { table: p.table, columns };
 }
 
 function toSummary(r: Row): ItemSummary {

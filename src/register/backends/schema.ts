@@ -48,6 +48,34 @@ CREATE INDEX findings_state_signal ON findings(state, signal);
 CREATE INDEX findings_last_scan ON findings(last_scan_id, scanner);
 `;
 
+/**
+ * 400–499 (ledger): the decision log is keyed (key_id names the MAC key), policies and the catalog
+ * of record are projections of it (src/register/projections.ts).
+ */
+const LEDGER_SQL = `
+ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  set_by TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);
+CREATE TABLE catalog_versions (
+  version INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL,
+  catalog TEXT NOT NULL,
+  source TEXT,
+  imported_by TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  diff TEXT NOT NULL
+);
+CREATE INDEX audit_log_action ON audit_log(action);
+`;
+
+function ledger(): Migration {
+  return { version: 400, name: 'ledger-keyed-log-settings-catalog-versions', sql: LEDGER_SQL };
+}
+
 function team(): Migration {
   return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
 }
@@ -265,6 +293,7 @@ CREATE TABLE notifications_sent (
 );
 ` },
   team(),
+  ledger(),
 ];
 
 /**
@@ -391,6 +420,7 @@ CREATE TABLE notifications_sent (
 `,
   },
   team(),
+  ledger(),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */
@@ -410,6 +440,8 @@ export const TABLES = [
   'leases',
   'schedule_ticks',
   'login_failures',
+  'settings',
+  'catalog_versions',
 ] as const;
 
 export const SCHEMA_VERSION = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));

@@ -25,6 +25,8 @@ const KEYS: Record<string, string> = {
   leases: 'name',
   schedule_ticks: 'job, tick_at',
   login_failures: 'key, at',
+  settings: 'name',
+  catalog_versions: 'version',
 };
 
 export abstract class SqlStore extends SqlOps implements RegisterStore {
