@@ -25,6 +25,8 @@ const KEYS: Record<string, string> = {
   leases: 'name',
   schedule_ticks: 'job, tick_at',
   login_failures: 'key, at',
+  governance_entries: 'risk_entry_id',
+  governance_settings: 'key',
 };
 
 export abstract class SqlStore extends SqlOps implements RegisterStore {
