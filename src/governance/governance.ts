@@ -15,7 +15,7 @@ import { approve, decline, reconcileItem, type ActionResult, type ApproveInput, 
 import { effectiveCatalog } from '../intake/catalog.js';
 import { IntakeError } from '../intake/machine.js';
 import { deliver, targetKey, type DeliverOptions } from '../notify/webhook.js';
-import type { RegisterOps, RiskEntry } from '../register/store.js';
+import type { RegisterOps, RegisterStore, RiskEntry } from '../register/store.js';
 import { ANNEX_A } from '../risk/standards.js';
 import { deriveThreats, type Threat } from './mapping.js';
 import type { GovernanceRecord, ImpactAssessment } from './record.js';
@@ -453,15 +453,17 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   return out;
 }
 
-/** Entries overdue or escalated, most escalated first (the register shows them first). */
+/**
+ * Escalated entries still waiting for a decision, most escalated first (the register shows them
+ * first). Reads only the escalated governance rows: the sweep is what escalates overdue entries.
+ */
 export async function overdueEntries(ops: RegisterOps, now: Date): Promise<Array<{ risk: RiskEntry; deadlines: Deadlines; escalation?: GovernanceRecord['escalation'] }>> {
   const settings = await loadSettings(ops);
-  const recs = new Map((await ops.governance().list()).map((r) => [r.riskEntryId, r]));
   const out: Array<{ risk: RiskEntry; deadlines: Deadlines; escalation?: GovernanceRecord['escalation'] }> = [];
-  for (const risk of await ops.listRisks({ status: PENDING_STATUSES })) {
-    const d = deadlinesOf(risk, settings, now);
-    const esc = recs.get(risk.id)?.escalation;
-    if (d.overdue || esc) out.push({ risk, deadlines: d, escalation: esc });
+  for (const rec of await ops.governance().list({ escalated: true })) {
+    const risk = await ops.getRisk(rec.riskEntryId);
+    if (!risk || !PENDING_STATUSES.includes(risk.status)) continue;
+    out.push({ risk, deadlines: deadlinesOf(risk, settings, now), escalation: rec.escalation });
   }
   return out.sort((a, b) => (b.escalation?.level ?? 0) - (a.escalation?.level ?? 0) || (a.deadlines.deadline ?? '').localeCompare(b.deadlines.deadline ?? '') || a.risk.id.localeCompare(b.risk.id));
 }
@@ -477,3 +479,28 @@ export async function activePauses(ops: RegisterOps, now: Date): Promise<Array<{
 }
 
 export class GovernanceError extends ShadowscanError {}
+
+/**
+ * Stores the evidence-derived stages and threats of entries that have no governance record yet or
+ * whose derived record is older than their item's last detection, so the register can filter and
+ * group by stage and threat. Derived defaults are not decisions: no decision-log entry.
+ */
+export async function syncDerived(reg: RegisterStore, now: Date): Promise<number> {
+  const at = now.toISOString();
+  const stored = new Map((await reg.governance().list()).map((g) => [g.riskEntryId, g]));
+  const risks = await reg.listRisks();
+  const items = await reg.itemsByIds(risks.map((r) => r.itemId));
+  let n = 0;
+  for (const risk of risks) {
+    const g = stored.get(risk.id);
+    const item = items.get(risk.itemId);
+    if (g && (g.threatsSource === 'override' || (item && g.updatedAt >= item.lastDetectedAt))) continue;
+    await reg.transaction(async (tx) => {
+      const rec = await recordOf(tx, risk, at);
+      rec.updatedAt = at;
+      await tx.governance().put(rec);
+    });
+    n++;
+  }
+  return n;
+}

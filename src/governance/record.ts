@@ -47,4 +47,6 @@ export interface GovernanceFilter {
   threat?: string;
   /** Only entries with an active pause at this time. */
   pausedAt?: string;
+  /** Only entries escalated at least once (and not cleared by a decision). */
+  escalated?: boolean;
 }
