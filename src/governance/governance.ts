@@ -401,15 +401,17 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
     });
     if (!esc) continue;
     out.escalated.push({ riskEntryId: risk.id, level: esc.level, role: esc.role, overdue: esc.overdue, deadline: esc.deadline });
-    events.push({ event: 'governance-escalated', risk, status: `level-${esc.level}`, text: `${risk.id} ${risk.title}: ${esc.overdue} overdue since ${esc.deadline.slice(0, 10)} — escalated to ${esc.role}`, detail: { ...esc } });
   }
 
   const soon = new Date(now.getTime() + settings.reviewDueWithinDays * 86_400_000).toISOString().slice(0, 10);
   for (const rec of await reg.governance().list()) {
-    if (!rec.review || rec.review.lapsed) continue;
+    if (!rec.review) continue;
     const risk = await reg.getRisk(rec.riskEntryId);
     if (!risk) continue;
-    if (endOf(rec.review.due) <= at) {
+    if (rec.review.lapsed) {
+      // notified until every target has it (a failed delivery is retried by the next sweep)
+      events.push({ event: 'governance-review-lapsed', risk, status: rec.review.due, text: `${risk.id} ${risk.title}: ${rec.review.lapsed.reason}`, detail: { due: rec.review.due } });
+    } else if (endOf(rec.review.due) <= at) {
       const res = await reg.transaction(async (tx) => {
         const r2 = (await tx.governance().get(rec.riskEntryId))!;
         if (r2.review?.lapsed) return undefined;
@@ -433,11 +435,17 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
       });
       if (!res) continue;
       out.lapsed.push({ riskEntryId: risk.id, due: rec.review.due, itemStatus: res.status });
-      events.push({ event: 'governance-review-lapsed', risk, status: rec.review.due, text: `${risk.id} ${risk.title}: ${res.reason}`, detail: { due: rec.review.due, itemStatus: res.status } });
+      events.push({ event: 'governance-review-lapsed', risk, status: rec.review.due, text: `${risk.id} ${risk.title}: ${res.reason}`, detail: { due: rec.review.due } });
     } else if (rec.review.due <= soon) {
       out.reviewsDue.push({ riskEntryId: risk.id, due: rec.review.due });
       events.push({ event: 'governance-review-due', risk, status: rec.review.due, text: `${risk.id} ${risk.title}: review due ${rec.review.due}`, detail: { due: rec.review.due } });
     }
+  }
+
+  // every escalated entry still pending, at its current level (deduplicated per target below)
+  for (const o of await overdueEntries(reg, now)) {
+    const esc = o.escalation!;
+    events.push({ event: 'governance-escalated', risk: o.risk, status: `level-${esc.level}`, text: `${o.risk.id} ${o.risk.title}: ${esc.overdue} overdue since ${esc.deadline.slice(0, 10)} — escalated to ${esc.role}`, detail: { ...esc } });
   }
 
   for (const t of opts.targets ?? []) {
@@ -490,17 +498,20 @@ export async function syncDerived(reg: RegisterStore, now: Date): Promise<number
   const stored = new Map((await reg.governance().list()).map((g) => [g.riskEntryId, g]));
   const risks = await reg.listRisks();
   const items = await reg.itemsByIds(risks.map((r) => r.itemId));
-  let n = 0;
-  for (const risk of risks) {
+  const stale = risks.filter((risk) => {
     const g = stored.get(risk.id);
     const item = items.get(risk.itemId);
-    if (g && (g.threatsSource === 'override' || (item && g.updatedAt >= item.lastDetectedAt))) continue;
+    return !g || (g.threatsSource === 'derived' && !!item && g.updatedAt < item.lastDetectedAt);
+  });
+  // a few hundred entries per transaction: the writers' lock is never held for long
+  for (let i = 0; i < stale.length; i += 500) {
     await reg.transaction(async (tx) => {
-      const rec = await recordOf(tx, risk, at);
-      rec.updatedAt = at;
-      await tx.governance().put(rec);
+      for (const risk of stale.slice(i, i + 500)) {
+        const rec = await recordOf(tx, risk, at);
+        rec.updatedAt = at;
+        await tx.governance().put(rec);
+      }
     });
-    n++;
   }
-  return n;
+  return stale.length;
 }

@@ -136,6 +136,24 @@ describe.each(BACKENDS)('governance on $name', (backend) => {
     clock = new Date('2026-04-21T10:00:00Z');
   });
 
+  it('a failed delivery is retried by the next sweep, and then not sent again', async () => {
+    const flaky = await webhookServer([500]);
+    try {
+      const t = { ...target(), name: 'flaky', url: flaky.url };
+      const r1 = await sweep(ctx, { targets: [t] });
+      const failed = r1.notifications.filter((n) => !n.ok);
+      expect(failed.map((n) => n.event)).toEqual(['governance-escalated']);
+      expect(failed[0].error).toBe('HTTP 500');
+      const r2 = await sweep(ctx, { targets: [t] });
+      expect(r2.notifications.map((n) => [n.event, n.ok])).toEqual([['governance-escalated', true]]);
+      expect(JSON.parse(flaky.requests[1].body)).toMatchObject({ event: 'governance-escalated', level: 2 });
+      expect((await sweep(ctx, { targets: [t] })).notifications).toEqual([]);
+      expect(flaky.requests).toHaveLength(2);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('pause adds the service to every block-list format; the decision removes it; the approval gates hold', async () => {
     const before = await lists();
     for (const f of BLOCKLIST_FORMATS) expect(before[f]).not.toContain('deepseek.com');
