@@ -476,6 +476,19 @@ export async function overdueEntries(ops: RegisterOps, now: Date): Promise<Array
   return out.sort((a, b) => (b.escalation?.level ?? 0) - (a.escalation?.level ?? 0) || (a.deadlines.deadline ?? '').localeCompare(b.deadlines.deadline ?? '') || a.risk.id.localeCompare(b.risk.id));
 }
 
+/** Approved entries whose review is due within the settings' window or overdue (the intake queue shows them). */
+export async function reviewsDue(ops: RegisterOps, now: Date): Promise<Array<{ risk: RiskEntry; due: string; overdue: boolean; lapsed: boolean }>> {
+  const settings = await loadSettings(ops);
+  const soon = new Date(now.getTime() + settings.reviewDueWithinDays * 86_400_000).toISOString().slice(0, 10);
+  const out: Array<{ risk: RiskEntry; due: string; overdue: boolean; lapsed: boolean }> = [];
+  for (const rec of await ops.governance().list({ reviewDueBy: soon })) {
+    const risk = await ops.getRisk(rec.riskEntryId);
+    if (!risk || !rec.review || (risk.status !== 'approved' && !rec.review.lapsed)) continue;
+    out.push({ risk, due: rec.review.due, overdue: endOf(rec.review.due) <= now.toISOString(), lapsed: !!rec.review.lapsed });
+  }
+  return out.sort((a, b) => a.due.localeCompare(b.due) || a.risk.id.localeCompare(b.risk.id));
+}
+
 /** Active pauses (entry still pending, expiry not passed). */
 export async function activePauses(ops: RegisterOps, now: Date): Promise<Array<{ risk: RiskEntry; pause: NonNullable<GovernanceRecord['pause']> }>> {
   const out: Array<{ risk: RiskEntry; pause: NonNullable<GovernanceRecord['pause']> }> = [];

@@ -49,4 +49,6 @@ export interface GovernanceFilter {
   pausedAt?: string;
   /** Only entries escalated at least once (and not cleared by a decision). */
   escalated?: boolean;
+  /** Only entries with a review date on or before this day. */
+  reviewDueBy?: string;
 }

@@ -77,9 +77,14 @@ ${can(me.role, 'decide') && ['triaged', 'intake-requested', 'declined', 'decline
 }
 
 /** Overdue and escalated entries, shown first on the register page. */
-export function overduePanel(rows: Array<{ risk: RiskEntry; deadlines: { overdue?: string; deadline?: string }; escalation?: { level: number; role: string } }>): SafeHtml {
-  if (!rows.length) return html``;
-  return html`<div class="card" id="overdue"><h2>Overdue and escalated (${rows.length})</h2>
+export function overduePanel(rows: Array<{ risk: RiskEntry; deadlines: { overdue?: string; deadline?: string }; escalation?: { level: number; role: string } }>, reviews: Array<{ risk: RiskEntry; due: string; overdue: boolean; lapsed: boolean }> = []): SafeHtml {
+  const rv = reviews.length
+    ? html`<div class="card" id="reviews-due"><h2>Reviews due (${reviews.length})</h2><table><thead><tr><th>Entry</th><th>Item</th><th>Tier</th><th>Review due</th></tr></thead><tbody>
+${reviews.slice(0, 50).map((r) => html`<tr><td>${r.risk.id}</td><td><a href="${path`/items/${r.risk.itemId}`}">${r.risk.title}</a></td><td>${r.risk.tier}</td><td>${r.due}${r.lapsed ? ' — lapsed: approval expired' : r.overdue ? ' — overdue' : ''}</td></tr>`)}
+</tbody></table></div>`
+    : html``;
+  if (!rows.length) return rv;
+  return html`${rv}<div class="card" id="overdue"><h2>Overdue and escalated (${rows.length})</h2>
 <table><thead><tr><th>Entry</th><th>Item</th><th>Tier</th><th>Overdue</th><th>Escalated to</th></tr></thead><tbody>
 ${rows.slice(0, 50).map((o) => html`<tr><td>${o.risk.id}</td><td><a href="${path`/items/${o.risk.itemId}`}">${o.risk.title}</a></td><td>${o.risk.tier}</td><td>${o.deadlines.overdue ? `${o.deadlines.overdue} since ${day(o.deadlines.deadline)}` : '–'}</td><td>${o.escalation ? `${o.escalation.role} (level ${o.escalation.level})` : '–'}</td></tr>`)}
 </tbody></table></div>`;

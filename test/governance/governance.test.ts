@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookTarget } from '../../src/config.js';
 import { blocklistCatalog } from '../../src/governance/blocklist.js';
 import {
-  acceptResidual, governanceView, governedApprove, overdueEntries, overrideThreats, pause, recordImpactAssessment, recordTreatment, resetThreats, sweep, updateSettings,
+  acceptResidual, governanceView, governedApprove, overdueEntries, overrideThreats, pause, recordImpactAssessment, recordTreatment, resetThreats, reviewsDue, sweep, updateSettings,
 } from '../../src/governance/governance.js';
 import { triage, type IntakeContext } from '../../src/intake/actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist } from '../../src/intake/blocklist.js';
@@ -191,6 +191,8 @@ describe.each(BACKENDS)('governance on $name', (backend) => {
     clock = new Date('2026-10-05T09:00:00Z');
     let r = await sweep(ctx, { targets: [target()] });
     expect(r.reviewsDue.map((x) => x.riskEntryId)).toContain((await register.getRisk('svc-deepseek'))!.id);
+    expect((await reviewsDue(register, clock)).map((x) => [x.risk.itemId, x.due, x.overdue])).toEqual([['svc-deepseek', '2026-10-21', false]]);
+    expect(await reviewsDue(register, new Date('2026-08-01T00:00:00Z'))).toEqual([]);
     clock = new Date('2026-10-22T09:00:00Z');
     r = await sweep(ctx, { targets: [target()] });
     const id = (await register.getRisk('svc-deepseek'))!.id;

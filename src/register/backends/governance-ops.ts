@@ -44,6 +44,7 @@ export class GovernanceOps {
     if (f.stage) (where.push(`stages LIKE ? ESCAPE '\\'`), params.push(likeContains(`,${f.stage},`)));
     if (f.threat) (where.push(`threats LIKE ? ESCAPE '\\'`), params.push(likeContains(`,${f.threat},`)));
     if (f.escalated) where.push('escalation_level > 0');
+    if (f.reviewDueBy) (where.push('review_due IS NOT NULL AND review_due <= ?'), params.push(f.reviewDueBy));
     if (f.pausedAt) (where.push('paused_until IS NOT NULL AND paused_until >= ?'), params.push(f.pausedAt));
     const rows = await this.c.all(`SELECT data FROM governance_entries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY risk_entry_id`, params);
     return rows.map(toRecord);

@@ -7,7 +7,7 @@ import { IntakeError, TRANSITIONS, type IntakeAction } from '../../intake/machin
 import { facets, queryRegister } from '../../intake/query.js';
 import * as V from '../views.js';
 import { approveFromForm, triageFromForm } from './forms.js';
-import { governanceView, overdueEntries, syncDerived } from '../../governance/governance.js';
+import { governanceView, overdueEntries, reviewsDue, syncDerived } from '../../governance/governance.js';
 import { LIFECYCLE_STAGES, STRIDE } from '../../governance/mapping.js';
 import { governanceCard, governanceFilters, overduePanel } from '../governance-views.js';
 import { governanceRoutes } from './governance.js';
@@ -34,7 +34,7 @@ export function pageRoutes(w: WebContext): void {
       res = { total: all.length, capped: false, rows: all.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE) };
     } else res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: await facets(register) };
-    const panel = q.page === 1 ? overduePanel(await overdueEntries(register, now())) : undefined;
+    const panel = q.page === 1 ? overduePanel(await overdueEntries(register, now()), await reviewsDue(register, now())) : undefined;
     return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE, { stage, threat, filters: governanceFilters({ stage, threat }), panel }));
   });
 
