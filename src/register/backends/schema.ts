@@ -70,6 +70,8 @@ CREATE TABLE governance_entries (
 );
 CREATE INDEX governance_entries_item ON governance_entries(item_id);
 CREATE INDEX governance_entries_paused ON governance_entries(paused_until);
+CREATE INDEX governance_entries_escalated ON governance_entries(escalation_level);
+CREATE INDEX governance_entries_review ON governance_entries(review_due);
 CREATE TABLE governance_settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
