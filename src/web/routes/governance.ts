@@ -9,7 +9,7 @@ import { governancePage } from '../governance-views.js';
 import type * as V from '../views.js';
 import type { WebContext } from './context.js';
 
-type Body = Record<string, string>;
+type Body = Record<string, any>;
 
 export function governanceRoutes(w: WebContext): void {
   const { app, register, ctx, now, flashes, need, deny, page, itemView } = w;
@@ -31,7 +31,14 @@ export function governanceRoutes(w: WebContext): void {
   });
 
   const ACTIONS: Record<string, { perm: Permission; run: (id: string, b: Body, actor: string) => Promise<string> }> = {
-    threats: { perm: 'triage', run: async (id, b, a) => (await overrideThreats(ctx, id, { threats: parseThreatLines(b.threats ?? ''), rationale: b.rationale }, a), 'stages and threats saved (decision log)') },
+    threats: {
+      perm: 'triage',
+      run: async (id, b, a) => {
+        const threats = Array.isArray(b.threats) ? parseThreatLines(b.threats.map((t: { stage?: string; threat?: string; reason?: string }) => `${t.stage}/${t.threat}: ${t.reason ?? ''}`).join('\n')) : parseThreatLines(String(b.threats ?? ''));
+        await overrideThreats(ctx, id, { threats, rationale: b.rationale }, a);
+        return 'stages and threats saved (decision log)';
+      },
+    },
     treatment: {
       perm: 'triage',
       run: async (id, b, a) => {
@@ -54,6 +61,34 @@ export function governanceRoutes(w: WebContext): void {
       },
     },
   };
+
+  // ---- JSON API: the same actions with JSON bodies; answers the governance view
+  app.get('/api/items/:id/governance', async (req, reply) => {
+    if (!need(req, reply, 'view')) return reply;
+    const v = await view((req.params as { id: string }).id);
+    if (!v) return reply.code(404).send({ error: 'no risk entry for this item' });
+    const { settings: _s, ...rest } = v.g;
+    return rest;
+  });
+  for (const [action, a] of Object.entries(ACTIONS)) {
+    app.post(`/api/items/:id/governance/${action}`, async (req, reply) => {
+      const me = need(req, reply, a.perm);
+      if (!me) return reply;
+      const id = (req.params as { id: string }).id;
+      try {
+        const { _csrf, ...body } = (req.body ?? {}) as Body;
+        void _csrf;
+        const message = await a.run(id, body, me.actor);
+        const v = await view(id);
+        const { settings: _s, ...rest } = v!.g;
+        return { message, ...rest };
+      } catch (e) {
+        if (e instanceof IntakeError) return reply.code(e.status).send({ error: e.message });
+        if (e instanceof ShadowscanError) return reply.code(400).send({ error: e.message });
+        throw e;
+      }
+    });
+  }
 
   for (const [action, a] of Object.entries(ACTIONS)) {
     app.post(`/items/:id/governance/${action}`, async (req, reply) => {
