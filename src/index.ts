@@ -43,3 +43,13 @@ export { runScan, VERSION, type ScanReport, type ScanOptions, type ReportItem, t
 export { render, FORMATS, type Format } from './report/index.js';
 export { loadConfig, configSchema, checkOutputPaths, FAIL_ON, type Config } from './config.js';
 export { scanners, scannerById } from '../scanners/index.js';
+export {
+  governanceView, overrideThreats, resetThreats, recordTreatment, acceptResidual, pause, endPause, recordImpactAssessment, updateSettings, governedApprove, governedDecline,
+  sweep as governanceSweep, overdueEntries, reviewsDue, activePauses, syncDerived, deadlinesOf, loadSettings as loadGovernanceSettings, PENDING_STATUSES,
+  type GovernanceView, type GovernedApproveInput, type TreatmentInput, type SweepResult, type Deadlines,
+} from './governance/governance.js';
+export { deriveThreats, threatMap, LIFECYCLE_STAGES, STRIDE, type Threat, type LifecycleStage, type StrideThreat } from './governance/mapping.js';
+export { defaultSettings as defaultGovernanceSettings, type GovernanceSettings } from './governance/settings.js';
+export type { GovernanceRecord, ImpactAssessment } from './governance/record.js';
+export { blocklistCatalog } from './governance/blocklist.js';
+export { writeEvidencePack, validateEvidencePack, type EvidencePackResult, type PackValidation } from './export/index.js';

@@ -9,6 +9,7 @@ import { intakeCommand } from './commands/intake.js';
 import { webCommand } from './commands/web.js';
 import { scheduleCommands } from './commands/schedule.js';
 import { dbCommand } from './commands/db.js';
+import { governanceCommand } from './commands/governance.js';
 
 export type CliExtension = (program: Command, io: Io, state: { code: number }) => void;
 
@@ -18,4 +19,5 @@ export const extensions: CliExtension[] = [
   webCommand,
   scheduleCommands,
   dbCommand,
+  governanceCommand,
 ];

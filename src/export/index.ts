@@ -34,3 +34,8 @@ export { validateOcsfLines } from './ocsf-validate.js';
 export { sigmaRules, sigmaToYaml } from './sigma.js';
 export { validateSigmaYaml } from './sigma-validate.js';
 export { soaRows, soaCsv, soaMarkdown } from './soa.js';
+
+// ---- the auditor's evidence pack (a folder, optionally zipped; not a single text document)
+export const EVIDENCE_PACK = 'evidence-pack';
+export { writeEvidencePack, EVIDENCE_PACK_FILES, REGISTER_PACK_COLUMNS, type EvidencePackOptions, type EvidencePackResult } from './evidence-pack.js';
+export { validateEvidencePack, type PackValidation } from './evidence-pack-validate.js';

@@ -7,6 +7,7 @@
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import type { Item } from '../resolve/resolve.js';
 import type { RiskAssessment } from '../risk/assess.js';
+import type { GovernanceOps } from './backends/governance-ops.js';
 import type { AuditEvent, AuditRecord, VerifyResult } from './audit.js';
 import type { ProjRow } from './projections.js';
 
@@ -360,6 +361,9 @@ export interface RegisterOps {
   sourceRunChanges(runId?: string, source?: string): Promise<string[]>;
   wasNotified(target: string, event: string, itemId: string, status: string): Promise<boolean>;
   recordNotifications(rows: Array<{ target: string; event: string; itemId: string; status: string; runId: string; at: string }>): Promise<void>;
+
+  // ---- governance records and settings (src/governance; tables of migrations 500–599)
+  governance(): GovernanceOps;
 }
 
 export interface TableDump {

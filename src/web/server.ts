@@ -15,6 +15,7 @@ import type { RegisterStore } from '../register/register.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { type IntakeContext, type IntakeRisk } from '../intake/actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from '../intake/blocklist.js';
+import { blocklistCatalog } from '../governance/blocklist.js';
 import { effectiveCatalog } from '../intake/catalog.js';
 export { catalogFromRuns } from '../intake/catalog.js';
 import { type Permission } from '../intake/machine.js';
@@ -162,7 +163,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   }
 
   async function blocklists(): Promise<Record<BlocklistFormat, string>> {
-    const cat = (await effectiveCatalog(ctx.baseCatalog, register));
+    // governance pauses are temporary block-list entries (src/governance/blocklist.ts)
+    const cat = await blocklistCatalog(register, await effectiveCatalog(ctx.baseCatalog, register), now());
     const plan = blockPlan(cat, rules, now());
     return Object.fromEntries(BLOCKLIST_FORMATS.map((f) => [f, renderBlocklist(f, plan)])) as Record<BlocklistFormat, string>;
   }

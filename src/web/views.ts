@@ -85,7 +85,7 @@ export function errorPage(me: Principal | undefined, status: number, message: st
 
 // ------------------------------------------------------------------ register
 
-export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; capped?: boolean; rows: RegisterRow[] }, facets: { categories: string[]; owners: string[] }, pageSize: number): string {
+export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; capped?: boolean; rows: RegisterRow[] }, facets: { categories: string[]; owners: string[] }, pageSize: number, gov?: { stage?: string; threat?: string; filters: SafeHtml; panel?: SafeHtml }): string {
   const sel = (name: string, current: string | number | undefined, options: Array<[string, string]>) =>
     html`<select name="${name}">${options.map(([v, l]) => html`<option value="${v}" ${String(current ?? '') === v ? html`selected` : ''}>${l}</option>`)}</select>`;
   const pages = Math.max(1, Math.ceil(res.total / pageSize));
@@ -98,8 +98,11 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
     owner: q.owner,
     q: q.q,
     sort: q.sort,
+    stage: gov?.stage,
+    threat: gov?.threat,
   };
   const body = html`<h1>AI risk register</h1>
+${gov?.panel ?? ''}
 <form class="filters" method="get" action="/register">
 <label>Item status ${sel('status', q.statusParam ?? 'queue', [['queue', 'Intake queue (not sanctioned)'], ...ITEM_STATUSES.map((s) => [s, s] as [string, string]), ['all', 'All']])}</label>
 <label>Intake status ${sel('risk', q.riskParam ?? '', [['', 'Any'], ...RISK_STATUSES.map((s) => [s, s] as [string, string])])}</label>
@@ -107,6 +110,7 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
 <label>Source ${sel('source', q.source, [['', 'Any'], ...SOURCES.map((s) => [s, s] as [string, string])])}</label>
 <label>Category ${sel('category', q.category, [['', 'Any'], ...facets.categories.map((s) => [s, s] as [string, string])])}</label>
 <label>Owner ${sel('owner', q.owner, [['', 'Any'], ...facets.owners.map((s) => [s, s] as [string, string])])}</label>
+${gov?.filters ?? ''}
 <label>Search <input name="q" value="${q.q ?? ''}" placeholder="name, service, vendor"></label>
 <label>Sort ${sel('sort', q.sort ?? 'status', SORTS.map((s) => [s, s] as [string, string]))}</label>
 <button type="submit">Apply</button> <a class="button secondary" href="/register">Reset</a>
@@ -144,7 +148,7 @@ const SUBJECT_GROUPS: Array<[string, string[]]> = [
   ['Hosts', ['ip', 'host']],
 ];
 
-export function itemPage(me: Principal, v: ItemView, flash: Flash[], opts: { separationOfDuties: boolean }): string {
+export function itemPage(me: Principal, v: ItemView, flash: Flash[], opts: { separationOfDuties: boolean }, extra?: SafeHtml): string {
   const it = v.item;
   const r = v.risk;
   const groups = SUBJECT_GROUPS.map(([label, kinds]) => [label, it.subjects.filter((s) => kinds.includes(s.kind))] as const);
@@ -176,6 +180,7 @@ ${r.intakeRequestedBy && opts.separationOfDuties ? html`<span class="small muted
 ${[...groups, ['Other', other] as const].filter(([, l]) => l.length).map(([label, list]) => html`<h3 class="small">${label}</h3><ul>${list.slice(0, 50).map((s) => html`<li><span class="muted">${s.kind}:</span> ${s.name ?? s.id}${s.name && s.name !== s.id ? html` <span class="small muted">(${s.id})</span>` : ''}</li>`)}</ul>${list.length > 50 ? html`<p class="small muted">and ${list.length - 50} more</p>` : ''}`)}
 </div></div>
 ${r ? riskCard(r) : html`<div class="card muted">No risk entry: the item is ${it.status}.</div>`}
+${extra ?? ''}
 <h2>Evidence chain (${v.findings.length})</h2>
 <table id="evidence"><thead><tr><th>Source</th><th>Signal</th><th>Subject</th><th>Where</th><th>Observed</th><th>Rule</th><th class="num">Events</th><th class="num">Bytes out</th><th>First / last seen</th><th>Status</th></tr></thead>
 <tbody>${v.findings.map((f) => {

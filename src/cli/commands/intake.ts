@@ -11,6 +11,7 @@ import { ruleIndex } from '../../rules/load.js';
 import type { Io } from '../io.js';
 import { approve, decline, falsePositive, parseList, reopen, requestIntake, SENSITIVE_DOMAINS, suppress, TREATMENTS, triage, type ActionResult, type IntakeContext, type IntakeRisk, type TriageInput } from '../../intake/actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist, type BlocklistFormat } from '../../intake/blocklist.js';
+import { blocklistCatalog } from '../../governance/blocklist.js';
 import { catalogFromRuns, effectiveCatalog } from '../../intake/catalog.js';
 import { TRANSITIONS, type IntakeAction } from '../../intake/machine.js';
 import { LOCAL_ADMIN, parsePolicyValue, policyRows, POLICY_NAMES, resolveCliActor, setPolicy } from '../../intake/policy.js';
@@ -183,7 +184,7 @@ export function intakeCommand(program: Command, io: Io): void {
       try {
         const { index } = ruleIndex(o.rules ?? []);
         const known = new Set(index.services.map((s) => s.id));
-        const plan = blockPlan(await effectiveCatalog(await baseCatalog(register, o.catalog, known), register), index);
+        const plan = blockPlan(await blocklistCatalog(register, await effectiveCatalog(await baseCatalog(register, o.catalog, known), register), new Date()), index);
         const text = renderBlocklist(o.format as BlocklistFormat, plan, { pacProxy: o.pacProxy, pacDefault: o.pacDefault });
         if (o.output && o.output !== '-') writeFileSync(o.output, text);
         else io.out(text);

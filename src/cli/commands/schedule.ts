@@ -12,7 +12,7 @@ import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/types.js';
 import { getRunChanges } from '../../diff/diff.js';
 import { diffToJson, diffToMarkdown } from '../../diff/render.js';
-import { EXPORT_FORMATS, loadExportData, renderExport, type ExportFormat } from '../../export/index.js';
+import { EVIDENCE_PACK, EXPORT_FORMATS, loadExportData, renderExport, writeEvidencePack, type ExportFormat } from '../../export/index.js';
 import { sigmaRules } from '../../export/sigma.js';
 import { stringify } from 'yaml';
 import { loadCatalogFor, type ScanOptions, type ScanReport } from '../../pipeline.js';
@@ -154,7 +154,10 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
   program
     .command('export')
     .description('Export the inventory and register: CycloneDX 1.6 AI-BOM, OCSF JSON lines, Sigma rules, Statement of Applicability, register CSV.')
-    .addOption(new Option('--format <format>', 'export format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'export format (evidence-pack: a folder for auditors, see docs/governance.md)').choices([...EXPORT_FORMATS, EVIDENCE_PACK]).makeOptionMandatory())
+    .option('--zip', 'evidence-pack: also write OUTPUT.zip')
+    .option('--from <date>', 'evidence-pack: first day of the scan-coverage period')
+    .option('--to <date>', 'evidence-pack: last day of the scan-coverage period (default: now)')
     .option('--db <spec>', DB_HELP)
     .option('--catalog <file>', 'sanctioned AI catalog (for data classifications, SoA decisions, declined levels)')
     .option('--config <file>', 'take db, catalog and rules from shadowscan.yaml')
@@ -176,6 +179,19 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
         return;
       }
       const db = dbSpec(o.db ?? cfg?.db);
+      if (o.format === EVIDENCE_PACK) {
+        if (!o.output || o.output === '-') throw new UsageError('--format evidence-pack writes a folder: give --output DIR');
+        const reg = await Register.open(db, { readonly: true });
+        try {
+          const res = await writeEvidencePack(reg, o.output, { now, catalog, rules: index, zip: !!o.zip, from: o.from, to: o.to });
+          const v = res.verification.exported;
+          io.out(`evidence pack written to ${res.dir}${res.zip ? ` and ${res.zip}` : ''}: ${res.files.length} files, ${res.controls} Annex A controls, ${res.runs} scan runs, decision log ${v.ok ? 'verified' : 'FAILED verification'} (${v.records} records)\n`);
+          if (!v.ok || !res.verification.register.ok) state.code = 1;
+        } finally {
+          await reg.close();
+        }
+        return;
+      }
       const reg = await Register.open(db, { readonly: true });
       try {
         const data = await loadExportData(reg, { now, catalog, rules: index });
@@ -188,5 +204,4 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
         await reg.close();
       }
     });
-  void state;
 }

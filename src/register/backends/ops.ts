@@ -35,6 +35,7 @@ import type {
   UserRow,
 } from '../store.js';
 import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
+import { GovernanceOps } from './governance-ops.js';
 import { RANK_SQL } from './schema.js';
 
 const j = (v: unknown) => JSON.stringify(v ?? null);
@@ -91,6 +92,11 @@ export class SqlOps implements RegisterOps {
     protected readonly c: Conn,
     protected readonly d: Dialect,
   ) {}
+
+  /** The governance tables' statements on this connection (inside a transaction: in it). */
+  governance(): GovernanceOps {
+    return new GovernanceOps(this.c, this.d);
+  }
 
   /** Rows whose key is in `ids`, fetched in list-sized chunks. */
   protected async byIds(sqlBefore: string, col: string, ids: readonly string[], sqlAfter = ''): Promise<Row[]> {

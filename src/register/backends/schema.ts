@@ -80,6 +80,39 @@ function team(): Migration {
   return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
 }
 
+// ---- governance (issue 15): versions 500–599 belong to src/governance -------------------------
+/** Per-risk-entry governance records and the register's governance settings (same SQL on both backends). */
+const GOVERNANCE_SQL = `
+CREATE TABLE governance_entries (
+  risk_entry_id TEXT PRIMARY KEY,
+  item_id TEXT NOT NULL,
+  stages TEXT NOT NULL,
+  threats TEXT NOT NULL,
+  overridden INTEGER NOT NULL DEFAULT 0,
+  residual_score INTEGER,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  paused_until TEXT,
+  review_due TEXT,
+  updated_at TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX governance_entries_item ON governance_entries(item_id);
+CREATE INDEX governance_entries_paused ON governance_entries(paused_until);
+CREATE INDEX governance_entries_escalated ON governance_entries(escalation_level);
+CREATE INDEX governance_entries_review ON governance_entries(review_due);
+CREATE TABLE governance_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`;
+
+function governance(): Migration[] {
+  return [{ version: 500, name: 'governance-entries-and-settings', sql: GOVERNANCE_SQL }];
+}
+// ---- end governance ----------------------------------------------------------------------------
+
 export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'core-register', sql: `
 CREATE TABLE scan_runs (
@@ -294,6 +327,8 @@ CREATE TABLE notifications_sent (
 ` },
   team(),
   ledger(),
+  // ---- governance (500–599)
+  ...governance(),
 ];
 
 /**
@@ -421,6 +456,8 @@ CREATE TABLE notifications_sent (
   },
   team(),
   ledger(),
+  // ---- governance (500–599)
+  ...governance(),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */
@@ -442,6 +479,8 @@ export const TABLES = [
   'login_failures',
   'settings',
   'catalog_versions',
+  'governance_entries',
+  'governance_settings',
 ] as const;
 
 export const SCHEMA_VERSION = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));

@@ -27,6 +27,8 @@ const KEYS: Record<string, string> = {
   login_failures: 'key, at',
   settings: 'name',
   catalog_versions: 'version',
+  governance_entries: 'risk_entry_id',
+  governance_settings: 'key',
 };
 
 export abstract class SqlStore extends SqlOps implements RegisterStore {

@@ -7,6 +7,10 @@ import { IntakeError, TRANSITIONS, type IntakeAction } from '../../intake/machin
 import { facets, queryRegister } from '../../intake/query.js';
 import * as V from '../views.js';
 import { approveFromForm, triageFromForm } from './forms.js';
+import { governanceView, overdueEntries, reviewsDue, syncDerived } from '../../governance/governance.js';
+import { LIFECYCLE_STAGES, STRIDE } from '../../governance/mapping.js';
+import { governanceCard, governanceFilters, overduePanel } from '../governance-views.js';
+import { governanceRoutes } from './governance.js';
 import { PAGE_SIZE, type WebContext } from './context.js';
 
 export function pageRoutes(w: WebContext): void {
@@ -18,9 +22,20 @@ export function pageRoutes(w: WebContext): void {
     const me = need(req, reply, 'view');
     if (!me) return reply;
     const q = registerQuery(req.query as Record<string, string>);
-    const res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
+    // governance filters (lifecycle stage, STRIDE threat) and the overdue / escalated entries first
+    const raw = req.query as Record<string, string | undefined>;
+    const stage = (LIFECYCLE_STAGES as readonly string[]).includes(raw.stage ?? '') ? raw.stage : undefined;
+    const threat = (STRIDE as readonly string[]).includes(raw.threat ?? '') ? raw.threat : undefined;
+    let res: Awaited<ReturnType<typeof queryRegister>>;
+    if (stage || threat) {
+      await syncDerived(register, now());
+      const ids = new Set((await register.governance().list({ stage, threat })).map((g) => g.itemId));
+      const all = (await register.queryItems({ ...q, limit: undefined, offset: undefined })).rows.filter((r) => ids.has(r.id));
+      res = { total: all.length, capped: false, rows: all.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE) };
+    } else res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: await facets(register) };
-    return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE));
+    const panel = q.page === 1 ? overduePanel(await overdueEntries(register, now()), await reviewsDue(register, now())) : undefined;
+    return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE, { stage, threat, filters: governanceFilters({ stage, threat }), panel }));
   });
 
   app.get('/items/:id', async (req, reply) => {
@@ -30,7 +45,8 @@ export function pageRoutes(w: WebContext): void {
     if (!v) return deny(req, reply, 404, 'no such item');
     const fl = me.sessionHash ? flashes.get(me.sessionHash) ?? [] : [];
     if (me.sessionHash) flashes.delete(me.sessionHash);
-    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties }));
+    const gov = v.risk ? governanceCard(me, v.item.id, await governanceView(register, v.risk.id, now())) : undefined;
+    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties }, gov));
   });
 
   app.get('/items/:id/triage', async (req, reply) => {
@@ -117,6 +133,8 @@ export function pageRoutes(w: WebContext): void {
     if (!BLOCKLIST_FORMATS.includes(f)) return deny(req, reply, 404, `unknown block list format (expected ${BLOCKLIST_FORMATS.join(', ')})`);
     return reply.type(BLOCKLIST_MEDIA[f].type).header('Content-Disposition', `attachment; filename="${BLOCKLIST_MEDIA[f].file}"`).send((await blocklists())[f]);
   });
+
+  governanceRoutes(w);
 
   app.get('/audit', async (req, reply) => {
     const me = need(req, reply, 'view');

@@ -1,0 +1,92 @@
+/**
+ * The lifecycle / STRIDE mapping is rules data: every evidence kind the scanners can produce has
+ * one, and each kind's examples derive exactly what the data file says.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deriveThreats, formatThreatLines, LIFECYCLE_STAGES, loadThreatMap, parseThreatLines, STRIDE, threatMap, UnmappedKindError } from '../../src/governance/mapping.js';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** The ObservationKind union, read from the type the scanners are compiled against. */
+function observationKinds(): string[] {
+  const src = readFileSync(join(ROOT, 'src/core/types.ts'), 'utf8');
+  const m = /export type ObservationKind =([^;]+);/.exec(src);
+  if (!m) throw new Error('ObservationKind not found in src/core/types.ts');
+  return [...m[1].matchAll(/'([a-z-]+)'/g)].map((x) => x[1]);
+}
+
+/** Kinds of observation literals the scanners emit (`kind: 'x'` next to `signal:` in scanners/). */
+function emittedKinds(): Set<string> {
+  const out = new Set<string>();
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/kind:\s*'([a-z-]+)'[^\n]{0,200}signal:/g)) out.add(m[1]);
+    }
+  };
+  walk(join(ROOT, 'scanners'));
+  return out;
+}
+
+describe('lifecycle and STRIDE mapping (rules/governance/threats.yaml)', () => {
+  const map = threatMap();
+  const kinds = observationKinds();
+
+  it('lists the seven ISO/IEC 22989 stages and the six STRIDE categories', () => {
+    expect(kinds.length).toBeGreaterThanOrEqual(13);
+    expect(map.stages).toEqual([...LIFECYCLE_STAGES]);
+    expect(map.threats).toEqual([...STRIDE]);
+  });
+
+  it('has a mapping for every evidence kind the scanners produce, and none for kinds that do not exist', () => {
+    const missing = kinds.filter((k) => !map.kinds[k]);
+    expect(missing, `kinds without a lifecycle / STRIDE mapping: ${missing.join(', ')}`).toEqual([]);
+    expect(Object.keys(map.kinds).filter((k) => !kinds.includes(k))).toEqual([]);
+    const emitted = [...emittedKinds()].filter((k) => kinds.includes(k));
+    expect(emitted.length).toBeGreaterThan(5);
+    for (const k of emitted) expect(map.kinds[k], k).toBeDefined();
+  });
+
+  for (const kind of observationKinds()) {
+    it(`derives the documented stages and threats for ${kind} evidence`, () => {
+      const k = map.kinds[kind];
+      expect(k.examples.length).toBeGreaterThan(0);
+      for (const ex of k.examples) {
+        const got = deriveThreats([{ ...ex.finding!, kind }], { status: 'sanctioned' }, map);
+        expect(got.map((t) => `${t.stage}/${t.threat}`)).toEqual(ex.expect);
+        for (const r of ex.reasons ?? []) expect(got.map((t) => t.reason).join(' | ')).toContain(r);
+        for (const t of got) expect(t.reason.length).toBeGreaterThan(20);
+      }
+    });
+  }
+
+  it('adds the item-level threats (no decision on record → repudiation) from the item status', () => {
+    for (const ex of map.item.examples) {
+      expect(deriveThreats([], ex.item!, map).map((t) => `${t.stage}/${t.threat}`)).toEqual(ex.expect);
+    }
+    // a key committed in code of an unsanctioned item: disclosure at development, spoofing and repudiation in operation
+    const got = deriveThreats([{ kind: 'credential', signal: 'credential', category: 'llm-api' }], { status: 'unsanctioned' }, map);
+    expect(got.map((t) => `${t.stage}/${t.threat}`)).toEqual(['design-and-development/information-disclosure', 'operation-and-monitoring/spoofing', 'operation-and-monitoring/repudiation']);
+  });
+
+  it('refuses an evidence kind without a mapping instead of dropping it', () => {
+    expect(() => deriveThreats([{ kind: 'telepathy', signal: 'usage', category: 'llm-api' }], { status: 'unsanctioned' }, map)).toThrow(UnmappedKindError);
+  });
+
+  it('reports a broken mapping file with its path and the field', () => {
+    const dir = resolve(ROOT, 'test/governance/fixtures');
+    expect(() => loadThreatMap(join(dir, 'bad-threats.yaml'))).toThrow(/bad-threats\.yaml: invalid threat mapping: kinds\.host\.rules\.0\.threat/);
+  });
+
+  it('parses and formats triage override lines, naming a bad line', () => {
+    const ts = parseThreatLines('operation-and-monitoring/denial-of-service: quota shared with production\ninception/spoofing: consumer accounts look like the tenant\n');
+    expect(ts.map((t) => t.stage)).toEqual(['inception', 'operation-and-monitoring']);
+    expect(parseThreatLines(formatThreatLines(ts))).toEqual(ts);
+    expect(() => parseThreatLines('inception/spoofing: ok\ndeployment/phishing: no')).toThrow(/line 2: unknown STRIDE threat "phishing"/);
+    expect(() => parseThreatLines('testing/spoofing: x')).toThrow(/line 1: unknown lifecycle stage "testing"/);
+    expect(() => parseThreatLines('deployment/tampering')).toThrow(/needs a reason/);
+  });
+});
