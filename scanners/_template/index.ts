@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { ScannerModule } from '../../src/core/types.js';
-import { scan } from './scan.js';
 
 export const optionsSchema = z
   .object({
@@ -25,6 +24,7 @@ export const templateScanner: ScannerModule<TemplateOptions> = {
     const p = v.template as string[] | undefined;
     return p?.length ? { paths: p } : undefined;
   },
-  scan,
+  // import the scanner's code when it runs: every CLI command loads this index module (start-up time)
+  scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };
 export default templateScanner;
