@@ -94,5 +94,20 @@ ${rows.slice(0, 50).map((o) => html`<tr><td>${o.risk.id}</td><td><a href="${path
 export function governanceFilters(q: { stage?: string; threat?: string }): SafeHtml {
   const sel = (name: string, current: string | undefined, values: readonly string[]) =>
     html`<select name="${name}"><option value="">Any</option>${values.map((v) => html`<option value="${v}" ${current === v ? html`selected` : ''}>${v}</option>`)}</select>`;
-  return html`<label>Lifecycle stage ${sel('stage', q.stage, LIFECYCLE_STAGES)}</label> <label>Threat ${sel('threat', q.threat, STRIDE)}</label>`;
+  return html`<label>Lifecycle stage ${sel('stage', q.stage, LIFECYCLE_STAGES)}</label> <label>Threat ${sel('threat', q.threat, STRIDE)}</label> <a class="small" href="/governance/threats">by stage and threat</a>`;
+}
+
+/** Entries grouped by lifecycle stage × STRIDE threat, each count linking to the filtered register. */
+export function threatMatrixPage(me: Principal, records: Array<{ threats: Array<{ stage: string; threat: string }> }>): string {
+  const count = (stage: string, threat: string) => records.filter((r) => r.threats.some((t) => t.stage === stage && t.threat === threat)).length;
+  const body = html`<p class="small"><a href="/register">← Register</a></p>
+<h1>Risk entries by lifecycle stage and STRIDE threat</h1>
+<p class="muted">${records.length} risk entries. Each count opens the register filtered to that stage and threat.</p>
+<table id="threat-matrix"><thead><tr><th>Stage</th>${STRIDE.map((t) => html`<th>${t}</th>`)}<th>any threat</th></tr></thead><tbody>
+${LIFECYCLE_STAGES.map((st) => html`<tr data-stage="${st}"><th>${st}</th>${STRIDE.map((t) => {
+    const n = count(st, t);
+    return html`<td class="num" data-threat="${t}">${n ? html`<a href="/register?status=all&amp;stage=${st}&amp;threat=${t}">${n}</a>` : '0'}</td>`;
+  })}<td class="num">${records.filter((r) => r.threats.some((x) => x.stage === st)).length}</td></tr>`)}
+</tbody></table>`;
+  return layout('Threats by stage', body, { me, active: '/register' });
 }

@@ -17,8 +17,10 @@ describe.each(BACKENDS)('governance JSON API on $name', (backend) => {
   let triager: string;
   let viewer: string;
   let reviewer: string;
-  const call = (token: string, method: string, path: string, body?: unknown) =>
-    fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const call = async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json(): Promise<any>; text(): Promise<string> }> => {
+    const r = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, json: () => r.json() as Promise<any>, text: () => r.text() };
+  };
 
   beforeAll(async () => {
     await backend.setup();
@@ -62,5 +64,15 @@ describe.each(BACKENDS)('governance JSON API on $name', (backend) => {
     expect(hist.map((h) => h.action).filter((a) => a.startsWith('governance.'))).toEqual(['governance.threats-overridden', 'governance.treatment-recorded', 'governance.paused']);
     expect(hist.find((h) => h.action === 'governance.paused')!.actor).toBe('token:r');
     expect((await call(viewer, 'GET', '/api/items/no-such/governance')).status).toBe(404);
+    // grouped by stage and threat: the override shows in its cell, with a link to the filtered register
+    const m = await (await call(viewer, 'GET', '/governance/threats')).text();
+    const cell = (stage: string, threat: string) => new RegExp(`<tr data-stage="${stage}">.*?<td class="num" data-threat="${threat}">(?:<a href="([^"]+)">)?(\\d+)`, 's').exec(m);
+    const eop = cell('operation-and-monitoring', 'elevation-of-privilege')!;
+    expect(Number(eop[2])).toBeGreaterThanOrEqual(1);
+    expect(eop[1]).toBe('/register?status=all&amp;stage=operation-and-monitoring&amp;threat=elevation-of-privilege');
+    expect(Number(cell('operation-and-monitoring', 'repudiation')![2])).toBe((await register.listRisks()).length - 1);
+    expect(Number(cell('retirement', 'spoofing')![2])).toBe(0);
+    const filtered = await (await call(viewer, 'GET', '/register?status=all&stage=operation-and-monitoring&threat=elevation-of-privilege')).text();
+    expect(filtered).toContain('Otter.ai');
   });
 });

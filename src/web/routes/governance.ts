@@ -1,11 +1,11 @@
 /** Governance form actions: POST /items/:id/governance/<action>, and the governance page. */
-import { acceptResidual, governanceView, governedApprove, overrideThreats, pause, recordImpactAssessment, recordTreatment, type GovernanceView } from '../../governance/governance.js';
+import { acceptResidual, governanceView, governedApprove, overrideThreats, pause, recordImpactAssessment, recordTreatment, syncDerived, type GovernanceView } from '../../governance/governance.js';
 import { parseThreatLines } from '../../governance/mapping.js';
 import { parseList } from '../../intake/actions.js';
 import { IntakeError, type Permission } from '../../intake/machine.js';
 import { ShadowscanError } from '../../core/errors.js';
 import type { ImpactAssessment } from '../../governance/record.js';
-import { governancePage } from '../governance-views.js';
+import { governancePage, threatMatrixPage } from '../governance-views.js';
 import type * as V from '../views.js';
 import type { WebContext } from './context.js';
 
@@ -19,6 +19,13 @@ export function governanceRoutes(w: WebContext): void {
     if (!v?.risk) return undefined;
     return { name: v.item.name, itemId: v.item.id, g: await governanceView(register, v.risk.id, now()) };
   }
+
+  app.get('/governance/threats', async (req, reply) => {
+    const me = need(req, reply, 'view');
+    if (!me) return reply;
+    await syncDerived(register, now());
+    return page(reply, threatMatrixPage(me, await register.governance().list()));
+  });
 
   app.get('/items/:id/governance', async (req, reply) => {
     const me = need(req, reply, 'view');
