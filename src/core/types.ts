@@ -208,6 +208,13 @@ export interface ScannerModule<O = any> {
    * undefined when the scanner was not asked for.
    */
   optionsFromCli?(values: Record<string, unknown>): O | undefined;
+  /**
+   * Only the options the command line set explicitly (unvalidated, no defaults), or undefined
+   * when the scanner was not asked for. When present, `scan --config` merges these over the
+   * config file's options for this source instead of replacing them (src/config.ts
+   * cliScannerRuns).
+   */
+  cliOverrides?(values: Record<string, unknown>): Record<string, unknown> | undefined;
   scan(ctx: ScanContext<O>, sink: Sink): Promise<Coverage>;
 }
 
