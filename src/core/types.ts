@@ -45,6 +45,8 @@ export interface Subject {
  * - iac-resource    value = resource type; namespace = tool (terraform, bicep, cloudformation)
  * - agent-config    value = repo-relative path (forward slashes)
  * - model-artifact  value = model format id (from rules/model-formats.yaml); attrs.path, attrs.bytes
+ * - literal         value = a string literal in source code that the rules ask for (a header or
+ *                   parameter name of an API's request contract, RuleIndex.contractLiterals)
  */
 export type ObservationKind =
   | 'host'
@@ -59,7 +61,8 @@ export type ObservationKind =
   | 'container-image'
   | 'iac-resource'
   | 'agent-config'
-  | 'model-artifact';
+  | 'model-artifact'
+  | 'literal';
 
 export type AttrValue = string | number | boolean | null | string[];
 
