@@ -10,6 +10,11 @@
  *
  *   node bin/run-ts.mjs bench/cloud.ts [--accounts 100] [--regions 17] [--latency 50]
  *     [--throttle 0.1] [--concurrency 32,64] [--unit-factor 8] [--min-send-rate 2] [--no-write]
+ *     [--baseline DIR]
+ *
+ * --baseline DIR: also runs DIR's shadowscan (another checkout, e.g. `git archive <commit>`) in
+ * the same run, against the same loopback settings, with the in-flight limit in its config file
+ * (older versions have no --aws-concurrency flag): a before / after comparison on one machine state.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +38,7 @@ const MIN_SEND_RATE = Number(arg('min-send-rate', '2'));
 /** Units (account×region) in progress at once, as a multiple of the in-flight request limit. */
 const UNIT_FACTOR = Number(arg('unit-factor', '8'));
 const WRITE = !args.includes('--no-write');
+const BASELINE = args.includes('--baseline') ? arg('baseline', '') : undefined;
 
 interface Server {
   env: Record<string, string>;
@@ -62,6 +68,8 @@ async function startServer(seed: number): Promise<Server> {
 }
 
 interface Row {
+  /** which shadowscan: this checkout or the baseline */
+  who: string;
   concurrency: number;
   wallMs: number;
   cpuMs: number;
@@ -78,16 +86,17 @@ interface Row {
   exit: number | null;
 }
 
-async function once(concurrency: number, dir: string): Promise<Row> {
+async function once(concurrency: number, dir: string, baseline?: string): Promise<Row> {
   const server = await startServer(concurrency);
-  const cfg = join(dir, `cloud-${concurrency}.yaml`);
+  const tag = `${baseline ? 'base' : 'this'}-${concurrency}`;
+  const cfg = join(dir, `cloud-${tag}.yaml`);
   // the config names the sweep's shape; the CLI flag sets the in-flight limit and merges with it
-  writeFileSync(cfg, `sources:\n  aws:\n    regionConcurrency: ${concurrency * UNIT_FACTOR}\n    accountConcurrency: 32\n    minSendRate: ${MIN_SEND_RATE}\n`);
-  const db = join(dir, `cloud-${concurrency}.sqlite`);
-  const out = join(dir, `cloud-${concurrency}.json`);
-  const cli = ['bin/shadowscan.mjs', 'scan', '--config', cfg, '--aws-concurrency', String(concurrency), '--db', db, '--format', 'json', '--output', out, '--quiet'];
+  writeFileSync(cfg, `sources:\n  aws:\n    regionConcurrency: ${concurrency * UNIT_FACTOR}\n    accountConcurrency: 32\n    minSendRate: ${MIN_SEND_RATE}\n${baseline ? `    maxConcurrentRequests: ${concurrency}\n` : ''}`);
+  const db = join(dir, `cloud-${tag}.sqlite`);
+  const out = join(dir, `cloud-${tag}.json`);
+  const cli = ['bin/shadowscan.mjs', 'scan', '--config', cfg, ...(baseline ? [] : ['--aws-concurrency', String(concurrency)]), '--db', db, '--format', 'json', '--output', out, '--quiet'];
   const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '__TIME %U %S %M', process.execPath, ...cli], { cwd: root, env: { ...process.env, ...server.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '__TIME %U %S %M', process.execPath, ...cli], { cwd: baseline ?? root, env: { ...process.env, ...server.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exit: number | null = await new Promise((r) => child.on('close', r));
@@ -99,6 +108,7 @@ async function once(concurrency: number, dir: string): Promise<Row> {
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const cov = (report.coverage as Array<{ scanner: string; units: string[]; failed: Array<{ unit: string; reason: string }>; skipped: Array<{ unit: string; reason: string }>; stats: Record<string, number> }>).find((c) => c.scanner === 'aws')!;
   return {
+    who: baseline ? `baseline (${baseline})` : 'this checkout',
     concurrency,
     wallMs,
     cpuMs: (Number(m[1]) + Number(m[2])) * 1000,
@@ -120,18 +130,20 @@ const dir = mkdtempSync(join(tmpdir(), 'shadowscan-cloud-bench-'));
 const rows: Row[] = [];
 try {
   for (const c of CONCURRENCY) {
-    const r = await once(c, dir);
-    rows.push(r);
-    console.log(
-      `in-flight ${c}: wall ${(r.wallMs / 1000).toFixed(1)} s, bound ${(r.boundMs / 1000).toFixed(1)} s, ratio ${(r.wallMs / r.boundMs).toFixed(2)}, CPU ${(r.cpuMs / 1000).toFixed(1)} s (${(r.cpuMs / r.requests).toFixed(2)} ms/attempt), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.requests} HTTP attempts (${r.throttled} throttled), units ${r.units}/${ACCOUNTS * REGIONS}, lost ${r.failed}, resources ${r.resources}, exit ${r.exit}, load ${r.load.toFixed(1)}`,
-    );
+    for (const base of BASELINE ? [BASELINE, undefined] : [undefined]) {
+      const r = await once(c, dir, base);
+      rows.push(r);
+      console.log(
+        `${r.who}, in-flight ${c}: wall ${(r.wallMs / 1000).toFixed(1)} s, bound ${(r.boundMs / 1000).toFixed(1)} s, ratio ${(r.wallMs / r.boundMs).toFixed(2)}, CPU ${(r.cpuMs / 1000).toFixed(1)} s (${(r.cpuMs / r.requests).toFixed(2)} ms/attempt), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.requests} HTTP attempts (${r.throttled} throttled), units ${r.units}/${ACCOUNTS * REGIONS}, lost ${r.failed}, resources ${r.resources}, exit ${r.exit}, load ${r.load.toFixed(1)}`,
+      );
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 const expectedUnits = ACCOUNTS * REGIONS;
-const lost = rows.some((r) => r.units !== expectedUnits || r.failed || r.exit !== 0);
+const lost = rows.some((r) => r.who === 'this checkout' && (r.units !== expectedUnits || r.failed || r.exit !== 0));
 for (const r of rows) for (const l of r.lostReasons) console.log(`  lost (in-flight ${r.concurrency}): ${l}`);
 const cmd = `node bin/run-ts.mjs bench/cloud.ts ${args.join(' ')}`.trim();
 const md = `# Cloud sweep benchmark (AWS scanner, whole process)
@@ -153,9 +165,9 @@ every call, ${Math.round(THROTTLE * 100)} % of calls answered with the service's
 Yardstick (same run): the concurrency bound = HTTP attempts (throttled ones included) × latency /
 in-flight limit, the wall time if every request slot were busy all the time. Target: wall ≤ 1.3 × bound.
 
-| in-flight limit | wall (whole process) | bound | wall / bound | CPU (user + sys) | CPU per attempt | peak RSS | HTTP attempts | throttled | units scanned | units lost | resources | loopback server CPU | load avg (1 min) |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${rows.map((r) => `| ${r.concurrency} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.boundMs / 1000).toFixed(1)} s | **${(r.wallMs / r.boundMs).toFixed(2)}** | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.requests).toFixed(2)} ms | ${r.rssMb.toFixed(0)} MB | ${r.requests} | ${r.throttled} | ${r.units} / ${expectedUnits} | ${expectedUnits - r.units} | ${r.resources} | ${(r.serverCpuMs / 1000).toFixed(1)} s | ${r.load.toFixed(1)} |`).join('\n')}
+| shadowscan | in-flight limit | wall (whole process) | bound | wall / bound | CPU (user + sys) | CPU per attempt | peak RSS | HTTP attempts | throttled | units scanned | units lost | resources | loopback server CPU | load avg (1 min) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.map((r) => `| ${r.who} | ${r.concurrency} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.boundMs / 1000).toFixed(1)} s | **${(r.wallMs / r.boundMs).toFixed(2)}** | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.requests).toFixed(2)} ms | ${r.rssMb.toFixed(0)} MB | ${r.requests} | ${r.throttled} | ${r.units} / ${expectedUnits} | ${expectedUnits - r.units} | ${r.resources} | ${(r.serverCpuMs / 1000).toFixed(1)} s | ${r.load.toFixed(1)} |`).join('\n')}
 
 ${lost ? `**Units were lost:**\n\n${rows.flatMap((r) => r.lostReasons.map((l) => `- in-flight ${r.concurrency}: ${l}`)).join('\n') || rows.map((r) => `- in-flight ${r.concurrency}: exit ${r.exit}`).join('\n')}` : 'Zero lost units: every account × region was scanned despite the throttling.'}
 `;
