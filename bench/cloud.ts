@@ -1,23 +1,29 @@
 /**
- * Cloud sweep benchmark: the AWS scanner (real SDK v3 clients) against the loopback AWS with
- * 100 accounts × 17 regions, 50 ms latency per call and 10 % throttling. Reports wall time
- * next to the lower bound (HTTP attempts × latency / in-flight limit) and checks that no unit
- * is lost. Writes bench/results/cloud.md.
+ * Cloud sweep benchmark, whole process: `shadowscan scan --config … --aws-concurrency N` run as
+ * a child process exactly as a user runs it (start-up, the sweep with the real SDK v3 clients,
+ * matching, the SQLite commit, the report), against the loopback AWS (scanners/aws/loopback.ts)
+ * in its own process (bench/cloud-server.ts): accounts × regions with latency on every call and
+ * a share of calls throttled. The yardstick, from the same run: the concurrency bound = HTTP
+ * attempts (throttled ones included) × latency / in-flight limit, the time the sweep would take
+ * if every request slot were busy all the time. Reports wall, CPU (user + system), peak RSS and
+ * the wall / bound ratio; checks that no unit is lost. Writes bench/results/cloud.md.
  *
  *   node bin/run-ts.mjs bench/cloud.ts [--accounts 100] [--regions 17] [--latency 50]
- *     [--throttle 0.1] [--concurrency 64,32] [--unit-factor 8] [--min-send-rate 2] [--no-write]
+ *     [--throttle 0.1] [--concurrency 32,64] [--unit-factor 8] [--min-send-rate 2] [--no-write]
+ *     [--baseline DIR]
+ *
+ * --baseline DIR: also runs DIR's shadowscan (another checkout, e.g. `git archive <commit>`) in
+ * the same run, against the same loopback settings, with the in-flight limit in its config file
+ * (older versions have no --aws-concurrency flag): a before / after comparison on one machine state.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem, platform, release, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { awsScanner, optionsSchema } from '../scanners/aws/index.js';
-import { startAwsLoopback, type AwsEstate } from '../scanners/aws/loopback.js';
-import { RecordingSink } from '../src/collect/sink.js';
-import { silentLogger } from '../src/collect/run.js';
-import { loadRules } from '../src/rules/load.js';
-import { RuleIndex } from '../src/rules/compile.js';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
@@ -27,119 +33,156 @@ const ACCOUNTS = Number(arg('accounts', '100'));
 const REGIONS = Number(arg('regions', '17'));
 const LATENCY = Number(arg('latency', '50'));
 const THROTTLE = Number(arg('throttle', '0.1'));
-const CONCURRENCY = arg('concurrency', '64,32').split(',').map(Number);
+const CONCURRENCY = arg('concurrency', '32,64').split(',').map(Number);
 const MIN_SEND_RATE = Number(arg('min-send-rate', '2'));
 /** Units (account×region) in progress at once, as a multiple of the in-flight request limit. */
 const UNIT_FACTOR = Number(arg('unit-factor', '8'));
 const WRITE = !args.includes('--no-write');
+const BASELINE = args.includes('--baseline') ? arg('baseline', '') : undefined;
 
-const REGION_NAMES = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'].slice(0, REGIONS);
-
-function buildEstate(seed: number): AwsEstate {
-  const accounts: AwsEstate['accounts'] = {};
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const id = String(100000000000 + i);
-    const resources: Record<string, any> = {};
-    // a few resources scattered across the estate (every 7th unit holds an endpoint)
-    REGION_NAMES.forEach((r, j) => {
-      if ((i * REGION_NAMES.length + j) % 7 === 0)
-        resources[r] = { sagemakerEndpoints: [{ EndpointName: `ep-${i}-${j}`, EndpointArn: `arn:aws:sagemaker:${r}:${id}:endpoint/ep-${i}-${j}`, CreationTime: 1730000000, LastModifiedTime: 1730000000, EndpointStatus: 'InService' }] };
-    });
-    accounts[id] = { name: `acct-${i}`, regions: REGION_NAMES, resources };
-  }
-  return { callerAccount: '100000000000', accounts, faults: { latencyMs: LATENCY, throttleRate: THROTTLE, seed } };
+interface Server {
+  env: Record<string, string>;
+  stats(): Promise<{ requests: number; throttled: number; cpu: { user: number; system: number } }>;
+  close(): Promise<void>;
 }
 
-const loaded = loadRules();
-const rules = new RuleIndex(loaded.services, loaded.modelFormats);
-
-interface Row {
-  concurrency: number;
-  wallMs: number;
-  requests: number;
-  throttled: number;
-  lowerBoundMs: number;
-  units: number;
-  failed: number;
-  observations: number;
-  cpuMs: number;
-  load: number;
-  lostReasons: string[];
-}
-
-async function once(concurrency: number): Promise<Row> {
-  const lb = await startAwsLoopback(buildEstate(concurrency));
-  Object.assign(process.env, lb.env);
-  const observations: unknown[] = [];
-  const sink = new RecordingSink('aws', (o) => observations.push(o));
-  const options = optionsSchema.parse({ maxConcurrentRequests: concurrency, regionConcurrency: concurrency * UNIT_FACTOR, accountConcurrency: 32, minSendRate: MIN_SEND_RATE });
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const cov = await awsScanner.scan({ options, rules, signal: new AbortController().signal, now: () => new Date(), log: silentLogger, state: { get: () => undefined, set: () => {} }, full: false }, sink);
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  await lb.close();
+async function startServer(seed: number): Promise<Server> {
+  const child = spawn(process.execPath, [join(root, 'bin/run-ts.mjs'), join(root, 'bench/cloud-server.ts'), '--accounts', String(ACCOUNTS), '--regions', String(REGIONS), '--latency', String(LATENCY), '--throttle', String(THROTTLE), '--seed', String(seed)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error('cloud-server exited before listening');
+  const { env } = JSON.parse(first.value) as { env: Record<string, string> };
   return {
-    concurrency,
-    wallMs,
-    requests: lb.stats.requests,
-    throttled: lb.stats.throttled,
-    lowerBoundMs: (lb.stats.requests * LATENCY) / concurrency,
-    units: cov.units.length,
-    failed: cov.failed.length + cov.skipped.length,
-    observations: observations.length,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    load: loadavg()[0],
-    lostReasons: [...cov.failed, ...cov.skipped].map((f) => `${f.unit}: ${f.reason}`),
+    env,
+    async stats() {
+      child.stdin!.write('stats\n');
+      const l = await lines.next();
+      return JSON.parse(l.value);
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        child.on('exit', () => r());
+        child.stdin!.end();
+      }),
   };
 }
 
+interface Row {
+  /** which shadowscan: this checkout or the baseline */
+  who: string;
+  concurrency: number;
+  wallMs: number;
+  cpuMs: number;
+  serverCpuMs: number;
+  rssMb: number;
+  requests: number;
+  throttled: number;
+  boundMs: number;
+  units: number;
+  failed: number;
+  resources: number;
+  load: number;
+  lostReasons: string[];
+  exit: number | null;
+}
+
+async function once(concurrency: number, dir: string, baseline?: string): Promise<Row> {
+  const server = await startServer(concurrency);
+  const tag = `${baseline ? 'base' : 'this'}-${concurrency}`;
+  const cfg = join(dir, `cloud-${tag}.yaml`);
+  // the config names the sweep's shape; the CLI flag sets the in-flight limit and merges with it
+  writeFileSync(cfg, `sources:\n  aws:\n    regionConcurrency: ${concurrency * UNIT_FACTOR}\n    accountConcurrency: 32\n    minSendRate: ${MIN_SEND_RATE}\n${baseline ? `    maxConcurrentRequests: ${concurrency}\n` : ''}`);
+  const db = join(dir, `cloud-${tag}.sqlite`);
+  const out = join(dir, `cloud-${tag}.json`);
+  const cli = ['bin/shadowscan.mjs', 'scan', '--config', cfg, ...(baseline ? [] : ['--aws-concurrency', String(concurrency)]), '--db', db, '--format', 'json', '--output', out, '--quiet'];
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '__TIME %U %S %M', process.execPath, ...cli], { cwd: baseline ?? root, env: { ...process.env, ...server.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exit: number | null = await new Promise((r) => child.on('close', r));
+  const wallMs = performance.now() - t0;
+  const st = await server.stats();
+  await server.close();
+  const m = /__TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+  if (!m) throw new Error(`no timing from /usr/bin/time: ${stderr.slice(-2000)}`);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const cov = (report.coverage as Array<{ scanner: string; units: string[]; failed: Array<{ unit: string; reason: string }>; skipped: Array<{ unit: string; reason: string }>; stats: Record<string, number> }>).find((c) => c.scanner === 'aws')!;
+  return {
+    who: baseline ? `baseline (${baseline})` : 'this checkout',
+    concurrency,
+    wallMs,
+    cpuMs: (Number(m[1]) + Number(m[2])) * 1000,
+    serverCpuMs: (st.cpu.user + st.cpu.system) / 1000,
+    rssMb: Number(m[3]) / 1024,
+    requests: st.requests,
+    throttled: st.throttled,
+    boundMs: (st.requests * LATENCY) / concurrency,
+    units: cov.units.length,
+    failed: cov.failed.length + cov.skipped.length,
+    resources: cov.stats.resources ?? 0,
+    load: loadavg()[0],
+    lostReasons: [...cov.failed, ...cov.skipped].map((f) => `${f.unit}: ${f.reason}`),
+    exit,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'shadowscan-cloud-bench-'));
 const rows: Row[] = [];
-for (const c of CONCURRENCY) {
-  const r = await once(c);
-  rows.push(r);
-  console.log(`concurrency ${c}: wall ${(r.wallMs / 1000).toFixed(1)} s, lower bound ${(r.lowerBoundMs / 1000).toFixed(1)} s (${r.requests} HTTP attempts, ${r.throttled} throttled), units ${r.units}/${ACCOUNTS * REGIONS}, failed ${r.failed}, resources ${r.observations}, process CPU ${(r.cpuMs / 1000).toFixed(1)} s, load ${r.load.toFixed(1)}`);
+try {
+  for (const c of CONCURRENCY) {
+    for (const base of BASELINE ? [BASELINE, undefined] : [undefined]) {
+      const r = await once(c, dir, base);
+      rows.push(r);
+      console.log(
+        `${r.who}, in-flight ${c}: wall ${(r.wallMs / 1000).toFixed(1)} s, bound ${(r.boundMs / 1000).toFixed(1)} s, ratio ${(r.wallMs / r.boundMs).toFixed(2)}, CPU ${(r.cpuMs / 1000).toFixed(1)} s (${(r.cpuMs / r.requests).toFixed(2)} ms/attempt), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.requests} HTTP attempts (${r.throttled} throttled), units ${r.units}/${ACCOUNTS * REGIONS}, lost ${r.failed}, resources ${r.resources}, exit ${r.exit}, load ${r.load.toFixed(1)}`,
+      );
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const expectedUnits = ACCOUNTS * REGIONS;
-const lost = rows.some((r) => r.units !== expectedUnits || r.failed);
-for (const r of rows) for (const l of r.lostReasons) console.log(`  lost (concurrency ${r.concurrency}): ${l}`);
-const md = `# Cloud sweep benchmark (AWS scanner)
+const lost = rows.some((r) => r.who === 'this checkout' && (r.units !== expectedUnits || r.failed || r.exit !== 0));
+for (const r of rows) for (const l of r.lostReasons) console.log(`  lost (in-flight ${r.concurrency}): ${l}`);
+const cmd = `node bin/run-ts.mjs bench/cloud.ts ${args.join(' ')}`.trim();
+const md = `# Cloud sweep benchmark (AWS scanner, whole process)
 
-Command: \`${`node bin/run-ts.mjs bench/cloud.ts ${args.join(' ')}`.trim()}\`
+Command: \`${cmd}\`
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}. Run ${new Date().toISOString().slice(0, 10)}.
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}. Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
 
-Setup: the AWS scanner with the real SDK v3 clients (adaptive retry, client-side rate floor
-${MIN_SEND_RATE} req/s, SDK back-off) against the loopback AWS (\`scanners/aws/loopback.ts\`):
-${ACCOUNTS} accounts (Organizations ListAccounts, AssumeRole per account) × ${REGIONS} enabled regions
-(EC2 DescribeRegions) = ${expectedUnits} units, 13 control-plane calls per unit (Bedrock, Bedrock
-Agent, SageMaker, tagging), ${LATENCY} ms latency on every call, ${THROTTLE * 100} % of calls answered with the
-service's throttling error (ThrottlingException / 429 / RequestLimitExceeded …).
+What runs: \`shadowscan scan --config cloud.yaml --aws-concurrency N --db … --format json --output …\` as a
+child process, from its start to its exit (start-up, the sweep with the real SDK v3 clients, matching,
+the SQLite commit, the report); the config gives the sweep's shape (units in progress = ${UNIT_FACTOR} × N,
+32 accounts set up at once, adaptive-retry rate floor ${MIN_SEND_RATE} req/s) and the CLI flag merges with it.
+The loopback AWS (\`scanners/aws/loopback.ts\`, in its own process, \`bench/cloud-server.ts\`) answers in
+each service's documented protocol: ${ACCOUNTS} accounts (Organizations ListAccounts, 20 per page;
+AssumeRole per account) × ${REGIONS} enabled regions (EC2 DescribeRegions) = ${expectedUnits} units,
+13 control-plane calls per unit (Bedrock, Bedrock Agent, SageMaker, tagging), ${LATENCY} ms latency on
+every call, ${Math.round(THROTTLE * 100)} % of calls answered with the service's throttling error.
 
-Lower bound = HTTP attempts (throttled ones included) × latency / in-flight limit: the time
-the sweep would take if every request slot were busy all the time.
+Yardstick (same run): the concurrency bound = HTTP attempts (throttled ones included) × latency /
+in-flight limit, the wall time if every request slot were busy all the time. Target: wall ≤ 1.3 × bound.
 
-| in-flight limit | wall time | lower bound | wall / bound | process CPU (scanner + loopback server) | load avg (1 min) | HTTP attempts | throttled | units scanned | units lost | resources |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${rows.map((r) => `| ${r.concurrency} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.lowerBoundMs / 1000).toFixed(1)} s | ${(r.wallMs / r.lowerBoundMs).toFixed(2)} | ${(r.cpuMs / 1000).toFixed(1)} s | ${r.load.toFixed(1)} | ${r.requests} | ${r.throttled} | ${r.units} / ${expectedUnits} | ${expectedUnits - r.units} | ${r.observations} |`).join('\n')}
+| shadowscan | in-flight limit | wall (whole process) | bound | wall / bound | CPU (user + sys) | CPU per attempt | peak RSS | HTTP attempts | throttled | units scanned | units lost | resources | loopback server CPU | load avg (1 min) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.map((r) => `| ${r.who} | ${r.concurrency} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.boundMs / 1000).toFixed(1)} s | **${(r.wallMs / r.boundMs).toFixed(2)}** | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.requests).toFixed(2)} ms | ${r.rssMb.toFixed(0)} MB | ${r.requests} | ${r.throttled} | ${r.units} / ${expectedUnits} | ${expectedUnits - r.units} | ${r.resources} | ${(r.serverCpuMs / 1000).toFixed(1)} s | ${r.load.toFixed(1)} |`).join('\n')}
 
-${lost ? `**Units were lost:**\n\n${rows.flatMap((r) => r.lostReasons.map((l) => `- in-flight ${r.concurrency}: ${l}`)).join('\n')}` : 'Zero lost units: every account × region was scanned despite the throttling.'}
-
-CPU floor: the SDK request pipeline (serialise, SigV4-sign, parse) plus the in-process loopback
-server cost ≈ ${(rows[0].cpuMs / rows[0].requests).toFixed(1)} ms of CPU per HTTP attempt here, so the sweep also needs
-≈ ${(rows[0].cpuMs / 1000).toFixed(0)} s of one core. When that exceeds the latency bound — or the machine is shared
-(see the load average) — the run is CPU-bound, not latency-bound, and wall time tracks the CPU
-the process actually got rather than the latency bound.
-
-What keeps wall time near the bound: the in-flight limit wraps each HTTP attempt (an SDK
-middleware below the retry loop), so a request sleeping in back-off does not hold a slot, and
-enough units run at once that another unit's request takes the slot.
+${lost ? `**Units were lost:**\n\n${rows.flatMap((r) => r.lostReasons.map((l) => `- in-flight ${r.concurrency}: ${l}`)).join('\n') || rows.map((r) => `- in-flight ${r.concurrency}: exit ${r.exit}`).join('\n')}` : 'Zero lost units: every account × region was scanned despite the throttling.'}
 `;
 if (WRITE) {
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'results/cloud.md');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, md);
-  console.log(`wrote ${out}`);
+  const file = join(root, 'bench/results/cloud.md');
+  mkdirSync(dirname(file), { recursive: true });
+  const prev = (() => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const notes = prev.includes('\n## Notes') ? prev.slice(prev.indexOf('\n## Notes')) : '';
+  writeFileSync(file, md + notes);
+  console.log(`wrote ${file}`);
 }
 if (lost) process.exitCode = 1;

@@ -391,3 +391,32 @@ export function checkOutputPaths(outputs: ReadonlyArray<string | undefined>, pro
     seen.set(r, o);
   }
 }
+
+/**
+ * The scanner runs the command line asks for, merged with the config file: for a scanner that
+ * reports its explicit flags (`cliOverrides`), the flags override only the options they name
+ * and every other option of that source in the config file (accounts, retries, concurrency …)
+ * is kept. A scanner without `cliOverrides` keeps the older rule: its flags replace the
+ * source's options. A merged value that does not validate is a one-line UsageError.
+ */
+export function cliScannerRuns(values: Record<string, unknown>, cfg?: Pick<Config, 'file' | 'sources'>, known: ScannerModule[] = scanners): Array<{ scanner: ScannerModule; options: unknown }> {
+  const runs: Array<{ scanner: ScannerModule; options: unknown }> = [];
+  for (const s of known) {
+    if (s.cliOverrides) {
+      const flags = s.cliOverrides(values);
+      if (flags === undefined) continue;
+      const fromCfg = cfg?.sources[s.id];
+      const merged = { ...(fromCfg && typeof fromCfg === 'object' && !Array.isArray(fromCfg) ? (fromCfg as Record<string, unknown>) : {}), ...flags };
+      const v = s.optionsSchema.safeParse(merged);
+      if (!v.success) {
+        const where = cfg && fromCfg !== undefined ? `${s.id} options (${cfg.file} sources.${s.id} + command-line flags)` : `${s.id} options (command-line flags)`;
+        throw new UsageError(formatIssues(where, v.error.issues).split('\n').join('; '));
+      }
+      runs.push({ scanner: s, options: v.data });
+      continue;
+    }
+    const o = s.optionsFromCli?.(values);
+    if (o !== undefined) runs.push({ scanner: s, options: o });
+  }
+  return runs;
+}

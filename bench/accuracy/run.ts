@@ -45,7 +45,7 @@ function argOf(name: string): string | undefined {
 
 const KIND_SIGNAL: Record<string, string> = {
   package: 'dependency', import: 'import', url: 'api-url', host: 'api-url', 'env-var': 'env-var', 'iac-resource': 'iac',
-  'container-image': 'image', 'agent-config': 'agent-config', credential: 'credential', 'model-artifact': 'model',
+  'container-image': 'image', 'agent-config': 'agent-config', credential: 'credential', 'model-artifact': 'model', literal: 'request-contract',
 };
 
 export interface Tally {

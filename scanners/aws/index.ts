@@ -35,7 +35,14 @@ export const optionsSchema = z
     maxConcurrentRequests: z.number().int().min(1).max(1000).default(32),
     accountConcurrency: z.number().int().min(1).max(100).default(8),
     regionConcurrency: z.number().int().min(1).max(5000).default(128),
+    /** Attempts per API call on errors other than throttling (5xx, timeouts, resets). */
     maxAttempts: z.number().int().min(1).max(20).default(6),
+    /**
+     * Attempts per API call while the service throttles (adaptive client-side rate plus
+     * full-jitter exponential back-off): at 30 % throttling 15 attempts leave a call failing
+     * with odds 0.3^15 ≈ 1.4e-8, so a 100 × 17 sweep (≈ 22,000 calls) loses no unit.
+     */
+    maxThrottleAttempts: z.number().int().min(1).max(30).default(15),
     /** Scales the SDK's retry back-off (1 = SDK defaults). */
     retryDelayScale: z.number().min(0).max(10).default(1),
     /** Floor of the adaptive client-side rate (req/s) after a throttle (SDK default 0.5). */
@@ -49,6 +56,39 @@ function list(v: unknown): string[] | undefined {
   const arr = Array.isArray(v) ? v : [v];
   const out = arr.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
   return out.length ? out : undefined;
+}
+
+/** A numeric flag as given ("abc" stays NaN so validation names the flag's option). */
+function num(v: unknown): number | undefined {
+  return v === undefined || v === null || v === false ? undefined : Number(v);
+}
+
+/**
+ * Only the options the AWS flags set (no defaults): merged over the config file's aws source,
+ * so `--aws-concurrency 64` keeps the config's accounts, regions and retries.
+ */
+export function awsCliOverrides(v: Record<string, unknown>): Record<string, unknown> | undefined {
+  const accounts = list(v.awsAccounts);
+  const regions = list(v.awsRegions);
+  const numeric = {
+    maxConcurrentRequests: num(v.awsConcurrency),
+    accountConcurrency: num(v.awsAccountConcurrency),
+    regionConcurrency: num(v.awsRegionConcurrency),
+    maxAttempts: num(v.awsMaxAttempts),
+    maxThrottleAttempts: num(v.awsMaxThrottleAttempts),
+  };
+  const strings = {
+    roleName: v.awsRoleName,
+    externalId: v.awsExternalId,
+    profile: v.awsProfile,
+  };
+  const out: Record<string, unknown> = {};
+  if (accounts) out.accounts = accounts;
+  if (regions) out.regions = regions;
+  for (const [k, x] of Object.entries(numeric)) if (x !== undefined) out[k] = x;
+  for (const [k, x] of Object.entries(strings)) if (typeof x === 'string') out[k] = x;
+  if (!v.aws && !Object.keys(out).length) return undefined;
+  return out;
 }
 
 export const awsScanner: ScannerModule<AwsOptions> = {
@@ -65,19 +105,17 @@ export const awsScanner: ScannerModule<AwsOptions> = {
     { flags: '--aws-external-id <id>', description: 'external id for the role assumption' },
     { flags: '--aws-regions <regions>', description: 'regions to scan (default: every enabled region)', repeatable: true },
     { flags: '--aws-profile <name>', description: 'shared-config profile for the base credentials' },
+    { flags: '--aws-concurrency <n>', description: 'in-flight AWS API requests across the sweep (default 32)' },
+    { flags: '--aws-account-concurrency <n>', description: 'accounts set up (role, regions) at once (default 8)' },
+    { flags: '--aws-region-concurrency <n>', description: 'account × region units in progress at once (default 128)' },
+    { flags: '--aws-max-attempts <n>', description: 'attempts per API call on errors other than throttling (default 6)' },
+    { flags: '--aws-max-throttle-attempts <n>', description: 'attempts per API call while the service throttles (default 15)' },
   ],
   optionsFromCli(v) {
-    const accounts = list(v.awsAccounts);
-    const regions = list(v.awsRegions);
-    if (!v.aws && !accounts && !regions && !v.awsRoleName && !v.awsProfile) return undefined;
-    return optionsSchema.parse({
-      ...(accounts ? { accounts } : {}),
-      ...(regions ? { regions } : {}),
-      ...(typeof v.awsRoleName === 'string' ? { roleName: v.awsRoleName } : {}),
-      ...(typeof v.awsExternalId === 'string' ? { externalId: v.awsExternalId } : {}),
-      ...(typeof v.awsProfile === 'string' ? { profile: v.awsProfile } : {}),
-    });
+    const o = awsCliOverrides(v);
+    return o === undefined ? undefined : optionsSchema.parse(o);
   },
+  cliOverrides: (v) => awsCliOverrides(v),
   // The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
   scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };

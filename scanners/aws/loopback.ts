@@ -70,6 +70,8 @@ export interface AwsFaults {
   pageSize?: number;
   /** Random seed for throttling (deterministic runs). */
   seed?: number;
+  /** Extra milliseconds for one operation (stats key, e.g. `organizations:ListAccounts`). */
+  opLatencyMs?: Record<string, number>;
 }
 
 export interface AwsEstate {
@@ -86,7 +88,8 @@ export interface AwsLoopback {
   url: string;
   /** Environment for the SDK (endpoint, static test credentials, region). */
   env: Record<string, string>;
-  stats: { requests: number; throttled: number; byOp: Record<string, number> };
+  /** `log`: the first 10,000 requests in arrival order, as `opKey account region`. */
+  stats: { requests: number; throttled: number; byOp: Record<string, number>; log: string[] };
   close(): Promise<void>;
 }
 
@@ -138,7 +141,7 @@ function page<T>(items: T[], token: string | undefined, max: number | undefined,
 export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> {
   const faults = estate.faults ?? {};
   const rnd = mulberry32(faults.seed ?? 42);
-  const stats = { requests: 0, throttled: 0, byOp: {} as Record<string, number> };
+  const stats = { requests: 0, throttled: 0, byOp: {} as Record<string, number>, log: [] as string[] };
   const throttleCounts = new Map<string, number>();
 
   function sendError(c: Ctx, status: number, code: string, message: string): void {
@@ -212,7 +215,9 @@ export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> 
     stats.requests++;
     const opKey = `${service}:${protocol === 'rest' ? op.replace(/\/[A-Z0-9]{10}\/?$/, '/{id}') : op}`;
     stats.byOp[opKey] = (stats.byOp[opKey] ?? 0) + 1;
-    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (stats.log.length < 10_000) stats.log.push(`${opKey} ${account} ${region}`);
+    const latency = (faults.latencyMs ?? 0) + (faults.opLatencyMs?.[opKey] ?? 0);
+    if (latency) await new Promise((r) => setTimeout(r, latency));
 
     if (!m) return sendError(c, 403, protocol === 'rest' || protocol === 'json' ? 'MissingAuthenticationTokenException' : 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     // throttling
@@ -309,7 +314,8 @@ export async function startAwsLoopback(estate: AwsEstate): Promise<AwsLoopback> 
       JoinedMethod: 'CREATED',
       JoinedTimestamp: 1700000000,
     }));
-    const p = page(all, json.NextToken, json.MaxResults, faults.pageSize);
+    // ListAccounts answers at most 20 accounts per page (MaxResults 1–20, AWS API reference)
+    const p = page(all, json.NextToken, Math.min(20, json.MaxResults ?? 20), faults.pageSize);
     return sendJson(c, { Accounts: p.items, NextToken: p.next });
   }
 

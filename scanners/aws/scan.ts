@@ -15,7 +15,7 @@ import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-ap
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ScanError } from '../../src/core/errors.js';
 import type { AttrValue, Coverage, Observation, ScanContext, Sink } from '../../src/core/types.js';
-import { AwsClientFactory, assumeRoleProvider, baseCredentials, callerIdentity, describeRegions, listOrganizationAccounts } from './client.js';
+import { AwsClientFactory, assumeRoleProvider, baseCredentials, callerIdentity, describeRegions, organizationAccountPages } from './client.js';
 import type { AwsOptions } from './index.js';
 
 export const SCANNER_ID = 'aws';
@@ -124,6 +124,8 @@ export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Co
   const factory = new AwsClientFactory({
     endpoint: o.endpoint,
     maxAttempts: o.maxAttempts,
+    maxThrottleAttempts: o.maxThrottleAttempts,
+    signal: ctx.signal,
     retryDelayScale: o.retryDelayScale,
     minSendRate: o.minSendRate,
     maxConcurrentRequests: o.maxConcurrentRequests,
@@ -131,33 +133,14 @@ export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Co
   });
   const base = baseCredentials(o.profile);
   try {
+    await factory.init(homeRegion);
     let caller: { account: string; arn: string };
     try {
-      caller = await callerIdentity(factory, homeRegion, base, ctx.signal);
+      caller = await callerIdentity(factory, homeRegion, base);
     } catch (e) {
       throw new ScanError(`aws: cannot identify the caller (sts:GetCallerIdentity): ${classifyError(e).message}`, { cause: e });
     }
     const partition = parseArn(caller.arn)?.partition ?? 'aws';
-
-    // ---------------------------------------------------------------- accounts
-    let accounts: Array<{ id: string; name?: string }>;
-    if (o.accounts?.length) {
-      accounts = o.accounts.map((id) => ({ id }));
-    } else if (o.organization) {
-      try {
-        const all = await listOrganizationAccounts(factory, homeRegion, base);
-        accounts = all.filter((a) => !a.status || a.status === 'ACTIVE').map((a) => ({ id: a.id, name: a.name }));
-        sink.stat('organizationAccounts', all.length);
-        for (const a of all) if (a.status && a.status !== 'ACTIVE') sink.unitSkipped(`aws:${a.id}`, `account status ${a.status}`);
-      } catch (e) {
-        const c = classifyError(e);
-        sink.problem('aws:organizations', `Organizations ListAccounts unavailable (${c.message}); scanning the caller's account ${caller.account} only`);
-        accounts = [{ id: caller.account }];
-      }
-    } else {
-      accounts = [{ id: caller.account }];
-    }
-    accounts = [...new Map(accounts.map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
 
     const results = new Map<string, UnitResult>();
     const accountLimit = pLimit(o.accountConcurrency);
@@ -165,69 +148,112 @@ export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Co
     const filters = o.tagging ? tagFilters(ctx) : [];
     let done = 0;
     let total = 0;
+    const started = new Set<string>();
+    const sweeps: Array<Promise<void>> = [];
+    const regionWork: Array<Promise<void>> = [];
+    // An account's sweep starts as soon as it is known: Organizations pages feed the sweep as
+    // they arrive instead of the whole organization being listed first.
+    const start = (acct: { id: string; name?: string }) => {
+      if (started.has(acct.id)) return;
+      started.add(acct.id);
+      sweeps.push(accountLimit(() => sweepAccount(acct)));
+    };
 
-    await Promise.all(
-      accounts.map((acct) =>
-        accountLimit(async () => {
-          const accountUnit = `aws:${acct.id}`;
-          if (ctx.signal.aborted) {
-            results.set(accountUnit, { unit: accountUnit, observations: [], skipped: 'aborted' });
-            return;
-          }
-          let creds: AwsCredentialIdentityProvider = base;
-          if (acct.id !== caller.account) {
-            const roleArn = `arn:${partition}:iam::${acct.id}:role/${o.roleName}`;
-            creds = assumeRoleProvider(factory, homeRegion, base, roleArn, o.sessionName, o.externalId, o.sessionDurationSeconds);
-            try {
-              await creds();
-            } catch (e) {
-              results.set(accountUnit, { unit: accountUnit, observations: [], failed: `cannot assume ${roleArn}: ${classifyError(e).message}` });
+    const sweepAccount = async (acct: { id: string; name?: string }) => {
+      const accountUnit = `aws:${acct.id}`;
+      if (ctx.signal.aborted) {
+        results.set(accountUnit, { unit: accountUnit, observations: [], skipped: 'aborted' });
+        return;
+      }
+      let creds: AwsCredentialIdentityProvider = base;
+      if (acct.id !== caller.account) {
+        const roleArn = `arn:${partition}:iam::${acct.id}:role/${o.roleName}`;
+        creds = assumeRoleProvider(factory, homeRegion, base, roleArn, o.sessionName, o.externalId, o.sessionDurationSeconds);
+        try {
+          await creds();
+        } catch (e) {
+          results.set(accountUnit, ctx.signal.aborted ? { unit: accountUnit, observations: [], skipped: 'aborted' } : { unit: accountUnit, observations: [], failed: `cannot assume ${roleArn}: ${classifyError(e).message}` });
+          return;
+        }
+      }
+      let regions: string[];
+      const skippedRegions: string[] = [];
+      try {
+        const all = await describeRegions(factory, homeRegion, creds);
+        const enabled = new Set(all.filter((r) => r.optIn !== 'not-opted-in').map((r) => r.name));
+        const known = new Set(all.map((r) => r.name));
+        if (o.regions?.length) {
+          regions = o.regions.filter((r) => enabled.has(r));
+          for (const r of o.regions) if (!enabled.has(r)) skippedRegions.push(r);
+          for (const r of skippedRegions)
+            results.set(`aws:${acct.id}:${r}`, { unit: `aws:${acct.id}:${r}`, observations: [], skipped: known.has(r) ? 'opt-in region not enabled for this account' : 'unknown region' });
+        } else {
+          regions = [...enabled];
+          sink.stat('regionsNotOptedIn', all.length - enabled.size);
+        }
+      } catch (e) {
+        const c = classifyError(e);
+        if (ctx.signal.aborted) {
+          results.set(accountUnit, { unit: accountUnit, observations: [], skipped: 'aborted' });
+          return;
+        }
+        if (o.regions?.length) {
+          regions = [...o.regions];
+          sink.problem(accountUnit, `ec2:DescribeRegions failed (${c.message}); using the listed regions`);
+        } else {
+          results.set(accountUnit, { unit: accountUnit, observations: [], failed: `cannot list regions (ec2:DescribeRegions): ${REASON[c.kind]}: ${c.message}` });
+          return;
+        }
+      }
+      regions.sort();
+      total += regions.length;
+      // the account's slot is free once its role and regions are known: its regions queue for
+      // the unit limit with every other account's
+      for (const region of regions)
+        regionWork.push(
+          regionLimit(async () => {
+            const unit = `aws:${acct.id}:${region}`;
+            if (ctx.signal.aborted) {
+              results.set(unit, { unit, observations: [], skipped: 'aborted' });
               return;
             }
+            results.set(unit, await scanRegion(ctx, factory, creds, acct, region, unit, filters, sink, partition));
+            sink.progress(++done, total, unit);
+          }),
+        );
+    };
+
+    // ---------------------------------------------------------------- accounts
+    if (o.accounts?.length) {
+      for (const id of [...new Set(o.accounts)].sort()) start({ id });
+    } else if (o.organization) {
+      let listed = 0;
+      try {
+        for await (const page of organizationAccountPages(factory, homeRegion, base)) {
+          for (const a of page) {
+            listed++;
+            if (!a.status || a.status === 'ACTIVE') start({ id: a.id, name: a.name });
+            else sink.unitSkipped(`aws:${a.id}`, `account status ${a.status}`);
           }
-          let regions: string[];
-          const skippedRegions: string[] = [];
-          try {
-            const all = await describeRegions(factory, homeRegion, creds, ctx.signal);
-            const enabled = new Set(all.filter((r) => r.optIn !== 'not-opted-in').map((r) => r.name));
-            const known = new Set(all.map((r) => r.name));
-            if (o.regions?.length) {
-              regions = o.regions.filter((r) => enabled.has(r));
-              for (const r of o.regions) if (!enabled.has(r)) skippedRegions.push(r);
-              for (const r of skippedRegions)
-                results.set(`aws:${acct.id}:${r}`, { unit: `aws:${acct.id}:${r}`, observations: [], skipped: known.has(r) ? 'opt-in region not enabled for this account' : 'unknown region' });
-            } else {
-              regions = [...enabled];
-              sink.stat('regionsNotOptedIn', all.length - enabled.size);
-            }
-          } catch (e) {
-            const c = classifyError(e);
-            if (o.regions?.length) {
-              regions = [...o.regions];
-              sink.problem(accountUnit, `ec2:DescribeRegions failed (${c.message}); using the listed regions`);
-            } else {
-              results.set(accountUnit, { unit: accountUnit, observations: [], failed: `cannot list regions (ec2:DescribeRegions): ${REASON[c.kind]}: ${c.message}` });
-              return;
-            }
-          }
-          regions.sort();
-          total += regions.length;
-          await Promise.all(
-            regions.map((region) =>
-              regionLimit(async () => {
-                const unit = `aws:${acct.id}:${region}`;
-                if (ctx.signal.aborted) {
-                  results.set(unit, { unit, observations: [], skipped: 'aborted' });
-                  return;
-                }
-                results.set(unit, await scanRegion(ctx, factory, creds, acct, region, unit, filters, sink, partition));
-                sink.progress(++done, total, unit);
-              }),
-            ),
-          );
-        }),
-      ),
-    );
+        }
+        sink.stat('organizationAccounts', listed);
+      } catch (e) {
+        const c = classifyError(e);
+        if (ctx.signal.aborted) results.set('aws:organizations', { unit: 'aws:organizations', observations: [], skipped: 'aborted' });
+        else if (!listed) {
+          sink.problem('aws:organizations', `Organizations ListAccounts unavailable (${c.message}); scanning the caller's account ${caller.account} only`);
+          start({ id: caller.account });
+        } else {
+          // the accounts listed so far are swept; the rest of the organization is not covered
+          sink.stat('organizationAccounts', listed);
+          results.set('aws:organizations', { unit: 'aws:organizations', observations: [], failed: `Organizations ListAccounts failed after ${listed} account(s): ${REASON[c.kind] ?? c.kind}: ${c.message}` });
+        }
+      }
+    } else {
+      start({ id: caller.account });
+    }
+    await Promise.all(sweeps);
+    await Promise.all(regionWork);
 
     // Deterministic output: units in sorted order, resources by ARN within a unit.
     for (const unit of [...results.keys()].sort()) {
@@ -237,7 +263,7 @@ export async function scan(ctx: ScanContext<AwsOptions>, sink: Sink): Promise<Co
       else if (r.failed) sink.unitFailed(unit, r.failed);
       else sink.unitScanned(unit);
     }
-    sink.stat('accounts', accounts.length);
+    sink.stat('accounts', started.size);
     return sink.coverage();
   } finally {
     factory.destroyAll();
@@ -317,7 +343,7 @@ async function scanRegion(
         for (const g of p.guardrails ?? []) add(g.arn, g.name, g.createdAt, { guardrailVersion: g.version, status: g.status });
     }),
     op('bedrock:GetModelInvocationLoggingConfiguration', async () => {
-      const out = await bedrock.send(new GetModelInvocationLoggingConfigurationCommand({}), { abortSignal: signal });
+      const out = await bedrock.send(new GetModelInvocationLoggingConfigurationCommand({}));
       const c = out.loggingConfig;
       // on = a destination and at least one kind of data delivered: a config whose every
       // *DataDeliveryEnabled flag is explicitly false logs nothing (absent flags are not "false")
@@ -335,7 +361,7 @@ async function scanRegion(
         ids.map(async (a) => {
           let got = false;
           await op('bedrock:GetAgent', async () => {
-            const out = await agent.send(new GetAgentCommand({ agentId: a.id }), { abortSignal: signal });
+            const out = await agent.send(new GetAgentCommand({ agentId: a.id }));
             const g = out.agent;
             const guardrail = g?.guardrailConfiguration?.guardrailIdentifier ? `${g.guardrailConfiguration.guardrailIdentifier}:${g.guardrailConfiguration.guardrailVersion ?? 'DRAFT'}` : a.guardrail;
             add(g?.agentArn, g?.agentName ?? a.name, g?.createdAt, { modelId: modelIdOf(g?.foundationModel), agentVersion: g?.agentVersion ?? a.version, guardrail: guardrail ?? null, guardrailAttached: !!guardrail, status: g?.agentStatus ?? a.status });
@@ -356,7 +382,7 @@ async function scanRegion(
         kbs.map(async (kb) => {
           let got = false;
           await op('bedrock:GetKnowledgeBase', async () => {
-            const out = await agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: kb.id }), { abortSignal: signal });
+            const out = await agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: kb.id }));
             const k = out.knowledgeBase;
             add(k?.knowledgeBaseArn, k?.name ?? kb.name, k?.createdAt, { modelId: modelIdOf(k?.knowledgeBaseConfiguration?.vectorKnowledgeBaseConfiguration?.embeddingModelArn), storage: k?.storageConfiguration?.type, status: k?.status ?? kb.status });
             got = !!k?.knowledgeBaseArn;
@@ -439,6 +465,8 @@ async function scanRegion(
   }
   sink.stat('resources', observations.length);
 
+  // an aborted sweep's requests fail as aborted: the unit is skipped, not failed
+  if (signal.aborted) return { unit, observations, skipped: 'aborted' };
   if (errors.length) {
     const byKind = new Map<string, string[]>();
     for (const e of errors) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e.op]);
@@ -446,6 +474,5 @@ async function scanRegion(
     const sample = errors[0].message;
     return { unit, observations, failed: `${reason}: ${sample}` };
   }
-  if (signal.aborted) return { unit, observations, skipped: 'aborted' };
   return { unit, observations };
 }

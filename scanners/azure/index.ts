@@ -36,6 +36,12 @@ function list(v: unknown): string[] | undefined {
   return out.length ? out : undefined;
 }
 
+function azureCliOverrides(v: Record<string, unknown>): Record<string, unknown> | undefined {
+  const subscriptions = list(v.azureSubscriptions);
+  if (!v.azure && !subscriptions) return undefined;
+  return subscriptions ? { subscriptions } : {};
+}
+
 function module(scanFn: ScannerModule<AzureOptions>['scan']): ScannerModule<AzureOptions> {
   return {
     id: 'azure',
@@ -49,10 +55,11 @@ function module(scanFn: ScannerModule<AzureOptions>['scan']): ScannerModule<Azur
       { flags: '--azure-subscriptions <ids>', description: 'Azure subscription ids to scan (comma-separated or repeated)', repeatable: true },
     ],
     optionsFromCli(v) {
-      const subscriptions = list(v.azureSubscriptions);
-      if (!v.azure && !subscriptions) return undefined;
-      return optionsSchema.parse(subscriptions ? { subscriptions } : {});
+      const o = azureCliOverrides(v);
+      return o === undefined ? undefined : optionsSchema.parse(o);
     },
+    // flags override only what they name; the config's other azure options are kept
+    cliOverrides: (v) => azureCliOverrides(v),
     scan: scanFn,
   };
 }

@@ -35,6 +35,14 @@ function list(v: unknown): string[] | undefined {
   return out.length ? out : undefined;
 }
 
+function gcpCliOverrides(v: Record<string, unknown>): Record<string, unknown> | undefined {
+  const exportFiles = list(v.gcpAssetExport);
+  const projects = list(v.gcpProjects);
+  const scopes = list(v.gcpScopes);
+  if (!exportFiles && !projects && !scopes) return undefined;
+  return { ...(exportFiles ? { exportFiles } : {}), ...(projects ? { projects } : {}), ...(scopes ? { scopes } : {}) };
+}
+
 export const gcpScanner: ScannerModule<GcpOptions> = {
   id: 'gcp',
   title: 'GCP projects (Cloud Asset Inventory)',
@@ -48,12 +56,11 @@ export const gcpScanner: ScannerModule<GcpOptions> = {
     { flags: '--gcp-scopes <scopes>', description: 'folders/ID or organizations/ID to search through the Cloud Asset API', repeatable: true },
   ],
   optionsFromCli(v) {
-    const exportFiles = list(v.gcpAssetExport);
-    const projects = list(v.gcpProjects);
-    const scopes = list(v.gcpScopes);
-    if (!exportFiles && !projects && !scopes) return undefined;
-    return optionsSchema.parse({ ...(exportFiles ? { exportFiles } : {}), ...(projects ? { projects } : {}), ...(scopes ? { scopes } : {}) });
+    const o = gcpCliOverrides(v);
+    return o === undefined ? undefined : optionsSchema.parse(o);
   },
+  // flags override only what they name; the config's other gcp options are kept
+  cliOverrides: (v) => gcpCliOverrides(v),
   // The SDK clients load only when this scanner runs: importing them costs seconds at start-up.
   scan: async (ctx, sink) => (await import('./scan.js')).scan(ctx, sink),
 };

@@ -45,6 +45,8 @@ export interface Subject {
  * - iac-resource    value = resource type; namespace = tool (terraform, bicep, cloudformation)
  * - agent-config    value = repo-relative path (forward slashes)
  * - model-artifact  value = model format id (from rules/model-formats.yaml); attrs.path, attrs.bytes
+ * - literal         value = a string literal in source code that the rules ask for (a header or
+ *                   parameter name of an API's request contract, RuleIndex.contractLiterals)
  */
 export type ObservationKind =
   | 'host'
@@ -59,7 +61,8 @@ export type ObservationKind =
   | 'container-image'
   | 'iac-resource'
   | 'agent-config'
-  | 'model-artifact';
+  | 'model-artifact'
+  | 'literal';
 
 export type AttrValue = string | number | boolean | null | string[];
 
@@ -208,6 +211,13 @@ export interface ScannerModule<O = any> {
    * undefined when the scanner was not asked for.
    */
   optionsFromCli?(values: Record<string, unknown>): O | undefined;
+  /**
+   * Only the options the command line set explicitly (unvalidated, no defaults), or undefined
+   * when the scanner was not asked for. When present, `scan --config` merges these over the
+   * config file's options for this source instead of replacing them (src/config.ts
+   * cliScannerRuns).
+   */
+  cliOverrides?(values: Record<string, unknown>): Record<string, unknown> | undefined;
   scan(ctx: ScanContext<O>, sink: Sink): Promise<Coverage>;
 }
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { imageRepository, normalizePypi, type RuleHit, type RuleIndex } from '../rules/compile.js';
 import { normalizeHost } from '../core/host.js';
 import type { Finding, Observation } from '../core/types.js';
+import { evidenceBasis } from '../resolve/basis.js';
 
 export function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
@@ -83,6 +84,18 @@ export function lookup(rules: RuleIndex, o: Observation): RuleHit | undefined {
   }
 }
 
+/** Every rule hit for a request-contract literal: one per dialect service naming it (weighed later by weighDialects). */
+function literalHits(rules: RuleIndex, o: Observation): RuleHit[] {
+  const seen = new Set<string>();
+  const out: RuleHit[] = [];
+  for (const d of rules.matchLiteral(o.value)) {
+    if (seen.has(d.service)) continue;
+    seen.add(d.service);
+    out.push({ service: d.service, rule: 'dialect-literal', pattern: `${d.of}+${d.literals.join('+')}` });
+  }
+  return out;
+}
+
 /**
  * Stable identity of a finding. Never a line number; for code, the file (path without line);
  * for logs, audit and cloud evidence, not the file or event id (daily exports and rotated logs
@@ -122,6 +135,7 @@ function repoPath(o: Observation): string {
 export function lookupAll(rules: RuleIndex, o: Observation): RuleHit[] {
   if (o.kind === 'package') return rules.matchPackageAll(o.namespace ?? '', o.value);
   if (o.kind === 'import') return rules.matchImportAll(o.namespace ?? '', o.value);
+  if (o.kind === 'literal') return literalHits(rules, o);
   const hit = lookup(rules, o);
   return hit ? [hit] : [];
 }
@@ -174,8 +188,44 @@ export function matchAll(rules: RuleIndex, observations: Iterable<Observation>):
     if (f.lastSeen && (!prev.lastSeen || f.lastSeen > prev.lastSeen)) prev.lastSeen = f.lastSeen;
     if (f.locator < prev.locator) prev.locator = f.locator;
   }
-  const kept = weighProviderSwitches(rules, [...byId.values()]);
+  const kept = weighDialects(rules, weighProviderSwitches(rules, [...byId.values()]));
   return kept.sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+}
+
+/**
+ * Request-contract literals (rules' `dialects`) are evidence only together: a dialect-literal
+ * finding is kept when the same subject's files outside tests / fixtures / docs / examples /
+ * UI text hold every literal of one of the dialect's rules and the subject's own code uses the
+ * API it is a variant of (a finding of `of` from such a file that is not itself a literal).
+ * Otherwise they are dropped: `api-version` alone, or `api-key` + `api-version` in a codebase
+ * that does not speak that API (another service's REST contract), is no evidence of the variant.
+ */
+function weighDialects(rules: RuleIndex, findings: Finding[]): Finding[] {
+  if (!findings.some((f) => f.match.rule === 'dialect-literal')) return findings;
+  const subjectOf = (f: Finding) => `${f.subject.kind}\u0000${f.subject.id}`;
+  const mention = (f: Finding) => typeof f.attrs?.role === 'string' && MENTION.has(f.attrs.role);
+  const add = (m: Map<string, Set<string>>, k: string, v: string) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(v);
+  /** subject → literals outside mention files / in any file */
+  const inCode = new Map<string, Set<string>>();
+  const anywhere = new Map<string, Set<string>>();
+  /** subject → services its own code uses (usage-grade evidence other than a literal) */
+  const uses = new Map<string, Set<string>>();
+  for (const f of findings) {
+    const k = subjectOf(f);
+    if (f.kind === 'literal') {
+      add(anywhere, k, f.value);
+      if (!mention(f)) add(inCode, k, f.value);
+    } else if (evidenceBasis([f]).basis === 'usage') add(uses, k, f.service);
+  }
+  return findings.filter((f) => {
+    if (f.match.rule !== 'dialect-literal') return true;
+    const k = subjectOf(f);
+    // a literal in a test / docs file is kept (as a mention: a candidate) when the contract is
+    // complete counting those files; in code, only when it is complete in code
+    const have = (mention(f) ? anywhere : inCode).get(k) ?? new Set<string>();
+    const used = uses.get(k) ?? new Set<string>();
+    return rules.matchLiteral(f.value).some((d) => d.service === f.service && used.has(d.of) && d.literals.every((l) => have.has(l)));
+  });
 }
 
 /** A line that sets an SDK's base URL / endpoint (the URL on it then decides the provider). */

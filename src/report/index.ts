@@ -20,7 +20,7 @@ export function render(format: Format, report: ScanReport, extra: { risks?: Risk
     case 'csv': {
       const ids = new Set(report.items.map((i) => i.riskEntry).filter(Boolean));
       const risks = (extra.risks ?? []).filter((r) => ids.has(r.id));
-      return registerCsv(risks, new Map(report.items.map((i) => [i.id, i])));
+      return registerCsv(risks, new Map(report.items.map((i) => [i.id, i])), { candidates: true });
     }
     default:
       return toTable(report);

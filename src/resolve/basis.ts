@@ -79,6 +79,9 @@ function grade(f: Finding): Grade {
       return { usage: true, what: `agent config${where}` };
     case 'model-artifact':
       return { usage: true, what: `model file${where}` };
+    case 'literal':
+      // kept by the matcher only with the whole request contract and the base API in use
+      return { usage: true, what: `request contract of the API variant (${f.value})${where}` };
     default:
       return { usage: true, what: `${f.kind}${where}` };
   }

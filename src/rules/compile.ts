@@ -138,6 +138,8 @@ export class RuleIndex {
   private agentAny?: { name: RegExp | null; path: RegExp | null };
   private formatService = new Map<string, RuleHit>();
   private configKeys = new Map<string, RuleHit>();
+  /** literal → the dialect rules naming it (see matchSchema.dialects) */
+  private dialectLiterals = new Map<string, Array<{ service: string; of: string; literals: string[] }>>();
 
   constructor(services: ServiceRule[], modelFormats: ModelFormat[] = []) {
     this.services = services;
@@ -258,6 +260,7 @@ export class RuleIndex {
       this.agentGlobs.push({ test, hit: { service: s.id, rule: 'agent-config', pattern: g } });
     }
     for (const k of m.configKeys) if (!this.configKeys.has(k)) this.configKeys.set(k, { service: s.id, rule: 'provider-config', pattern: k });
+    for (const d of m.dialects) for (const l of d.literals) push(this.dialectLiterals, l, { service: s.id, of: d.of, literals: d.literals });
     for (const f of m.modelFormats) if (!this.formatService.has(f)) this.formatService.set(f, { service: s.id, rule: 'model-format', pattern: f });
   }
 
@@ -522,6 +525,17 @@ export class RuleIndex {
   }
 
   /** A provider-map key (`localai`, `LM-Studio` → `lm-studio`) naming a service. */
+  /** String literals the repo scanner reports from source code (request-contract names of API dialects). */
+  contractLiterals(): readonly string[] {
+    return (this.contractLiteralList ??= [...this.dialectLiterals.keys()].sort());
+  }
+  private contractLiteralList?: string[];
+
+  /** The dialect rules a literal belongs to: the service it suggests, the API it is a variant of, and all its literals. */
+  matchLiteral(literal: string): ReadonlyArray<{ service: string; of: string; literals: string[] }> {
+    return this.dialectLiterals.get(literal) ?? [];
+  }
+
   matchConfigKey(key: string): RuleHit | undefined {
     return this.configKeys.get(key.toLowerCase());
   }

@@ -192,6 +192,25 @@ export const matchSchema = z
      * is evidence of the provider even when the port is not the provider's default.
      */
     configKeys: z.array(z.string().regex(/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/, 'expected a lower-case key')).default([]),
+    /**
+     * This service is a variant of another service's API with its own request contract (Azure
+     * OpenAI: the OpenAI API with an `api-key` header and an `api-version` query parameter). A
+     * repository whose own code uses `of` (usage-grade evidence) and whose source — outside tests,
+     * fixtures, docs and examples — holds **every** one of `literals` as a string literal uses this
+     * service too: an SDK or app that builds the variant's requests. Each literal is a header or
+     * parameter name from the provider's API reference (`source`).
+     */
+    dialects: z
+      .array(
+        z
+          .object({
+            of: id,
+            literals: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{2,}$/, 'expected a header or parameter name')).min(2, 'expected at least two literals (one name alone is too common)'),
+            source: nonEmpty,
+          })
+          .strict(),
+      )
+      .default([]),
     /** Repo-relative paths of agent / MCP config files; `*` and `**` globs allowed. */
     agentConfigs: z.array(nonEmpty).default([]),
     /** Model file formats (ids from rules/model-formats.yaml) this service runs. */

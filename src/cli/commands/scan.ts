@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { scanners } from '../../../scanners/index.js';
 import { UsageError } from '../../core/errors.js';
+import { cliScannerRuns } from '../../config.js';
 import { checkOutputPaths, dbSpec, DB_HELP, FAIL_ON, isPostgresUrl, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
 import { safeText } from '../../report/table.js';
 import { Progress } from '../progress.js';
@@ -34,12 +35,11 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
   }
   scan.action(async (opts: Record<string, any>) => {
     const cfg: Config | undefined = opts.config ? loadConfig(opts.config) : undefined;
-    const runs: ScannerRun[] = [];
+    // command-line scanner flags merge with the config's options for that source (cliScannerRuns)
+    const runs: ScannerRun[] = cliScannerRuns(opts, cfg);
     for (const s of scanners) {
-      const fromCli = s.optionsFromCli?.(opts);
       const fromCfg = cfg?.sources[s.id];
-      if (fromCli !== undefined) runs.push({ scanner: s, options: fromCli });
-      else if (fromCfg !== undefined) runs.push({ scanner: s, options: fromCfg });
+      if (fromCfg !== undefined && !runs.some((r) => r.scanner.id === s.id)) runs.push({ scanner: s, options: fromCfg });
     }
     const unknown = Object.keys(cfg?.sources ?? {}).filter((id) => !scanners.some((s) => s.id === id));
     if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);

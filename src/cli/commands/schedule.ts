@@ -5,9 +5,8 @@
 import { Command, Option } from 'commander';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { scanners } from '../../../scanners/index.js';
 import type { ScannerRun } from '../../collect/run.js';
-import { loadConfig, type Config } from '../../config.js';
+import { cliScannerRuns, loadConfig, type Config } from '../../config.js';
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/types.js';
 import { getRunChanges } from '../../diff/diff.js';
@@ -32,16 +31,13 @@ function ioLogger(io: Io, verbose = true): Logger {
 }
 
 /**
- * `scan --config`: every configured source runs as its own scan (CLI scanner flags replace
- * that source's options), each records what changed and notifies; outputs[] are written; one
+ * `scan --config`: every configured source runs as its own scan (CLI scanner flags override
+ * the options they name; the source's other options are kept), each records what changed and notifies; outputs[] are written; one
  * merged report is returned for the primary --format/--output.
  */
 export async function scanWithConfig(cfg: Config, cliOpts: Record<string, any>, scanOpts: Omit<ScanOptions, 'runs'>, io: Io): Promise<ScanReport> {
-  const cliRuns: ScannerRun[] = [];
-  for (const s of scanners) {
-    const o = s.optionsFromCli?.(cliOpts);
-    if (o !== undefined) cliRuns.push({ scanner: s, options: o });
-  }
+  // CLI scanner flags merge with that source's options in the config (src/config.ts)
+  const cliRuns: ScannerRun[] = cliScannerRuns(cliOpts, cfg);
   const log = ioLogger(io, false);
   const common = {
     db: typeof scanOpts.db === 'string' ? scanOpts.db : undefined,

@@ -8,6 +8,7 @@ import { configEnvVarsParser, sourceEnvVarsParser, springConfigParser } from './
 import { bicepParser, templateParser, terraformParser } from './iac.js';
 import { dockerfileParser, yamlImagesParser } from './images.js';
 import { sourceImportsParser } from './imports.js';
+import { sourceLiteralsParser } from './literals.js';
 import { mcpConfigParser } from './mcp.js';
 import { modelArtifactParser } from './model-artifacts.js';
 import { notebookParser } from './notebook.js';
@@ -19,6 +20,7 @@ export const codeParsers: FileParser[] = [
   sourceImportsParser,
   notebookParser,
   sourceUrlsParser,
+  sourceLiteralsParser,
   configUrlsParser,
   sourceEnvVarsParser,
   configEnvVarsParser,
@@ -38,5 +40,5 @@ export const codeParsers: FileParser[] = [
 
 export {
   agentConfigParser, bicepParser, configEnvVarsParser, configUrlsParser, dockerfileParser, mcpConfigParser, modelArtifactParser,
-  notebookParser, pulumiCodeParser, pulumiYamlParser, sourceEnvVarsParser, sourceImportsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
+  notebookParser, pulumiCodeParser, pulumiYamlParser, sourceEnvVarsParser, sourceImportsParser, sourceLiteralsParser, sourceUrlsParser, templateParser, terraformParser, yamlImagesParser,
 };
