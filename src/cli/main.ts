@@ -34,6 +34,7 @@ const COMMAND_GROUPS = {
   web: () => import('./commands/web.js').then((m) => m.webCommand as Registrar),
   schedule: () => import('./commands/schedule.js').then((m) => m.scheduleCommands as Registrar),
   db: () => import('./commands/db.js').then((m) => m.dbCommand as Registrar),
+  governance: () => import('./commands/governance.js').then((m) => m.governanceCommand as Registrar),
 };
 
 /**
@@ -58,6 +59,7 @@ export const COMMAND_TABLE: Record<string, Array<keyof typeof COMMAND_GROUPS>> =
   diff: ['schedule'],
   export: ['schedule'],
   db: ['db'],
+  governance: ['governance'],
 };
 
 /**
