@@ -9,6 +9,7 @@ import { repoScanner, optionsSchema } from '../../../scanners/repo/index.js';
 import { scannerById } from '../../../scanners/index.js';
 import { normalizeRemote, remoteFromGitConfig } from '../../../scanners/repo/walk.js';
 import type { FileParser } from '../../../scanners/repo/parsers/types.js';
+import { workerEntry } from '../../../src/core/worker-entry.js';
 import { ACME_KEY, FIXTURES, ROOT, fakeGit, rmTree, runScan, testRules, tree } from './helpers.js';
 
 const made: string[] = [];
@@ -371,7 +372,7 @@ describe('repo scan in worker threads', () => {
   it('finds exactly what the main thread finds (observations, coverage, stats), with the bundled and the test rules', async () => {
     // every fixture of the project (manifests, code, IaC, notebooks, model files, credentials,
     // traps, logs) and this project's own scanners: real trees of hundreds of files
-    const roots = [FIXTURES, join(ROOT, 'fixtures'), join(ROOT, 'scanners')];
+    const roots = [join(ROOT, 'fixtures'), join(ROOT, 'scanners')];
     let compared = 0;
     for (const rules of [testRules(), ruleIndex().index]) {
       for (const root of roots) {
@@ -387,6 +388,12 @@ describe('repo scan in worker threads', () => {
       }
     }
     expect(compared).toBeGreaterThan(500);
+  }, 180_000);
+
+  it('a worker module is resolved with the caller\'s extension: compiled JavaScript runs the sibling .js as is', async () => {
+    expect(await workerEntry('file:///opt/shadowscan/dist/scanners/repo/pool.js', './worker')).toEqual({ script: new URL('file:///opt/shadowscan/dist/scanners/repo/worker.js'), eval: false });
+    const ts = await workerEntry(new URL('../../../scanners/repo/pool.ts', import.meta.url).href, './worker');
+    expect(String(ts.script)).not.toMatch(/\.ts$/); // bundled to plain JS (or a tsx bootstrap): a worker has no loader
   });
 
   it('honours abort between files and reports what was not scanned', async () => {
