@@ -466,7 +466,8 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   };
   const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync);
   const inProcess = !!deps.parsers || !!deps.openSync;
-  const workers = inProcess ? 0 : opts.workers ?? (jobs.length >= MIN_FILES_FOR_WORKERS ? availableParallelism() : 0);
+  // the main thread scans batches too: one worker fewer than cores (one V8 isolate less)
+  const workers = inProcess ? 0 : opts.workers ?? (jobs.length >= MIN_FILES_FOR_WORKERS ? Math.max(1, availableParallelism() - 1) : 0);
   let done = 0;
   const progress = (i: number) => {
     done++;
@@ -486,13 +487,19 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     sink.stat('workerThreads', pool.size);
     const subjects = new Map<JobSubject, number>();
     const wire: WireSubject[] = [];
-    const batches: Array<{ from: number; to: number; result: Promise<Ev[][]> }> = [];
+    const batches: Array<{ from: number; to: number; result?: Promise<Ev[][]> }> = [];
+    // every (size + 1)-th batch is the main thread's, scanned when the replay reaches it
+    const share = pool.size + 1;
     let queued = 0;
     const enqueue = () => {
       const from = queued;
       let bytes = 0;
       while (queued < jobs.length && queued - from < BATCH_FILES && (queued === from || bytes + jobs[queued].f.size <= BATCH_BYTES)) bytes += jobs[queued++].f.size;
       const part = jobs.slice(from, queued);
+      if (batches.length % share === share - 1) {
+        batches.push({ from, to: queued });
+        return;
+      }
       const fresh: WireSubject[] = [];
       const items = part.map((j) => {
         let si = subjects.get(j.s);
@@ -511,12 +518,12 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       });
       batches.push({ from, to: queued, result });
     };
-    const inFlight = pool.size * 3;
+    const inFlight = share * 3;
     try {
       for (let b = 0; next < jobs.length; b++) {
         while (queued < jobs.length && batches.length - b < inFlight) enqueue();
         const batch = batches[b];
-        const res = await batch.result;
+        const res = batch.result ? await batch.result : jobs.slice(batch.from, batch.to).map(local);
         batches[b] = undefined as never;
         for (let k = 0; k < res.length; k++, next++) {
           if (ctx.signal.aborted) break;
