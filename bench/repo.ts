@@ -20,7 +20,7 @@ const reposArg = process.argv.indexOf('--repos');
 const REPOS = reposArg >= 0 ? process.argv[reposArg + 1] : undefined;
 const ROOT = REPOS ?? join(process.cwd(), 'bench/.data/repo-tree');
 const RUNS = arg('runs', 2);
-const out = join(process.cwd(), REPOS ? 'bench/results/repo-real.md' : 'bench/results/repo.md');
+const out = join(process.cwd(), 'bench/results/repo.md');
 
 function rng(seed: number) {
   let x = seed;
