@@ -5,10 +5,14 @@
  * rules, the rest ordinary apps, look-alikes and non-AI API calls; 2 000 users. The audit-export
  * scanner parses, aggregates and the matcher matches them in a child process (wall time and peak
  * RSS of that process).
+ * Whole process: `shadowscan scan --audit DIR --db … --format json --output …` as a child process
+ * from start to exit (register commit included), next to the yardstick in the same run: a bare
+ * Node loop that reads the same files and JSON.parses every line (gunzip + JSON.parse for the
+ * CloudTrail files), and `shadowscan --version` (start-up).
  * Usage: node bin/run-ts.mjs bench/audit.ts [--events 1000000] [--runs 1]
  * Writes bench/results/audit.md.
  */
-import { existsSync, mkdirSync, writeFileSync, createWriteStream, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, createWriteStream, rmSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -116,6 +120,17 @@ async function generate(total: number): Promise<void> {
   writeFileSync(join(DATA, `done-${total}`), '');
 }
 
+/** The yardstick: read every file, JSON.parse every line (a .gz file: gunzip, then parse it whole). Plain node, no loader. */
+const YARDSTICK = `
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { gunzipSync } = require('node:zlib');
+let n = 0;
+const walk = (d) => { for (const e of readdirSync(d).sort()) { const p = join(d, e); if (statSync(p).isDirectory()) walk(p); else if (p.endsWith('.gz')) n += JSON.parse(gunzipSync(readFileSync(p)).toString()).Records.length; else if (p.endsWith('.jsonl')) { const t = readFileSync(p, 'utf8'); let i = 0; for (let j = t.indexOf('\\n'); j >= 0; i = j + 1, j = t.indexOf('\\n', i)) if (j > i) { JSON.parse(t.slice(i, j)); n++; } } } };
+walk(process.argv[1]);
+console.log(n);
+`;
+
 async function main(): Promise<void> {
   const ci = process.argv.indexOf('--child');
   if (ci >= 0) return child(process.argv[ci + 1]);
@@ -124,29 +139,52 @@ async function main(): Promise<void> {
   const g0 = performance.now();
   await generate(total);
   console.error(`bench audit: input ready in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
-  let best: { wall: number; rss: number; res: Record<string, any> } | undefined;
+  const load0 = loadavg();
+  const db = join(here, '.data', 'audit-bench.db');
+  const out = join(here, '.data', 'audit-bench.json');
+  type Run = Awaited<ReturnType<typeof timed>>;
+  const best = (a: Run | undefined, b: Run) => (!a || b.ms < a.ms ? b : a);
+  let yard: Run | undefined;
+  let start: Run | undefined;
+  let whole: Run | undefined;
+  let report: { coverage: Array<{ scanner: string; stats: Record<string, number>; failed: unknown[]; problemCount: number }>; findings: unknown[] } | undefined;
   for (let i = 0; i < runs; i++) {
-    const t = await timed(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'bench/audit.ts'), '--child', DATA], { cwd: ROOT });
-    if (t.code !== 0) throw new Error(`child failed: ${t.stderr}`);
-    const res = JSON.parse(t.stdout.trim().split('\n').pop()!);
-    if (!best || res.ms < best.res.ms) best = { wall: t.ms, rss: t.maxRssMb, res };
+    const y = await timed(process.execPath, ['-e', YARDSTICK, DATA]);
+    if (y.code !== 0) throw new Error(`yardstick failed: ${y.stderr}`);
+    yard = best(yard, y);
+    start = best(start, await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), '--version']));
+    rmSync(db, { force: true });
+    const t = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--audit', DATA, '--db', db, '--format', 'json', '--output', out, '--quiet'], { cwd: ROOT });
+    if (t.code !== 0 && t.code !== 1) throw new Error(`shadowscan failed (${t.code}): ${t.stderr}`);
+    if (!whole || t.ms < whole.ms) report = JSON.parse(readFileSync(out, 'utf8'));
+    whole = best(whole, t);
+    console.error(`run ${i + 1}: shadowscan ${(t.ms / 1000).toFixed(1)} s (cpu ${(t.cpuMs / 1000).toFixed(1)} s, ${t.maxRssMb.toFixed(0)} MB), bare JSON.parse loop ${(y.ms / 1000).toFixed(2)} s (${y.stdout.trim()} records), --version ${(start!.ms / 1000).toFixed(2)} s`);
   }
-  const { wall, rss, res } = best!;
-  const events = res.stats.records as number;
-  const md = `# Audit-log scanner benchmark
+  rmSync(out, { force: true });
+  const cov = report!.coverage.find((c) => c.scanner === 'audit-export')!;
+  const events = cov.stats.records ?? 0;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const net = Math.max(1, whole!.ms - start!.ms);
+  const md = `# Audit-log scanner benchmark (whole process)
 
-Command: \`node bin/run-ts.mjs bench/audit.ts --events ${total} --runs ${runs}\` (best of ${runs}; the scanner and matcher run in a child process; peak RSS is that whole process).
+Command: \`node bin/run-ts.mjs bench/audit.ts --events ${total} --runs ${runs}\` (best of ${runs}), run on ${new Date().toISOString().slice(0, 10)}.
 
-Machine: ${machine()}; load average at start ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (a shared machine: other jobs were running, so wall-clock figures are pessimistic; events per CPU-second is the steadier figure).
+Machine: ${machine()}; load average at start ${load0.map((x) => x.toFixed(1)).join(' / ')} (a shared machine: wall figures are pessimistic; the ratio is taken in the same run).
 
 Input (generated, \`bench/.data/audit/\`, gitignored): ${events.toLocaleString('en')} audit events in four real export formats — Okta System Log JSON lines, Google Workspace token activities JSON lines, Entra sign-ins JSON lines (one quarter each) and CloudTrail S3 log files (\`{"Records":[…]}\`, gzip, 5 000 records per file); about 6 % of SaaS events touch AI apps named in the rules, 2 % look-alikes ("Chatterbox HR", "OpenAir" …), 0.5 % unknown AI-looking apps, the rest 300+ ordinary apps; 8 % of CloudTrail calls go to AI services; 2 000 users, 200 roles.
 
-| Events | Parse + aggregate (s) | + match (s) | Events/s (wall) | CPU (s) | Events per CPU-second | Observations | Findings | Candidates | Peak RSS (MB) | Wall incl. process start (s) |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-| ${events.toLocaleString('en')} | ${(res.scanMs / 1000).toFixed(1)} | ${(res.ms / 1000).toFixed(1)} | **${Math.round(events / (res.ms / 1000)).toLocaleString('en')}** | ${(res.cpuMs / 1000).toFixed(1)} | **${Math.round(events / (res.cpuMs / 1000)).toLocaleString('en')}** | ${res.obs.toLocaleString('en')} | ${res.findings.toLocaleString('en')} | ${res.candidates} | ${Math.round(rss || res.maxRssKb / 1024)} | ${(wall / 1000).toFixed(1)} |
+Whole process: \`shadowscan scan --audit DIR --db DB --format json --output OUT --quiet\` from start to exit (detect, parse, aggregate, match, reconcile, SQLite commit, report). Yardstick: a bare Node loop (\`node -e\`, no loader) that reads the same files and \`JSON.parse\`s every line (gunzip + one \`JSON.parse\` per CloudTrail file).
 
-- Failed units: ${res.failed.length}; problems: ${res.problems}; CloudTrail events dropped by the rule pre-filter (non-AI event sources): ${(res.stats['events.unmatchedCloud'] ?? 0).toLocaleString('en')}.
-- Memory grows with the number of distinct (AI app, subject, signal, success) groups, not with events: JSON lines are streamed in batches, CloudTrail files read one at a time, and events of ordinary apps (no rule knows them, they do not look like AI) are counted, not kept (\`--audit-all-apps\` keeps them all, for an app inventory). Before that change the same input held ~590 000 groups and peaked at 1,593 MB (see the earlier runs below).
+| | wall | CPU (user+sys) | peak RSS (MB) |
+|---|---:|---:|---:|
+| bare JSON.parse loop (yardstick) | ${s(yard!.ms)} | ${s(yard!.cpuMs)} | ${yard!.maxRssMb.toFixed(0)} |
+| shadowscan --version (start-up) | ${s(start!.ms)} | ${s(start!.cpuMs)} | ${start!.maxRssMb.toFixed(0)} |
+| shadowscan scan --audit (whole process) | ${s(whole!.ms)} | ${s(whole!.cpuMs)} | ${whole!.maxRssMb.toFixed(0)} |
+
+Ratio yardstick / shadowscan (wall): **${(yard!.ms / whole!.ms).toFixed(2)}×** whole process, **${(yard!.ms / net).toFixed(2)}×** without the start-up; by CPU: ${(yard!.cpuMs / whole!.cpuMs).toFixed(2)}×.
+
+- ${events.toLocaleString('en')} records → ${report!.findings.length.toLocaleString('en')} findings; failed units: ${cov.failed.length}; problems: ${cov.problemCount}; CloudTrail events dropped by the rule pre-filter (non-AI event sources): ${(cov.stats['events.unmatchedCloud'] ?? 0).toLocaleString('en')}.
+- Memory grows with the number of distinct (AI app, subject, signal, success) groups, not with events: JSON lines are streamed in batches, CloudTrail files read one at a time, and events of ordinary apps are counted, not kept (\`--audit-all-apps\` keeps them all, for an app inventory).
 `;
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'audit.md'), md);

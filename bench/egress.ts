@@ -1,17 +1,21 @@
 /**
  * Egress scanner benchmark: generates a ≥ 1 GB Squid access.log and a ≥ 1 GB Zeek ssl.log with a
  * realistic host mix (about 5 % AI hosts taken from the rules, the rest ordinary sites, CDNs and
- * look-alikes), then times in the same run, on the same (page-cached) file:
- *   - `rg -F -c -f <every domain in the rules>` (the yardstick), and
- *   - the egress scanner in a child process (wall time, peak RSS of the whole process).
- * Usage: node bin/run-ts.mjs bench/egress.ts [--size-mb 1024] [--workers N] [--runs 2]
+ * look-alikes; 2 000 users), then times in the same run, on the same (page-cached) file:
+ *   - `rg -F -c -f <every domain in the rules>` (the yardstick),
+ *   - `shadowscan --version` (process start-up), and
+ *   - the whole process: `shadowscan scan --egress FILE --db … --format json --output …` as a
+ *     child process from start to exit, its register commit included (wall, CPU, peak RSS).
+ * --times K: also scan a file of K copies of the Squid log (10 GB at K = 10; written by
+ * concatenation, deleted afterwards) for the peak RSS at that size.
+ * Usage: node bin/run-ts.mjs bench/egress.ts [--size-mb 1024] [--workers N] [--runs 2] [--times 0]
  * Writes bench/results/egress.md.
  */
-import { existsSync, mkdirSync, openSync, writeSync, closeSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeSync, closeSync, statSync, writeFileSync, renameSync, readFileSync, rmSync, copyFileSync, appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { loadRules } from '../src/rules/load.js';
 import { RuleIndex } from '../src/rules/compile.js';
 import { RecordingSink } from '../src/collect/sink.js';
@@ -161,88 +165,112 @@ function domainsFile(r: RuleIndex): string {
 }
 
 // ---------------------------------------------------------------- main
+interface Whole {
+  ms: number;
+  cpuMs: number;
+  rss: number;
+  stats: Record<string, number>;
+  findings: number;
+}
+
+async function wholeProcess(file: string, workers: number | undefined): Promise<Whole> {
+  const db = join(DATA, 'egress-bench.db');
+  const out = join(DATA, 'egress-bench.json');
+  rmSync(db, { force: true });
+  rmSync(out, { force: true });
+  const t = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--egress', file, '--db', db, '--format', 'json', '--output', out, '--quiet', ...(workers === undefined ? [] : ['--egress-workers', String(workers)])]);
+  if (t.code !== 0 && t.code !== 1) throw new Error(`shadowscan failed (${t.code}): ${t.stderr}`);
+  const rep = JSON.parse(readFileSync(out, 'utf8')) as { coverage: Array<{ scanner: string; stats: Record<string, number> }>; findings: unknown[] };
+  const stats = rep.coverage.find((c) => c.scanner === 'egress')?.stats ?? {};
+  rmSync(out, { force: true });
+  return { ms: t.ms, cpuMs: t.cpuMs, rss: t.maxRssMb, stats, findings: rep.findings.length };
+}
+
 async function main(): Promise<void> {
   const ci = process.argv.indexOf('--child');
-  // --workers N: that many; absent: the scanner's default (one worker on a multi-core machine),
-  // measured next to the main thread alone (--workers 0) in the same run
+  // --workers N: passed as --egress-workers N; absent: the scanner's default
   const wi = process.argv.indexOf('--workers');
-  const workersArg = wi >= 0 ? Number(process.argv[wi + 1]) : undefined;
-  if (ci >= 0) return child(process.argv[ci + 1], workersArg);
+  const workers = wi >= 0 ? Number(process.argv[wi + 1]) : undefined;
+  if (ci >= 0) return child(process.argv[ci + 1], workers);
   const sizeMb = arg('size-mb', 1024);
-  const configs: Array<number | undefined> = workersArg === undefined ? [undefined, 0] : [workersArg];
-  const label = (w: number | undefined) => (w === undefined ? `default (${availableParallelism() >= 2 ? 1 : 0} worker + main thread)` : w === 0 ? 'main thread only' : `${w} workers + main thread`);
   const runs = arg('runs', 2);
+  const times = arg('times', 0);
+  const label = workers === undefined ? `default (${availableParallelism() >= 2 ? 1 : 0} worker + main thread)` : workers === 0 ? 'main thread only' : `${workers} workers + main thread`;
   const r = rules();
   mkdirSync(DATA, { recursive: true });
-  const files = { squid: join(DATA, `squid-${sizeMb}mb.log`), zeek: join(DATA, `zeek-ssl-${sizeMb}mb.log`) };
-  for (const [k, f] of Object.entries(files)) {
+  const files: Array<[string, string]> = [['squid', join(DATA, `squid-${sizeMb}mb.log`)], ['zeek', join(DATA, `zeek-ssl-${sizeMb}mb.log`)]];
+  for (const [k, f] of files) {
     const t0 = performance.now();
     generate(k as 'squid' | 'zeek', f, sizeMb, r);
     console.error(`${k}: ${f} (${(statSync(f).size / 2 ** 20).toFixed(0)} MiB) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const domains = domainsFile(r);
-  const rg = execSync('which rg || true').toString().trim();
+  const load0 = loadavg()[0];
   const rows: string[] = [];
   const details: string[] = [];
-  for (const workers of configs)
-  for (const [k, f] of Object.entries(files)) {
-    const size = statSync(f).size;
-    const mb = size / 2 ** 20;
-    // warm the page cache for both contenders
-    execSync(`cat ${JSON.stringify(f)} > /dev/null`);
-    let best = { ms: Infinity, rss: 0, out: '', cpuMs: NaN };
-    let bestRg = { ms: Infinity, rss: 0, out: '', cpuMs: NaN };
-    for (let i = 0; i < runs; i++) {
-      if (rg) {
-        const t = await timed('/bin/sh', ['-c', `/usr/bin/time -f __CPU=%U+%S rg -F -c -f ${JSON.stringify(domains)} ${JSON.stringify(f)}`]);
-        const m = /__CPU=([\d.]+)\+([\d.]+)/.exec(t.stderr);
-        const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN;
-        if (t.ms < bestRg.ms) bestRg = { ms: t.ms, rss: t.maxRssMb, out: t.stdout.trim(), cpuMs };
-      }
-      const s = await timed(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(here, 'egress.ts'), '--child', f, ...(workers === undefined ? [] : ['--workers', String(workers)])]);
-      if (s.code !== 0) throw new Error(`scanner child failed: ${s.stderr}`);
-      const j = JSON.parse(s.stdout.trim().split('\n').pop()!) as { ms: number; cpuMs: number; obs: number; stats: Record<string, number>; maxRssKb: number };
-      const rss = Math.max(s.maxRssMb, j.maxRssKb / 1024);
-      if (j.ms < best.ms) best = { ms: j.ms, cpuMs: j.cpuMs, rss, out: JSON.stringify({ observations: j.obs, lines: j.stats.lines, events: j.stats.events, malformed: j.stats.malformed, wallMsWithStartup: Math.round(s.ms) }) };
-      console.error(`${k} run ${i + 1}: scanner ${(mb / (j.ms / 1000)).toFixed(0)} MB/s, rg ${rg ? (mb / (bestRg.ms / 1000)).toFixed(0) : '-'} MB/s, rss ${rss.toFixed(0)} MB`);
+  const measure = async (k: string, f: string, n: number) => {
+    const mb = statSync(f).size / 2 ** 20;
+    execSync(`cat ${JSON.stringify(f)} > /dev/null`); // warm the page cache for both contenders
+    let rg: Awaited<ReturnType<typeof timed>> | undefined;
+    let start: Awaited<ReturnType<typeof timed>> | undefined;
+    let best: Whole | undefined;
+    for (let i = 0; i < n; i++) {
+      const t = await timed('rg', ['-F', '-c', '-f', domains, f]);
+      if (!rg || t.ms < rg.ms) rg = t;
+      const v = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), '--version']);
+      if (!start || v.ms < start.ms) start = v;
+      const w = await wholeProcess(f, workers);
+      if (!best || w.ms < best.ms) best = w;
+      console.error(`${k} run ${i + 1}: shadowscan ${(w.ms / 1000).toFixed(1)} s (cpu ${(w.cpuMs / 1000).toFixed(1)} s, ${w.rss.toFixed(0)} MB), rg ${(t.ms / 1000).toFixed(2)} s, --version ${(v.ms / 1000).toFixed(2)} s`);
     }
-    const info = JSON.parse(best.out) as { lines: number; events: number; observations: number; malformed: number; wallMsWithStartup: number };
-    const sMbs = mb / (best.ms / 1000);
-    const rgMbs = rg ? mb / (bestRg.ms / 1000) : NaN;
-    rows.push(
-      `| ${k === 'squid' ? 'Squid access.log' : 'Zeek ssl.log (TSV)'} | ${label(workers)} | ${mb.toFixed(0)} | ${info.lines.toLocaleString('en')} | ${sMbs.toFixed(0)} | ${((info.lines / best.ms) * 1000 / 1e6).toFixed(2)} M | ${best.rss.toFixed(0)} | ${rgMbs.toFixed(0)} | ${bestRg.rss.toFixed(0)} | **${(sMbs / rgMbs).toFixed(2)}×** | ${(mb / (best.cpuMs / 1000)).toFixed(0)} | ${(mb / (bestRg.cpuMs / 1000)).toFixed(0)} | ${(mb / (best.cpuMs / 1000) / (mb / (bestRg.cpuMs / 1000))).toFixed(2)}× |`,
-    );
-    details.push(`- ${k}, ${label(workers)}: ${info.events.toLocaleString('en')} AI events → ${info.observations} (subject, host) observations; ${info.malformed} malformed; rg matching lines: ${bestRg.out}; scanner wall time incl. process start ${(info.wallMsWithStartup / 1000).toFixed(1)} s (scan only ${(best.ms / 1000).toFixed(1)} s).`);
+    const net = Math.max(1, best!.ms - start!.ms);
+    const sMbs = mb / (best!.ms / 1000);
+    const rgMbs = mb / (rg!.ms / 1000);
+    const name = k === 'squid' ? 'Squid access.log' : k === 'zeek' ? 'Zeek ssl.log (TSV)' : k;
+    rows.push(`| ${name} | ${mb.toFixed(0)} | ${(best!.stats.lines ?? 0).toLocaleString('en')} | ${(best!.ms / 1000).toFixed(1)} s | ${(best!.cpuMs / 1000).toFixed(1)} s | ${best!.rss.toFixed(0)} | ${(start!.ms / 1000).toFixed(2)} s | ${(rg!.ms / 1000).toFixed(2)} s | ${(rg!.cpuMs / 1000).toFixed(1)} s | **${(sMbs / rgMbs).toFixed(2)}×** | **${(rg!.ms / net).toFixed(2)}×** |`);
+    details.push(`- ${name}, ${mb.toFixed(0)} MiB: ${(best!.stats.events ?? 0).toLocaleString('en')} AI events → ${(best!.stats.observations ?? 0).toLocaleString('en')} (subject, host) observations → ${best!.findings.toLocaleString('en')} findings committed; ${best!.stats.malformed ?? 0} malformed; rg matching lines: ${rg!.stdout.trim()}.`);
+  };
+  for (const [k, f] of files) await measure(k, f, runs);
+  if (times > 1) {
+    const big = join(DATA, `squid-${sizeMb * times}mb-concat.log`);
+    console.error(`writing ${big} (${times} copies)`);
+    copyFileSync(files[0][1], big);
+    for (let i = 1; i < times; i++) appendFileSync(big, readFileSync(files[0][1]));
+    try {
+      await measure(`Squid access.log × ${times} (concatenated copies)`, big, 1);
+    } finally {
+      rmSync(big, { force: true });
+    }
   }
   const free = execSync('free -g').toString().trim();
   const cpu = cpus()[0]?.model ?? 'unknown';
-  const md = `# Egress scanner benchmark
+  const md = `# Egress scanner benchmark (whole process)
 
-Command: \`node bin/run-ts.mjs bench/egress.ts --size-mb ${sizeMb}${workersArg === undefined ? '' : ` --workers ${workersArg}`} --runs ${runs}\` (best of ${runs}; files page-cached before timing; the scanner runs in a child process and its peak RSS is the whole process, worker threads included).
+Command: \`node bin/run-ts.mjs bench/egress.ts --size-mb ${sizeMb}${workers === undefined ? '' : ` --workers ${workers}`} --runs ${runs}${times ? ` --times ${times}` : ''}\` (best of ${runs}; files page-cached before timing), run on ${new Date().toISOString().slice(0, 10)}.
 
-Machine: ${cpus().length} vCPU (\`nproc\` = ${availableParallelism()}), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.
+Whole process: \`shadowscan scan --egress FILE --db DB --format json --output OUT --quiet\` (threads: ${label}) as a child process from start to exit — start-up, parse, match, reconcile, the SQLite register commit and the JSON report; wall, CPU (user+sys, all threads) and peak RSS from GNU time. \`shadowscan --version\` in the same run is the start-up (tsx loading TypeScript until the compiled build lands); the last column is the ratio without it.
+
+Machine: ${cpus().length} vCPU (\`nproc\` = ${availableParallelism()}), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; load average at start ${load0.toFixed(1)} (other sessions share this machine: wall figures are pessimistic; the ratio is taken in the same run).
 
 \`\`\`
 ${free}
 \`\`\`
 
-Load during the run (other sessions share this machine): \`${execSync('uptime').toString().trim()}\`. Wall-clock figures depend on that load; MB per CPU-second (user+sys, worker threads included; the scanner's CPU time includes process start-up: tsx loading, rule compilation, worker start) is the steadier efficiency figure.
+Inputs (generated, \`bench/.data/\`, gitignored): about 5 % of lines go to AI hosts drawn from the bundled rules (${r.domainRules().length} domain rules; ${aiHosts(r).length} AI host names), the rest to 20 000 ordinary hosts with a Zipf-like popularity, plus look-alikes (\`notopenai.com\`, \`openai.com.evil.net\` …); 2 000 users (each with its own 1–3 AI hosts), 85 % of Squid lines authenticated. The yardstick is \`rg -F -c -f bench/.data/domains.txt FILE\` (every domain pattern of the rules; template rules contribute their literal tail).
 
-Inputs (generated, \`bench/.data/\`, gitignored): about 5 % of lines go to AI hosts drawn from the bundled rules (${r.domainRules().length} domain rules), the rest to 20 000 ordinary hosts with a Zipf-like popularity, plus look-alikes (\`notopenai.com\`, \`openai.com.evil.net\` …); 2 000 users, 85 % of Squid lines authenticated. The yardstick is \`rg -F -c -f bench/.data/domains.txt FILE\` (every domain pattern of the rules; template rules contribute their literal tail).
-
-| Log | Threads | MiB | Lines | Scanner MB/s (wall) | Lines/s | Scanner peak RSS (MB) | rg MB/s (wall) | rg peak RSS (MB) | Ratio scanner / rg (wall) | Scanner MB per CPU-s | rg MB per CPU-s | Ratio per CPU-s |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Log | MiB | Lines | shadowscan wall | shadowscan CPU | peak RSS (MB) | --version | rg wall | rg CPU | Ratio rg / shadowscan (wall) | Ratio without start-up |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${details.join('\n')}
 
-Note: rg only counts lines containing a domain substring (it matches look-alikes too and does no attribution); the scanner parses every line, normalises the host, matches at label boundaries, attributes to a user / IP and sums bytes.
+Note: rg only counts lines containing a domain substring (it matches look-alikes too and does no attribution); the scanner parses every line, normalises the host, matches at label boundaries, attributes to a user / IP, sums bytes and commits the findings.
 `;
   mkdirSync(join(here, 'results'), { recursive: true });
-  const out = join(here, 'results', workersArg === undefined ? 'egress.md' : `egress-workers-${workersArg}.md`);
-  const prev = existsSync(out) ? (await import('node:fs')).readFileSync(out, 'utf8') : '';
+  const outFile = join(here, 'results', workers === undefined ? 'egress.md' : `egress-workers-${workers}.md`);
+  const prev = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
   const profile = /\n## Profile[\s\S]*$/.exec(prev)?.[0] ?? '';
-  writeFileSync(out, md + profile);
+  writeFileSync(outFile, md + profile);
   console.log(md);
 }
 

@@ -10,6 +10,8 @@ export function machine(): string {
 export interface Timed {
   ms: number;
   maxRssMb: number;
+  /** user + system CPU of the process and its children (GNU time), NaN without it */
+  cpuMs: number;
   stdout: string;
   stderr: string;
   code: number | null;
@@ -18,7 +20,7 @@ export interface Timed {
 /** Runs a command, measuring wall time and peak RSS (GNU time's %M when present, else /proc polling). */
 export async function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Timed> {
   const useTime = await has('/usr/bin/time');
-  const argv = useTime ? ['-f', '__MAXRSS_KB=%M', cmd, ...args] : args;
+  const argv = useTime ? ['-f', '__MAXRSS_KB=%M __CPU=%U+%S', cmd, ...args] : args;
   const bin = useTime ? '/usr/bin/time' : cmd;
   const t0 = performance.now();
   const child = spawn(bin, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,7 +44,9 @@ export async function timed(cmd: string, args: string[], opts: { cwd?: string; e
   const ms = performance.now() - t0;
   const m = /__MAXRSS_KB=(\d+)/.exec(stderr);
   if (m) peak = Number(m[1]) / 1024;
-  return { ms, maxRssMb: peak, stdout, stderr: stderr.replace(/__MAXRSS_KB=\d+\n?/, ''), code };
+  const c = /__CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
+  const cpuMs = c ? (Number(c[1]) + Number(c[2])) * 1000 : NaN;
+  return { ms, maxRssMb: peak, cpuMs, stdout, stderr: stderr.replace(/__MAXRSS_KB=\d+ __CPU=[\d.]+\+[\d.]+\n?/, ''), code };
 }
 
 async function has(p: string): Promise<boolean> {

@@ -29,6 +29,7 @@ const EXTERNAL = [
 const ENTRIES = {
   main: 'src/cli/main.ts',
   'egress-worker': 'scanners/egress/worker-impl.ts',
+  'repo-worker': 'scanners/repo/worker.ts',
 };
 
 /**

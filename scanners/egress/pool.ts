@@ -4,11 +4,7 @@
  * falls back to parsing in the main thread.
  */
 import { Worker } from 'node:worker_threads';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { workerEntry } from '../../src/core/worker-entry.js';
 import type { RuleIndex } from '../../src/rules/compile.js';
 import type { RangeTask, TaskResult } from './reader.js';
 
@@ -31,12 +27,12 @@ export class Pool {
   private constructor(private local?: (t: RangeTask) => Promise<TaskResult>) {}
 
   static async start(size: number, rules: RuleIndex, local?: (t: RangeTask) => Promise<TaskResult>): Promise<Pool> {
-    const script = await workerEntry();
+    const entry = await workerEntry(import.meta.url, './worker-impl', 'egress-worker');
     const pool = new Pool(local);
     const data = { services: rules.services, modelFormats: rules.modelFormats };
     const ready: Array<Promise<void>> = [];
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } });
+      const w = new Worker(entry.script, { eval: entry.eval, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } });
       pool.workers.push(w);
       ready.push(
         new Promise<void>((res, rej) => {
@@ -120,39 +116,4 @@ export class Pool {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
   }
-}
-
-let entry: Promise<URL | string> | undefined;
-
-/** Defined (true) by bin/build.mjs in the compiled CLI; absent when the TypeScript sources run. */
-declare const __SHADOWSCAN_COMPILED__: boolean | undefined;
-
-/**
- * The worker script. In the compiled CLI: dist/egress-worker.mjs, built with it. From the sources: worker-impl.ts bundled once into plain JS (esbuild, cached in the
- * temp dir by content hash) — a worker then needs no TypeScript loader, which saves ~60 MB and
- * ~1 s of start-up per worker. Fallback: worker.mjs, which registers tsx inside the worker.
- */
-function workerEntry(): Promise<URL | string> {
-  entry ??= (async () => {
-    // the compiled CLI ships the worker built next to it (dist/egress-worker.mjs, same build)
-    if (typeof __SHADOWSCAN_COMPILED__ !== 'undefined' && __SHADOWSCAN_COMPILED__) return new URL('../../dist/egress-worker.mjs', import.meta.url);
-    const fallback = new URL('./worker.mjs', import.meta.url);
-    try {
-      const src = fileURLToPath(new URL('./worker-impl.ts', import.meta.url));
-      const { build } = await import('esbuild');
-      const r = await build({ entryPoints: [src], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-      const code = r.outputFiles[0].text;
-      const out = join(tmpdir(), `shadowscan-egress-worker-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.mjs`);
-      if (!existsSync(out) || readFileSync(out, 'utf8') !== code) {
-        const tmp = `${out}.${process.pid}.tmp`;
-        writeFileSync(tmp, code);
-        renameSync(tmp, out);
-      }
-      return out;
-    } catch {
-      return fallback;
-    }
-  })();
-  return entry;
 }

@@ -20,6 +20,8 @@ export const optionsSchema = z
     exclude: z.array(z.string().min(1)).default([]),
     /** Also walk vendored folders (node_modules, vendor, .venv …). Default false. */
     includeVendored: z.boolean().default(false),
+    /** Worker threads reading and parsing files (0: the main thread only). Default: cores − 1 (at least 1; the main thread scans too) for trees of 200 files or more. */
+    workers: z.number().int().min(0).max(64).optional(),
   })
   .strict();
 export type RepoOptions = z.output<typeof optionsSchema>;

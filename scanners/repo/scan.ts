@@ -7,9 +7,9 @@
  * Secrets: only `RedactedSecret` forms leave this file. Raw secret strings are kept in memory for
  * one file at a time, only to redact them from whatever parsers emit.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
-import pLimit from 'p-limit';
 import { ScanError } from '../../src/core/errors.js';
 import { maskSpans } from '../../src/core/secrets.js';
 import type { AttrValue, Coverage, Observation, ScanContext, Sink } from '../../src/core/types.js';
@@ -20,14 +20,20 @@ import { requirementIncludes, requirementsParser } from './parsers/manifests/ind
 import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
+import { RepoPool, type WireSubject } from './pool.js';
 
 export const SCANNER_ID = 'repo';
 /** Bytes sniffed for NUL (binary detection). */
 export const SNIFF_BYTES = 8192;
 /** Bytes given to binary parsers. */
 export const HEAD_BYTES = 4096;
-const CONCURRENCY = 8;
 const SNIPPET_MAX = 200;
+/** Below this many files a scan stays in the main thread (starting workers costs more). */
+export const MIN_FILES_FOR_WORKERS = 200;
+/** A batch sent to a worker: at most this many files … */
+const BATCH_FILES = 32;
+/** … or this many bytes. */
+const BATCH_BYTES = 1 << 20;
 
 /** Extensions that are binary whatever their first bytes say: never read as text. */
 export const BINARY_EXTENSIONS = new Set(
@@ -43,7 +49,7 @@ export const BINARY_EXTENSIONS = new Set(
   ).split(' '),
 );
 
-type Ev =
+export type Ev =
   | { t: 'obs'; o: Observation }
   | { t: 'scanned' }
   | { t: 'skipped'; reason: string }
@@ -52,10 +58,10 @@ type Ev =
   | { t: 'stat'; name: string; delta: number };
 
 export interface ScanDeps {
-  /** The parser table (tests may inject their own). */
+  /** The parser table (tests may inject their own; the scan then stays in the main thread). */
   parsers?: FileParser[];
-  /** Opens a file for reading (tests inject failures). */
-  open?: typeof open;
+  /** Opens a file for reading (tests inject failures; the scan then stays in the main thread). */
+  openSync?: typeof openSync;
 }
 
 function extOf(name: string): string {
@@ -131,146 +137,134 @@ function credentialSnippet(text: string, hit: SecretHit, hits: SecretHit[]): str
   return clip(line, firstAt - lead);
 }
 
-interface FileJob {
-  s: RepoSubject;
-  f: WalkFile;
+/** What scanning one file needs to know about its subject (plain data: it crosses to workers). */
+export interface JobSubject {
+  subject: RepoSubject['subject'];
+  prefix: string;
   /** Python modules of the repository itself, by folder (`a/b` → {mod, pkg}); see firstPartyPython. */
   pyModules?: Map<string, Set<string>>;
+}
+
+export interface FileJob {
+  s: JobSubject;
+  f: WalkFile;
   /** requirements file included (-r / -c) by another one; value: the including file */
   includedFrom?: string;
 }
 
-type Handle = Awaited<ReturnType<typeof open>>;
-
-/** Reads up to `n` bytes from the start of the file with positional reads. */
-async function readAt(fh: Handle, n: number): Promise<Buffer> {
-  const buf = Buffer.alloc(n);
+/** Reads up to `n` bytes from the start of the file with positional, synchronous reads. */
+function readAt(fd: number, n: number): Buffer {
+  const buf = Buffer.allocUnsafe(n);
   let off = 0;
   while (off < n) {
-    const { bytesRead } = await fh.read(buf, off, n - off, off);
-    if (!bytesRead) break;
-    off += bytesRead;
+    const got = readSync(fd, buf, off, n - off, off);
+    if (!got) break;
+    off += got;
   }
   return buf.subarray(0, off);
 }
 
-async function readHead(path: string, size: number, openFile: typeof open): Promise<{ head: Buffer; fh: Handle }> {
-  const fh = await openFile(path, 'r');
+/**
+ * Scans one file, synchronously (in a worker thread, or in the main thread for small trees):
+ * one open, one read of the whole file when it will be read as text (only the head when its
+ * extension says binary or it is larger than maxFileBytes), one close.
+ */
+export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, table: FileParser[], openFile: typeof openSync = openSync): Ev[] {
+  const { s, f } = job;
+  const ev: Ev[] = [];
+  const loc = s.prefix + f.rel;
+  const name = f.rel.slice(f.rel.lastIndexOf('/') + 1);
+  const textParsers = table.filter((p) => !p.binary && safeMatch(p, f.rel, name, ev, loc));
+  if (job.includedFrom && !textParsers.includes(requirementsParser) && table.includes(requirementsParser)) textParsers.push(requirementsParser);
+  const binParsers = table.filter((p) => p.binary && safeMatch(p, f.rel, name, ev, loc));
+  const binaryExt = BINARY_EXTENSIONS.has(extOf(name));
+  let whole: Buffer;
   try {
-    return { head: await readAt(fh, Math.min(size, SNIFF_BYTES)), fh };
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
-}
-
-function scanOne(job: FileJob, ctx: ScanContext<RepoOptions>, table: FileParser[], openFile: typeof open): Promise<Ev[] | 'aborted'> {
-  return (async () => {
-    if (ctx.signal.aborted) return 'aborted' as const;
-    const { s, f } = job;
-    const ev: Ev[] = [];
-    const loc = s.prefix + f.rel;
-    const name = f.rel.slice(f.rel.lastIndexOf('/') + 1);
-    const textParsers = table.filter((p) => !p.binary && safeMatch(p, f.rel, name, ev, loc));
-    if (job.includedFrom && !textParsers.includes(requirementsParser) && table.includes(requirementsParser)) textParsers.push(requirementsParser);
-    const binParsers = table.filter((p) => p.binary && safeMatch(p, f.rel, name, ev, loc));
-    let fh: Handle | undefined;
+    const fd = openFile(f.abs, 'r');
     try {
-      let head: Buffer;
-      try {
-        ({ head, fh } = await readHead(f.abs, f.size, openFile));
-      } catch (e) {
-        ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-        return ev;
-      }
-      const secrets: Secret[] = [];
-      // the file's role (attrs.role on every observation); per line in files mixing code and markup
-      let role: Role = 'config';
-      let lineOf: (n: number) => string | undefined = () => undefined;
-      const roleAt = (line: number | undefined): Role => (line ? lineRole(role, f.rel, lineOf(line)) : role);
-      const run = (p: FileParser, text: string | undefined) => {
-        try {
-          p.parse({
-            relPath: f.rel,
-            name,
-            text,
-            head: head.subarray(0, HEAD_BYTES),
-            size: f.size,
-            rules: ctx.rules,
-            emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
-            problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
-          });
-        } catch (e) {
-          ev.push({ t: 'problem', locator: loc, message: redact(`parser ${p.id} failed: ${(e as Error)?.message ?? String(e)}`, secrets) });
-        }
-      };
-      const binary = !utf16Bom(head) && (BINARY_EXTENSIONS.has(extOf(name)) || looksBinary(head));
-      const agentConfig = !!ctx.rules.matchAgentConfig(f.rel);
-      role = fileRole({ relPath: f.rel, agentConfig });
-      if (binary) {
-        ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
-        if (!binParsers.length) {
-          ev.push({ t: 'skipped', reason: 'binary file' });
-          return ev;
-        }
-        for (const p of binParsers) run(p, undefined);
-        ev.push({ t: 'scanned' });
-        return ev;
-      }
-      if (f.size > ctx.options.maxFileBytes) {
-        for (const p of binParsers) run(p, undefined);
-        ev.push({ t: 'skipped', reason: `larger than maxFileBytes (${f.size} > ${ctx.options.maxFileBytes} bytes)` });
-        return ev;
-      }
-      let buf: Buffer;
-      try {
-        buf = f.size <= head.length ? head : await readAt(fh, f.size);
-      } catch (e) {
-        ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-        return ev;
-      }
-      if (buf.length > ctx.options.maxFileBytes) {
-        ev.push({ t: 'skipped', reason: `larger than maxFileBytes (${buf.length} > ${ctx.options.maxFileBytes} bytes)` });
-        return ev;
-      }
-      const text = decode(buf);
-      role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
-      lineOf = lineReader(text);
-      ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
-      ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
-      // credentials in any text file
-      const hits = ctx.rules.scanSecrets(text);
-      for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
-      // longest first, so a secret containing another is replaced whole
-      secrets.sort((a, b) => b.raw.length - a.raw.length);
-      for (const h of hits) {
-        ev.push({
-          t: 'obs',
-          o: {
-            kind: 'credential',
-            value: h.secret.display,
-            source: 'repo',
-            scanner: SCANNER_ID,
-            signal: 'credential',
-            confidence: 'declared',
-            subject: s.subject,
-            locator: `${loc}:${h.line}`,
-            snippet: redact(credentialSnippet(text, h, hits), secrets),
-            attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel, role: roleAt(h.line) },
-          },
-        });
-      }
-      if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
-      for (const p of binParsers) run(p, undefined);
-      // mask, then cut: parsers cut their snippets from text whose secrets are already masked
-      const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
-      for (const p of textParsers) run(p, masked);
-      ev.push({ t: 'scanned' });
-      return ev;
+      whole = readAt(fd, binaryExt || f.size > maxFileBytes ? Math.min(f.size, SNIFF_BYTES) : f.size);
     } finally {
-      await fh?.close().catch(() => undefined);
+      closeSync(fd);
     }
-  })();
+  } catch (e) {
+    ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    return ev;
+  }
+  const head = whole.length > SNIFF_BYTES ? whole.subarray(0, SNIFF_BYTES) : whole;
+  const secrets: Secret[] = [];
+  // the file's role (attrs.role on every observation); per line in files mixing code and markup
+  let role: Role = 'config';
+  let lineOf: (n: number) => string | undefined = () => undefined;
+  const roleAt = (line: number | undefined): Role => (line ? lineRole(role, f.rel, lineOf(line)) : role);
+  const run = (p: FileParser, text: string | undefined) => {
+    try {
+      p.parse({
+        relPath: f.rel,
+        name,
+        text,
+        head: head.subarray(0, HEAD_BYTES),
+        size: f.size,
+        rules,
+        emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
+        problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
+      });
+    } catch (e) {
+      ev.push({ t: 'problem', locator: loc, message: redact(`parser ${p.id} failed: ${(e as Error)?.message ?? String(e)}`, secrets) });
+    }
+  };
+  const binary = !utf16Bom(head) && (binaryExt || looksBinary(head));
+  const agentConfig = !!rules.matchAgentConfig(f.rel);
+  role = fileRole({ relPath: f.rel, agentConfig });
+  if (binary) {
+    ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
+    if (!binParsers.length) {
+      ev.push({ t: 'skipped', reason: 'binary file' });
+      return ev;
+    }
+    for (const p of binParsers) run(p, undefined);
+    ev.push({ t: 'scanned' });
+    return ev;
+  }
+  if (f.size > maxFileBytes) {
+    for (const p of binParsers) run(p, undefined);
+    ev.push({ t: 'skipped', reason: `larger than maxFileBytes (${f.size} > ${maxFileBytes} bytes)` });
+    return ev;
+  }
+  const buf = whole;
+  const text = decode(buf);
+  role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
+  lineOf = lineReader(text);
+  ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
+  ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
+  // credentials in any text file
+  const hits = rules.scanSecrets(text);
+  for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
+  // longest first, so a secret containing another is replaced whole
+  secrets.sort((a, b) => b.raw.length - a.raw.length);
+  for (const h of hits) {
+    ev.push({
+      t: 'obs',
+      o: {
+        kind: 'credential',
+        value: h.secret.display,
+        source: 'repo',
+        scanner: SCANNER_ID,
+        signal: 'credential',
+        confidence: 'declared',
+        subject: s.subject,
+        locator: `${loc}:${h.line}`,
+        snippet: redact(credentialSnippet(text, h, hits), secrets),
+        attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel, role: roleAt(h.line) },
+      },
+    });
+  }
+  if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
+  for (const p of binParsers) run(p, undefined);
+  // mask, then cut: parsers cut their snippets from text whose secrets are already masked
+  const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
+  for (const p of textParsers) run(p, masked);
+  ev.push({ t: 'scanned' });
+  return ev;
 }
 
 function safeMatch(p: FileParser, rel: string, name: string, ev: Ev[], loc: string): boolean {
@@ -299,7 +293,7 @@ function lineReader(text: string): (n: number) => string | undefined {
 function toObservation(p: ParsedObservation, job: FileJob, secrets: Secret[], role: Role): Observation {
   const loc = job.s.prefix + job.f.rel;
   const attrs: Record<string, AttrValue> = { ...redactAttrs(p.attrs, secrets), role: p.kind === 'agent-config' && role === 'config' ? 'agent-config' : role };
-  if (p.kind === 'import' && p.namespace === 'python' && job.pyModules && firstPartyPython(job.pyModules, job.f.rel, p.value)) attrs.firstParty = true;
+  if (p.kind === 'import' && p.namespace === 'python' && job.s.pyModules && firstPartyPython(job.s.pyModules, job.f.rel, p.value)) attrs.firstParty = true;
   const o: Observation = {
     kind: p.kind,
     value: redact(String(p.value), secrets),
@@ -366,12 +360,7 @@ async function followRequirementIncludes(s: RepoSubject, files: WalkFile[], maxB
     if (!f || f.size > maxBytes) continue;
     let text: string;
     try {
-      const fh = await open(f.abs, 'r');
-      try {
-        text = decode(await fh.readFile());
-      } finally {
-        await fh.close();
-      }
+      text = decode(readFileSync(f.abs));
     } catch {
       continue; // reported when the file itself is scanned
     }
@@ -414,7 +403,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   // A unit is the subject (the repository) and the path inside it: the same clone gives the same
   // units — and so the same finding fingerprints — whether it is scanned alone or in a folder of
   // clones (the locator keeps the folder prefix, for reading and SARIF paths).
-  const unitOf = (s: RepoSubject, rel: string) => `${s.subject.id}:${rel}`;
+  const unitOf = (s: JobSubject, rel: string) => `${s.subject.id}:${rel}`;
   const jobs: FileJob[] = [];
   /** Subjects with any failed file or folder: not completely covered. */
   const incomplete = new Set<string>();
@@ -441,31 +430,13 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       });
       subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
-      const pyModules = pythonModules(files);
-      for (const f of files) jobs.push({ s, f, includedFrom: included.get(f.rel), pyModules });
+      const js: JobSubject = { subject: s.subject, prefix: s.prefix, pyModules: pythonModules(files) };
+      for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
     }
   }
-  const limit = pLimit(CONCURRENCY);
-  // A sliding window of queued files (not one promise per file of the whole tree up front):
-  // results are consumed in order, so memory stays bounded by the window, not the tree size.
-  const WINDOW = CONCURRENCY * 8;
-  const pending: Array<Promise<Ev[] | 'aborted'> | undefined> = new Array(jobs.length);
-  let queued = 0;
-  let done = 0;
-  let aborted = 0;
-  for (let i = 0; i < jobs.length; i++) {
-    for (; queued < jobs.length && queued < i + WINDOW; queued++) {
-      const j = jobs[queued];
-      pending[queued] = limit(() => scanOne(j, ctx, table, deps.open ?? open));
-    }
-    const r = await pending[i]!;
-    pending[i] = undefined;
-    const { s, f } = jobs[i];
+  const replay = (job: FileJob, r: Ev[]) => {
+    const { s, f } = job;
     const unit = unitOf(s, f.rel);
-    if (r === 'aborted') {
-      aborted++;
-      continue;
-    }
     for (const e of r) {
       switch (e.t) {
         case 'obs':
@@ -492,15 +463,92 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
           break;
       }
     }
+  };
+  const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync);
+  const inProcess = !!deps.parsers || !!deps.openSync;
+  // the main thread scans batches too: one worker fewer than cores (one V8 isolate less)
+  const workers = inProcess ? 0 : opts.workers ?? (jobs.length >= MIN_FILES_FOR_WORKERS ? Math.max(1, availableParallelism() - 1) : 0);
+  let done = 0;
+  const progress = (i: number) => {
     done++;
-    if (done % 50 === 0 || i === jobs.length - 1) sink.progress(done, jobs.length, s.subject.id);
+    if (done % 50 === 0 || i === jobs.length - 1) sink.progress(done, jobs.length, jobs[i].s.subject.id);
+  };
+  let pool: RepoPool | undefined;
+  if (workers > 0 && jobs.length && !ctx.signal.aborted) {
+    try {
+      pool = await RepoPool.start(Math.min(workers, Math.ceil(jobs.length / BATCH_FILES)), ctx.rules, opts.maxFileBytes);
+    } catch (e) {
+      ctx.log.debug(`repo: worker threads unavailable, scanning in the main thread: ${(e as Error).message}`);
+    }
   }
+  // results are replayed into the sink in path order, whichever thread read the file
+  let next = 0;
+  if (pool) {
+    sink.stat('workerThreads', pool.size);
+    const subjects = new Map<JobSubject, number>();
+    const wire: WireSubject[] = [];
+    const batches: Array<{ from: number; to: number; result?: Promise<Ev[][]> }> = [];
+    // every (size + 1)-th batch is the main thread's, scanned when the replay reaches it
+    const share = pool.size + 1;
+    let queued = 0;
+    const enqueue = () => {
+      const from = queued;
+      let bytes = 0;
+      while (queued < jobs.length && queued - from < BATCH_FILES && (queued === from || bytes + jobs[queued].f.size <= BATCH_BYTES)) bytes += jobs[queued++].f.size;
+      const part = jobs.slice(from, queued);
+      if (batches.length % share === share - 1) {
+        batches.push({ from, to: queued });
+        return;
+      }
+      const fresh: WireSubject[] = [];
+      const items = part.map((j) => {
+        let si = subjects.get(j.s);
+        if (si === undefined) {
+          subjects.set(j.s, (si = wire.length));
+          const w: WireSubject = { subject: j.s.subject, prefix: j.s.prefix, pyModules: [...(j.s.pyModules ?? new Map<string, Set<string>>())].map(([d, m]) => [d, [...m]]) };
+          wire.push(w);
+          fresh.push(w);
+        }
+        return { si, f: j.f, includedFrom: j.includedFrom };
+      });
+      // a batch a worker could not finish (it crashed) is scanned here instead
+      const result = pool!.run(fresh, wire.length - fresh.length, items).catch((e) => {
+        ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
+        return part.map(local);
+      });
+      batches.push({ from, to: queued, result });
+    };
+    const inFlight = share * 3;
+    try {
+      for (let b = 0; next < jobs.length; b++) {
+        while (queued < jobs.length && batches.length - b < inFlight) enqueue();
+        const batch = batches[b];
+        const res = batch.result ? await batch.result : jobs.slice(batch.from, batch.to).map(local);
+        batches[b] = undefined as never;
+        for (let k = 0; k < res.length; k++, next++) {
+          if (ctx.signal.aborted) break;
+          replay(jobs[next], res[k]);
+          progress(next);
+        }
+        if (ctx.signal.aborted) break;
+      }
+    } finally {
+      await pool.close();
+    }
+  } else {
+    for (; next < jobs.length && !ctx.signal.aborted; next++) {
+      replay(jobs[next], local(jobs[next]));
+      progress(next);
+      // let timers, signals and progress output run between files
+      if (next % 64 === 63) await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  const aborted = jobs.length - next;
   if (!aborted && !ctx.signal.aborted) {
     // every file of these repositories was read: what is not there any more is gone
     for (const s of subjectsSeen) if (!incomplete.has(s.subject.id)) sink.covered?.(s.subject.id);
   }
   if (aborted || ctx.signal.aborted) {
-    limit.clearQueue();
     sink.stat('aborted', 1);
     sink.unitSkipped('repo:*', aborted ? `scan aborted: ${aborted} of ${jobs.length} files not scanned` : 'scan aborted while listing files');
   }

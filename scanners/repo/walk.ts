@@ -8,7 +8,7 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import picomatch from 'picomatch';
+import { compileGlobs } from './globs.js';
 import type { Subject } from '../../src/core/types.js';
 
 /**
@@ -211,6 +211,14 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One compiled matcher per exclude list (shared by every subject of a scan). */
+const excludeMatchers = new WeakMap<readonly string[], (path: string) => boolean>();
+function excludeMatcher(globs: readonly string[]): (path: string) => boolean {
+  let m = excludeMatchers.get(globs);
+  if (!m) excludeMatchers.set(globs, (m = compileGlobs(globs)));
+  return m;
+}
+
 interface IgnoreLevel {
   /** subject-relative folder with a trailing slash ('' for the root) */
   base: string;
@@ -252,12 +260,11 @@ function within(root: string, p: string): boolean {
  */
 export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOptions, signal: AbortSignal, ev: WalkEvents): Promise<WalkFile[]> {
   const files: WalkFile[] = [];
-  const excludeMatchers = opts.exclude.map((g) => picomatch(g, { dot: true }));
+  const match = excludeMatcher(opts.exclude);
   const excluded = (rel: string, isDir: boolean) => {
-    if (!excludeMatchers.length) return false;
-    const cands = [rel, s.prefix + rel];
-    if (isDir) cands.push(rel + '/.shadowscan-probe', s.prefix + rel + '/.shadowscan-probe');
-    return excludeMatchers.some((m) => cands.some((c) => m(c)));
+    if (!opts.exclude.length) return false;
+    if (match(rel) || match(s.prefix + rel)) return true;
+    return isDir && (match(rel + '/.shadowscan-probe') || match(s.prefix + rel + '/.shadowscan-probe'));
   };
   const levels: IgnoreLevel[] = [];
   const infoExclude = await loadIgnore(join(s.dir, '.git', 'info', 'exclude'));

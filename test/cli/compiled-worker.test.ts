@@ -35,3 +35,23 @@ describe('egress worker threads in the compiled CLI', () => {
     expect(a).toEqual(findings(single.out));
   });
 });
+
+describe('repository worker threads in the compiled CLI', () => {
+  it('start from dist/ and find the same as the sources scanning in one thread', async () => {
+    const d = tmpDir();
+    const config = (workers: number) => {
+      const f = join(d, `r${workers}.yaml`);
+      writeFileSync(f, `version: 1\nsources:\n  repo:\n    paths: [${join(PACKAGE_ROOT, 'fixtures')}]\n    workers: ${workers}\n`);
+      return f;
+    };
+    const pooled = await runCli(['scan', '--config', config(1), '--db', join(d, 'a.db'), '--format', 'json', '--quiet']);
+    expect(pooled.code, pooled.err).toBe(0);
+    expect(pooled.err).not.toMatch(/worker threads unavailable/);
+    expect(JSON.stringify(JSON.parse(pooled.out).coverage)).toMatch(/"workerThreads":1/);
+    const single = await runCli(['scan', '--config', config(0), '--db', join(d, 'b.db'), '--format', 'json', '--quiet'], { env: { SHADOWSCAN_FROM_SOURCE: '1' } });
+    expect(single.code, single.err).toBe(0);
+    const a = findings(pooled.out);
+    expect(a.length).toBeGreaterThan(20);
+    expect(a).toEqual(findings(single.out));
+  }, 180_000);
+});

@@ -127,7 +127,20 @@ async function* lineBatches(path: string, gz: boolean, hooks: ReadHooks): AsyncG
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const out: string[] = [];
       let p = 0;
+      // the lines between the chunk's first and last newline are whole and shorter than the chunk:
+      // decoded with one call and split as a string (a newline byte is never inside a UTF-8
+      // sequence, so this is the same text as decoding line by line)
+      const last = max >= chunk.length ? chunk.lastIndexOf(10) : -1;
+      const first = last >= 0 ? chunk.indexOf(10) : -1;
       for (let nl = chunk.indexOf(10, p); nl !== -1; nl = chunk.indexOf(10, p)) {
+        if (p === first + 1 && last > first) {
+          for (const l of chunk.toString('utf8', p, last).split('\n')) {
+            line++;
+            out.push(l.endsWith('\r') ? l.slice(0, -1) : l);
+          }
+          p = last + 1;
+          continue;
+        }
         line++;
         if (skipping) {
           skipping = false;

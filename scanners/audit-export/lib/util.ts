@@ -22,22 +22,31 @@ export function str(v: unknown): string | undefined {
  */
 export function get(rec: unknown, path: string): unknown {
   let cur: unknown = rec;
-  const parts = path.includes('.') ? path.split('.') : [path];
-  for (const k of parts) {
+  for (const [k, lk, ck] of pathKeys(path)) {
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
     const o = cur as Rec;
     let v = o[k];
-    if (v === undefined) {
-      const lk = k.toLowerCase();
-      v = lk !== k ? o[lk] : undefined;
-      if (v === undefined) {
-        const ck = k[0].toUpperCase() + k.slice(1);
-        v = ck !== k ? o[ck] : undefined;
-      }
-    }
+    if (v === undefined && lk !== undefined) v = o[lk];
+    if (v === undefined && ck !== undefined) v = o[ck];
     cur = v;
   }
   return cur;
+}
+
+/** A path's keys with their lower-case and capitalised forms (undefined when the same), split once per path. */
+const keyCache = new Map<string, Array<[string, string | undefined, string | undefined]>>();
+function pathKeys(path: string): Array<[string, string | undefined, string | undefined]> {
+  let keys = keyCache.get(path);
+  if (!keys) {
+    keys = path.split('.').map((k) => {
+      const lk = k.toLowerCase();
+      const ck = k ? k[0].toUpperCase() + k.slice(1) : k;
+      return [k, lk !== k ? lk : undefined, ck !== k ? ck : undefined];
+    });
+    // paths are the parsers' literals: a handful; the bound only guards against callers building them
+    if (keyCache.size < 10_000) keyCache.set(path, keys);
+  }
+  return keys;
 }
 
 export function gs(rec: unknown, ...paths: string[]): string | undefined {

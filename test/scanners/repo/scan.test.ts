@@ -1,5 +1,4 @@
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -10,6 +9,7 @@ import { repoScanner, optionsSchema } from '../../../scanners/repo/index.js';
 import { scannerById } from '../../../scanners/index.js';
 import { normalizeRemote, remoteFromGitConfig } from '../../../scanners/repo/walk.js';
 import type { FileParser } from '../../../scanners/repo/parsers/types.js';
+import { workerEntry } from '../../../src/core/worker-entry.js';
 import { ACME_KEY, FIXTURES, ROOT, fakeGit, rmTree, runScan, testRules, tree } from './helpers.js';
 
 const made: string[] = [];
@@ -288,11 +288,11 @@ describe('scan', () => {
 
   it('an unreadable file is a failed unit; the scan continues', async () => {
     const root = mk({ 'a.txt': 'a', 'b.txt': 'b' });
-    const failing = (async (p: string, flags: string) => {
+    const failing = ((p: string, flags: string) => {
       if (String(p).endsWith('a.txt')) throw Object.assign(new Error('denied'), { code: 'EACCES' });
-      return open(p, flags);
-    }) as typeof open;
-    const r = await runScan({ paths: [root] }, { deps: { open: failing } });
+      return openSync(p, flags);
+    }) as typeof openSync;
+    const r = await runScan({ paths: [root] }, { deps: { openSync: failing } });
     expect(r.coverage.failed).toEqual([{ unit: expect.stringMatching(/:a\.txt$/), reason: 'cannot read: EACCES' }]);
     expect(fileUnits(r.coverage)).toEqual([expect.stringMatching(/:b\.txt$/)]);
   });
@@ -367,3 +367,42 @@ describe('scan', () => {
   });
 });
 
+
+describe('repo scan in worker threads', () => {
+  it('finds exactly what the main thread finds (observations, coverage, stats), with the bundled and the test rules', async () => {
+    // every fixture of the project (manifests, code, IaC, notebooks, model files, credentials,
+    // traps, logs) and this project's own scanners: real trees of hundreds of files
+    const roots = [join(ROOT, 'fixtures'), join(ROOT, 'scanners')];
+    let compared = 0;
+    for (const rules of [testRules(), ruleIndex().index]) {
+      for (const root of roots) {
+        const main = await runScan({ paths: [root], workers: 0 }, { rules });
+        const threads = await runScan({ paths: [root], workers: 2 }, { rules });
+        compared += main.observations.length;
+        expect(JSON.stringify(threads.observations)).toBe(JSON.stringify(main.observations));
+        expect(threads.coverage.stats.workerThreads).toBe(2);
+        expect(main.coverage.stats.workerThreads).toBeUndefined();
+        delete threads.coverage.stats.workerThreads;
+        expect(JSON.stringify(threads.coverage)).toBe(JSON.stringify(main.coverage));
+        expect(threads.progress).toBe(main.progress);
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+  }, 180_000);
+
+  it('a worker module is resolved with the caller\'s extension: compiled JavaScript runs the sibling .js as is', async () => {
+    expect(await workerEntry('file:///opt/shadowscan/dist/scanners/repo/pool.js', './worker', 'repo-worker')).toEqual({ script: new URL('file:///opt/shadowscan/dist/scanners/repo/worker.js'), eval: false });
+    const ts = await workerEntry(new URL('../../../scanners/repo/pool.ts', import.meta.url).href, './worker', 'repo-worker');
+    expect(String(ts.script)).not.toMatch(/\.ts$/); // bundled to plain JS (or a tsx bootstrap): a worker has no loader
+  });
+
+  it('honours abort between files and reports what was not scanned', async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) spec[`f${String(i).padStart(3, '0')}.txt`] = `ACME_LLM_API_KEY=${ACME_KEY}\n`;
+    const root = mk(spec);
+    const ac = new AbortController();
+    const r = await runScan({ paths: [root], workers: 2 }, { signal: ac.signal, onObserve: () => ac.abort() });
+    expect(r.coverage.scanned).toBe(1);
+    expect(r.coverage.skipped.at(-1)).toEqual({ unit: 'repo:*', reason: 'scan aborted: 299 of 300 files not scanned' });
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Repo worker thread: builds its own RuleIndex from the rules' plain data, then scans the batches
+ * of files the pool sends (synchronous reads, scanFile) and posts back each file's events.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { RuleIndex } from '../../src/rules/compile.js';
+import { parsers } from './parsers/index.js';
+import type { WireJob, WireSubject, WorkerInit } from './pool.js';
+import { scanFile, type JobSubject } from './scan.js';
+
+const init = workerData as WorkerInit;
+const rules = new RuleIndex(init.services, init.modelFormats);
+const subjects: JobSubject[] = [];
+
+parentPort!.on('message', (m: { id: number; from: number; subjects: WireSubject[]; jobs: WireJob[] }) => {
+  try {
+    m.subjects.forEach((w, k) => {
+      subjects[m.from + k] = { subject: w.subject, prefix: w.prefix, pyModules: new Map(w.pyModules.map(([d, names]) => [d, new Set(names)])) };
+    });
+    const result = m.jobs.map((j) => scanFile({ s: subjects[j.si], f: j.f, includedFrom: j.includedFrom }, rules, init.maxFileBytes, parsers));
+    parentPort!.postMessage({ id: m.id, result });
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+  }
+});
+parentPort!.postMessage({ ready: true });
