@@ -1,4 +1,5 @@
 /** The server-rendered pages and their form actions. */
+import { readPolicy } from '../../intake/policy.js';
 import { catalogToYaml } from '../../catalog/catalog.js';
 import { approve, decline, falsePositive, reopen, requestIntake, suppress, triage, type ActionResult, type DeclineInput } from '../../intake/actions.js';
 import { BLOCKLIST_FORMATS, BLOCKLIST_MEDIA, type BlocklistFormat } from '../../intake/blocklist.js';
@@ -30,7 +31,7 @@ export function pageRoutes(w: WebContext): void {
     if (!v) return deny(req, reply, 404, 'no such item');
     const fl = me.sessionHash ? flashes.get(me.sessionHash) ?? [] : [];
     if (me.sessionHash) flashes.delete(me.sessionHash);
-    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties }));
+    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties || (await readPolicy(register)).separationOfDuties }));
   });
 
   app.get('/items/:id/triage', async (req, reply) => {
