@@ -35,6 +35,10 @@ export {
   type CommitSummary,
 } from './register/register.js';
 export { verifyRecords, canonical, recordHash, type AuditRecord, type AuditEvent, type VerifyResult } from './register/audit.js';
+export { appendEntry, verifyLedger, makeCheckpoint, readCheckpoint, rotateKey, type Checkpoint } from './register/ledger.js';
+export { registerProjection, projections, project, type Projection } from './register/projections.js';
+export { importCatalog, currentCatalog, catalogDiff, type CatalogVersion } from './catalog/record.js';
+export { readPolicy, setPolicy, resolveCliActor, LOCAL_ADMIN, POLICY_NAMES, type Policy } from './intake/policy.js';
 export { judge, mergeFigures, decideGone, runStatus, type Judgement, type JudgeInput } from './register/judge.js';
 export { commitScan, startRun, type CommitInput, type CommitResult } from './register/commit.js';
 export { migrateRegister, type MigrateResult } from './register/copy.js';

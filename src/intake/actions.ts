@@ -10,6 +10,7 @@ import type { RegisterOps, RegisterStore, RiskEntry } from '../register/register
 import { resolve as resolveItems } from '../resolve/resolve.js';
 import { band, tierFromTriage, type Treatment, type TriageAnswers } from '../risk/assess.js';
 import { annexA, euAiAct, isoClause, type Reference } from '../risk/standards.js';
+import { currentCatalog } from '../catalog/record.js';
 import { appendEntry } from '../register/ledger.js';
 import type { DecisionRow } from '../register/store.js';
 import { effectiveCatalog, mergeDecisions } from './catalog.js';
@@ -295,7 +296,7 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     const item = (await tx.itemsByIds([e.itemId])).get(e.itemId);
     if (item?.kind === 'artifact' && item.artifactKey && !scope.resources?.length) scope.resources = [item.artifactKey];
     // Previous decisions of this entry are superseded; so is an active decline of the service.
-    const current = mergeDecisions(ctx.baseCatalog, (await tx.listDecisions({ activeOnly: true })).filter((d) => !superseded(d, e)));
+    const current = mergeDecisions(ctx.baseCatalog ?? (await currentCatalog(tx))?.catalog, (await tx.listDecisions({ activeOnly: true })).filter((d) => !superseded(d, e)));
     const used = new Set(current.approved.map((a) => a.id ?? a.service));
     const entryId = !used.has(e.service) ? e.service : `${e.service}-${e.id.toLowerCase()}`;
     const entry: ApprovedEntry = approvedSchema.parse({

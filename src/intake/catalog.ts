@@ -48,9 +48,13 @@ export function mergeDecisions(file: Catalog | undefined, decisions: DecisionRow
   return { ...base, version: 1, approved, declined };
 }
 
-/** File catalog + active decisions in the register (or in the caller's transaction). */
-export async function effectiveCatalog(file: Catalog | undefined, register: Pick<RegisterOps, 'listDecisions'>): Promise<Catalog> {
-  return mergeDecisions(file, await register.listDecisions({ activeOnly: true }));
+/**
+ * Catalog + active decisions in the register (or in the caller's transaction). Without a catalog
+ * file, the register's catalog of record at this moment: a long-running `serve` follows imports.
+ */
+export async function effectiveCatalog(file: Catalog | undefined, register: Pick<RegisterOps, 'listDecisions'> & Partial<Pick<RegisterOps, 'projectionRows'>>): Promise<Catalog> {
+  const base = file ?? (register.projectionRows ? (await currentCatalog(register as Pick<RegisterOps, 'projectionRows'>))?.catalog : undefined);
+  return mergeDecisions(base, await register.listDecisions({ activeOnly: true }));
 }
 
 /** Is the service approved (a non-retired approval that has not expired) in this catalog? */

@@ -87,8 +87,13 @@ export function loadKeyring(path = auditKeyFile()): Keyring {
   return { keys: new Map(parseKeys(path).map((k) => [k.id, k])), source: `the audit key file ${path}` };
 }
 
+/** Current key per key file, read once per process (a scan commit appends one entry per change). */
+const current = new Map<string, MacKey>();
+
 /** The current MAC key; the key file is created on first use. */
 export function currentMacKey(path = auditKeyFile()): MacKey {
+  const cached = current.get(path);
+  if (cached) return cached;
   if (!existsSync(path)) {
     const key = randomBytes(32);
     if (createExclusive(path, HEADER + key.toString('hex') + '\n')) keyNotice(`shadowscan: created the decision-log key ${fingerprint(key)} in ${path} (0600) — back it up; every process writing this register needs it`);
@@ -96,6 +101,7 @@ export function currentMacKey(path = auditKeyFile()): MacKey {
   checkPrivate(path);
   const keys = parseKeys(path);
   if (!keys.length) throw new RegisterError(`audit key file ${path} holds no key`);
+  current.set(path, keys.at(-1)!);
   return keys.at(-1)!;
 }
 
@@ -111,7 +117,9 @@ export function rotateMacKey(path = auditKeyFile()): { from: MacKey; to: MacKey 
   const text = readFileSync(path, 'utf8');
   writeFileSync(path, text + (text.endsWith('\n') ? '' : '\n') + key.toString('hex') + '\n', { mode: 0o600 });
   chmodSync(path, 0o600);
-  return { from, to: { id: fingerprint(key), key } };
+  const to = { id: fingerprint(key), key };
+  current.set(path, to);
+  return { from, to };
 }
 
 // ------------------------------------------------------------------ checkpoint signing key (Ed25519)

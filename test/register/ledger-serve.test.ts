@@ -81,6 +81,15 @@ describe.each(BACKENDS)('separation of duties held by the register on $name', (b
     // the policy is an entry of the log, set by the flagged server's start
     const pol = await run(['policy', 'show', '--db', db]);
     expect(pol.out).toMatch(/^separation-of-duties: on {2}\(set by local-admin at /m);
+    // a catalog imported while both run applies at once on both (the catalog of record is read per request)
+    const before = await fetch(`${s2.url}/api/blocklist/hosts`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(await before.text()).toMatch(/declined services: \(none\)/);
+    expect((await run(['catalog', 'import', 'fixtures/demo/catalog.yaml', '--db', db])).code).toBe(0);
+    for (const s of [s1, s2]) {
+      const bl = await fetch(`${s.url}/api/blocklist/hosts`, { headers: { authorization: `Bearer ${alice}` } });
+      expect(bl.status).toBe(200);
+      expect(await bl.text()).toMatch(/declined services: deepseek\n[^]*^deepseek\.com$/m);
+    }
     const v = await run(['audit', 'verify', '--db', db]);
     expect(v.code, v.out).toBe(0);
     for (const p of [s1.proc, s2.proc]) p.kill('SIGTERM');

@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importCatalog } from '../../src/catalog/record.js';
@@ -305,6 +307,21 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     expect(c.code).toBe(0);
     expect(c.err).toMatch(new RegExp(`^checkpoint: entry ${n}, head [0-9a-f]{16}…, signed by [0-9a-f]{16}`));
     const pub = process.env.SHADOWSCAN_CHECKPOINT_KEY_FILE + '.pub';
+    // --webhook POSTs the same signed JSON to a loopback receiver
+    let received = '';
+    const srv = createServer((req, res) => {
+      req.on('data', (d) => (received += d));
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    const w = await run(['audit', 'checkpoint', '--db', spec, '--webhook', `http://127.0.0.1:${(srv.address() as AddressInfo).port}/checkpoints`]);
+    srv.close();
+    expect(w.code, w.err).toBe(0);
+    const hooked = JSON.parse(received) as Checkpoint;
+    expect(hooked).toMatchObject({ format: 'shadowscan-checkpoint/1', seq: n });
+    const rr = await backend.open(spec);
+    expect((await verifyLedger(rr, { checkpoint: hooked, publicKey: { pem: readFileSync(pub, 'utf8'), from: pub } })).ok).toBe(true);
+    await rr.close();
     let v = await run(['audit', 'verify', '--db', spec, '--checkpoint', join(dir, 'cp.json'), '--public-key', pub]);
     expect(v.code).toBe(0);
     expect(v.out).toMatch(/audit log intact: \d+ records/);

@@ -10,6 +10,7 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import type { Io } from '../io.js';
 import { catalogFromRuns } from '../../intake/catalog.js';
 import { LOCAL_ADMIN, setPolicy } from '../../intake/policy.js';
+import { currentCatalog } from '../../catalog/record.js';
 import { Auth, ROLES } from '../../web/auth.js';
 
 const collectRepeat = (v: string, prev: string[] = []) => [...prev, v];
@@ -57,7 +58,9 @@ export function webCommand(program: Command, io: Io): void {
       if (!loopback && !o.secureCookies) io.err('warning: listening beyond loopback without --secure-cookies: put it behind HTTPS\n');
       // the web server (fastify and its plugins) loads only for `web`, not for every command
       const { createServer } = await import('../../web/server.js');
-      const app = await createServer({ register, rules: index, baseCatalog: base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
+      // the catalog of record is read per request (imports apply at once); a register without one keeps its latest scan's file
+      const followsRecord = !o.catalog && !!(await currentCatalog(register));
+      const app = await createServer({ register, rules: index, baseCatalog: followsRecord ? undefined : base.catalog, baseCatalogFile: base.file, separationOfDuties: !!o.separationOfDuties, secureCookies: !!o.secureCookies });
       let url: string;
       try {
         url = await app.listen({ port: o.port, host: o.host });

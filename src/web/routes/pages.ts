@@ -1,4 +1,5 @@
 /** The server-rendered pages and their form actions. */
+import { readPolicy } from '../../intake/policy.js';
 import { catalogToYaml } from '../../catalog/catalog.js';
 import { approve, decline, falsePositive, reopen, requestIntake, suppress, triage, type ActionResult, type DeclineInput } from '../../intake/actions.js';
 import { BLOCKLIST_FORMATS, BLOCKLIST_MEDIA, type BlocklistFormat } from '../../intake/blocklist.js';
@@ -46,7 +47,7 @@ export function pageRoutes(w: WebContext): void {
     const fl = me.sessionHash ? flashes.get(me.sessionHash) ?? [] : [];
     if (me.sessionHash) flashes.delete(me.sessionHash);
     const gov = v.risk ? governanceCard(me, v.item.id, await governanceView(register, v.risk.id, now())) : undefined;
-    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties }, gov));
+    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties || (await readPolicy(register)).separationOfDuties }, gov));
   });
 
   app.get('/items/:id/triage', async (req, reply) => {
