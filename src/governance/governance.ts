@@ -313,14 +313,27 @@ export interface GovernedApproveInput extends ApproveInput {
  * role. The approval's review date follows the tier's review cycle (the catalog `expires` is
  * capped at it, so a lapsed review makes the item `approval-expired`); the pause ends.
  */
+/** An approval needs the impact assessment its tier or triage requires, concluding it may proceed. */
+function impactAssessmentGate(v: GovernanceView): void {
+  if (!v.impactAssessmentRequired) return;
+  const ia = v.record.impactAssessment;
+  if (!ia) throw new IntakeError(`${v.risk.id}: an AI impact assessment is required before approval (${v.risk.tier === 1 ? 'Tier 1' : v.risk.impactAssessmentReason}) — record one first`, 409);
+  if (ia.decision === 'do-not-proceed') throw new IntakeError(`${v.risk.id}: the impact assessment concluded "do not proceed" (${ia.decisionRationale}); approval is refused`, 409);
+}
+
+/**
+ * The impact-assessment gate of every approval path (intake approve on the CLI, the web and the
+ * API included), checked inside the approval's own transaction. Residual-risk acceptance above the
+ * appetite is checked by `governedApprove` (governance approve, its page and API).
+ */
+export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date): Promise<void> {
+  impactAssessmentGate(viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now));
+}
+
 export async function governedApprove(ctx: GovernanceContext, id: string, input: GovernedApproveInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {
   const now = ctx.now?.() ?? new Date();
   const v = await governanceView(ctx.register, id, now);
-  if (v.impactAssessmentRequired) {
-    const ia = v.record.impactAssessment;
-    if (!ia) throw new IntakeError(`${v.risk.id}: an AI impact assessment is required before approval (${v.risk.tier === 1 ? 'Tier 1' : v.risk.impactAssessmentReason}) — record one first`, 409);
-    if (ia.decision === 'do-not-proceed') throw new IntakeError(`${v.risk.id}: the impact assessment concluded "do not proceed" (${ia.decisionRationale}); approval is refused`, 409);
-  }
+  impactAssessmentGate(v);
   if (v.needsAcceptance) {
     if (!input.acceptance?.role?.trim() && !input.acceptance?.rationale?.trim()) {
       throw new IntakeError(`${v.risk.id}: residual risk ${v.residualScore} is above the tier ${v.risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it (role and rationale) before approval`, 409);

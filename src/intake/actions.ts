@@ -289,6 +289,8 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
   return run(ctx, 'approve', id, actor, async (tx, e, _to, at, now, policy) => {
     checkSoD(ctx, policy, e, actor, 'approve');
     await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
+    // issue 15's gates hold on every approval path (loaded here: governance builds on intake)
+    await (await import('../governance/governance.js')).approvalGates(tx, e, now);
     const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();

@@ -10,7 +10,7 @@ import { blocklistCatalog } from '../../src/governance/blocklist.js';
 import {
   acceptResidual, governanceView, governedApprove, overdueEntries, overrideThreats, pause, recordImpactAssessment, recordTreatment, resetThreats, reviewsDue, sweep, updateSettings,
 } from '../../src/governance/governance.js';
-import { triage, type IntakeContext } from '../../src/intake/actions.js';
+import { approve, triage, type IntakeContext } from '../../src/intake/actions.js';
 import { BLOCKLIST_FORMATS, blockPlan, renderBlocklist } from '../../src/intake/blocklist.js';
 import { effectiveCatalog } from '../../src/intake/catalog.js';
 import type { Register } from '../../src/register/register.js';
@@ -173,6 +173,9 @@ describe.each(BACKENDS)('governance on $name', (backend) => {
     const v = await governanceView(register, 'svc-deepseek', clock);
     expect(v.risk.tier).toBe(1);
     await expect(governedApprove(ctx, 'svc-deepseek', { expires: '2027-12-31', rationale: 'pilot' }, 'rita')).rejects.toThrow(/impact assessment is required before approval \(Tier 1\)/);
+    // the same gate holds on the plain intake path (CLI `intake approve`, the web intake form, the API)
+    await expect(approve(ctx, 'svc-deepseek', { expires: '2026-09-30', owner: { business: 'CISO office' }, rationale: 'pilot' }, 'rita')).rejects.toThrow(/impact assessment is required before approval \(Tier 1\)/);
+    expect((await register.getRisk('svc-deepseek'))!.status).toBe('triaged');
     await expect(recordImpactAssessment(ctx, 'svc-deepseek', { purpose: 'support replies', affectedPeople: '', potentialHarms: 'x', mitigations: 'x', decision: 'proceed', decisionRationale: 'x' }, 'rita')).rejects.toThrow(/affected people is required/);
     await recordImpactAssessment(ctx, 'svc-deepseek', { purpose: 'drafting support replies', affectedPeople: 'customers writing to support', potentialHarms: 'wrong answers; personal data to a third country', mitigations: 'human review of every reply; no attachments', decision: 'proceed-with-conditions', decisionRationale: 'human in the loop' }, 'rita');
     expect((await register.getRisk('svc-deepseek'))!.impactAssessment).toBe('completed');
