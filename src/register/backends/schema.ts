@@ -48,6 +48,14 @@ CREATE INDEX findings_state_signal ON findings(state, signal);
 CREATE INDEX findings_last_scan ON findings(last_scan_id, scanner);
 `;
 
+/** Sign-in: a failure row is written before the password is checked, tagged with its attempt (removed when right). */
+function signinAttempts(): Migration {
+  return { version: 700, name: 'signin-pending-attempts', sql: `
+ALTER TABLE login_failures ADD COLUMN attempt TEXT;
+CREATE INDEX login_failures_attempt ON login_failures(attempt);
+` };
+}
+
 function team(): Migration {
   return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
 }
@@ -265,6 +273,7 @@ CREATE TABLE notifications_sent (
 );
 ` },
   team(),
+  signinAttempts(),
 ];
 
 /**
@@ -391,6 +400,7 @@ CREATE TABLE notifications_sent (
 `,
   },
   team(),
+  signinAttempts(),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */
