@@ -92,7 +92,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on our own forms
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Cache-Control', 'no-store');
     const authz = req.headers.authorization;

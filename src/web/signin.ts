@@ -155,6 +155,9 @@ export function crossSiteReason(req: FastifyRequest): string | undefined {
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
   const origin = req.headers.origin;
   if (origin === undefined) return undefined;
+  // a browser whose referrer policy is no-referrer sends `Origin: null` even to its own origin;
+  // Sec-Fetch-Site (set by the browser, not by pages) then vouches for it
+  if (origin === 'null' && site === 'same-origin') return undefined;
   let self: string;
   try {
     self = new URL(`${req.protocol}://${req.host}`).origin;
