@@ -3,7 +3,9 @@
  * integers, paths that exist. Each check throws one line naming the flag or field, the value and
  * what was expected (the CLI prints it and exits 2); nothing is created before the checks pass.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import picomatch from 'picomatch';
 import { UsageError } from './errors.js';
 
 type ErrorClass = new (message: string) => Error;
@@ -67,6 +69,28 @@ export function existingPath(p: unknown, what: string, kind: 'file' | 'dir' | 'a
   if (kind === 'file' && !st.isFile()) throw new Err(`${what} ${s}: is a folder, expected a file`);
   if (kind === 'dir' && !st.isDirectory()) throw new Err(`${what} ${s}: is a file, expected a folder`);
   return s;
+}
+
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * A path that exists, `-` (stdin), or a glob that matches at least one entry (`logs/access.log*`:
+ * the folder before the first wildcard must exist; a wildcard in the last segment is matched
+ * against that folder's entries).
+ */
+export function existingPathOrGlob(p: string, what: string, Err: ErrorClass = UsageError): string {
+  if (p === '-') return p;
+  if (!GLOB.test(p)) return existingPath(p, what, 'any', Err);
+  const segs = p.split('/');
+  const first = segs.findIndex((x) => GLOB.test(x));
+  const base = segs.slice(0, first).join('/') || (p.startsWith('/') ? '/' : '.');
+  existingPath(base, `${what} ${p}: folder`, 'dir', Err);
+  if (first === segs.length - 1) {
+    const isMatch = picomatch(basename(p), { dot: false });
+    const dir = dirname(p) || '.';
+    if (!readdirSync(dir).some((e) => isMatch(e))) throw new Err(`${what} ${p}: matched no file`);
+  }
+  return p;
 }
 
 /** Commander argument parsers: the same checks, for `.option(flags, help, parser)`. */

@@ -180,7 +180,7 @@ describe.each(BACKENDS)('sign-in hardening, register on $name', (backend) => {
     // a signed-in POST with a valid CSRF token but a foreign Origin: refused
     const jar: Jar = {};
     await login(base, jar, 'carol');
-    const me = await (await fetch(base + '/api/me', { headers: { cookie: cookieHeader(jar) } })).json();
+    const me = (await (await fetch(base + "/api/me", { headers: { cookie: cookieHeader(jar) } })).json()) as { csrf: string };
     const out = await fetch(base + '/logout', { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(jar), origin: 'http://127.0.0.1:2', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${me.csrf}` });
     expect(out.status).toBe(403);
     expect((await fetch(base + '/api/me', { headers: { cookie: cookieHeader(jar) } })).status).toBe(200);

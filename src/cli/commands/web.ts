@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
 import { MAX_TOKEN_DAYS, positiveIntFlag } from '../../core/validate.js';
-import { DB_HELP, dbSpec, Register } from '../../index.js';
+import { checkRegisterFile } from '../../core/register-file.js';
+import { DB_HELP, dbSpec, isPostgresUrl, Register } from '../../index.js';
 import { ruleIndex } from '../../rules/load.js';
 import { loadCatalog } from '../../catalog/catalog.js';
 import type { Io } from '../io.js';
@@ -52,6 +53,13 @@ export function parsePort(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0–65535, got "${v}"`);
   return n;
+}
+
+/** Opens a register that must already exist (a command that only reads or changes it never creates one). */
+async function openExisting(db: string | undefined, readonly = false) {
+  const spec = dbSpec(db);
+  if (!isPostgresUrl(spec)) checkRegisterFile(spec.replace(/^sqlite:/, ''), { mustExist: true });
+  return Register.open(db, { readonly });
 }
 
 export function webCommand(program: Command, io: Io): void {
@@ -123,7 +131,7 @@ export function webCommand(program: Command, io: Io): void {
     .description('List the web accounts: name, role, created, and whether disabled.')
     .option('--db <spec>', DB_HELP)
     .action(async (o) => {
-      const register = await Register.open(o.db);
+      const register = await openExisting(o.db, true);
       try {
         for (const u of await new Auth(register).listUsers()) io.out(`${u.username.padEnd(24)}${u.role.padEnd(10)}${u.createdAt}${u.disabled ? ' (disabled)' : ''}\n`);
       } finally {
@@ -136,7 +144,7 @@ export function webCommand(program: Command, io: Io): void {
       .description(description)
       .option('--db <spec>', DB_HELP)
       .action(async (u: string, o) => {
-        const register = await Register.open(o.db);
+        const register = await openExisting(o.db);
         try {
           await run(new Auth(register), u);
           io.out(`user ${u} ${done}\n`);
@@ -172,7 +180,7 @@ export function webCommand(program: Command, io: Io): void {
     .description('List the API tokens: id, name, role, created, expiry, revoked (never the token itself).')
     .option('--db <spec>', DB_HELP)
     .action(async (o) => {
-      const register = await Register.open(o.db);
+      const register = await openExisting(o.db, true);
       try {
         for (const t of await new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.expiresAt ? ` expires ${t.expiresAt}` : ''}${t.revoked ? ' revoked' : ''}\n`);
       } finally {
@@ -184,7 +192,7 @@ export function webCommand(program: Command, io: Io): void {
     .description('Revoke an API token by its id (see token list); requests with it get 401 from then on.')
     .option('--db <spec>', DB_HELP)
     .action(async (id: string, o) => {
-      const register = await Register.open(o.db);
+      const register = await openExisting(o.db);
       try {
         if (!(await new Auth(register).revokeToken(id))) throw new UsageError(`no token ${id}`);
         io.out(`token ${id} revoked\n`);
