@@ -16,7 +16,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { FastifyRequest } from 'fastify';
 import type { RegisterOps, RegisterStore } from '../register/store.js';
-import { randomToken, safeEqual } from './auth.js';
+import { AuthError, randomToken, safeEqual } from './auth.js';
 
 /** Failures per key inside the window before the back-off starts. */
 export const LOGIN_MAX_FAILURES = 5;
@@ -48,8 +48,8 @@ export class Signer {
   private readonly key: Buffer;
 
   constructor(secret?: string) {
+    if (secret !== undefined && secret.length < 32) throw new AuthError('SHADOWSCAN_WEB_SECRET: expected at least 32 characters (e.g. openssl rand -base64 32)');
     this.key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
-    if (secret !== undefined && secret.length < 32) throw new Error('SHADOWSCAN_WEB_SECRET: expected at least 32 characters');
   }
 
   mac(purpose: string, value: string): string {

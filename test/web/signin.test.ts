@@ -219,6 +219,8 @@ describe.each(BACKENDS)('sign-in hardening, register on $name', (backend) => {
       expect(c1).toMatch(/; Path=\//);
       expect(c1).not.toMatch(/Domain=/i);
     }
+    // a signing key too short to be one is refused in one line
+    await expect(createServer({ register, rules: testRules(), secret: 'short' })).rejects.toThrow(/SHADOWSCAN_WEB_SECRET: expected at least 32 characters/);
     // plain http beyond loopback (development): plain names, no Secure
     const insecure = await serve({ insecureCookies: true });
     const e: Jar = {};
