@@ -96,7 +96,7 @@ async function apiRate(base: string, token: string, seconds: number): Promise<{ 
  * not wait), at most FLOOD in flight; FLOOD pre-login pairs taken first, then wrong passwords for
  * random user names from random loopback addresses. Counts the answers by status.
  */
-async function flood(base: string, until: () => boolean): Promise<Record<string, number>> {
+async function flood(base: string, until: () => boolean, ready: () => void = () => undefined): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const pairs = await Promise.all(
     Array.from({ length: FLOOD }, async () => {
@@ -106,6 +106,7 @@ async function flood(base: string, until: () => boolean): Promise<Record<string,
       return { csrf, cookie };
     }),
   );
+  ready();
   let inFlight = 0;
   const pending: Promise<void>[] = [];
   const fire = (i: number) => {
@@ -156,13 +157,17 @@ async function measure(label: string, root: string): Promise<Row> {
   try {
     await apiRate(base, token, 1); // warm-up
     const alone = await apiRate(base, token, SECONDS);
-    let stop = false;
+    // the flood runs in its own process (its own event loop): the API client is not starved by it
+    const fl = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), 'bench/login.ts', '--flood-child', base, '--rate', String(RATE), '--flood', String(FLOOD)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    let flOut = '';
+    fl.stdout!.on('data', (c) => (flOut += c));
+    const done = new Promise<Record<string, number>>((ok) => fl.on('close', (code) => ok(code === 0 ? JSON.parse(flOut.slice(flOut.indexOf('\n') + 1)) : { [`flood process exited ${code}`]: 1 })));
+    while (!flOut.includes('ready\n')) await new Promise((r) => setTimeout(r, 50)); // the flood process is up and flooding
     const t0 = Date.now();
-    const f = flood(base, () => stop);
-    await new Promise((r) => setTimeout(r, 500)); // let the flood ramp up
+    await new Promise((r) => setTimeout(r, 1000)); // let the flood ramp up
     const flooded = await apiRate(base, token, SECONDS);
-    stop = true;
-    const statuses = await f;
+    fl.stdin!.end('stop\n');
+    const statuses = await done;
     const floodRps = Object.entries(statuses).filter(([k]) => /^\d+$/.test(k) && k !== '0').reduce((a, [, b]) => a + b, 0) / ((Date.now() - t0) / 1000);
     console.error(`${label}: API alone ${alone.rps.toFixed(0)} req/s, under flood ${flooded.rps.toFixed(0)} req/s; flood ${floodRps.toFixed(0)} logins/s ${JSON.stringify(statuses)}`);
     return { build: label, alone: alone.rps, flooded: flooded.rps, floodRps, statuses };
@@ -171,6 +176,15 @@ async function measure(label: string, root: string): Promise<Row> {
   }
 }
 
+const FLOOD_CHILD = sarg('flood-child');
+if (FLOOD_CHILD) {
+  // the flood process: floods until its stdin ends, then prints the answers by status
+  let stop = false;
+  process.stdin.on('data', () => (stop = true));
+  process.stdin.on('end', () => (stop = true));
+  const counts = await flood(FLOOD_CHILD, () => stop, () => process.stdout.write('ready\n'));
+  process.stdout.write(JSON.stringify(counts));
+} else {
 const rows: Row[] = [];
 if (BEFORE && existsSync(join(BEFORE, 'bin/shadowscan.mjs'))) rows.push(await measure('before (no gate, unsigned login)', BEFORE));
 rows.push(await measure('this build', ROOT));
@@ -192,3 +206,4 @@ ${table}
 `;
 writeFileSync(OUT, md);
 console.log(md);
+}
