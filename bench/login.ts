@@ -101,7 +101,7 @@ async function flood(base: string, until: () => boolean, ready: () => void = () 
   const pairs = await Promise.all(
     Array.from({ length: FLOOD }, async () => {
       const page = await http(`${base}/login`, { agent: false });
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      const csrf = process.argv.includes('--invalid-token') ? 'not-the-token' : (/name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '');
       const cookie = ([page.headers['set-cookie']].flat().filter(Boolean) as string[]).map((c) => c.split(';')[0]).join('; ');
       return { csrf, cookie };
     }),
@@ -158,7 +158,7 @@ async function measure(label: string, root: string): Promise<Row> {
     await apiRate(base, token, 1); // warm-up
     const alone = await apiRate(base, token, SECONDS);
     // the flood runs in its own process (its own event loop): the API client is not starved by it
-    const fl = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), 'bench/login.ts', '--flood-child', base, '--rate', String(RATE), '--flood', String(FLOOD)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const fl = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), 'bench/login.ts', '--flood-child', base, '--rate', String(RATE), '--flood', String(FLOOD), ...(INVALID ? ['--invalid-token'] : [])], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     let flOut = '';
     fl.stdout!.on('data', (c) => (flOut += c));
     const done = new Promise<Record<string, number>>((ok) => fl.on('close', (code) => ok(code === 0 ? JSON.parse(flOut.slice(flOut.indexOf('\n') + 1)) : { [`flood process exited ${code}`]: 1 })));
@@ -177,6 +177,8 @@ async function measure(label: string, root: string): Promise<Row> {
 }
 
 const FLOOD_CHILD = sarg('flood-child');
+/** `--invalid-token`: the flood's requests fail the CSRF check (403 before any password work) — the cost of the requests alone. */
+const INVALID = process.argv.includes('--invalid-token');
 if (FLOOD_CHILD) {
   // the flood process: floods until its stdin ends, then prints the answers by status
   let stop = false;

@@ -57,6 +57,8 @@ export interface ServerOptions {
   /** Password checks running at once, and how many more may wait; the rest get 429 at once. */
   loginConcurrency?: number;
   loginQueue?: number;
+  /** Password checks per second for clients without a known-device cookie (default 4 per slot). */
+  loginChecksPerSecond?: number;
   now?: () => Date;
   logger?: boolean;
 }
@@ -85,7 +87,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const cookieOpts = { httpOnly: true, sameSite: 'strict' as const, path: '/', secure: !opts.insecureCookies };
   const cookies = cookieNames(!!opts.insecureCookies);
   const signer = new Signer(opts.secret ?? process.env.SHADOWSCAN_WEB_SECRET);
-  const loginGate = new LoginGate(opts.loginConcurrency, opts.loginQueue);
+  const loginGate = new LoginGate(opts.loginConcurrency, opts.loginQueue, opts.loginChecksPerSecond);
 
   // ---- security headers + principal
   app.addHook('onRequest', async (req, reply) => {

@@ -82,12 +82,35 @@ export class Signer {
   }
 }
 
-/** A counting semaphore that never queues more than `queue` waiters: the rest are refused at once. */
+/**
+ * A counting semaphore that never queues more than `queue` waiters (the rest are refused at once),
+ * and a budget of password checks per second for clients the server does not know (a token bucket
+ * holding at most one second's worth): a distributed flood — every attempt a new account from a new
+ * address, so no throttle key trips — still costs at most `perSecond` password hashes a second.
+ * Known devices are not charged to the budget.
+ */
 export class LoginGate {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
+  private tokens: number;
+  private refilledAt = Date.now();
 
-  constructor(readonly slots = Math.max(1, Math.floor(availableParallelism() / 2)), readonly queue = 2 * slots) {}
+  constructor(
+    readonly slots = Math.max(1, Math.floor(availableParallelism() / 2)),
+    readonly queue = 2 * slots,
+    readonly perSecond = 4 * Math.max(1, Math.floor(availableParallelism() / 2)),
+  ) {
+    this.tokens = perSecond;
+  }
+
+  /** Takes one password check from the budget; false when it is spent for now. */
+  spend(now = Date.now()): boolean {
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 
   /** Resolves to a release function, or undefined at once when the slots and the queue are full. */
   async enter(): Promise<(() => void) | undefined> {

@@ -51,7 +51,8 @@ describe.each(BACKENDS)('sign-in hardening, register on $name', (backend) => {
   });
 
   async function serve(opts: Partial<ServerOptions> = {}): Promise<string> {
-    const app = await createServer({ register, rules: testRules(), secret: 'test-secret-test-secret-test-secret!', ...opts });
+    // no per-second budget unless a test sets one: the throttle and the slots are tested on their own
+    const app = await createServer({ register, rules: testRules(), secret: 'test-secret-test-secret-test-secret!', loginChecksPerSecond: 1e6, ...opts });
     servers.push(app);
     return app.listen({ port: 0, host: '127.0.0.1' });
   }
@@ -129,6 +130,22 @@ describe.each(BACKENDS)('sign-in hardening, register on $name', (backend) => {
     expect(gated).toBeGreaterThan(0);
     expect(res.filter((r) => r.status === 401).length + gated).toBe(40);
     expect(res.find((r) => r.status === 429)!.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a distributed flood (new account, new address each time) gets at most the per-second budget of password checks; a known device still gets in', async () => {
+    const base = await serve({ loginConcurrency: 1000, loginQueue: 0, loginChecksPerSecond: 3, trustProxy: '127.0.0.1' });
+    const known: Jar = {};
+    expect((await login(base, known, 'dave', PW, { 'x-forwarded-for': '198.18.0.1' })).status).toBe(303);
+    delete known['__Host-ss_session'];
+    const jar: Jar = {};
+    const csrf = await preLogin(base, jar);
+    const res = await Promise.all(Array.from({ length: 30 }, (_, i) => postLogin(base, { ...jar }, { _csrf: csrf, username: `drone-${i}`, password: 'x'.repeat(20) }, { 'x-forwarded-for': `198.18.1.${i + 1}` })));
+    const checked = res.filter((r) => r.status === 401).length;
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(4); // the bucket's 3, plus at most one refilled during the burst
+    expect(res.filter((r) => r.status === 429).length).toBe(30 - checked);
+    // the budget is spent, yet the client that signed in before is not charged to it
+    expect((await login(base, known, 'dave', PW, { 'x-forwarded-for': '198.18.0.1' })).status).toBe(303);
   });
 
   it('X-Forwarded-For is ignored unless trustProxy is set', async () => {

@@ -41,14 +41,14 @@ export function authRoutes(w: WebContext): void {
     if (!username || username.length > MAX_USERNAME || password.length > MAX_PASSWORD) {
       return loginPage(req, reply, { next: b.next, error: 'Unknown user name or wrong password.' }, 401);
     }
-    // bounded work: a few password checks at a time; the excess is refused at once
-    const release = await loginGate.enter();
+    // bounded work: a budget of checks per second for unknown clients, a few at a time; the excess is refused at once
+    const device = signer.deviceOf(req.cookies[cookies.device], username);
+    const release = device || loginGate.spend() ? await loginGate.enter() : undefined;
     if (!release) {
       reply.header('Retry-After', '1');
       return loginPage(req, reply, { next: b.next, error: 'Too many sign-in attempts right now: try again in a moment.' }, 429);
     }
     try {
-      const device = signer.deviceOf(req.cookies[cookies.device], username);
       // the failure is written before the password is checked (removed below when it was right)
       const claim = await claimLoginAttempt(register, throttleKeys(username, req.ip, device), now());
       if (!claim.attempt) {
