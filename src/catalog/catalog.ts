@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { stringify } from 'yaml';
 import { unknownKeyIssues } from '../core/did-you-mean.js';
 import { CatalogError, formatIssues } from '../core/errors.js';
+import { calendarDateProblem } from '../core/validate.js';
 import { maskDeep } from '../match/mask.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { parseYamlFile } from '../rules/load.js';
@@ -15,7 +16,7 @@ import { ANNEX_A } from '../risk/standards.js';
 const date = z
   .union([z.string(), z.date()])
   .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
-  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/, 'expected a date YYYY-MM-DD'));
+  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/, 'expected a date YYYY-MM-DD').refine((s) => !calendarDateProblem(s.slice(0, 10)), (s) => ({ message: `"${s}" is not a real date (${calendarDateProblem(s.slice(0, 10))})` })));
 const globs = z.array(z.string().min(1)).optional();
 
 export const scopeSchema = z

@@ -16,6 +16,7 @@ import type { DecisionRow } from '../register/store.js';
 import { effectiveCatalog, mergeDecisions } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
 import { checkApprover, readPolicy, type Policy } from './policy.js';
+import { calendarDateProblem } from '../core/validate.js';
 
 export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
 export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
@@ -113,7 +114,7 @@ function need(v: string | undefined, what: string): string {
 
 function checkDate(v: string | undefined, what: string, now: Date, opts: { future?: boolean } = {}): string {
   const s = need(v, what);
-  if (!DATE.test(s) || Number.isNaN(Date.parse(s))) throw new IntakeError(`${what}: expected a date YYYY-MM-DD, got "${s}"`);
+  if (!DATE.test(s) || calendarDateProblem(s)) throw new IntakeError(`${what}: "${s}" is not a real date (${calendarDateProblem(s)})`);
   if (opts.future && s < now.toISOString().slice(0, 10)) throw new IntakeError(`${what}: ${s} is in the past`);
   return s;
 }

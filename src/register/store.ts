@@ -350,9 +350,19 @@ export interface RegisterOps {
   touchToken(id: string, at: string): Promise<void>;
   revokeToken(id: string): Promise<boolean>;
   listTokens(): Promise<TokenRow[]>;
-  /** Records a failed sign-in for each key; returns the failures per key since `since`. */
-  recordLoginFailure(keys: string[], at: string, since: string): Promise<number[]>;
+  /** Removes a user and its sessions; false when there was none. */
+  deleteUser(username: string): Promise<boolean>;
+  /**
+   * Records a failed sign-in for each key; returns the failures per key since `since`. With
+   * `attempt`, the rows are a pending failure written before the password is checked, removed by
+   * endLoginAttempt when it was right.
+   */
+  recordLoginFailure(keys: string[], at: string, since: string, attempt?: string): Promise<number[]>;
   loginFailures(key: string, since: string): Promise<number>;
+  /** Failures of `key` since `since` and the time of the latest one (sign-in back-off). */
+  loginThrottle(key: string, since: string): Promise<{ failures: number; lastAt?: string }>;
+  /** The password was right: the attempt's pending failure rows go. */
+  endLoginAttempt(attempt: string): Promise<void>;
   clearLoginFailures(key: string): Promise<void>;
 
   // ---- change digests (diff) and notifications

@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ShadowscanError } from '../core/errors.js';
 import type { RegisterStore } from '../register/register.js';
 import type { Permission } from '../intake/machine.js';
+import { MAX_TOKEN_DAYS, positiveInt } from '../core/validate.js';
 
 /** The native argon2 binding loads when a password is hashed or checked, not with every CLI command. */
 const argon2 = () => import('@node-rs/argon2');
@@ -73,6 +74,41 @@ export class Auth {
     });
   }
 
+  /**
+   * Disables (or enables) a user: a disabled user cannot sign in and its sessions end. The one
+   * place a user's enabled state is written (route it through the decision log later).
+   */
+  async setUserDisabled(username: string, disabled: boolean, actor = 'cli'): Promise<void> {
+    const at = new Date().toISOString();
+    await this.register.transaction(async (tx) => {
+      const u = await tx.getUser(username);
+      if (!u) throw new AuthError(`no user "${username}" (see: shadowscan user list)`);
+      await tx.upsertUser({ ...u, disabled });
+      if (disabled) await tx.deleteSessionsOf(username);
+      await tx.appendAudit({ at, actor, action: disabled ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: username, before: { disabled: u.disabled }, after: { disabled }, rationale: disabled ? 'account disabled' : 'account enabled' });
+    });
+  }
+
+  /** Removes a user and its sessions (the audit log keeps its history). */
+  async removeUser(username: string, actor = 'cli'): Promise<void> {
+    const at = new Date().toISOString();
+    await this.register.transaction(async (tx) => {
+      const u = await tx.getUser(username);
+      if (!u) throw new AuthError(`no user "${username}" (see: shadowscan user list)`);
+      await tx.deleteUser(username);
+      await tx.appendAudit({ at, actor, action: 'user.removed', entityType: 'user', entityId: username, before: { role: u.role, disabled: u.disabled }, rationale: 'account removed' });
+    });
+  }
+
+  /** An admin's unlock: clears the account's sign-in failures (the back-off starts over). */
+  async unlockUser(username: string, actor = 'cli'): Promise<void> {
+    if (!(await this.register.getUser(username))) throw new AuthError(`no user "${username}" (see: shadowscan user list)`);
+    await this.register.transaction(async (tx) => {
+      await tx.clearLoginFailures(`user:${username.toLowerCase()}`);
+      await tx.appendAudit({ at: new Date().toISOString(), actor, action: 'user.unlocked', entityType: 'user', entityId: username, rationale: 'sign-in failures cleared' });
+    });
+  }
+
   async listUsers(): Promise<Array<{ username: string; role: Role; createdAt: string; disabled: boolean }>> {
     return (await this.register.listUsers()).map((u) => ({ username: u.username, role: u.role as Role, createdAt: u.createdAt, disabled: u.disabled }));
   }
@@ -117,6 +153,7 @@ export class Auth {
     const token = 'sst_' + randomToken();
     const id = 'tok-' + randomToken(6);
     const at = new Date();
+    if (opts.expiresDays !== undefined) positiveInt(String(opts.expiresDays), '--expires-days', MAX_TOKEN_DAYS, AuthError);
     const expiresAt = opts.expiresDays ? new Date(at.getTime() + opts.expiresDays * 86400_000).toISOString() : undefined;
     await this.register.transaction(async (tx) => {
       await tx.insertToken({ id, name, tokenHash: sha256(token), role: r, createdAt: at.toISOString(), createdBy: opts.actor ?? 'cli', expiresAt, revoked: false });
@@ -133,12 +170,17 @@ export class Auth {
     return { kind: 'token', actor: `token:${r.name}`, name: r.name, role: r.role as Role };
   }
 
-  async revokeToken(id: string): Promise<boolean> {
-    return this.register.revokeToken(id);
+  /** The one place a token is revoked (recorded in the audit log). */
+  async revokeToken(id: string, actor = 'cli'): Promise<boolean> {
+    return this.register.transaction(async (tx) => {
+      const ok = await tx.revokeToken(id);
+      if (ok) await tx.appendAudit({ at: new Date().toISOString(), actor, action: 'token.revoked', entityType: 'token', entityId: id, rationale: 'API token revoked' });
+      return ok;
+    });
   }
 
-  async listTokens(): Promise<Array<{ id: string; name: string; role: string; createdAt: string; lastUsedAt?: string; revoked: boolean }>> {
-    return (await this.register.listTokens()).map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revoked: t.revoked }));
+  async listTokens(): Promise<Array<{ id: string; name: string; role: string; createdAt: string; expiresAt?: string; lastUsedAt?: string; revoked: boolean }>> {
+    return (await this.register.listTokens()).map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, revoked: t.revoked }));
   }
 }
 

@@ -25,7 +25,8 @@ import * as V from './views.js';
 import { apiRoutes } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
 import { pageRoutes } from './routes/pages.js';
-import { PAGE_SIZE, PRELOGIN_COOKIE, SESSION_COOKIE, type WebContext } from './routes/context.js';
+import { PAGE_SIZE, type WebContext } from './routes/context.js';
+import { cookieNames, crossSiteReason, LoginGate, Signer } from './signin.js';
 
 export { PAGE_SIZE } from './routes/context.js';
 
@@ -38,8 +39,27 @@ export interface ServerOptions {
   baseCatalog?: Catalog;
   baseCatalogFile?: string;
   separationOfDuties?: boolean;
-  /** Set the Secure flag on cookies (serve behind HTTPS). */
+  /**
+   * Cookies are `__Host-` prefixed and Secure by default (browsers accept them over HTTPS and from
+   * http://localhost / 127.0.0.1). `insecureCookies`: plain names without Secure, for plain http
+   * beyond loopback only (development).
+   */
+  insecureCookies?: boolean;
+  /** @deprecated cookies are always Secure unless insecureCookies; accepted and ignored. */
   secureCookies?: boolean;
+  /**
+   * Which proxies to believe for X-Forwarded-For / -Proto / -Host (fastify's trustProxy: a hop
+   * count, or addresses / CIDR ranges). Unset: those headers are ignored and the client address
+   * is the socket's.
+   */
+  trustProxy?: number | string | string[];
+  /** The key that signs pre-login tokens and device cookies (default $SHADOWSCAN_WEB_SECRET, else random per process). */
+  secret?: string;
+  /** Password checks running at once, and how many more may wait; the rest get 429 at once. */
+  loginConcurrency?: number;
+  loginQueue?: number;
+  /** Password checks per second for clients without a known-device cookie (default 4 per slot). */
+  loginChecksPerSecond?: number;
   now?: () => Date;
   logger?: boolean;
 }
@@ -61,18 +81,22 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const css = readFileSync(join(STATIC_DIR, 'app.css'), 'utf8');
   const flashes = new Map<string, V.Flash[]>();
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 256 * 1024, trustProxy: false });
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 256 * 1024, trustProxy: (opts.trustProxy ?? false) as string | boolean }); // a number = trusted hops (fastify accepts it; its types omit it)
   await app.register(cookie);
   await app.register(formbody);
 
-  const cookieOpts = { httpOnly: true, sameSite: 'strict' as const, path: '/', secure: !!opts.secureCookies };
+  const cookieOpts = { httpOnly: true, sameSite: 'strict' as const, path: '/', secure: !opts.insecureCookies };
+  const cookies = cookieNames(!!opts.insecureCookies);
+  const signer = new Signer(opts.secret ?? process.env.SHADOWSCAN_WEB_SECRET);
+  const loginGate = new LoginGate(opts.loginConcurrency, opts.loginQueue, opts.loginChecksPerSecond);
 
   // ---- security headers + principal
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on our own forms
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Cache-Control', 'no-store');
     const authz = req.headers.authorization;
@@ -83,19 +107,21 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         return reply;
       }
     } else {
-      req.principal = await auth.session(req.cookies[SESSION_COOKIE], now());
+      req.principal = await auth.session(req.cookies[cookies.session], now());
     }
   });
 
-  // ---- CSRF on every state-changing request made with cookie authentication
+  // ---- Origin / Sec-Fetch-Site, then CSRF, on every state-changing request made with cookies (login included)
   app.addHook('preHandler', async (req, reply) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return;
     const p = req.principal;
     if (p?.kind === 'token') return; // no ambient credentials: exempt
+    const cross = crossSiteReason(req);
+    if (cross) return deny(req, reply, 403, cross);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const sent = (typeof body._csrf === 'string' ? body._csrf : undefined) ?? (req.headers['x-csrf-token'] as string | undefined);
-    const expected = p?.kind === 'session' ? p.csrf : req.routeOptions.url === '/login' ? req.cookies[PRELOGIN_COOKIE] : undefined;
-    if (!safeEqual(sent, expected)) {
+    const ok = p?.kind === 'session' ? safeEqual(sent, p.csrf) : req.routeOptions.url === '/login' && signer.preloginOk(req.cookies[cookies.prelogin], sent);
+    if (!ok) {
       return deny(req, reply, 403, 'missing or invalid CSRF token');
     }
   });
@@ -169,7 +195,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     return Object.fromEntries(BLOCKLIST_FORMATS.map((f) => [f, renderBlocklist(f, plan)])) as Record<BlocklistFormat, string>;
   }
 
-  const w: WebContext = { app, register, rules, ctx, auth, now, css, baseCatalogFile: opts.baseCatalogFile, flashes, cookieOpts, need, deny, page, isApi, registerQuery, itemView, blocklists };
+  const w: WebContext = { app, register, rules, ctx, auth, now, css, baseCatalogFile: opts.baseCatalogFile, flashes, cookieOpts, cookies, signer, loginGate, need, deny, page, isApi, registerQuery, itemView, blocklists };
   authRoutes(w);
   pageRoutes(w);
   apiRoutes(w);

@@ -91,14 +91,14 @@ describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, regist
     await page.click('button[type=submit]');
     expect(await text(page.getByRole('alert'))).toContain('Unknown user name or wrong password');
     const cookies = await ctx.cookies();
-    expect(cookies.find((c) => c.name === 'ss_session')).toBeUndefined();
+    expect(cookies.find((c) => c.name === '__Host-ss_session')).toBeUndefined();
     await ctx.close();
   });
 
   it('log in, triage, approve, decline; the catalog and the block lists change', async () => {
     // ---- the governance lead triages
     const gl = await login('gl');
-    const cookie = (await gl.ctx.cookies()).find((c) => c.name === 'ss_session')!;
+    const cookie = (await gl.ctx.cookies()).find((c) => c.name === '__Host-ss_session')!;
     expect(cookie.httpOnly).toBe(true);
     expect(cookie.sameSite).toBe('Strict');
     const p = gl.page;

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { catalogToYaml, loadCatalog, type Catalog } from '../../catalog/catalog.js';
 import { UsageError } from '../../core/errors.js';
+import { dateFlag, positiveIntFlag } from '../../core/validate.js';
 import { DB_HELP, dbSpec, Register } from '../../index.js';
 import { ruleIndex } from '../../rules/load.js';
 import type { Io } from '../io.js';
@@ -60,9 +61,9 @@ export function intakeCommand(program: Command, io: Io): void {
     .addOption(new Option('--affected <who>', 'Q2: who is affected').choices(['internal', 'external', 'public']))
     .addOption(new Option('--significant-decisions <yn>', 'Q3: makes or informs significant decisions about people').choices(['yes', 'no']))
     .option('--owner <name>', 'risk owner')
-    .option('--likelihood <n>', 'likelihood 1–5 (with --likelihood-reason when changed)', Number)
+    .option('--likelihood <n>', 'likelihood 1–5 (with --likelihood-reason when changed)', positiveIntFlag('--likelihood', 5))
     .option('--likelihood-reason <text>')
-    .option('--impact <n>', 'impact 1–5 (with --impact-reason when changed)', Number)
+    .option('--impact <n>', 'impact 1–5 (with --impact-reason when changed)', positiveIntFlag('--impact', 5))
     .option('--impact-reason <text>')
     .addOption(new Option('--treatment <t>', 'treatment (with --treatment-reason when changed)').choices(TREATMENTS))
     .option('--treatment-reason <text>')
@@ -70,7 +71,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .option('--material-decisions', 'trigger: decisions that materially affect people')
     .addOption(new Option('--domain <d>', 'trigger: sensitive domain of use').choices([...SENSITIVE_DOMAINS]))
     .option('--rights-concerns', 'trigger: fundamental-rights concerns')
-    .option('--review-date <date>', 'YYYY-MM-DD')
+    .option('--review-date <date>', 'YYYY-MM-DD', dateFlag('--review-date'))
     .option('--rationale <text>')
     .action(async (id: string, o) =>
       withCtx(o, async (ctx) => {
@@ -102,7 +103,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await requestIntake(ctx, id, { rationale: o.rationale }, o.actor), o.format), 'request-intake'));
 
   common(intake.command('approve <id>').description('Approve with scope, conditions and a review / expiry date; the catalog gains the entry.'))
-    .requiredOption('--expires <date>', 'review / expiry date YYYY-MM-DD')
+    .requiredOption('--expires <date>', 'review / expiry date YYYY-MM-DD', dateFlag('--expires'))
     .requiredOption('--rationale <text>', 'why')
     .option('--scope-repos <list>', 'comma-separated globs')
     .option('--scope-users <list>')
@@ -135,12 +136,12 @@ export function intakeCommand(program: Command, io: Io): void {
 
   common(intake.command('suppress <id>').description('Suppress with a reason and an expiry (the item stays visible as suppressed).'))
     .requiredOption('--reason <text>')
-    .requiredOption('--until <date>', 'YYYY-MM-DD')
+    .requiredOption('--until <date>', 'YYYY-MM-DD', dateFlag('--until'))
     .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await suppress(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format), 'suppress'));
 
   common(intake.command('false-positive <id>').description('Mark as a false positive with a reason (and optionally an expiry).'))
     .requiredOption('--reason <text>')
-    .option('--until <date>', 'YYYY-MM-DD')
+    .option('--until <date>', 'YYYY-MM-DD', dateFlag('--until'))
     .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await falsePositive(ctx, id, { reason: o.reason, until: o.until }, o.actor), o.format), 'false-positive'));
 
   common(intake.command('reopen <id>').description('Reopen a suppressed / false-positive entry.'))

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { scanners } from '../../../scanners/index.js';
 import { UsageError } from '../../core/errors.js';
 import { cliScannerRuns } from '../../config.js';
+import { existingPathOrGlob } from '../../core/validate.js';
 import { checkOutputPaths, dbSpec, DB_HELP, FAIL_ON, isPostgresUrl, FORMATS, loadConfig, Register, render, runScan, type Config, type Format, type ScannerRun } from '../../index.js';
 import { safeText } from '../../report/table.js';
 import { Progress } from '../progress.js';
@@ -44,6 +45,7 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
     const unknown = Object.keys(cfg?.sources ?? {}).filter((id) => !scanners.some((s) => s.id === id));
     if (unknown.length) throw new UsageError(`${opts.config}: sources: unknown scanner id(s) ${unknown.join(', ')} (expected one of: ${scanners.map((s) => s.id).join(', ')})`);
     if (!runs.length && !cfg?.github) throw new UsageError(`nothing to scan: give a source (${scanners.flatMap((s) => (s.cli ?? []).map((c) => c.flags.split(' ')[0])).join(', ')}) or --config`);
+    checkPathFlags(opts);
     const format: Format = opts.format ?? cfg?.format ?? 'table';
     checkOutputPath(opts.output ?? cfg?.output);
     // an output may never be the register, the config or the catalog, a folder, or another output
@@ -94,4 +96,35 @@ export function scanCommand(program: Command, io: Io, state: { code: number }): 
       state.code = worseExit(state.code, EXIT.partial);
     }
   });
+}
+
+/**
+ * Local paths on the command line, checked before anything is opened. A scanner's own input file
+ * (`--egress-identity <csv>`) must exist. Source paths (`--repo`, `--egress`, `--audit` …) must
+ * exist or, for a glob, match; when none of them does, nothing could be scanned: one line, exit 2,
+ * and no register file created. When some do, the missing ones are failed units (partial coverage).
+ */
+function checkPathFlags(opts: Record<string, unknown>): void {
+  const sources: Array<[string, string, string]> = [];
+  for (const s of scanners) {
+    for (const o of s.cli ?? []) {
+      const m = /^(--[\w-]+) <(path|file|csv)>/.exec(o.flags);
+      if (!m) continue;
+      for (const p of [opts[new Option(o.flags).attributeName()]].flat()) {
+        if (typeof p !== 'string') continue;
+        if (o.repeatable) sources.push([m[1], p, s.id]);
+        else existingPathOrGlob(p, m[1]);
+      }
+    }
+  }
+  const problems: string[] = [];
+  for (const [flag, p] of sources) {
+    try {
+      existingPathOrGlob(p, flag);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const ids = [...new Set(sources.map((x) => x[2]))];
+  if (sources.length && problems.length === sources.length) throw new UsageError(`scan failed: ${ids.length === 1 ? `${ids[0]}: ` : ''}nothing to scan (${problems.join('; ')})`);
 }

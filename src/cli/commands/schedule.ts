@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { ScannerRun } from '../../collect/run.js';
 import { cliScannerRuns, loadConfig, type Config } from '../../config.js';
 import { UsageError } from '../../core/errors.js';
+import { positiveIntFlag } from '../../core/validate.js';
 import type { Logger } from '../../core/types.js';
 import { getRunChanges } from '../../diff/diff.js';
 import { diffToJson, diffToMarkdown } from '../../diff/render.js';
@@ -103,7 +104,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
     .command('list')
     .description('Show each source, its schedule and its next run times.')
     .requiredOption('--config <file>', 'shadowscan.yaml')
-    .option('--count <n>', 'next N run times', '3')
+    .option('--count <n>', 'next N run times (1–1000)', positiveIntFlag('--count', 1000), 3)
     .action(async (o) => {
       const cfg = loadConfig(o.config);
       const s = schedulerFor(cfg, {});

@@ -643,11 +643,16 @@ export class SqlOps implements RegisterOps {
     return (await this.c.all('SELECT * FROM api_tokens ORDER BY created_at')).map((r) => this.toToken(r));
   }
 
-  async recordLoginFailure(keys: string[], at: string, since: string): Promise<number[]> {
+  async deleteUser(username: string): Promise<boolean> {
+    await this.c.run('DELETE FROM web_sessions WHERE username = ?', [username]);
+    return (await this.c.run('DELETE FROM web_users WHERE username = ?', [username])).changes > 0;
+  }
+
+  async recordLoginFailure(keys: string[], at: string, since: string, attempt?: string): Promise<number[]> {
     const out: number[] = [];
     await this.c.run('DELETE FROM login_failures WHERE at < ?', [since]);
     for (const k of keys) {
-      await this.c.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', [k, at]);
+      await this.c.run('INSERT INTO login_failures (key, at, attempt) VALUES (?, ?, ?)', [k, at, attempt ?? null]);
       out.push(await this.loginFailures(k, since));
     }
     return out;
@@ -655,6 +660,15 @@ export class SqlOps implements RegisterOps {
 
   async loginFailures(key: string, since: string): Promise<number> {
     return Number((await this.c.get('SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?', [key, since]))?.n ?? 0);
+  }
+
+  async loginThrottle(key: string, since: string): Promise<{ failures: number; lastAt?: string }> {
+    const r = await this.c.get('SELECT COUNT(*) AS n, MAX(at) AS last FROM login_failures WHERE key = ? AND at >= ?', [key, since]);
+    return { failures: Number(r?.n ?? 0), lastAt: r?.last ?? undefined };
+  }
+
+  async endLoginAttempt(attempt: string): Promise<void> {
+    await this.c.run('DELETE FROM login_failures WHERE attempt = ?', [attempt]);
   }
 
   async clearLoginFailures(key: string): Promise<void> {

@@ -76,6 +76,14 @@ function ledger(): Migration {
   return { version: 400, name: 'ledger-keyed-log-settings-catalog-versions', sql: LEDGER_SQL };
 }
 
+/** Sign-in: a failure row is written before the password is checked, tagged with its attempt (removed when right). */
+function signinAttempts(): Migration {
+  return { version: 700, name: 'signin-pending-attempts', sql: `
+ALTER TABLE login_failures ADD COLUMN attempt TEXT;
+CREATE INDEX login_failures_attempt ON login_failures(attempt);
+` };
+}
+
 function team(): Migration {
   return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
 }
@@ -329,6 +337,7 @@ CREATE TABLE notifications_sent (
   ledger(),
   // ---- governance (500–599)
   ...governance(),
+  signinAttempts(),
 ];
 
 /**
@@ -458,6 +467,7 @@ CREATE TABLE notifications_sent (
   ledger(),
   // ---- governance (500–599)
   ...governance(),
+  signinAttempts(),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

@@ -6,15 +6,12 @@ import type { Permission } from '../../intake/machine.js';
 import type { RegisterQuery } from '../../intake/query.js';
 import type { RegisterStore, RuleIndex } from '../../index.js';
 import type { Auth, Principal } from '../auth.js';
+import type { CookieNames, LoginGate, Signer } from '../signin.js';
 import type * as V from '../views.js';
 
 /** Rows per register page. */
 export const PAGE_SIZE = 50;
-export const SESSION_COOKIE = 'ss_session';
-export const PRELOGIN_COOKIE = 'ss_prelogin';
-/** Sign-in throttling: this many failures per user name and address within the window answer 429. */
-export const LOGIN_MAX_FAILURES = 5;
-export const LOGIN_WINDOW_MS = 5 * 60_000;
+export { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS } from '../signin.js';
 
 export interface WebContext {
   app: FastifyInstance;
@@ -27,6 +24,9 @@ export interface WebContext {
   baseCatalogFile?: string;
   flashes: Map<string, V.Flash[]>;
   cookieOpts: { httpOnly: boolean; sameSite: 'strict'; path: string; secure: boolean };
+  cookies: CookieNames;
+  signer: Signer;
+  loginGate: LoginGate;
   need(req: FastifyRequest, reply: FastifyReply, perm: Permission): Principal | undefined;
   deny(req: FastifyRequest, reply: FastifyReply, status: number, message: string): FastifyReply;
   page(reply: FastifyReply, htmlText: string, code?: number): FastifyReply;
