@@ -18,10 +18,16 @@ export const REGISTER_COLUMNS = [
   'risk_id', 'title', 'risk_status', 'item_id', 'item_status', 'basis', 'service', 'vendor', 'category', 'tier', 'likelihood', 'likelihood_reason',
   'impact', 'impact_reason', 'inherent_score', 'band', 'treatment', 'treatment_reason', 'owner', 'review_date', 'impact_assessment',
   'subjects', 'first_seen', 'last_seen', 'evidence', 'iso42001_clauses', 'annex_a_controls', 'nist_ai_rmf', 'eu_ai_act', 'created_at', 'updated_at',
+  'evidence_roles',
 ];
 
 /** What the CSV needs of an item: its status and, when known, its evidence basis (else derived from the status). */
-export type CsvItem = Pick<ReportItem, 'status'> & Partial<Pick<ReportItem, 'id' | 'basis' | 'name' | 'service' | 'vendor' | 'category' | 'statusReason' | 'subjects' | 'firstSeen' | 'lastSeen'>>;
+export type CsvItem = Pick<ReportItem, 'status'> & Partial<Pick<ReportItem, 'id' | 'basis' | 'name' | 'service' | 'vendor' | 'category' | 'statusReason' | 'subjects' | 'firstSeen' | 'lastSeen'>> & {
+  /** The evidence roles of the item's findings in this scan (source, manifest, test, docs …), when the caller has them. */
+  roles?: string[];
+};
+
+const rolesCell = (item: CsvItem | undefined) => [...new Set(item?.roles ?? [])].sort().join(' ');
 
 /** The item's evidence basis (src/resolve/basis.ts): usage-grade evidence, or a candidate (mentions only). */
 export function basisOf(item: CsvItem | undefined): 'usage' | 'candidate' | '' {
@@ -42,6 +48,7 @@ export function registerCsv(risks: RiskEntry[], items: Map<string, CsvItem>, opt
       r.id, r.title, r.status, r.itemId, item?.status ?? '', basisOf(item), r.service, r.vendor, r.category, r.tier, r.likelihood, r.likelihoodReason,
       r.impact, r.impactReason, r.inherentScore, r.band, r.treatment, r.treatmentReason, r.owner ?? '', r.reviewDate ?? '', r.impactAssessment,
       r.subjects, r.firstSeen ?? '', r.lastSeen ?? '', r.evidenceSummary, refs('ISO/IEC 42001'), refs('ISO/IEC 42001 Annex A'), refs('NIST AI RMF'), refs('EU AI Act'), r.createdAt, r.updatedAt,
+      rolesCell(item),
     ];
   });
   if (opts.candidates) {
@@ -49,7 +56,7 @@ export function registerCsv(risks: RiskEntry[], items: Map<string, CsvItem>, opt
     for (const [id, i] of items) {
       if (withRisk.has(id) || basisOf(i) !== 'candidate') continue;
       const subjects = (i.subjects ?? []).map((s) => `${s.kind}:${s.id}`);
-      rows.push(['', i.name ?? '', '', id, i.status, 'candidate', i.service ?? '', i.vendor ?? '', i.category ?? '', '', '', '', '', '', '', '', '', '', '', '', '', subjects, i.firstSeen ?? '', i.lastSeen ?? '', i.statusReason ?? '', '', '', '', '', '', '']);
+      rows.push(['', i.name ?? '', '', id, i.status, 'candidate', i.service ?? '', i.vendor ?? '', i.category ?? '', '', '', '', '', '', '', '', '', '', '', '', '', subjects, i.firstSeen ?? '', i.lastSeen ?? '', i.statusReason ?? '', '', '', '', '', '', '', rolesCell(i)]);
     }
   }
   return toCsv(REGISTER_COLUMNS, rows);

@@ -20,7 +20,10 @@ export function render(format: Format, report: ScanReport, extra: { risks?: Risk
     case 'csv': {
       const ids = new Set(report.items.map((i) => i.riskEntry).filter(Boolean));
       const risks = (extra.risks ?? []).filter((r) => ids.has(r.id));
-      return registerCsv(risks, new Map(report.items.map((i) => [i.id, i])), { candidates: true });
+      // each item's evidence roles, from this scan's findings (repo findings carry attrs.role)
+      const roles = new Map<string, string[]>();
+      for (const f of report.findings) if (f.itemId && typeof f.attrs?.role === 'string') roles.set(f.itemId, [...(roles.get(f.itemId) ?? []), f.attrs.role]);
+      return registerCsv(risks, new Map(report.items.map((i) => [i.id, { ...i, roles: roles.get(i.id) }])), { candidates: true });
     }
     default:
       return toTable(report);

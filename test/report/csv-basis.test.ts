@@ -61,6 +61,10 @@ describe('CSV report: basis', () => {
     expect(col(candidates[0], 'risk_id')).toBe('');
     expect(col(candidates[0], 'item_status')).toBe('candidate');
     expect(col(candidates[0], 'evidence')).toMatch(/^candidate — .*test/);
+    // the evidence roles of each item's findings: the candidate's only from tests, usage from source / manifests
+    expect(col(candidates[0], 'evidence_roles').split(' ')).toEqual(['test']);
+    const openai = usage.find((r) => col(r, 'vendor') === 'OpenAI')!;
+    expect(col(openai, 'evidence_roles').split(' ').some((x) => ['source', 'manifest', 'config'].includes(x))).toBe(true);
   }, 120_000);
 
   it('without a known basis (register items), the basis follows the item status', () => {
