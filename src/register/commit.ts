@@ -10,7 +10,7 @@ import { mergeDecisions } from '../intake/catalog.js';
 import { locatorPath } from '../match/match.js';
 import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
-import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
+import { decideGone, findingVerdicts, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
 import type { CommitSummary, RegisterStore, RiskEntry, RunMeta } from './store.js';
 
 export interface CommitInput {
@@ -67,7 +67,17 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
     const prev = await tx.findingFigures(input.findings.map((f) => f.id));
     const merged = input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full));
     summary.findings.new = merged.filter((f) => !prev.has(f.id)).length;
-    await tx.upsertFindings(merged.map((f) => ({ finding: f, itemId: itemIdFor(f), unit: unitOf(f) })), runId, at);
+    // the catalog of record first, so each finding is written once, with its verdict (no second pass over the rows)
+    const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
+    const verdicts = findingVerdicts(merged, catalog, now);
+    await tx.upsertFindings(
+      merged.map((f) => {
+        const v = verdicts.get(f.id)!;
+        return { finding: f, itemId: itemIdFor(f), unit: unitOf(f), status: v.status, statusReason: v.reason };
+      }),
+      runId,
+      at,
+    );
 
     // ---- gone: presence / credential findings of scanners that ran, in units fully covered now
     const ran = input.coverage.map((c) => c.scanner).filter((s) => !(s in input.errors));
@@ -76,12 +86,13 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
     for (const g of gone) await tx.appendAudit({ at, actor, action: 'finding.gone', entityType: 'finding', entityId: g.id, after: { state: 'gone' }, rationale: `not seen in ${runId}, which fully covered ${g.why}` });
     summary.findings.gone = gone.length;
 
-    // ---- judge once, against the catalog of record
-    const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
+    // ---- judge once: this run's findings as merged, and the active findings it did not write (read once)
+    const others = await tx.otherActiveFindings(runId);
     const priorRisks = await tx.risksByItem();
     const priorItems = await tx.priorItems();
     const j = judge({
-      active: await tx.activeFindings(),
+      active: others.length ? [...merged, ...others.map((o) => o.finding)] : merged,
+      verdicts,
       catalog,
       rules: input.rules,
       now,
@@ -93,7 +104,13 @@ export async function commitScan(store: RegisterStore, input: CommitInput): Prom
     });
 
     // ---- persist the judgement
-    await tx.setFindingVerdicts([...j.verdicts].map(([id, v]) => ({ id, status: v.status, reason: v.reason })));
+    // only findings this run did not write can hold a stale verdict (a catalog decision since they were judged)
+    await tx.setFindingVerdicts(
+      others.flatMap((o) => {
+        const v = j.verdicts.get(o.finding.id)!;
+        return v.status === o.status && v.reason === o.statusReason ? [] : [{ id: o.finding.id, status: v.status, reason: v.reason }];
+      }),
+    );
     // an item this run did not see keeps its stored last-detected time (read once, for the judge)
     const lastDetected = (x: (typeof j.items)[number]) => (x.touched ? at : (priorItems.get(x.item.id)?.lastDetectedAt ?? at));
     await tx.upsertItems(j.items.map((x) => ({ item: x.item, status: x.verdict.status, statusReason: x.verdict.reason, catalogEntry: x.verdict.entry, lastDetectedAt: lastDetected(x) })), at);

@@ -61,9 +61,19 @@ export function decideGone(candidates: GoneCandidate[], seen: Set<string>, cover
   return out;
 }
 
+/** Each finding's verdict against the catalog at `now` — what the judge decides per finding. */
+export function findingVerdicts(findings: readonly Finding[], catalog: Catalog, now: Date): Map<string, Verdict> {
+  const reconciler = new Reconciler(catalog, now);
+  const out = new Map<string, Verdict>();
+  for (const f of findings) out.set(f.id, reconciler.finding(f));
+  return out;
+}
+
 export interface JudgeInput {
   /** Every active finding of the register after this run's findings were merged in and gone marks applied. */
   active: Finding[];
+  /** Verdicts already decided by findingVerdicts for some of `active` (same catalog and time): not decided again. */
+  verdicts?: ReadonlyMap<string, Verdict>;
   /** The catalog of record: the catalog file merged with the register's decisions. */
   catalog: Catalog;
   rules: RuleIndex;
@@ -114,7 +124,7 @@ export function judge(input: JudgeInput): Judgement {
   const { actor } = input;
   const reconciler = new Reconciler(input.catalog, input.now);
   const verdicts = new Map<string, Verdict>();
-  for (const f of input.active) verdicts.set(f.id, reconciler.finding(f));
+  for (const f of input.active) verdicts.set(f.id, input.verdicts?.get(f.id) ?? reconciler.finding(f));
   const byId = new Map(input.active.map((f) => [f.id, f]));
   const out: Judgement = { verdicts, items: [], statuses: {}, riskChanges: [], gone: [], audit: [] };
   let riskN = input.riskCount;

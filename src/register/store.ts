@@ -183,6 +183,9 @@ export interface FindingWrite {
   finding: Finding;
   itemId: string;
   unit: string;
+  /** The finding's verdict (judge.findingVerdicts), written with the row. */
+  status: string;
+  statusReason: string;
 }
 
 export interface GoneCandidate {
@@ -288,6 +291,8 @@ export interface RegisterOps {
   goneCandidates(scanners: string[]): Promise<GoneCandidate[]>;
   markFindingsGone(ids: string[], at: string): Promise<void>;
   activeFindings(): Promise<Finding[]>;
+  /** Active findings this run did not write (last scan another run), with their stored verdicts. */
+  otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>>;
   activeFindingsOfItem(itemId: string): Promise<Finding[]>;
   setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void>;
   listFindings(f?: { itemId?: string; state?: 'active' | 'gone' | 'all' }): Promise<StoredFinding[]>;

@@ -122,29 +122,44 @@ beforeAll(async () => {
 type Commit = (store: RegisterStore, input: CommitInput) => Promise<CommitSummary>;
 
 /** The scan sequence of this test, committed with `commit`. */
-async function scans(reg: RegisterStore, commit: Commit): Promise<CommitSummary[]> {
+async function scans(reg: RegisterStore, commit: Commit, after: () => Promise<void>): Promise<CommitSummary[]> {
   const out: CommitSummary[] = [];
-  const one = async (s: Scan, now: Date) => {
+  const one = async (s: Scan, now: Date, cat = catalog) => {
     const runId = await startRun(reg, { scanners: s.coverage.map((c) => c.scanner), startedAt: now.toISOString() });
-    out.push(await commit(reg, { runId, ...s, state: { demo: { at: now.toISOString() } }, catalog, rules, now }));
+    out.push(await commit(reg, { runId, ...s, state: { demo: { at: now.toISOString() } }, catalog: cat, rules, now }));
+    await after();
   };
   await one(demo, new Date('2026-11-28T09:00:00Z'));
-  // two presence items disappear under complete coverage; one usage finding's figures grow (incremental)
-  const presence = [...new Set(demo.findings.filter((f) => f.signal !== 'usage').map((f) => itemIdFor(f)))].sort();
-  const dropped = new Set(presence.slice(0, 2));
-  const usage = demo.findings.find((f) => f.signal === 'usage' && f.attrs?.increment === true);
-  const later: Scan = {
-    ...demo,
-    findings: demo.findings.filter((f) => !dropped.has(itemIdFor(f))).map((f) => (f === usage ? { ...f, count: 7, bytesOut: (f.bytesOut ?? 0) + 5 } : f)),
-  };
   // an intake decline and a false-positive mark between the scans
-  const queue = (await reg.queryItems({ status: ['unsanctioned'], sort: 'name' })).rows.filter((r) => r.riskEntryId && !dropped.has(r.id));
+  const dropped = new Set([...new Set(demo.findings.filter((f) => f.signal !== 'usage').map((f) => itemIdFor(f)))].sort().slice(0, 2));
+  const usageOf = (id: string) => demo.findings.filter((f) => itemIdFor(f) === id && f.signal === 'usage');
+  // the item to decline: the one with the most usage findings (a tie goes by id)
+  const queue = (await reg.queryItems({ status: ['unsanctioned'], sort: 'name' })).rows
+    .filter((r) => r.riskEntryId && !dropped.has(r.id))
+    .sort((a, b) => usageOf(b.id).length - usageOf(a.id).length || a.id.localeCompare(b.id));
   const ctx = { register: reg, baseCatalog: catalog, now: () => new Date('2026-12-01T00:00:00Z') };
   if (queue[0]) await triage(ctx, queue[0].id, { answers: { consequence: 'high', affected: 'external', significantDecisions: false }, owner: 'Sales' }, 'user:triager');
   if (queue[0]) await decline(ctx, queue[0].id, { treatment: 'avoid', rationale: 'not for company data' }, 'user:reviewer');
   if (queue[1]) await falsePositive(ctx, queue[1].id, { reason: 'look-alike host' }, 'user:triager');
-  await one(later, new Date('2027-02-01T09:00:00Z')); // after the github-copilot approval expired
-  await one(demo, new Date('2027-02-02T09:00:00Z'));
+  // months later (the openai-api and github-copilot approvals have expired): two presence items
+  // disappear under complete coverage; the catalog file now declines the unsanctioned service with
+  // the most usage findings, and of those findings all but one are not seen — they stay active and
+  // must be judged again (declined-but-in-use) although this run did not write them; one usage
+  // finding's figures grow (incremental)
+  const LATER = new Date('2027-03-15T09:00:00Z');
+  const target = queue.find((r, i) => i > 1 && usageOf(r.id).length > 1);
+  const unseen = new Set(target ? usageOf(target.id).slice(1) : []);
+  const declinedCatalog: Catalog = target
+    ? { ...catalog, declined: [...catalog.declined, { service: target.service, treatment: 'avoid', rationale: 'no company data', declinedBy: 'ciso@demo.example', declinedOn: '2027-03-01', block: true }] }
+    : catalog;
+  const usage = demo.findings.find((f) => f.signal === 'usage' && f.attrs?.increment === true && !unseen.has(f));
+  const later: Scan = {
+    ...demo,
+    findings: demo.findings.filter((f) => !dropped.has(itemIdFor(f)) && !unseen.has(f)).map((f) => (f === usage ? { ...f, count: 7, bytesOut: (f.bytesOut ?? 0) + 5 } : f)),
+  };
+  expect(unseen.size).toBeGreaterThan(0);
+  await one(later, LATER, declinedCatalog);
+  await one(demo, new Date('2027-03-16T09:00:00Z'));
   return out;
 }
 
@@ -153,31 +168,36 @@ describe.each(BACKENDS)('batched commit on $name', (backend) => {
   afterAll(() => backend.teardown());
 
   it('writes the same register rows as the reference commit: demo estate, gone items, risk changes, items back', async () => {
-    const dumps: Array<Record<string, unknown[]>> = [];
+    const dumps: Array<Array<Record<string, unknown[]>>> = [];
     const summaries: CommitSummary[][] = [];
     for (const commit of [referenceCommit, async (s: RegisterStore, i: CommitInput) => (await commitScan(s, i)).summary] as Commit[]) {
       const spec = await backend.fresh();
       const reg = await backend.open(spec);
+      const steps: Array<Record<string, unknown[]>> = [];
       try {
-        summaries.push(await scans(reg, commit));
+        summaries.push(await scans(reg, commit, async () => void steps.push(await dump(backend, spec))));
         expect((await reg.verifyAudit()).ok).toBe(true);
       } finally {
         await reg.close();
       }
-      dumps.push(await dump(backend, spec));
+      dumps.push(steps);
     }
-    const [ref, batched] = dumps;
     // the scenario exercises what it claims to
     const s = summaries[1];
     expect(s[0].findings.new).toBeGreaterThan(50);
     expect(s[1].findings.gone).toBeGreaterThan(0);
     expect(s[1].items.gone).toBe(2);
     expect(s[1].riskEntries.created + s[1].riskEntries.reopened).toBeGreaterThan(0);
-    expect((ref.audit_log as Array<{ action: string }>).map((r) => r.action)).toEqual(expect.arrayContaining(['finding.gone', 'item.gone', 'item.status-changed', 'risk.created']));
+    const [ref, batched] = dumps;
+    expect((ref[2].audit_log as Array<{ action: string }>).map((r) => r.action)).toEqual(expect.arrayContaining(['finding.gone', 'item.gone', 'item.status-changed', 'risk.created']));
+    // after the second scan, findings it did not see were judged again against the new catalog
+    const run2 = (ref[1].scan_runs as Array<{ id: string }>).map((r) => r.id).sort()[1];
+    const stale = (ref[1].findings as Array<{ status: string; last_scan_id: string; state: string }>).filter((f) => f.status === 'declined-but-in-use' && f.state === 'active' && f.last_scan_id !== run2);
+    expect(stale.length).toBeGreaterThan(0);
     expect(summaries[1]).toEqual(summaries[0]);
-    for (const t of Object.keys(TABLES)) expect({ table: t, rows: batched[t] }).toEqual({ table: t, rows: ref[t] });
+    for (const [step, d] of batched.entries()) for (const t of Object.keys(TABLES)) expect({ step, table: t, rows: d[t] }).toEqual({ step, table: t, rows: ref[step][t] });
     (globalThis as { __dumps?: Record<string, unknown> }).__dumps ??= {};
-    (globalThis as unknown as { __dumps: Record<string, unknown> }).__dumps[backend.name] = batched;
+    (globalThis as unknown as { __dumps: Record<string, unknown> }).__dumps[backend.name] = batched[2];
   }, 240_000);
 });
 

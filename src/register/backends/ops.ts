@@ -53,7 +53,7 @@ const FINDING_COLS = [
   'count', 'bytes_out', 'bytes_in', 'seen_first', 'seen_last', 'status', 'status_reason', 'state', 'first_detected_at', 'last_detected_at', 'first_scan_id', 'last_scan_id', 'gone_at', 'data',
 ];
 const FINDING_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET locator = excluded.locator, unit = excluded.unit, count = excluded.count, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
-  seen_first = excluded.seen_first, seen_last = excluded.seen_last, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
+  seen_first = excluded.seen_first, seen_last = excluded.seen_last, status = excluded.status, status_reason = excluded.status_reason, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
   last_scan_id = excluded.last_scan_id, data = excluded.data, subject_name = excluded.subject_name`;
 
 const ITEM_COLS = [
@@ -100,18 +100,24 @@ export class SqlOps implements RegisterOps {
     return out;
   }
 
-  /** Multi-row insert in batches that stay under the parameter limit. */
-  protected async insertRows(table: string, cols: string[], rows: unknown[][], tail = ''): Promise<void> {
+  /**
+   * Multi-row insert in batches that stay under the parameter limit: one prepared statement of
+   * `per` rows reused for every full batch (SQLite caches it; PostgreSQL parses it once per
+   * batch), the remainder in one shorter statement. `toRow` builds a row as its batch is sent, so
+   * a million findings are never held as a million row arrays.
+   */
+  protected async insertRows<T = unknown[]>(table: string, cols: string[], rows: readonly T[], tail = '', toRow: (x: T) => readonly unknown[] = (x) => x as unknown as unknown[]): Promise<void> {
     if (!rows.length) return;
-    if (this.d.name === 'sqlite') {
-      // one prepared single-row statement, run synchronously per row: SQLite's fastest path
-      await this.c.runMany(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks(cols.length)}) ${tail}`, rows);
-      return;
-    }
-    const per = Math.max(1, Math.floor(this.d.maxParams / cols.length));
-    for (const batch of chunks(rows, per)) {
-      const values = batch.map(() => `(${marks(cols.length)})`).join(', ');
-      await this.c.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail}`, batch.flat());
+    const per = Math.max(1, Math.min(this.d.maxRowsPerInsert, Math.floor(this.d.maxParams / cols.length)));
+    const one = `(${marks(cols.length)})`;
+    const sql = (n: number) => `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: n }, () => one).join(', ')} ${tail}`;
+    const full = sql(Math.min(per, rows.length));
+    for (let i = 0; i < rows.length; i += per) {
+      const n = Math.min(per, rows.length - i);
+      const params: unknown[] = new Array(n * cols.length);
+      let k = 0;
+      for (let r = i; r < i + n; r++) for (const v of toRow(rows[r])) params[k++] = v;
+      await this.c.run(n === per || n === rows.length ? full : sql(n), params);
     }
   }
 
@@ -211,15 +217,10 @@ export class SqlOps implements RegisterOps {
   }
 
   async upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void> {
-    await this.insertRows(
-      'findings',
-      FINDING_COLS,
-      rows.map(({ finding: f, itemId, unit }) => [
-        f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
-        f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, 'unsanctioned', '', 'active', at, at, runId, runId, null, j(f),
-      ]),
-      FINDING_UPSERT_TAIL,
-    );
+    await this.insertRows('findings', FINDING_COLS, rows, FINDING_UPSERT_TAIL, ({ finding: f, itemId, unit, status, statusReason }) => [
+      f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
+      f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, status, statusReason, 'active', at, at, runId, runId, null, j(f),
+    ]);
   }
 
   async goneCandidates(scanners: string[]): Promise<GoneCandidate[]> {
@@ -237,6 +238,12 @@ export class SqlOps implements RegisterOps {
 
   async activeFindings(): Promise<Finding[]> {
     return (await this.c.all("SELECT data FROM findings WHERE state = 'active'")).map((r) => JSON.parse(r.data) as Finding);
+  }
+
+  async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
+    // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
+    const rows = await this.c.all("SELECT status, status_reason, data FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'", [runId, runId]);
+    return rows.map((r) => ({ finding: JSON.parse(r.data) as Finding, status: r.status, statusReason: r.status_reason }));
   }
 
   async activeFindingsOfItem(itemId: string): Promise<Finding[]> {

@@ -20,6 +20,7 @@ const POSTGRES: Dialect = {
   name: 'postgres',
   begin: ['BEGIN', `SELECT pg_advisory_xact_lock(${WRITE_LOCK})`],
   maxParams: 60_000,
+  maxRowsPerInsert: 60_000,
   inList: (col) => ({ sql: `${col} = ANY(?)`, params: (v) => [[...v]] }),
   itemSearch: (q) => ({
     sql: "(i.name ILIKE ? ESCAPE '\\' OR i.service ILIKE ? ESCAPE '\\' OR i.vendor ILIKE ? ESCAPE '\\' OR i.id = ?)",
