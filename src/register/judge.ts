@@ -65,7 +65,15 @@ export function decideGone(candidates: GoneCandidate[], seen: Set<string>, cover
 export function findingVerdicts(findings: readonly Finding[], catalog: Catalog, now: Date): Map<string, Verdict> {
   const reconciler = new Reconciler(catalog, now);
   const out = new Map<string, Verdict>();
-  for (const f of findings) out.set(f.id, reconciler.finding(f));
+  // a million findings share a handful of distinct verdicts: one object each (less to collect)
+  const shared = new Map<string, Verdict>();
+  for (const f of findings) {
+    const v = reconciler.finding(f);
+    const k = `${v.status}\u0000${v.reason}\u0000${v.entry ?? ''}\u0000${v.expires ?? ''}\u0000${Object.keys(v).length}`;
+    let s = shared.get(k);
+    if (!s) shared.set(k, (s = v));
+    out.set(f.id, s);
+  }
   return out;
 }
 
@@ -108,7 +116,7 @@ export interface RiskChange {
 
 export interface Judgement {
   /** Verdict per active finding id. */
-  verdicts: Map<string, Verdict>;
+  verdicts: ReadonlyMap<string, Verdict>;
   items: JudgedItem[];
   /** Active items per status. */
   statuses: Record<string, number>;
@@ -123,8 +131,10 @@ export function judge(input: JudgeInput): Judgement {
   const at = input.now.toISOString();
   const { actor } = input;
   const reconciler = new Reconciler(input.catalog, input.now);
-  const verdicts = new Map<string, Verdict>();
-  for (const f of input.active) verdicts.set(f.id, input.verdicts?.get(f.id) ?? reconciler.finding(f));
+  // the verdicts given cover every active finding (a scan that saw the whole register): used as they are
+  const given = input.verdicts;
+  const complete = !!given && given.size === input.active.length && input.active.every((f) => given.has(f.id));
+  const verdicts: ReadonlyMap<string, Verdict> = complete ? given : new Map(input.active.map((f) => [f.id, given?.get(f.id) ?? reconciler.finding(f)]));
   const byId = new Map(input.active.map((f) => [f.id, f]));
   const out: Judgement = { verdicts, items: [], statuses: {}, riskChanges: [], gone: [], audit: [] };
   let riskN = input.riskCount;
@@ -133,7 +143,7 @@ export function judge(input: JudgeInput): Judgement {
     live.add(it.id);
     const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
     const basis = evidenceBasis(fs);
-    let v = reconciler.item(it, verdicts);
+    let v = reconciler.item(it, verdicts as Map<string, Verdict>); // read only
     // mentioned only: a candidate, out of the intake queue, until usage-grade evidence appears
     if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };
     const prev = input.priorItems.get(it.id);

@@ -178,6 +178,9 @@ export interface StoredFigures {
   seenLast?: string;
 }
 
+/** Rows read by index: an array, or rows built on demand (a million rows need not exist at once). */
+export type RowSource<T> = { readonly length: number; at(i: number): T | undefined };
+
 /** A finding row as a commit writes it. */
 export interface FindingWrite {
   finding: Finding;
@@ -287,7 +290,8 @@ export interface RegisterOps {
 
   // ---- findings
   findingFigures(ids: string[]): Promise<Map<string, StoredFigures>>;
-  upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void>;
+  /** Rows by index (an array, or rows built as the batch that holds them is sent). */
+  upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void>;
   goneCandidates(scanners: string[]): Promise<GoneCandidate[]>;
   markFindingsGone(ids: string[], at: string): Promise<void>;
   activeFindings(): Promise<Finding[]>;

@@ -21,6 +21,7 @@ import type {
   PriorItem,
   RegisterOps,
   RiskEntry,
+  RowSource,
   RunMeta,
   RunRow,
   SessionRow,
@@ -106,7 +107,7 @@ export class SqlOps implements RegisterOps {
    * batch), the remainder in one shorter statement. `toRow` builds a row as its batch is sent, so
    * a million findings are never held as a million row arrays.
    */
-  protected async insertRows<T = unknown[]>(table: string, cols: string[], rows: readonly T[], tail = '', toRow: (x: T) => readonly unknown[] = (x) => x as unknown as unknown[]): Promise<void> {
+  protected async insertRows<T = unknown[]>(table: string, cols: string[], rows: RowSource<T>, tail = '', toRow: (x: T) => readonly unknown[] = (x) => x as unknown as unknown[]): Promise<void> {
     if (!rows.length) return;
     const per = Math.max(1, Math.min(this.d.maxRowsPerInsert, Math.floor(this.d.maxParams / cols.length)));
     const one = `(${marks(cols.length)})`;
@@ -116,7 +117,7 @@ export class SqlOps implements RegisterOps {
       const n = Math.min(per, rows.length - i);
       const params: unknown[] = new Array(n * cols.length);
       let k = 0;
-      for (let r = i; r < i + n; r++) for (const v of toRow(rows[r])) params[k++] = v;
+      for (let r = i; r < i + n; r++) for (const v of toRow(rows.at(r)!)) params[k++] = v;
       await this.c.run(n === per || n === rows.length ? full : sql(n), params);
     }
   }
