@@ -84,10 +84,25 @@ const ORDER: Record<string, string> = {
   score: 'r.inherent_score DESC, r.item_id',
 };
 
+/** Register-page totals by query, valid for one register generation (one per store, shared by its requests). */
+export class CountCache {
+  private readonly m = new Map<string, { gen: number; total: number; capped: boolean }>();
+  get(key: string, gen: number): { total: number; capped: boolean } | undefined {
+    const v = this.m.get(key);
+    return v && v.gen === gen ? v : undefined;
+  }
+  set(key: string, gen: number, v: { total: number; capped: boolean }): void {
+    if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
+    this.m.set(key, { gen, ...v });
+  }
+}
+
 export class SqlOps implements RegisterOps {
   constructor(
     protected readonly c: Conn,
     protected readonly d: Dialect,
+    /** Outside transactions only: a transaction counts what it sees itself. */
+    private readonly counts?: CountCache,
   ) {}
 
   /** Rows whose key is in `ids`, fetched in list-sized chunks. */
@@ -403,12 +418,19 @@ export class SqlOps implements RegisterOps {
           : `items i ${this.d.forcedJoin} risk_entries r ON r.item_id = i.id`
         : 'items i';
     const paged = f.limit !== undefined;
-    let total: number;
-    let capped = false;
-    if (viaRisk && paged) {
-      total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args))?.n ?? 0);
-      if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
-    } else total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM ${from} ${w}`, args))?.n ?? 0);
+    // the total is the costly part of a page (every matching row): computed once per register
+    // generation and query — the generation is read first, so a count is never older than its key
+    const key = `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`;
+    const gen = this.counts ? await this.generation() : -1;
+    const cache = gen >= 0 ? this.counts : undefined;
+    let { total, capped } = cache?.get(key, gen) ?? { total: -1, capped: false };
+    if (total < 0) {
+      if (viaRisk && paged) {
+        total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args))?.n ?? 0);
+        if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+      } else total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM ${from} ${w}`, args))?.n ?? 0);
+      cache?.set(key, gen, { total, capped });
+    }
     const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
     const limit = paged ? Math.min(Math.max(f.limit!, 1), 1000) : 1_000_000_000;
     const ids = (await this.c.all(`SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...args, limit, Math.max(f.offset ?? 0, 0)])).map((r) => r.id as string);
@@ -416,6 +438,15 @@ export class SqlOps implements RegisterOps {
     const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return { total, capped, rows: ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary) };
+  }
+
+  /** The register's generation (migration 600), or -1 for a register opened read-only before it had one. */
+  private async generation(): Promise<number> {
+    try {
+      return Number((await this.c.get('SELECT n FROM register_generation WHERE id = 1'))?.n ?? -1);
+    } catch {
+      return -1;
+    }
   }
 
   async itemsByIds(ids: string[]): Promise<Map<string, ItemRow>> {
