@@ -360,7 +360,8 @@ export class SqlOps implements RegisterOps {
    * entry, which every queue item has); (2) the page's rows. Counts are exact for item-only filters
    * and capped at COUNT_CAP when the risk entries are joined.
    */
-  async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
+  /** The statements of one item query: the total, and the page's ids. */
+  private itemStatements(f: ItemQuery) {
     const where: string[] = [];
     const args: unknown[] = [];
     const sortByRisk = f.sort === 'tier' || f.sort === 'score';
@@ -418,26 +419,48 @@ export class SqlOps implements RegisterOps {
           : `items i ${this.d.forcedJoin} risk_entries r ON r.item_id = i.id`
         : 'items i';
     const paged = f.limit !== undefined;
-    // the total is the costly part of a page (every matching row): computed once per register
-    // generation and query — the generation is read first, so a count is never older than its key
-    const key = `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`;
-    const gen = this.counts ? await this.generation() : -1;
-    const cache = gen >= 0 ? this.counts : undefined;
-    let { total, capped } = cache?.get(key, gen) ?? { total: -1, capped: false };
-    if (total < 0) {
-      if (viaRisk && paged) {
-        total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args))?.n ?? 0);
-        if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
-      } else total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM ${from} ${w}`, args))?.n ?? 0);
-      cache?.set(key, gen, { total, capped });
-    }
     const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
     const limit = paged ? Math.min(Math.max(f.limit!, 1), 1000) : 1_000_000_000;
-    const ids = (await this.c.all(`SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...args, limit, Math.max(f.offset ?? 0, 0)])).map((r) => r.id as string);
+    return {
+      key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
+      // joined with the risk entries and paged: counted up to the cap, not to the end
+      capped: viaRisk && paged,
+      count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
+      ids: { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, limit, Math.max(f.offset ?? 0, 0)] },
+    };
+  }
+
+  async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
+    const q = this.itemStatements(f);
+    // the total is the costly part of a page (every matching row): computed once per register
+    // generation and query — the generation is read first, so a count is never older than its key
+    const gen = this.counts ? await this.generation() : -1;
+    const cache = gen >= 0 ? this.counts : undefined;
+    let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
+    if (total < 0) {
+      total = Number((await this.c.get(q.count.sql, q.count.args))?.n ?? 0);
+      if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+      cache?.set(q.key, gen, { total, capped });
+    }
+    const ids = (await this.c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
     if (!ids.length) return { total, capped, rows: [] };
     const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return { total, capped, rows: ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary) };
+  }
+
+  /** The plans of an item query's statements (benchmarks): PostgreSQL's EXPLAIN ANALYZE, SQLite's query plan, and each statement's time. */
+  async explainItemQuery(f: ItemQuery): Promise<Array<{ what: string; sql: string; ms: number; plan: string[] }>> {
+    const q = this.itemStatements(f);
+    const out: Array<{ what: string; sql: string; ms: number; plan: string[] }> = [];
+    for (const [what, st] of [['count', q.count], ['page ids', q.ids]] as const) {
+      const t = performance.now();
+      await this.c.all(st.sql, st.args);
+      const ms = performance.now() - t;
+      const rows = await this.c.all(`${this.d.name === 'postgres' ? 'EXPLAIN (ANALYZE, BUFFERS)' : 'EXPLAIN QUERY PLAN'} ${st.sql}`, st.args);
+      out.push({ what, sql: st.sql, ms, plan: rows.map((r) => String(r['QUERY PLAN'] ?? r.detail)) });
+    }
+    return out;
   }
 
   /** The register's generation (migration 600), or -1 for a register opened read-only before it had one. */
