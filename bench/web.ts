@@ -229,7 +229,7 @@ async function explain(label: string, store: RegisterStore): Promise<string> {
   for (const [name, q] of EXPLAINED) {
     const plans = await (store as unknown as SqlStore).explainItemQuery({ status: QUEUE_STATUSES, limit: PAGE_SIZE, ...q });
     md += `\n### ${name}\n`;
-    for (const p of plans) md += `\n${p.what}: ${p.ms.toFixed(1)} ms (one run, idle server)\n\n\`\`\`\n${p.sql}\n${p.plan.slice(0, 25).join('\n')}${p.plan.length > 25 ? '\n…' : ''}\n\`\`\`\n`;
+    for (const p of plans) md += `\n${p.what}: ${p.ms.toFixed(1)} ms (one run)\n\n\`\`\`\n${p.sql}\n${p.plan.slice(0, 25).join('\n')}${p.plan.length > 25 ? '\n…' : ''}\n\`\`\`\n`;
   }
   return md;
 }
