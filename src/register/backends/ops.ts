@@ -57,9 +57,6 @@ const FINDING_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET locator = excluded.l
   seen_first = excluded.seen_first, seen_last = excluded.seen_last, status = excluded.status, status_reason = excluded.status_reason, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
   last_scan_id = excluded.last_scan_id, data = excluded.data, subject_name = excluded.subject_name`;
 
-/** BIGINT columns of the findings table in PostgreSQL (the rest is TEXT). */
-const BIGINT_COLS = new Set(['count', 'bytes_out', 'bytes_in']);
-
 const ITEM_COLS = [
   'id', 'kind', 'service', 'name', 'vendor', 'category', 'artifact_type', 'artifact_key', 'status', 'status_reason', 'catalog_entry', 'state', 'sources', 'signals',
   'subject_count', 'finding_count', 'event_count', 'bytes_out', 'seen_first', 'seen_last', 'first_detected_at', 'last_detected_at', 'gone_at', 'data',
@@ -137,25 +134,6 @@ export class SqlOps implements RegisterOps {
       let k = 0;
       for (let r = i; r < i + n; r++) for (const v of toRow(rows.at(r)!)) params[k++] = v;
       await this.c.run(n === per || n === rows.length ? full : sql(n), params);
-    }
-  }
-
-  /**
-   * PostgreSQL: rows sent as one array per column, `INSERT … SELECT * FROM unnest(…)` — one
-   * parameter per column whatever the row count, instead of a 60,000-placeholder statement to
-   * parse per batch. BIGINT_COLS are bigint, every other column text.
-   */
-  protected async insertColumns<T>(table: string, cols: string[], rows: RowSource<T>, tail: string, toRow: (x: T) => readonly unknown[]): Promise<void> {
-    const per = 10_000;
-    const sql = `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${cols.map((c) => `?::${BIGINT_COLS.has(c) ? 'bigint' : 'text'}[]`).join(', ')}) ${tail}`;
-    for (let i = 0; i < rows.length; i += per) {
-      const n = Math.min(per, rows.length - i);
-      const columns: unknown[][] = cols.map(() => new Array(n));
-      for (let r = 0; r < n; r++) {
-        const row = toRow(rows.at(i + r)!);
-        for (let c = 0; c < cols.length; c++) columns[c][r] = row[c] ?? null;
-      }
-      await this.c.run(sql, columns);
     }
   }
 
@@ -254,9 +232,8 @@ export class SqlOps implements RegisterOps {
     return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
   }
 
-  async upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void> {
-    const insert = this.d.name === 'postgres' ? this.insertColumns.bind(this) : this.insertRows.bind(this);
-    await insert<FindingWrite>('findings', FINDING_COLS, rows, FINDING_UPSERT_TAIL, ({ finding: f, itemId, unit, status, statusReason }: FindingWrite) => [
+  async upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void> {
+    await this.insertRows('findings', FINDING_COLS, rows, FINDING_UPSERT_TAIL, ({ finding: f, itemId, unit, status, statusReason }) => [
       f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
       f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, status, statusReason, 'active', at, at, runId, runId, null, j(f),
     ]);
