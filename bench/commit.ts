@@ -4,6 +4,11 @@
  * to exit, `shadowscan scan --egress LOG --db …` — into a fresh SQLite file and, in the same run,
  * into a fresh PostgreSQL database (Debian's server started by the benchmark on loopback).
  *
+ * With SHADOWSCAN_TIMINGS=1 the CLI reports its commit (wall and CPU, per phase), so the commit is
+ * shown apart from the scan. Yardstick, same run: bench/commit-yardstick.mjs, a bare better-sqlite3
+ * loop inserting the very rows the CLI committed into a fresh file with the same findings table
+ * and indexes, in one transaction.
+ *
  *   node bin/run-ts.mjs bench/commit.ts [--findings 1000000] [--out bench/results/commit.md]
  */
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -14,6 +19,7 @@ import { RuleIndex } from '../src/rules/compile.js';
 import { loadRules } from '../src/rules/load.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { arg, machine, timed } from './lib.js';
+import { loadavg } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '..');
@@ -47,6 +53,13 @@ function generate(file: string, users: number, hosts: string[]): void {
   closeSync(fd);
 }
 
+/** `timed`, plus the child's CPU time (user + system) from GNU time's %U and %S. */
+async function timedCpu(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }) {
+  const t = await timed('/usr/bin/time', ['-f', '__CPU_S=%U %S', cmd, ...args], opts);
+  const m = /__CPU_S=([\d.]+) ([\d.]+)/.exec(t.stderr);
+  return { ...t, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
+}
+
 async function count(spec: string): Promise<number> {
   const reg = await openRegister(spec, { readonly: true });
   try {
@@ -65,35 +78,47 @@ async function main() {
   generate(log, users, hosts);
   const mb = statSync(log).size / 2 ** 20;
   const pg = await startPostgres();
-  const rows: Array<{ backend: string; ms: number; rss: number; findings: number }> = [];
+  const rows: Array<{ backend: string; ms: number; cpu: number; rss: number; findings: number; commitMs: number; commitCpu: number; phases: string }> = [];
+  const sqliteFile = join(DATA, 'commit-bench.db');
+  let yard = { rows: 0, ms: 0, cpuMs: 0 };
+  const load = loadavg().map((x) => x.toFixed(1)).join(', ');
   try {
-    const sqliteFile = join(DATA, 'commit-bench.db');
     for (const s of ['', '-wal', '-shm']) rmSync(sqliteFile + s, { force: true });
     const pgUrl = await pg.createDatabase('commitbench');
     for (const [backend, spec] of [['SQLite (file)', sqliteFile], ['PostgreSQL (loopback)', pgUrl]] as const) {
-      const t = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--egress', log, '--egress-workers', '0', '--db', spec, '--quiet'], { cwd: ROOT });
+      const t = await timedCpu(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--egress', log, '--egress-workers', '0', '--db', spec, '--quiet'], { cwd: ROOT, env: { ...process.env, SHADOWSCAN_TIMINGS: '1' } });
       if (t.code !== 0) throw new Error(`${backend}: exit ${t.code}: ${t.stderr.slice(-2000)}`);
       const findings = await count(spec);
-      rows.push({ backend, ms: t.ms, rss: t.maxRssMb, findings });
-      console.error(`${backend}: ${(t.ms / 1000).toFixed(1)} s, peak RSS ${t.maxRssMb.toFixed(0)} MB, ${findings.toLocaleString('en')} findings`);
+      const m = /commit of \d+ findings: (\d+) ms wall, (\d+) ms CPU \(phases, wall\/CPU ms: ([^)]*)\)/.exec(t.stderr);
+      rows.push({ backend, ms: t.ms, cpu: t.cpuMs, rss: t.maxRssMb, findings, commitMs: Number(m?.[1] ?? NaN), commitCpu: Number(m?.[2] ?? NaN), phases: m?.[3] ?? '' });
+      console.error(`${backend}: ${(t.ms / 1000).toFixed(1)} s (CPU ${(t.cpuMs / 1000).toFixed(1)} s), commit ${m?.[1]} ms wall / ${m?.[2]} ms CPU, peak RSS ${t.maxRssMb.toFixed(0)} MB, ${findings.toLocaleString('en')} findings`);
     }
+    const y = await timed(process.execPath, [join(here, 'commit-yardstick.mjs'), sqliteFile, join(DATA, 'commit-yardstick.db')], { cwd: ROOT });
+    if (y.code !== 0) throw new Error(`yardstick: exit ${y.code}: ${y.stderr.slice(-2000)}`);
+    yard = JSON.parse(y.stdout);
+    console.error(`yardstick: ${yard.rows} rows in ${(yard.ms / 1000).toFixed(1)} s (CPU ${(yard.cpuMs / 1000).toFixed(1)} s)`);
   } finally {
     await pg.stop();
   }
-  const base = rows[0].ms;
+  const s1 = (ms: number) => (ms / 1000).toFixed(1);
   const md = `## Register commit: ${N.toLocaleString('en')} findings, SQLite vs PostgreSQL
 
-Command: \`node bin/run-ts.mjs bench/commit.ts --findings ${N}\` (the whole CLI process: \`shadowscan scan --egress LOG --egress-workers 0 --db SPEC --quiet\`, from start to exit, into a fresh register). The egress parsing worker is turned off because its 48 MB heap limit fails a range that holds hundreds of thousands of distinct user × host pairs (exit 2, \"JS heap out of memory\" — a known limit of the worker, reported separately).
+Command: \`node bin/run-ts.mjs bench/commit.ts --findings ${N}\` (the whole CLI process: \`shadowscan scan --egress LOG --egress-workers 0 --db SPEC --quiet\`, from start to exit, into a fresh register, with \`SHADOWSCAN_TIMINGS=1\` so the CLI reports its commit phase on stderr). The egress parsing worker is turned off because its 48 MB heap limit fails a range that holds hundreds of thousands of distinct user × host pairs (exit 2, \"JS heap out of memory\" — a known limit of the worker, reported separately).
 
-Machine: ${machine()}; run ${new Date().toISOString().slice(0, 10)}. PostgreSQL: Debian's server on 127.0.0.1, started by the benchmark (fsync off, as a test server).
+Machine: ${machine()}; run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average at the start ${load} (other sessions share the 2 cores: wall times stretch with the load, CPU times much less). PostgreSQL: Debian's server on 127.0.0.1, started by the benchmark (fsync off, as a test server).
 
 Input: a Squid access.log of ${(users * hosts.length).toLocaleString('en')} lines (${mb.toFixed(0)} MiB): ${users.toLocaleString('en')} users × ${hosts.length} AI hosts from the rules, one line per pair, so the commit writes one finding per line.
 
-| Register | Wall s | Peak RSS MB | Findings committed | vs SQLite |
-|---|---:|---:|---:|---:|
-${rows.map((x) => `| ${x.backend} | ${(x.ms / 1000).toFixed(1)} | ${x.rss.toFixed(0)} | ${x.findings.toLocaleString('en')} | ${(x.ms / base).toFixed(2)}× |`).join('\n')}
+Yardstick, same run: \`node bench/commit-yardstick.mjs\` — a bare better-sqlite3 loop inserting the ${yard.rows.toLocaleString('en')} finding rows the CLI committed (read from its register first, not timed) into a fresh SQLite file with the same findings table and indexes, one prepared statement, one transaction: ${s1(yard.ms)} s wall, ${s1(yard.cpuMs)} s CPU.
 
-The SQLite backend runs one prepared single-row statement per finding inside one transaction; the PostgreSQL backend sends multi-row \`INSERT … ON CONFLICT\` batches (up to 60,000 parameters each) and \`UPDATE … FROM unnest(…)\` for the verdicts, inside one transaction that holds the register's advisory write lock.
+| Register | Whole process wall s | Whole process CPU s | Commit phase wall s | Commit phase CPU s | Commit CPU / yardstick CPU | Peak RSS MB | Findings committed | Whole wall vs SQLite |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.map((x) => `| ${x.backend} | ${s1(x.ms)} | ${s1(x.cpu)} | ${s1(x.commitMs)} | ${s1(x.commitCpu)} | ${(x.commitCpu / yard.cpuMs).toFixed(2)}× | ${x.rss.toFixed(0)} | ${x.findings.toLocaleString('en')} | ${(x.ms / rows[0].ms).toFixed(2)}× |`).join('\n')}
+
+Commit phases (wall/CPU ms, from \`SHADOWSCAN_TIMINGS\`):
+${rows.map((x) => `- ${x.backend}: ${x.phases}`).join('\n')}
+
+The commit reads the stored figures of this run's findings, decides each finding's verdict, writes each finding once with its verdict (SQLite: one prepared single-row upsert per finding; PostgreSQL: multi-row \`INSERT … ON CONFLICT\` batches of up to 60,000 parameters), reads back only the active findings this run did not write, judges once, and writes items, risk entries and audit records — one transaction (PostgreSQL: holding the register's advisory write lock). Whole process = CLI start-up, log parsing, matching, the commit, the report.
 `;
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, md);

@@ -18,6 +18,9 @@ import { openRegister, type RegisterStore } from '../src/register/register.js';
 import { nextRecord } from '../src/register/audit.js';
 import { Auth } from '../src/web/auth.js';
 import { startPostgres } from '../test/helpers/postgres.js';
+import { QUEUE_STATUSES, type ItemQuery } from '../src/register/store.js';
+import type { SqlStore } from '../src/register/backends/sql-store.js';
+import { PAGE_SIZE } from '../src/web/routes/context.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -210,6 +213,28 @@ async function load(bases: string[], headers: Record<string, string>, ids: strin
   return results;
 }
 
+/** The register page's item queries (as the web route builds them) whose plans the benchmark records. */
+const EXPLAINED: Array<[string, ItemQuery]> = [
+  ['register (default: intake queue, by status)', {}],
+  ['register, sort by tier', { sort: 'tier' }],
+  ['register, filter tier 1 + source network', { tier: 1, source: 'network' }],
+  ['register, filter owner + category', { owner: 'owner7@corp.example', category: 'llm-api' }],
+  ['register, page 1000 (offset 49,950)', { offset: 999 * PAGE_SIZE }],
+  ['register, search "model-4242"', { q: 'model-4242' }],
+];
+
+/** EXPLAIN (ANALYZE) of each register query on a loaded register, for bench/results/web-explain.md. */
+async function explain(label: string, store: RegisterStore): Promise<string> {
+  let md = `## ${label}\n`;
+  for (const [name, q] of EXPLAINED) {
+    const plans = await (store as unknown as SqlStore).explainItemQuery({ status: QUEUE_STATUSES, limit: PAGE_SIZE, ...q });
+    md += `\n### ${name}\n`;
+    for (const p of plans) md += `\n${p.what}: ${p.ms.toFixed(1)} ms (one run)\n\n\`\`\`\n${p.sql}\n${p.plan.slice(0, 25).join('\n')}${p.plan.length > 25 ? '\n…' : ''}\n\`\`\`\n`;
+  }
+  return md;
+}
+const explained: string[] = [];
+
 async function measure(label: string, spec: string, replicas: number): Promise<{ label: string; seedS: number; results: CaseResult[] }> {
   console.error(`${label}: seeding ${N_ITEMS} items …`);
   const t0 = performance.now();
@@ -217,6 +242,7 @@ async function measure(label: string, spec: string, replicas: number): Promise<{
   const ids = await seed(store);
   await store.analyze(); // as `db migrate` does after its bulk copy
   const seedS = (performance.now() - t0) / 1000;
+  explained.push(await explain(label, store));
   const auth = new Auth(store);
   await auth.addUser('bench', 'bench-password-123', 'viewer');
   // the session lives in the register: every replica accepts it
@@ -271,7 +297,9 @@ entries in that order; a list filtered on a risk column but sorted by an item co
 (the same matches as \`LIKE '%q%'\`). Counts are exact for item-only filters and capped at 1,000 when the risk entries are joined.
 `;
   writeFileSync(OUT, md);
-  console.error(`wrote ${OUT}`);
+  const xout = OUT.replace(/\.md$/, '-explain.md');
+  writeFileSync(xout, `# Web benchmark: query plans of the register page at ${N_ITEMS.toLocaleString('en')} items\n\nWritten by \`bench/web.ts\` after loading each register (same run as ${OUT}): each register-page query's statements (the total, cached per register generation, and the page's ids) with their plan — PostgreSQL \`EXPLAIN (ANALYZE, BUFFERS)\`, SQLite \`EXPLAIN QUERY PLAN\` — and one timed run.\n\n${explained.join('\n')}`);
+  console.error(`wrote ${OUT}, ${xout}`);
 }
 
 await main();

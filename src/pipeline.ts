@@ -145,15 +145,14 @@ export function buildReport(
   const itemOf = new Map<string, string>();
   for (const x of c.judgement.items) for (const id of x.item.findingIds) itemOf.set(id, x.item.id);
   const rf: ReportFinding[] = [];
-  const runItems: string[] = [];
+  const seen = new Set<string>();
   for (const f of c.findings) {
     const v = c.judgement.verdicts.get(f.id);
     const itemId = itemOf.get(f.id)!;
-    if (!runItems.includes(itemId)) runItems.push(itemId);
+    seen.add(itemId);
     rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), count: f.count ?? 1, bytesOut: f.bytesOut, bytesIn: f.bytesIn, status: v?.status ?? 'unsanctioned', statusReason: v?.reason ?? '', itemId });
   }
   const ri: ReportItem[] = [];
-  const seen = new Set(runItems);
   // in the judge's (resolve's) order
   for (const x of c.judgement.items) {
     const id = x.item.id;

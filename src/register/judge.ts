@@ -61,9 +61,27 @@ export function decideGone(candidates: GoneCandidate[], seen: Set<string>, cover
   return out;
 }
 
+/** Each finding's verdict against the catalog at `now` — what the judge decides per finding. */
+export function findingVerdicts(findings: readonly Finding[], catalog: Catalog, now: Date): Map<string, Verdict> {
+  const reconciler = new Reconciler(catalog, now);
+  const out = new Map<string, Verdict>();
+  // a million findings share a handful of distinct verdicts: one object each (less to collect)
+  const shared = new Map<string, Verdict>();
+  for (const f of findings) {
+    const v = reconciler.finding(f);
+    const k = `${v.status}\u0000${v.reason}\u0000${v.entry ?? ''}\u0000${v.expires ?? ''}\u0000${Object.keys(v).length}`;
+    let s = shared.get(k);
+    if (!s) shared.set(k, (s = v));
+    out.set(f.id, s);
+  }
+  return out;
+}
+
 export interface JudgeInput {
   /** Every active finding of the register after this run's findings were merged in and gone marks applied. */
   active: Finding[];
+  /** Verdicts already decided by findingVerdicts for some of `active` (same catalog and time): not decided again. */
+  verdicts?: ReadonlyMap<string, Verdict>;
   /** The catalog of record: the catalog file merged with the register's decisions. */
   catalog: Catalog;
   rules: RuleIndex;
@@ -104,7 +122,7 @@ export interface RiskChange {
 
 export interface Judgement {
   /** Verdict per active finding id. */
-  verdicts: Map<string, Verdict>;
+  verdicts: ReadonlyMap<string, Verdict>;
   items: JudgedItem[];
   /** Active items per status. */
   statuses: Record<string, number>;
@@ -119,27 +137,31 @@ export function judge(input: JudgeInput): Judgement {
   const at = input.now.toISOString();
   const { actor } = input;
   const reconciler = new Reconciler(input.catalog, input.now);
-  const verdicts = new Map<string, Verdict>();
-  for (const f of input.active) verdicts.set(f.id, reconciler.finding(f));
+  // the verdicts given cover every active finding (a scan that saw the whole register): used as they are
+  const given = input.verdicts;
+  const complete = !!given && given.size === input.active.length && input.active.every((f) => given.has(f.id));
+  const verdicts: ReadonlyMap<string, Verdict> = complete ? given : new Map(input.active.map((f) => [f.id, given?.get(f.id) ?? reconciler.finding(f)]));
   const byId = new Map(input.active.map((f) => [f.id, f]));
   const out: Judgement = { verdicts, items: [], statuses: {}, riskChanges: [], gone: [], audit: [] };
   let riskN = input.riskCount;
   const live = new Set<string>();
+  // findings of items kept as they were: their stored verdicts stand (left out of out.verdicts)
+  const kept: string[] = [];
   for (const it of resolveItems(input.active)) {
     live.add(it.id);
     const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
     const basis = evidenceBasis(fs);
-    let v = reconciler.item(it, verdicts);
+    let v = reconciler.item(it, verdicts as Map<string, Verdict>); // read only
     // mentioned only: a candidate, out of the intake queue, until usage-grade evidence appears
     if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };
     const prev = input.priorItems.get(it.id);
     const touched = input.touched.has(it.id) || !prev;
     // an item of sources this run did not scan keeps what it was judged last time
     if (input.ranScanners && prev && prev.state === 'active' && !touched && !fs.some((f) => input.ranScanners!.has(f.scanner))) {
-      for (const f of fs) verdicts.delete(f.id);
-      const kept: Verdict = { status: prev.status as ItemStatus, reason: prev.statusReason ?? v.reason, entry: prev.catalogEntry };
-      out.items.push({ item: it, verdict: kept, basis, touched: false, isNew: false, firstDetectedAt: prev.firstDetectedAt });
-      out.statuses[kept.status] = (out.statuses[kept.status] ?? 0) + 1;
+      for (const f of fs) kept.push(f.id);
+      const was: Verdict = { status: prev.status as ItemStatus, reason: prev.statusReason ?? v.reason, entry: prev.catalogEntry };
+      out.items.push({ item: it, verdict: was, basis, touched: false, isNew: false, firstDetectedAt: prev.firstDetectedAt });
+      out.statuses[was.status] = (out.statuses[was.status] ?? 0) + 1;
       continue;
     }
     out.items.push({ item: it, verdict: v, basis, touched, isNew: !prev, firstDetectedAt: prev?.firstDetectedAt ?? at });
@@ -161,6 +183,11 @@ export function judge(input: JudgeInput): Judgement {
     if (p.state !== 'active' || live.has(id)) continue;
     out.gone.push(id);
     out.audit.push({ at, actor, action: 'item.gone', entityType: 'item', entityId: id, before: { state: 'active' }, after: { state: 'gone' }, rationale: 'every finding of this item is gone after complete coverage' });
+  }
+  if (kept.length) {
+    const m = new Map(verdicts);
+    for (const id of kept) m.delete(id);
+    out.verdicts = m;
   }
   return out;
 }

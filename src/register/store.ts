@@ -180,11 +180,17 @@ export interface StoredFigures {
   seenLast?: string;
 }
 
+/** Rows read by index: an array, or rows built on demand (a million rows need not exist at once). */
+export type RowSource<T> = { readonly length: number; at(i: number): T | undefined };
+
 /** A finding row as a commit writes it. */
 export interface FindingWrite {
   finding: Finding;
   itemId: string;
   unit: string;
+  /** The finding's verdict (judge.findingVerdicts), written with the row. */
+  status: string;
+  statusReason: string;
 }
 
 export interface GoneCandidate {
@@ -289,10 +295,13 @@ export interface RegisterOps {
 
   // ---- findings
   findingFigures(ids: string[]): Promise<Map<string, StoredFigures>>;
-  upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void>;
+  /** Rows by index (an array, or rows built as the batch that holds them is sent). */
+  upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void>;
   goneCandidates(scanners: string[]): Promise<GoneCandidate[]>;
   markFindingsGone(ids: string[], at: string): Promise<void>;
   activeFindings(): Promise<Finding[]>;
+  /** Active findings this run did not write (last scan another run), with their stored verdicts. */
+  otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>>;
   activeFindingsOfItem(itemId: string): Promise<Finding[]>;
   setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void>;
   listFindings(f?: { itemId?: string; state?: 'active' | 'gone' | 'all' }): Promise<StoredFinding[]>;

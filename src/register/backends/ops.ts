@@ -24,6 +24,7 @@ import type {
   PriorItem,
   RegisterOps,
   RiskEntry,
+  RowSource,
   RunMeta,
   RunRow,
   SessionRow,
@@ -57,7 +58,7 @@ const FINDING_COLS = [
   'count', 'bytes_out', 'bytes_in', 'seen_first', 'seen_last', 'status', 'status_reason', 'state', 'first_detected_at', 'last_detected_at', 'first_scan_id', 'last_scan_id', 'gone_at', 'data',
 ];
 const FINDING_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET locator = excluded.locator, unit = excluded.unit, count = excluded.count, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
-  seen_first = excluded.seen_first, seen_last = excluded.seen_last, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
+  seen_first = excluded.seen_first, seen_last = excluded.seen_last, status = excluded.status, status_reason = excluded.status_reason, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
   last_scan_id = excluded.last_scan_id, data = excluded.data, subject_name = excluded.subject_name`;
 
 const ITEM_COLS = [
@@ -87,10 +88,25 @@ const ORDER: Record<string, string> = {
   score: 'r.inherent_score DESC, r.item_id',
 };
 
+/** Register-page totals by query, valid for one register generation (one per store, shared by its requests). */
+export class CountCache {
+  private readonly m = new Map<string, { gen: number; total: number; capped: boolean }>();
+  get(key: string, gen: number): { total: number; capped: boolean } | undefined {
+    const v = this.m.get(key);
+    return v && v.gen === gen ? v : undefined;
+  }
+  set(key: string, gen: number, v: { total: number; capped: boolean }): void {
+    if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
+    this.m.set(key, { gen, ...v });
+  }
+}
+
 export class SqlOps implements RegisterOps {
   constructor(
     protected readonly c: Conn,
     protected readonly d: Dialect,
+    /** Outside transactions only: a transaction counts what it sees itself. */
+    private readonly counts?: CountCache,
   ) {}
 
   /** The governance tables' statements on this connection (inside a transaction: in it). */
@@ -109,18 +125,24 @@ export class SqlOps implements RegisterOps {
     return out;
   }
 
-  /** Multi-row insert in batches that stay under the parameter limit. */
-  protected async insertRows(table: string, cols: string[], rows: unknown[][], tail = ''): Promise<void> {
+  /**
+   * Multi-row insert in batches that stay under the parameter limit: one prepared statement of
+   * `per` rows reused for every full batch (SQLite caches it; PostgreSQL parses it once per
+   * batch), the remainder in one shorter statement. `toRow` builds a row as its batch is sent, so
+   * a million findings are never held as a million row arrays.
+   */
+  protected async insertRows<T = unknown[]>(table: string, cols: string[], rows: RowSource<T>, tail = '', toRow: (x: T) => readonly unknown[] = (x) => x as unknown as unknown[]): Promise<void> {
     if (!rows.length) return;
-    if (this.d.name === 'sqlite') {
-      // one prepared single-row statement, run synchronously per row: SQLite's fastest path
-      await this.c.runMany(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks(cols.length)}) ${tail}`, rows);
-      return;
-    }
-    const per = Math.max(1, Math.floor(this.d.maxParams / cols.length));
-    for (const batch of chunks(rows, per)) {
-      const values = batch.map(() => `(${marks(cols.length)})`).join(', ');
-      await this.c.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail}`, batch.flat());
+    const per = Math.max(1, Math.min(this.d.maxRowsPerInsert, Math.floor(this.d.maxParams / cols.length)));
+    const one = `(${marks(cols.length)})`;
+    const sql = (n: number) => `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: n }, () => one).join(', ')} ${tail}`;
+    const full = sql(Math.min(per, rows.length));
+    for (let i = 0; i < rows.length; i += per) {
+      const n = Math.min(per, rows.length - i);
+      const params: unknown[] = new Array(n * cols.length);
+      let k = 0;
+      for (let r = i; r < i + n; r++) for (const v of toRow(rows.at(r)!)) params[k++] = v;
+      await this.c.run(n === per || n === rows.length ? full : sql(n), params);
     }
   }
 
@@ -220,15 +242,10 @@ export class SqlOps implements RegisterOps {
   }
 
   async upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void> {
-    await this.insertRows(
-      'findings',
-      FINDING_COLS,
-      rows.map(({ finding: f, itemId, unit }) => [
-        f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
-        f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, 'unsanctioned', '', 'active', at, at, runId, runId, null, j(f),
-      ]),
-      FINDING_UPSERT_TAIL,
-    );
+    await this.insertRows('findings', FINDING_COLS, rows, FINDING_UPSERT_TAIL, ({ finding: f, itemId, unit, status, statusReason }) => [
+      f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
+      f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, status, statusReason, 'active', at, at, runId, runId, null, j(f),
+    ]);
   }
 
   async goneCandidates(scanners: string[]): Promise<GoneCandidate[]> {
@@ -246,6 +263,12 @@ export class SqlOps implements RegisterOps {
 
   async activeFindings(): Promise<Finding[]> {
     return (await this.c.all("SELECT data FROM findings WHERE state = 'active'")).map((r) => JSON.parse(r.data) as Finding);
+  }
+
+  async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
+    // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
+    const rows = await this.c.all("SELECT status, status_reason, data FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'", [runId, runId]);
+    return rows.map((r) => ({ finding: JSON.parse(r.data) as Finding, status: r.status, statusReason: r.status_reason }));
   }
 
   async activeFindingsOfItem(itemId: string): Promise<Finding[]> {
@@ -346,7 +369,8 @@ export class SqlOps implements RegisterOps {
    * entry, which every queue item has); (2) the page's rows. Counts are exact for item-only filters
    * and capped at COUNT_CAP when the risk entries are joined.
    */
-  async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
+  /** The statements of one item query: the total, and the page's ids. */
+  private itemStatements(f: ItemQuery) {
     const where: string[] = [];
     const args: unknown[] = [];
     const sortByRisk = f.sort === 'tier' || f.sort === 'score';
@@ -404,19 +428,57 @@ export class SqlOps implements RegisterOps {
           : `items i ${this.d.forcedJoin} risk_entries r ON r.item_id = i.id`
         : 'items i';
     const paged = f.limit !== undefined;
-    let total: number;
-    let capped = false;
-    if (viaRisk && paged) {
-      total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args))?.n ?? 0);
-      if (total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
-    } else total = Number((await this.c.get(`SELECT COUNT(*) AS n FROM ${from} ${w}`, args))?.n ?? 0);
     const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
     const limit = paged ? Math.min(Math.max(f.limit!, 1), 1000) : 1_000_000_000;
-    const ids = (await this.c.all(`SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...args, limit, Math.max(f.offset ?? 0, 0)])).map((r) => r.id as string);
+    return {
+      key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
+      // joined with the risk entries and paged: counted up to the cap, not to the end
+      capped: viaRisk && paged,
+      count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
+      ids: { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, limit, Math.max(f.offset ?? 0, 0)] },
+    };
+  }
+
+  async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
+    const q = this.itemStatements(f);
+    // the total is the costly part of a page (every matching row): computed once per register
+    // generation and query — the generation is read first, so a count is never older than its key
+    const gen = this.counts ? await this.generation() : -1;
+    const cache = gen >= 0 ? this.counts : undefined;
+    let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
+    if (total < 0) {
+      total = Number((await this.c.get(q.count.sql, q.count.args))?.n ?? 0);
+      if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+      cache?.set(q.key, gen, { total, capped });
+    }
+    const ids = (await this.c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
     if (!ids.length) return { total, capped, rows: [] };
     const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return { total, capped, rows: ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary) };
+  }
+
+  /** The plans of an item query's statements (benchmarks): PostgreSQL's EXPLAIN ANALYZE, SQLite's query plan, and each statement's time. */
+  async explainItemQuery(f: ItemQuery): Promise<Array<{ what: string; sql: string; ms: number; plan: string[] }>> {
+    const q = this.itemStatements(f);
+    const out: Array<{ what: string; sql: string; ms: number; plan: string[] }> = [];
+    for (const [what, st] of [['count', q.count], ['page ids', q.ids]] as const) {
+      const t = performance.now();
+      await this.c.all(st.sql, st.args);
+      const ms = performance.now() - t;
+      const rows = await this.c.all(`${this.d.name === 'postgres' ? 'EXPLAIN (ANALYZE, BUFFERS)' : 'EXPLAIN QUERY PLAN'} ${st.sql}`, st.args);
+      out.push({ what, sql: st.sql, ms, plan: rows.map((r) => String(r['QUERY PLAN'] ?? r.detail)) });
+    }
+    return out;
+  }
+
+  /** The register's generation (migration 600), or -1 for a register opened read-only before it had one. */
+  private async generation(): Promise<number> {
+    try {
+      return Number((await this.c.get('SELECT n FROM register_generation WHERE id = 1'))?.n ?? -1);
+    } catch {
+      return -1;
+    }
   }
 
   async itemsByIds(ids: string[]): Promise<Map<string, ItemRow>> {

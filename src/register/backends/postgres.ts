@@ -20,6 +20,7 @@ const POSTGRES: Dialect = {
   name: 'postgres',
   begin: ['BEGIN', `SELECT pg_advisory_xact_lock(${WRITE_LOCK})`],
   maxParams: 60_000,
+  maxRowsPerInsert: 60_000,
   inList: (col) => ({ sql: `${col} = ANY(?)`, params: (v) => [[...v]] }),
   itemSearch: (q) => ({
     sql: "(i.name ILIKE ? ESCAPE '\\' OR i.service ILIKE ? ESCAPE '\\' OR i.vendor ILIKE ? ESCAPE '\\' OR i.id = ?)",
@@ -82,7 +83,12 @@ export class PostgresStore extends SqlStore {
 
   static async open(url: string, opts: { readonly?: boolean; poolSize?: number } = {}): Promise<PostgresStore> {
     const location = redactUrl(url);
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: 'shadowscan' });
+    // No parallel query on register connections: its statements are index walks that return a page
+    // or a batch, and starting parallel workers cost more than the work — EXPLAIN ANALYZE of the
+    // register page's owner + category query at 100k items (bench/results/web-explain.md): the
+    // plan's own work 6 ms, the Gather Merge with one worker 44 ms. With several replicas and
+    // runners on one server, workers also compete with the other sessions for the same cores.
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: 'shadowscan', options: '-c max_parallel_workers_per_gather=0' });
     // an idle client's network error must not crash the process: the next query reports it
     pool.on('error', () => undefined);
     let client: pg.PoolClient;

@@ -24,6 +24,27 @@ export const RANK_SQL = `CASE status ${STATUS_SEVERITY.slice(0, 4)
   .join(' ')} ELSE 4 END`;
 
 
+/**
+ * The register's generation: one counter that every write to items or risk entries moves (a
+ * trigger, so no write path can forget it). Readers cache what is costly to count — the register
+ * page's totals — per generation, so a count is computed once per change, not once per request,
+ * and every replica sees a commit at once.
+ */
+function generation(d: 'sqlite' | 'postgres'): Migration {
+  const table = `CREATE TABLE register_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
+INSERT INTO register_generation (id, n) VALUES (1, 0);`;
+  const sql =
+    d === 'sqlite'
+      ? `${table}
+${['items', 'risk_entries']
+  .flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => `CREATE TRIGGER ${t}_generation_${op.toLowerCase()} AFTER ${op} ON ${t} BEGIN UPDATE register_generation SET n = n + 1 WHERE id = 1; END;`))
+  .join('\n')}`
+      : `${table}
+CREATE FUNCTION register_generation_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE register_generation SET n = n + 1 WHERE id = 1; RETURN NULL; END $$;
+${['items', 'risk_entries'].map((t) => `CREATE TRIGGER ${t}_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION register_generation_bump();`).join('\n')}`;
+  return { version: 600, name: 'register-generation', sql };
+}
+
 /** Leases (per-source locks shared by every runner), schedule ticks, sign-in throttling. */
 const TEAM_SQL = `
 CREATE TABLE leases (
@@ -337,6 +358,7 @@ CREATE TABLE notifications_sent (
   ledger(),
   // ---- governance (500–599)
   ...governance(),
+  generation('sqlite'),
   signinAttempts(),
 ];
 
@@ -467,6 +489,7 @@ CREATE TABLE notifications_sent (
   ledger(),
   // ---- governance (500–599)
   ...governance(),
+  generation('postgres'),
   signinAttempts(),
 ];
 

@@ -5,7 +5,7 @@
 import type { AuditEvent, AuditRecord } from '../audit.js';
 import type { LeaseInfo, RegisterOps, RegisterStore, TableDump } from '../store.js';
 import { type Conn, type Dialect } from './conn.js';
-import { SqlOps } from './ops.js';
+import { CountCache, SqlOps } from './ops.js';
 import { TABLES, type Migration } from './schema.js';
 
 /** Primary-key columns per table: dumps are read in key order. */
@@ -41,7 +41,7 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   abstract analyze(): Promise<void>;
 
   constructor(c: Conn, d: Dialect) {
-    super(c, d);
+    super(c, d, new CountCache());
   }
 
   async transaction<T>(fn: (tx: RegisterOps) => Promise<T>): Promise<T> {

@@ -1,0 +1,26 @@
+// The commit benchmark's yardstick: a bare better-sqlite3 loop that inserts the same finding rows
+// (read from the register the CLI just wrote) into a fresh file with the same findings table and
+// indexes, in one transaction, through one prepared statement. Prints the insert loop's time.
+//   node bench/commit-yardstick.mjs FROM.db TO.db
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+
+const [from, to] = process.argv.slice(2);
+const src = new Database(from, { readonly: true });
+const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'findings' AND sql IS NOT NULL ORDER BY type DESC").pluck().all();
+const rows = src.prepare('SELECT * FROM findings').raw().all();
+src.close();
+for (const s of ['', '-wal', '-shm']) rmSync(to + s, { force: true });
+const db = new Database(to);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+for (const s of ddl) db.exec(s);
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+const st = db.prepare(`INSERT INTO findings VALUES (${rows[0].map(() => '?').join(', ')})`);
+db.exec('BEGIN');
+for (const r of rows) st.run(r);
+db.exec('COMMIT');
+db.close();
+const c = process.cpuUsage(c0);
+console.log(JSON.stringify({ rows: rows.length, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }));
