@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verifyRecords, type AuditRecord } from '../register/audit.js';
+import { verifyRecords, type AuditRecord, type Keyring } from '../register/audit.js';
+import { loadKeyring } from '../register/ledger-keys.js';
 import { ANNEX_A } from '../risk/standards.js';
 
 export interface PackValidation {
@@ -42,7 +43,11 @@ function csvRows(text: string): string[][] {
   return rows;
 }
 
-export function validateEvidencePack(dir: string, expectedControls: string[] = Object.keys(ANNEX_A)): PackValidation {
+/**
+ * `ring`: the MAC keys the decision log was chained with (default: the audit key file,
+ * SHADOWSCAN_AUDIT_KEY_FILE) — the log is keyed, so its verification needs them.
+ */
+export function validateEvidencePack(dir: string, expectedControls: string[] = Object.keys(ANNEX_A), ring: Keyring = loadKeyring()): PackValidation {
   const problems: string[] = [];
   const read = (name: string) => {
     const p = join(dir, name);
@@ -89,7 +94,7 @@ export function validateEvidencePack(dir: string, expectedControls: string[] = O
       problems.push(`decision-log.jsonl:${i + 1}: not JSON`);
     }
   });
-  const v = verifyRecords(records);
+  const v = verifyRecords(records, ring);
   for (const p of v.problems) problems.push(`decision-log.jsonl: record ${p.seq}: ${p.problem}`);
   return { ok: problems.length === 0, problems, links, controls, logRecords: v.records };
 }

@@ -20,6 +20,7 @@ import { governanceView, type GovernanceView } from '../governance/governance.js
 import { formatThreatLines } from '../governance/mapping.js';
 import { effectiveCatalog } from '../intake/catalog.js';
 import { verifyRecords, type VerifyResult } from '../register/audit.js';
+import { loadKeyring } from '../register/ledger-keys.js';
 import type { Register, RunRow } from '../register/register.js';
 import { toCsv } from '../report/csv.js';
 import type { RuleIndex } from '../rules/compile.js';
@@ -73,7 +74,7 @@ export async function writeEvidencePack(reg: Register, dir: string, opts: Eviden
   }
   const log = await reg.auditLog({ order: 'asc', limit: Number.MAX_SAFE_INTEGER });
   const logText = log.map((r) => JSON.stringify(r)).join('\n') + (log.length ? '\n' : '');
-  const exported = verifyRecords(logText.split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  const exported = verifyRecords(logText.split('\n').filter(Boolean).map((l) => JSON.parse(l)), loadKeyring());
   const verification = { exported, register: await reg.verifyAudit() };
   const runs = (await reg.listRuns(1_000_000)).filter((r) => r.startedAt <= to && (!from || (r.finishedAt ?? r.startedAt) >= from)).reverse();
   const soa = soaWithGovernance(data, gov);
@@ -85,7 +86,7 @@ export async function writeEvidencePack(reg: Register, dir: string, opts: Eviden
   files.set('register.csv', registerCsv(gov));
   files.set('register.html', page('Risk register', registerHtml(gov)));
   files.set('decision-log.jsonl', logText);
-  files.set('decision-log-verification.json', JSON.stringify({ generatedAt: now.toISOString(), method: 'SHA-256 hash chain: each record hashes its canonical content and the previous record hash (src/register/audit.ts)', ...verification }, null, 2) + '\n');
+  files.set('decision-log-verification.json', JSON.stringify({ generatedAt: now.toISOString(), method: 'HMAC-SHA-256 chain keyed with the audit key (outside the register; its fingerprint is each record\'s key_id): each record MACs its canonical content and the previous record\'s MAC (src/register/audit.ts). Verifying needs that key file, or a signed checkpoint (shadowscan audit checkpoint) for the head.', ...verification }, null, 2) + '\n');
   files.set('catalog.yaml', `# Catalog of record: the catalog file merged with the intake decisions in the register, ${now.toISOString()}\n` + catalogToYaml(catalog));
   files.set('coverage.csv', coverageCsv(runs));
   files.set('coverage.html', page(`Scan coverage ${period}`, coverageHtml(runs, period)));

@@ -102,7 +102,7 @@ describe.each(BACKENDS)('evidence pack on $name', (backend) => {
     const v = validateEvidencePack(dir, [...CONTROLS, 'A.11.2']);
     expect(v.ok).toBe(false);
     expect(v.problems).toContain('index.html links coverage.html, which does not exist');
-    expect(v.problems).toContain(`decision-log.jsonl: record ${rec.seq}: content does not match its hash (record edited)`);
+    expect(v.problems).toContain(`decision-log.jsonl: record ${rec.seq}: entry ${rec.seq}: edited — content does not match its MAC`);
     expect(v.problems).toContain('soa.html: contains script');
     expect(v.problems).toContain('soa.csv: missing Annex A controls: A.11.2');
     expect(v.problems).toContain('decision-log.jsonl: SHA-256 does not match the manifest');
@@ -126,6 +126,6 @@ describe.each(BACKENDS)('evidence pack on $name', (backend) => {
     expect(await main(['export', '--format', 'evidence-pack', '--db', spec, '--output', dir2], z)).toBe(1);
     expect(z.out_).toContain('FAILED verification');
     expect(readFileSync(join(dir2, 'index.html'), 'utf8')).toContain('VERIFICATION FAILED');
-    expect(validateEvidencePack(dir2, CONTROLS).problems).toContain('decision-log.jsonl: record 2: content does not match its hash (record edited)');
+    expect(validateEvidencePack(dir2, CONTROLS).problems).toContain('decision-log.jsonl: record 2: entry 2: edited — content does not match its MAC');
   });
 });

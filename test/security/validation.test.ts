@@ -170,7 +170,8 @@ describe('every named flag and catalog field refuses impossible input with one l
     // one good and one missing source path: the missing one is a failed unit, the rest lands (partial coverage)
     const x = io();
     writeFileSync(join(d, 'logs', 'requirements.txt'), 'openai==1.40\n');
-    expect(await main(['scan', '--repo', join(d, 'logs'), '--repo', join(d, 'gone'), '--db', db, '--quiet'], x)).toBe(0);
+    // exit 4: completed with partial coverage (README, exit codes)
+    expect(await main(['scan', '--repo', join(d, 'logs'), '--repo', join(d, 'gone'), '--db', db, '--quiet'], x)).toBe(4);
     expect(x.err_).toMatch(/partial coverage: 1 unit\(s\) failed/);
     expect(existsSync(db)).toBe(true);
   });
