@@ -61,6 +61,7 @@ const ALL = DOC_FILES.filter((f) => !ONLY || ONLY.includes(f)).map((f) => ({ fil
 
 describe('docs that run', () => {
   let demoDb: string;
+  let auditKey: string;
   let shims: string;
   let hook: Server;
   let hookUrl: string;
@@ -69,7 +70,9 @@ describe('docs that run', () => {
   beforeAll(async () => {
     // the demo register, built once (what `npm start` does)
     const d = tmpDir('shadowscan-docs-demo-');
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'demo'], { cwd: d, encoding: 'utf8', timeout: 240_000 });
+    // one user's audit key (the decision log is keyed): the demo and every documented command share it
+    auditKey = join(d, 'audit.key');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'demo'], { cwd: d, encoding: 'utf8', timeout: 240_000, env: { ...process.env, SHADOWSCAN_AUDIT_KEY_FILE: auditKey } });
     expect(r.status, r.stderr).toBe(0);
     demoDb = join(d, 'shadowscan-demo.db');
     expect(existsSync(demoDb)).toBe(true);
@@ -139,7 +142,7 @@ exec "${process.execPath}" "${ROOT}/bin/shadowscan.mjs" "$@"
       copyFileSync(join(ROOT, 'docs/shadowscan.schema.json'), join(world, 'docs/shadowscan.schema.json'));
       copyFileSync(demoDb, join(world, 'shadowscan-demo.db'));
       const port = await freePort();
-      const env = { ...process.env, PATH: `${shims}:${process.env.PATH}`, HOME: world, DOCS_PORT: String(port), DOCS_WORLD: world, SHADOWSCAN_WEBHOOK_URL: hookUrl, SHADOWSCAN_PASSWORD: '', NO_COLOR: '1' };
+      const env = { ...process.env, PATH: `${shims}:${process.env.PATH}`, HOME: world, SHADOWSCAN_AUDIT_KEY_FILE: auditKey, DOCS_PORT: String(port), DOCS_WORLD: world, SHADOWSCAN_WEBHOOK_URL: hookUrl, SHADOWSCAN_PASSWORD: '', NO_COLOR: '1' };
       try {
         for (const b of runnable) {
           const script = `set -eo pipefail\n${b.code.replace(/\b8080\b/g, String(port))}\n`;
