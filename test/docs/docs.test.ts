@@ -134,7 +134,9 @@ exec "${process.execPath}" "${ROOT}/bin/shadowscan.mjs" "$@"
 
   for (const { file, blocks } of ALL) {
     const runnable = blocks.filter((b) => !b.skip);
-    it.runIf(runnable.length > 0)(`${file}: ${runnable.length} block(s) run green`, async () => {
+    // a file whose every block needs an outside service has no test here (its skips are listed in afterAll)
+    if (!runnable.length) continue;
+    it(`${file}: ${runnable.length} block(s) run green`, async () => {
       const world = tmpDir('shadowscan-docs-');
       for (const e of ['bin', 'src', 'scanners', 'rules', 'fixtures', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) symlinkSync(join(ROOT, e), join(world, e));
       mkdirSync(join(world, 'docs'));
