@@ -70,8 +70,13 @@ function looksText(head: Buffer): boolean {
   return controlShare(head, 0, Math.min(head.length, 64 * 1024)) < 0.05;
 }
 
+/**
+ * The Zeek log a JSON record belongs to: its `_path` when that is a log we read, else inferred from
+ * its fields — a damaged or unexpected `_path` on a record with HTTP fields is still an HTTP record
+ * (a vote for a log we cannot read would parse the whole file with the wrong fields, silently).
+ */
 export function zeekJsonKind(o: Record<string, unknown>): string | undefined {
-  if (typeof o._path === 'string') return o._path;
+  if (typeof o._path === 'string' && Object.hasOwn(JSON_PRESETS, `zeek-json:${o._path}`)) return o._path;
   if ('server_name' in o || 'ja3' in o || 'cipher' in o) return 'ssl';
   if ('query' in o || 'qtype_name' in o) return 'dns';
   if ('uri' in o || 'method' in o) return 'http';

@@ -55,6 +55,22 @@ describe('egress: byte-order mark and a damaged first line', () => {
     expect(r.obs.map(key).sort()).toEqual(base.obs.map(key).sort());
     expect(r.cov.problemCount).toBeGreaterThanOrEqual(1);
   });
+
+  // found by `npm run fuzz` (seed 1339638210): two copies of a line whose `_path` was damaged
+  // outvoted the rest and the file was read as a log type we have no fields for — 0 events, silently
+  it('Zeek JSON records with a damaged or unknown _path do not decide how the file is read', async () => {
+    const lines = readFileSync(join(FIXTURES, 'zeek-http.json'), 'utf8').split('\n').filter(Boolean);
+    const bad = lines[0].replace('"_path": "http"', '"_path": "ittp"');
+    expect(bad).not.toBe(lines[0]);
+    expect(detectFormat(Buffer.from([bad, bad, ...lines.slice(1)].join('\n') + '\n'))).toEqual({ format: 'zeek-json', kind: 'http' });
+    const p = join(tmp('egress-iso-'), 'zh.json');
+    writeFileSync(p, [bad, bad, ...lines.slice(1)].join('\n') + '\n');
+    const clean = join(tmp('egress-iso-'), 'zc.json');
+    writeFileSync(clean, lines.slice(1).join('\n') + '\n');
+    const [r, want] = [await run({ paths: [p] }), await run({ paths: [clean] })];
+    expect(want.cov.stats.events).toBeGreaterThan(0);
+    expect(r.cov.stats.events).toBeGreaterThanOrEqual(want.cov.stats.events!);
+  });
 });
 
 describe('egress: a truncated .gz is partial, not "nothing scanned"', () => {
