@@ -3,7 +3,7 @@
  * over real-format samples (fixtures/corpus/audit, fixtures/audit), damaged at random. See
  * harness.ts for the properties and the run budget.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -32,6 +32,15 @@ interface Outcome { ids: string[]; problems: number; failed: number; records: nu
 
 /** The reader alone (every record, known vendor or not) and the whole scanner (coverage). */
 async function readBoth(path: string): Promise<Outcome> {
+  try {
+    return await readBothOnce(path);
+  } finally {
+    // thousands of inputs, some of 10 MB lines, per minute: a 10-minute run must not fill the disk
+    rmSync(path, { force: true });
+  }
+}
+
+async function readBothOnce(path: string): Promise<Outcome> {
   const ids: string[] = [];
   let problems = 0;
   let truncated = false;
