@@ -18,7 +18,8 @@ export interface PackValidation {
   logRecords: number;
 }
 
-function csvRows(text: string): string[][] {
+/** RFC 4180 rows (quoted cells with commas, quotes and newlines). */
+export function csvRows(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = '';

@@ -4,6 +4,7 @@
  * another only mentioned in a test file (a real SQLite register, the bundled rules).
  */
 import { describe, expect, it } from 'vitest';
+import { csvRows as parseCsv } from '../../src/export/evidence-pack-validate.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main, type Io } from '../../src/cli/main.js';
@@ -15,26 +16,6 @@ function io(): Io & { err_: string } {
   o.out = () => {};
   o.err = (s) => void (o.err_ += s);
   return o;
-}
-
-/** RFC 4180 rows (quoted cells with commas / quotes / newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  return rows;
 }
 
 describe('CSV report: basis', () => {
