@@ -15,7 +15,10 @@ export interface RuleHit {
   rule: string;
   /** The rule value that matched. */
   pattern: string;
-  /** For domains: 0 exact+path, 1 exact, 2 template, 3 suffix (lower is more specific). */
+  /**
+   * For domains: 0 when a rule with paths matched (whatever its host kind: the path is part of the
+   * match, so callers keep it), otherwise 1 exact, 2 template, 3 suffix (lower is more specific).
+   */
   specificity?: number;
 }
 
@@ -311,7 +314,7 @@ export class RuleIndex {
       const score = base * 1000 - (e.paths ? 500 : 0) - e.pattern.length;
       if (score < bestScore) {
         bestScore = score;
-        best = { service: e.service, rule: 'domain', pattern: e.paths ? `${e.pattern}${e.paths.find((p) => pathHasPrefix(path!, p))}` : e.pattern, specificity: base - (e.paths ? 1 : 0) };
+        best = { service: e.service, rule: 'domain', pattern: e.paths ? `${e.pattern}${e.paths.find((p) => pathHasPrefix(path!, p))}` : e.pattern, specificity: e.paths ? 0 : base };
       }
     }
     return best;

@@ -15,12 +15,17 @@ async function run(options: unknown, now: string, state: Record<string, Record<s
   return { ...r, cov: r.coverage[0], next: { 'egress-query': { ...(state['egress-query'] ?? {}), ...r.state['egress-query'] } } };
 }
 
-/** Sums counts and bytes per (subject, service, host, rule, success): what several increments add up to. */
+/**
+ * Sums counts and bytes per finding identity (subject, service, host, success): what several
+ * increments add up to. The matched pattern is left out: a host whose rule lists two paths
+ * (`/serving-endpoints/`, `/api/2.0/serving-endpoints`) yields one finding, shown with the path
+ * seen first, and a window may hold only one of the two paths.
+ */
 function totals(lines: string[]): Map<string, [number, number]> {
   const m = new Map<string, [number, number]>();
   for (const l of lines) {
     const p = l.split(' ');
-    const k = p.slice(0, 6).join(' ');
+    const k = [...p.slice(0, 4), p[5]].join(' ');
     const v = m.get(k) ?? [0, 0];
     v[0] += Number(p[6]);
     v[1] += Number(p[8]);
