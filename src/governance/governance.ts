@@ -165,17 +165,20 @@ async function mutate(ctx: GovernanceContext, idOrItem: string, actor: string, a
   if (!actor?.trim()) throw new IntakeError('an actor is required');
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
-  return ctx.register.transaction(async (tx) => {
-    const risk = await loadRisk(tx, idOrItem);
-    const settings = await loadSettings(tx);
-    const rec = await recordOf(tx, risk, at);
-    const before = structuredClone(rec);
-    const rationale = await fn(rec, risk, settings, tx, at, now);
-    rec.updatedAt = at;
-    await tx.governance().put(rec);
-    await tx.appendAudit({ at, actor, action: `governance.${action}`, entityType: 'risk', entityId: risk.id, before, after: rec, rationale });
-    return rec;
-  });
+  return ctx.register.transaction(async (tx) => mutateIn(tx, await loadRisk(tx, idOrItem), actor, action, fn, now));
+}
+
+/** One governance change inside the caller's transaction: the record and its decision-log entry. */
+async function mutateIn(tx: RegisterOps, risk: RiskEntry, actor: string, action: string, fn: Mutation, now: Date): Promise<GovernanceRecord> {
+  const at = now.toISOString();
+  const settings = await loadSettings(tx);
+  const rec = await recordOf(tx, risk, at);
+  const before = structuredClone(rec);
+  const rationale = await fn(rec, risk, settings, tx, at, now);
+  rec.updatedAt = at;
+  await tx.governance().put(rec);
+  await tx.appendAudit({ at, actor, action: `governance.${action}`, entityType: 'risk', entityId: risk.id, before, after: rec, rationale });
+  return rec;
 }
 
 /** Triage override of the stages and threats (each with a reason); the rationale is required. */
@@ -231,15 +234,20 @@ export async function recordTreatment(ctx: GovernanceContext, id: string, input:
 
 /** Acceptance of the residual risk; above the appetite only by the role the settings name. */
 export async function acceptResidual(ctx: GovernanceContext, id: string, input: { role: string; rationale: string }, actor: string): Promise<GovernanceRecord> {
+  return mutate(ctx, id, actor, 'residual-accepted', acceptance(input, actor));
+}
+
+/** The residual-acceptance change: only the role the tier's settings name may accept above the appetite. */
+function acceptance(input: { role: string; rationale: string }, actor: string): Mutation {
   const rationale = need(input.rationale, 'rationale for accepting the residual risk');
   const role = need(input.role, 'role accepting the residual risk');
-  return mutate(ctx, id, actor, 'residual-accepted', (rec, risk, s, _tx, at) => {
+  return (rec, risk, s, _tx, at) => {
     const t = tierSettings(s, risk.tier);
     const residual = rec.treatment?.residualScore ?? risk.inherentScore;
     if (residual > t.appetite && role !== t.acceptanceRole) throw new IntakeError(`${risk.id}: residual risk ${residual} is above the tier ${risk.tier} appetite ${t.appetite}; only the ${t.acceptanceRole} role may accept it (given: ${role})`, 403);
     rec.acceptance = { role, by: actor, at, rationale, residualScore: residual, appetite: t.appetite };
     return `residual risk ${residual} accepted by ${actor} as ${role} (appetite ${t.appetite}): ${rationale}`;
-  });
+  };
 }
 
 /** Pause: a temporary block-list entry while the decision is pending; the decision ends it. */
@@ -322,12 +330,19 @@ function impactAssessmentGate(v: GovernanceView): void {
 }
 
 /**
- * The impact-assessment gate of every approval path (intake approve on the CLI, the web and the
- * API included), checked inside the approval's own transaction. Residual-risk acceptance above the
- * appetite is checked by `governedApprove` (governance approve, its page and API).
+ * The governance gates of every approval path (intake approve on the CLI, the web and the API,
+ * and governance approve), checked inside the approval's own transaction: the impact assessment
+ * its tier or triage requires, and residual risk above the tier's appetite accepted on record by
+ * the role the settings name. `accept` records that acceptance first, in the same transaction.
  */
-export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date): Promise<void> {
-  impactAssessmentGate(viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now));
+export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date, accept?: { role: string; rationale: string }, actor?: string): Promise<void> {
+  let v = viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now);
+  impactAssessmentGate(v);
+  if (v.needsAcceptance && (accept?.role?.trim() || accept?.rationale?.trim())) {
+    v = { ...v, record: await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now) };
+    v = viewOf(risk, v.record, v.settings, now);
+  }
+  if (v.needsAcceptance) throw new IntakeError(`${risk.id}: residual risk ${v.residualScore} is above the tier ${risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it before approval (with the approval: acceptance role and rationale, e.g. --accept-role ${v.acceptanceRole} --accept-rationale "…"; or shadowscan governance accept)`, 409);
 }
 
 export async function governedApprove(ctx: GovernanceContext, id: string, input: GovernedApproveInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {

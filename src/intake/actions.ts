@@ -86,6 +86,8 @@ export interface ApproveInput {
   humanOversight?: 'human-in-the-loop' | 'human-on-the-loop' | 'human-in-command' | 'none';
   lineage?: { provider?: string; model?: string; version?: string };
   rationale: string;
+  /** Residual risk above the tier's appetite, accepted with this approval (role the settings name, rationale). */
+  acceptance?: { role: string; rationale: string };
 }
 
 export interface DeclineInput {
@@ -291,7 +293,7 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     checkSoD(ctx, policy, e, actor, 'approve');
     await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
     // issue 15's gates hold on every approval path (loaded here: governance builds on intake)
-    await (await import('../governance/governance.js')).approvalGates(tx, e, now);
+    await (await import('../governance/governance.js')).approvalGates(tx, e, now, input.acceptance, actor);
     const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();

@@ -312,6 +312,10 @@ ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
 <div class="field"><span>Business owner</span><input name="ownerBusiness" value="${r.owner ?? ''}" required></div>
 <div class="field"><span>Technical owner</span><input name="ownerTechnical"></div>
 <div class="field"><span>Rationale</span><textarea name="rationale" required></textarea></div>
+<fieldset><legend>Residual risk above the appetite (only when the tier's appetite is exceeded)</legend>
+<div class="field"><span>Accepted as role</span><input name="acceptRole" placeholder="the role the governance settings name, e.g. governance-lead"></div>
+<div class="field"><span>Acceptance rationale</span><textarea name="acceptRationale" placeholder="why the residual risk is accepted"></textarea></div>
+</fieldset>
 <button type="submit">Approve</button></form>
 <form method="post" action="${path`/items/${it.id}/decline`}" class="card" id="decline-form"><input type="hidden" name="_csrf" value="${csrf}">
 <h2>Decline</h2><p class="small muted">The service is recorded as declined; its domains go on the block lists; a later sighting is raised as declined-but-in-use.</p>

@@ -65,7 +65,7 @@ describe('intake state machine (real SQLite file)', () => {
     expect(t.risk.impactAssessment).toBe('not-required');
 
     await requestIntake(ctx, otter.id, {}, 'user:gl');
-    const a = await approve(ctx, otter.id, { scope: { users: ['frank@test.example', 'grace@test.example'] }, expires: '2027-04-01', conditions: { maxDataClassification: 'internal', notes: 'SSO only' }, rationale: 'sales enablement pilot' }, 'user:rita');
+    const a = await approve(ctx, otter.id, { scope: { users: ['frank@test.example', 'grace@test.example'] }, expires: '2027-04-01', conditions: { maxDataClassification: 'internal', notes: 'SSO only' }, rationale: 'sales enablement pilot', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rita');
     expect(a.to).toBe('approved');
     expect(a.decisionId).toBe('DEC-0001');
     expect(a.item).toMatchObject({ id: 'svc-otter-ai', before: 'unsanctioned', after: 'sanctioned' });
@@ -107,7 +107,7 @@ describe('intake state machine (real SQLite file)', () => {
     await requestIntake(ctx, az.id, { rationale: 'please decide' }, 'user:gl');
     await rejects(approve(ctx, az.id, { expires: '2027-01-01', rationale: 'mine' }, 'user:gl'), 403, /separation of duties — user:gl requested this intake and cannot approve it/);
     await rejects(decline(ctx, az.id, { treatment: 'avoid', rationale: 'mine' }, 'user:gl'), 403, /separation of duties/);
-    const ok = await approve(ctx, az.id, { expires: '2027-01-01', rationale: 'approved by someone else' }, 'user:rita');
+    const ok = await approve(ctx, az.id, { expires: '2027-01-01', rationale: 'approved by someone else', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rita');
     expect(ok.to).toBe('approved');
   });
 
@@ -241,7 +241,7 @@ describe('intake state machine (real SQLite file)', () => {
     const { register, ctx, risk } = await setup();
     const az = await risk('azure-openai');
     await triage(ctx, az.id, { answers, owner: 'Cloud team' }, 'user:gl');
-    await approve(ctx, az.id, { expires: '2026-06-30', rationale: 'until the platform review' }, 'user:rita');
+    await approve(ctx, az.id, { expires: '2026-06-30', rationale: 'until the platform review', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rita');
     expect((await register.getItem('svc-azure-openai'))!.item.status).toBe('sanctioned');
     await rescan(register, new Date('2026-07-02T00:00:00Z'));
     expect((await register.getItem('svc-azure-openai'))!.item.status).toBe('approval-expired');
@@ -298,7 +298,7 @@ describe('intake state machine (real SQLite file)', () => {
     const { file, register, ctx, risk } = await setup();
     const ot = await risk('otter-ai');
     await triage(ctx, ot.id, { answers, owner: 'Head of Sales' }, 'user:gl');
-    await approve(ctx, ot.id, { scope: { users: ['frank@test.example'] }, expires: '2027-04-01', rationale: 'pilot' }, 'user:rita');
+    await approve(ctx, ot.id, { scope: { users: ['frank@test.example'] }, expires: '2027-04-01', rationale: 'pilot', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rita');
     const ds = await risk('deepseek');
     await triage(ctx, ds.id, { answers }, 'user:gl');
     await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'residency' }, 'user:rita');
@@ -340,7 +340,7 @@ describe('intake state machine (real SQLite file)', () => {
     const t = await run(['intake', 'triage', az.id, '--consequence', 'high', '--affected', 'internal', '--significant-decisions', 'no', '--owner', 'Cloud team']);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/needs-intake → triaged/);
-    const a = await run(['intake', 'approve', az.id, '--expires', '2027-01-01', '--rationale', 'tenant-hosted', '--scope-users', 'svc-bot@test.example', '--scope-repos', 'infra']);
+    const a = await run(['intake', 'approve', az.id, '--expires', '2027-01-01', '--rationale', 'tenant-hosted', '--scope-users', 'svc-bot@test.example', '--scope-repos', 'infra', '--accept-role', 'governance-lead', '--accept-rationale', 'accepted']);
     expect(a.out).toMatch(/triaged → approved; item svc-azure-openai unsanctioned → sanctioned \(DEC-0001\)/);
   });
 

@@ -145,6 +145,9 @@ describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, regist
     await q.fill('textarea[name=conditions]', 'SSO only; no customer data in meetings it records');
     await q.fill('input[name=expires]', '2027-04-01');
     await q.fill('#approve-form textarea[name=rationale]', 'Pilot for the sales team');
+    // residual risk above the tier's appetite: accepted with the approval by the role the settings name
+    await q.fill('#approve-form input[name=acceptRole]', 'governance-lead');
+    await q.fill('#approve-form textarea[name=acceptRationale]', 'Pilot limited to the sales team; SSO only');
     await Promise.all([q.waitForURL(/\/items\/svc-otter-ai$/), q.click('#approve-form button[type=submit]')]);
     expect(await text(q.locator('.flash.ok'))).toContain('intake-requested → approved; item unsanctioned → sanctioned');
     expect(await text(q.locator('h1 .badge').first())).toBe('sanctioned');

@@ -21,6 +21,7 @@ export function triageFromForm(b: Record<string, string>): TriageInput {
     triggers: { materialDecisions: b.materialDecisions === 'on', rightsConcerns: b.rightsConcerns === 'on', domain: (b.domain || '') as NonNullable<TriageInput['triggers']>['domain'] },
     reviewDate: b.reviewDate || undefined,
     rationale: b.rationale,
+    ...(b.acceptRole?.trim() || b.acceptRationale?.trim() ? { acceptance: { role: b.acceptRole ?? '', rationale: b.acceptRationale ?? '' } } : {}),
   };
 }
 
