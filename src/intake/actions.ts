@@ -17,6 +17,7 @@ import { effectiveCatalog, mergeDecisions } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
 import { checkApprover, readPolicy, type Policy } from './policy.js';
 import { calendarDateProblem } from '../core/validate.js';
+import { refreshDerived } from '../governance/derived.js';
 
 export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
 export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
@@ -158,6 +159,9 @@ export async function reconcileItem(tx: RegisterOps, itemId: string, catalog: Ca
   await tx.setItemStatus(itemId, v.status, v.reason, v.entry);
   if (prev.status !== v.status) {
     await tx.appendAudit({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: itemId, before: { status: prev.status }, after: { status: v.status }, rationale: `re-reconciled after an intake decision: ${v.reason}` });
+    // the entry's stored stages and threats follow its item's status (issue 15)
+    const risk = await tx.getRisk(itemId);
+    if (risk) await refreshDerived(tx, risk, at);
   }
   return { id: itemId, before: prev.status, after: v.status, reason: v.reason };
 }

@@ -197,7 +197,7 @@ describe.each(BACKENDS)('register store on $name', (backend) => {
     await triage(ctx, 'svc-alpha-ai', { answers: { consequence: 'low', affected: 'internal', significantDecisions: false }, owner: 'Data team' }, 'user:tri');
     await requestIntake(ctx, 'svc-alpha-ai', {}, 'user:tri');
     await expect(approve(ctx, 'svc-alpha-ai', { expires: '2027-06-30', rationale: 'ok' }, 'user:tri')).rejects.toThrow(/separation of duties/);
-    const r = await approve(ctx, 'svc-alpha-ai', { expires: '2027-06-30', rationale: 'approved for the data team', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rev');
+    const r = await approve(ctx, 'svc-alpha-ai', { expires: '2027-06-30', rationale: 'approved for the data team' }, 'user:rev');
     expect(r.item?.after).toBe('sanctioned');
     expect(r.decisionId).toBe('DEC-0001');
     await triage(ctx, 'svc-beta-ai', { answers: { consequence: 'high', affected: 'external', significantDecisions: false }, owner: 'Sales' }, 'user:tri');
