@@ -49,7 +49,7 @@ export { loadConfig, configSchema, checkOutputPaths, FAIL_ON, type Config } from
 export { scanners, scannerById } from '../scanners/index.js';
 export {
   governanceView, overrideThreats, resetThreats, recordTreatment, acceptResidual, pause, endPause, recordImpactAssessment, updateSettings, governedApprove, governedDecline,
-  sweep as governanceSweep, overdueEntries, reviewsDue, activePauses, syncDerived, deadlinesOf, loadSettings as loadGovernanceSettings, PENDING_STATUSES,
+  sweep as governanceSweep, overdueEntries, reviewsDue, activePauses, deadlinesOf, loadSettings as loadGovernanceSettings, PENDING_STATUSES,
   type GovernanceView, type GovernedApproveInput, type TreatmentInput, type SweepResult, type Deadlines,
 } from './governance/governance.js';
 export { deriveThreats, threatMap, LIFECYCLE_STAGES, STRIDE, type Threat, type LifecycleStage, type StrideThreat } from './governance/mapping.js';

@@ -15,9 +15,10 @@ import { approve, decline, reconcileItem, type ActionResult, type ApproveInput, 
 import { effectiveCatalog } from '../intake/catalog.js';
 import { IntakeError } from '../intake/machine.js';
 import { deliver, targetKey, type DeliverOptions } from '../notify/webhook.js';
-import type { RegisterOps, RegisterStore, RiskEntry } from '../register/store.js';
+import type { RegisterOps, RiskEntry } from '../register/store.js';
 import { ANNEX_A } from '../risk/standards.js';
-import { deriveThreats, type Threat } from './mapping.js';
+import { derivedThreats, refreshDerived } from './derived.js';
+import type { Threat } from './mapping.js';
 import type { GovernanceRecord, ImpactAssessment } from './record.js';
 import { addBusinessDays, addMonths, defaultSettings, parseSettings, setSetting, tierSettings, type GovernanceSettings } from './settings.js';
 
@@ -39,24 +40,14 @@ async function loadRisk(ops: RegisterOps, idOrItem: string): Promise<RiskEntry> 
   return e;
 }
 
-/** The evidence-derived stages and threats of an entry's item. */
-export async function derivedThreats(ops: RegisterOps, itemId: string): Promise<Threat[]> {
-  const item = (await ops.itemsByIds([itemId])).get(itemId);
-  const findings = await ops.activeFindingsOfItem(itemId);
-  return deriveThreats(
-    findings.map((f) => ({ kind: f.kind, signal: f.signal, category: item?.category ?? '', bytesOut: f.bytesOut })),
-    { status: item?.status ?? '' },
-  );
-}
-
-/** The stored record, or a fresh one holding the derived threats (not yet stored). */
+/**
+ * The stored record (its derived stages and threats are stored when the entry is created or its
+ * evidence or item status changes: src/governance/derived.ts), or a fresh one holding the derived
+ * threats (not yet stored).
+ */
 export async function recordOf(ops: RegisterOps, risk: RiskEntry, at: string): Promise<GovernanceRecord> {
   const got = await ops.governance().get(risk.id);
-  if (got) {
-    // derived threats follow the evidence until someone overrides them
-    if (got.threatsSource === 'derived') got.threats = await derivedThreats(ops, risk.itemId);
-    return got;
-  }
+  if (got) return got;
   return { riskEntryId: risk.id, itemId: risk.itemId, threats: await derivedThreats(ops, risk.itemId), threatsSource: 'derived', updatedAt: at };
 }
 
@@ -165,17 +156,20 @@ async function mutate(ctx: GovernanceContext, idOrItem: string, actor: string, a
   if (!actor?.trim()) throw new IntakeError('an actor is required');
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
-  return ctx.register.transaction(async (tx) => {
-    const risk = await loadRisk(tx, idOrItem);
-    const settings = await loadSettings(tx);
-    const rec = await recordOf(tx, risk, at);
-    const before = structuredClone(rec);
-    const rationale = await fn(rec, risk, settings, tx, at, now);
-    rec.updatedAt = at;
-    await tx.governance().put(rec);
-    await tx.appendAudit({ at, actor, action: `governance.${action}`, entityType: 'risk', entityId: risk.id, before, after: rec, rationale });
-    return rec;
-  });
+  return ctx.register.transaction(async (tx) => mutateIn(tx, await loadRisk(tx, idOrItem), actor, action, fn, now));
+}
+
+/** One governance change inside the caller's transaction: the record and its decision-log entry. */
+async function mutateIn(tx: RegisterOps, risk: RiskEntry, actor: string, action: string, fn: Mutation, now: Date): Promise<GovernanceRecord> {
+  const at = now.toISOString();
+  const settings = await loadSettings(tx);
+  const rec = await recordOf(tx, risk, at);
+  const before = structuredClone(rec);
+  const rationale = await fn(rec, risk, settings, tx, at, now);
+  rec.updatedAt = at;
+  await tx.governance().put(rec);
+  await tx.appendAudit({ at, actor, action: `governance.${action}`, entityType: 'risk', entityId: risk.id, before, after: rec, rationale });
+  return rec;
 }
 
 /** Triage override of the stages and threats (each with a reason); the rationale is required. */
@@ -231,15 +225,20 @@ export async function recordTreatment(ctx: GovernanceContext, id: string, input:
 
 /** Acceptance of the residual risk; above the appetite only by the role the settings name. */
 export async function acceptResidual(ctx: GovernanceContext, id: string, input: { role: string; rationale: string }, actor: string): Promise<GovernanceRecord> {
+  return mutate(ctx, id, actor, 'residual-accepted', acceptance(input, actor));
+}
+
+/** The residual-acceptance change: only the role the tier's settings name may accept above the appetite. */
+function acceptance(input: { role: string; rationale: string }, actor: string): Mutation {
   const rationale = need(input.rationale, 'rationale for accepting the residual risk');
   const role = need(input.role, 'role accepting the residual risk');
-  return mutate(ctx, id, actor, 'residual-accepted', (rec, risk, s, _tx, at) => {
+  return (rec, risk, s, _tx, at) => {
     const t = tierSettings(s, risk.tier);
     const residual = rec.treatment?.residualScore ?? risk.inherentScore;
     if (residual > t.appetite && role !== t.acceptanceRole) throw new IntakeError(`${risk.id}: residual risk ${residual} is above the tier ${risk.tier} appetite ${t.appetite}; only the ${t.acceptanceRole} role may accept it (given: ${role})`, 403);
     rec.acceptance = { role, by: actor, at, rationale, residualScore: residual, appetite: t.appetite };
     return `residual risk ${residual} accepted by ${actor} as ${role} (appetite ${t.appetite}): ${rationale}`;
-  });
+  };
 }
 
 /** Pause: a temporary block-list entry while the decision is pending; the decision ends it. */
@@ -302,17 +301,9 @@ export async function updateSettings(ctx: GovernanceContext, assignments: string
 
 // ------------------------------------------------------------------ decisions
 
-export interface GovernedApproveInput extends ApproveInput {
-  /** Accept the residual risk in the same step (role + rationale). */
-  acceptance?: { role: string; rationale: string };
-}
+/** An approval; `acceptance` accepts the residual risk in the same step (role + rationale). */
+export type GovernedApproveInput = ApproveInput;
 
-/**
- * Approve with the governance checks: a Tier 1 item needs a completed impact assessment that does
- * not conclude "do not proceed"; residual risk above the appetite needs an acceptance by the named
- * role. The approval's review date follows the tier's review cycle (the catalog `expires` is
- * capped at it, so a lapsed review makes the item `approval-expired`); the pause ends.
- */
 /** An approval needs the impact assessment its tier or triage requires, concluding it may proceed. */
 function impactAssessmentGate(v: GovernanceView): void {
   if (!v.impactAssessmentRequired) return;
@@ -322,24 +313,32 @@ function impactAssessmentGate(v: GovernanceView): void {
 }
 
 /**
- * The impact-assessment gate of every approval path (intake approve on the CLI, the web and the
- * API included), checked inside the approval's own transaction. Residual-risk acceptance above the
- * appetite is checked by `governedApprove` (governance approve, its page and API).
+ * The governance gates of every approval path (intake approve on the CLI, the web and the API,
+ * and governance approve), checked inside the approval's own transaction: the impact assessment
+ * its tier or triage requires, and residual risk above the tier's appetite accepted on record by
+ * the role the settings name. `accept` records that acceptance first, in the same transaction.
  */
-export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date): Promise<void> {
-  impactAssessmentGate(viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now));
+export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date, accept?: { role: string; rationale: string }, actor?: string): Promise<void> {
+  let v = viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now);
+  impactAssessmentGate(v);
+  if (v.needsAcceptance && (accept?.role?.trim() || accept?.rationale?.trim())) {
+    v = { ...v, record: await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now) };
+    v = viewOf(risk, v.record, v.settings, now);
+  }
+  if (v.needsAcceptance) throw new IntakeError(`${risk.id}: residual risk ${v.residualScore} is above the tier ${risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it before approval (with the approval: acceptance role and rationale, e.g. --accept-role ${v.acceptanceRole} --accept-rationale "…"; or shadowscan governance accept)`, 409);
 }
 
+/**
+ * Approve with the governance checks: a Tier 1 item needs a completed impact assessment that does
+ * not conclude "do not proceed"; residual risk above the appetite needs an acceptance by the named
+ * role. The approval's review date follows the tier's review cycle (the catalog `expires` is
+ * capped at it, so a lapsed review makes the item `approval-expired`); the pause ends.
+ */
 export async function governedApprove(ctx: GovernanceContext, id: string, input: GovernedApproveInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {
   const now = ctx.now?.() ?? new Date();
   const v = await governanceView(ctx.register, id, now);
-  impactAssessmentGate(v);
-  if (v.needsAcceptance) {
-    if (!input.acceptance?.role?.trim() && !input.acceptance?.rationale?.trim()) {
-      throw new IntakeError(`${v.risk.id}: residual risk ${v.residualScore} is above the tier ${v.risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it (role and rationale) before approval`, 409);
-    }
-    await acceptResidual(ctx, id, input.acceptance!, actor);
-  }
+  // the gates (impact assessment; residual risk above the appetite accepted, `input.acceptance`
+  // recorded first) hold inside the approval's own transaction: approvalGates, called by approve
   const t = tierSettings(v.settings, v.risk.tier);
   const reviewDue = addMonths(now.toISOString().slice(0, 10), t.reviewMonths);
   const warnings: string[] = [];
@@ -437,13 +436,16 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
           if (item && item.status === 'sanctioned') {
             await tx.setItemStatus(risk.itemId, 'approval-expired', reason, item.catalogEntry);
             await tx.appendAudit({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: risk.itemId, before: { status: item.status }, after: { status: 'approval-expired' }, rationale: reason });
+            await refreshDerived(tx, risk, at);
             status = 'approval-expired';
           }
         }
-        r2.review!.lapsed = { at, reason };
-        r2.updatedAt = at;
-        await tx.governance().put(r2);
-        await tx.appendAudit({ at, actor, action: 'governance.review-lapsed', entityType: 'risk', entityId: risk.id, before, after: r2, rationale: reason });
+        // the status change re-derived the stored stages and threats: the lapse goes on that record
+        const after = (await tx.governance().get(rec.riskEntryId))!;
+        after.review!.lapsed = { at, reason };
+        after.updatedAt = at;
+        await tx.governance().put(after);
+        await tx.appendAudit({ at, actor, action: 'governance.review-lapsed', entityType: 'risk', entityId: risk.id, before, after, rationale: reason });
         return { status, reason };
       });
       if (!res) continue;
@@ -513,31 +515,3 @@ export async function activePauses(ops: RegisterOps, now: Date): Promise<Array<{
 }
 
 export class GovernanceError extends ShadowscanError {}
-
-/**
- * Stores the evidence-derived stages and threats of entries that have no governance record yet or
- * whose derived record is older than their item's last detection, so the register can filter and
- * group by stage and threat. Derived defaults are not decisions: no decision-log entry.
- */
-export async function syncDerived(reg: RegisterStore, now: Date): Promise<number> {
-  const at = now.toISOString();
-  const stored = new Map((await reg.governance().list()).map((g) => [g.riskEntryId, g]));
-  const risks = await reg.listRisks();
-  const items = await reg.itemsByIds(risks.map((r) => r.itemId));
-  const stale = risks.filter((risk) => {
-    const g = stored.get(risk.id);
-    const item = items.get(risk.itemId);
-    return !g || (g.threatsSource === 'derived' && !!item && g.updatedAt < item.lastDetectedAt);
-  });
-  // a few hundred entries per transaction: the writers' lock is never held for long
-  for (let i = 0; i < stale.length; i += 500) {
-    await reg.transaction(async (tx) => {
-      for (const risk of stale.slice(i, i + 500)) {
-        const rec = await recordOf(tx, risk, at);
-        rec.updatedAt = at;
-        await tx.governance().put(rec);
-      }
-    });
-  }
-  return stale.length;
-}

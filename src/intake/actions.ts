@@ -17,6 +17,7 @@ import { effectiveCatalog, mergeDecisions } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
 import { checkApprover, readPolicy, type Policy } from './policy.js';
 import { calendarDateProblem } from '../core/validate.js';
+import { refreshDerived } from '../governance/derived.js';
 
 export const TREATMENTS: Treatment[] = ['modify', 'avoid', 'transfer', 'accept'];
 export const SENSITIVE_DOMAINS = ['healthcare', 'finance', 'employment', 'public-service', 'education', 'law-enforcement'] as const;
@@ -86,6 +87,8 @@ export interface ApproveInput {
   humanOversight?: 'human-in-the-loop' | 'human-on-the-loop' | 'human-in-command' | 'none';
   lineage?: { provider?: string; model?: string; version?: string };
   rationale: string;
+  /** Residual risk above the tier's appetite, accepted with this approval (role the settings name, rationale). */
+  acceptance?: { role: string; rationale: string };
 }
 
 export interface DeclineInput {
@@ -156,6 +159,9 @@ export async function reconcileItem(tx: RegisterOps, itemId: string, catalog: Ca
   await tx.setItemStatus(itemId, v.status, v.reason, v.entry);
   if (prev.status !== v.status) {
     await tx.appendAudit({ at, actor, action: 'item.status-changed', entityType: 'item', entityId: itemId, before: { status: prev.status }, after: { status: v.status }, rationale: `re-reconciled after an intake decision: ${v.reason}` });
+    // the entry's stored stages and threats follow its item's status (issue 15)
+    const risk = await tx.getRisk(itemId);
+    if (risk) await refreshDerived(tx, risk, at);
   }
   return { id: itemId, before: prev.status, after: v.status, reason: v.reason };
 }
@@ -291,7 +297,7 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     checkSoD(ctx, policy, e, actor, 'approve');
     await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
     // issue 15's gates hold on every approval path (loaded here: governance builds on intake)
-    await (await import('../governance/governance.js')).approvalGates(tx, e, now);
+    await (await import('../governance/governance.js')).approvalGates(tx, e, now, input.acceptance, actor);
     const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();

@@ -6,6 +6,7 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding } from '../core/types.js';
+import { derivedOfCommit, storeDerived } from '../governance/derived.js';
 import { mergeDecisions } from '../intake/catalog.js';
 import { locatorPath } from '../match/match.js';
 import { itemIdFor } from '../resolve/resolve.js';
@@ -180,6 +181,10 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     summary.riskEntries.reopened = j.riskChanges.filter((c) => c.kind === 'reopened').length;
 
     clock.mark('items, risks, audit');
+    // each entry's evidence-derived lifecycle stages and STRIDE threats, stored with it (issue 15)
+    const created = new Set(j.riskChanges.filter((c) => c.kind === 'created').map((c) => c.entry.id));
+    await storeDerived(tx, derivedOfCommit(j.items, [...merged, ...others.map((o) => o.finding)], risks), at, created);
+    clock.mark('stages and threats');
     await tx.setState(input.state, at);
     await tx.finishRun(runId, { status, coverage: input.coverage, errors: input.errors, summary, scanners: input.scannerVersions });
     clock.mark('state, run');

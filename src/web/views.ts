@@ -283,11 +283,21 @@ ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
   return layout(`Triage ${r.id}`, body, { me, active: '/register' });
 }
 
-export function intakePage(me: Principal, v: ItemView, defaults: { expires: string }, error?: string): string {
+/** Residual risk against the tier's appetite, for the approve form (from the governance view). */
+export interface ApproveAcceptance {
+  residualScore: number;
+  appetite: number;
+  role: string;
+  /** Above the appetite with no acceptance of this residual on record. */
+  needed: boolean;
+}
+
+export function intakePage(me: Principal, v: ItemView, defaults: { expires: string; acceptance?: ApproveAcceptance }, error?: string): string {
   const r = v.risk!;
   const it = v.item;
   const csrf = me.csrf ?? '';
   const by = (kinds: string[]) => [...new Set(it.subjects.filter((s) => kinds.includes(s.kind)).map((s) => s.name ?? s.id))].join(', ');
+  const acc = defaults.acceptance;
   const body = html`<p class="small"><a href="${path`/items/${it.id}`}">← ${it.name}</a></p>
 <h1>Intake decision ${r.id}: ${it.name} ${badge(r.status)}</h1>
 ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
@@ -312,6 +322,11 @@ ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
 <div class="field"><span>Business owner</span><input name="ownerBusiness" value="${r.owner ?? ''}" required></div>
 <div class="field"><span>Technical owner</span><input name="ownerTechnical"></div>
 <div class="field"><span>Rationale</span><textarea name="rationale" required></textarea></div>
+<fieldset id="approve-acceptance"><legend>Residual risk above the appetite (only when the tier's appetite is exceeded)</legend>
+${acc ? html`<p class="small${acc.needed ? '' : ' muted'}">${acc.needed ? html`<strong>Residual risk ${acc.residualScore} is above the tier ${r.tier} appetite ${acc.appetite}: the ${acc.role} role must accept it with this approval.</strong>` : acc.residualScore > acc.appetite ? `Residual risk ${acc.residualScore} above the appetite ${acc.appetite} is already accepted.` : `Residual risk ${acc.residualScore} is within the tier ${r.tier} appetite ${acc.appetite}: no acceptance needed.`}</p>` : ''}
+<div class="field"><span>Accepted as role</span><input name="acceptRole" placeholder="${acc?.role ?? 'the role the governance settings name, e.g. governance-lead'}"></div>
+<div class="field"><span>Acceptance rationale</span><textarea name="acceptRationale" placeholder="why the residual risk is accepted"></textarea></div>
+</fieldset>
 <button type="submit">Approve</button></form>
 <form method="post" action="${path`/items/${it.id}/decline`}" class="card" id="decline-form"><input type="hidden" name="_csrf" value="${csrf}">
 <h2>Decline</h2><p class="small muted">The service is recorded as declined; its domains go on the block lists; a later sighting is raised as declined-but-in-use.</p>

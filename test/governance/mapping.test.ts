@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deriveThreats, formatThreatLines, LIFECYCLE_STAGES, loadThreatMap, parseThreatLines, STRIDE, threatMap, UnmappedKindError } from '../../src/governance/mapping.js';
 
@@ -88,5 +89,45 @@ describe('lifecycle and STRIDE mapping (rules/governance/threats.yaml)', () => {
     expect(() => parseThreatLines('inception/spoofing: ok\ndeployment/phishing: no')).toThrow(/line 2: unknown STRIDE threat "phishing"/);
     expect(() => parseThreatLines('testing/spoofing: x')).toThrow(/line 1: unknown lifecycle stage "testing"/);
     expect(() => parseThreatLines('deployment/tampering')).toThrow(/needs a reason/);
+  });
+});
+
+describe('deriveThreats skips facts that cannot add anything (equivalence)', () => {
+  /** The derivation without the skip: every fact meets every rule of its kind (the reference). */
+  function reference(facts: Array<{ kind: string; signal: string; category: string; bytesOut?: number }>, status: string) {
+    const map = threatMap();
+    const out = new Map<string, { stage: string; threat: string; reasons: string[] }>();
+    const holds = (w: any, f: any) =>
+      !w || ((!w.signal || w.signal.includes(f.signal)) && (!w.category || w.category.includes(f.category ?? '')) && (w.minBytesOut === undefined || (f.bytesOut ?? 0) >= w.minBytesOut) && (!w.status || w.status.includes(f.status ?? '')));
+    const add = (r: { stage: string; threat: string; reason: string }) => {
+      const e = out.get(`${r.stage}/${r.threat}`) ?? { stage: r.stage, threat: r.threat, reasons: [] };
+      if (!e.reasons.includes(r.reason)) e.reasons.push(r.reason);
+      out.set(`${r.stage}/${r.threat}`, e);
+    };
+    for (const f of facts) for (const r of map.kinds[f.kind].rules) if (holds(r.when, f)) add(r);
+    for (const r of map.item.rules) if (holds(r.when, { status })) add(r);
+    return [...out.values()]
+      .map((e) => ({ stage: e.stage, threat: e.threat, reason: e.reasons.join('; ') }))
+      .sort((a, b) => LIFECYCLE_STAGES.indexOf(a.stage as never) - LIFECYCLE_STAGES.indexOf(b.stage as never) || STRIDE.indexOf(a.threat as never) - STRIDE.indexOf(b.threat as never));
+  }
+
+  it('gives what every fact against every rule gives, on random evidence (fast-check)', () => {
+    const map = threatMap();
+    const kinds = Object.keys(map.kinds);
+    // the categories and byte thresholds the rules name, and some they do not
+    const cats = [...new Set(Object.values(map.kinds).flatMap((k) => k.rules.flatMap((r) => r.when?.category ?? []))), 'none-such'];
+    const bytes = [...new Set(Object.values(map.kinds).flatMap((k) => k.rules.map((r) => r.when?.minBytesOut).filter((b): b is number => b !== undefined)))];
+    const fact = fc.record({
+      kind: fc.constantFrom(...kinds),
+      signal: fc.constantFrom('presence', 'usage', 'credential'),
+      category: fc.constantFrom(...cats),
+      bytesOut: fc.option(fc.oneof(fc.constantFrom(0, ...bytes, ...bytes.map((b) => b - 1)), fc.nat()), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(fact, { maxLength: 40 }), fc.constantFrom('unsanctioned', 'sanctioned', 'declined-but-in-use'), (facts, status) => {
+        expect(deriveThreats(facts, { status })).toEqual(reference(facts, status));
+      }),
+      { numRuns: 400 },
+    );
   });
 });

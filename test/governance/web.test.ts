@@ -4,60 +4,27 @@
  * page's governance card, and the walk triage → pause → impact assessment → approve with residual
  * risk acceptance, with the block lists following the pause and the decision.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKLIST_FORMATS } from '../../src/intake/blocklist.js';
-import type { Register } from '../../src/register/register.js';
-import { Auth } from '../../src/web/auth.js';
-import { createServer } from '../../src/web/server.js';
-import { FIXTURES, seed, testCatalog, testRules } from '../intake/helpers.js';
+import { haveChromium, SHOTS, startWebApp, text, type WebApp } from '../helpers/web-app.js';
 import { BACKENDS } from '../register/backends.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = resolve(__dirname, '../../test-results/screenshots');
-const PW = 'correct horse battery staple';
-const haveChromium = existsSync(CHROMIUM);
-
 describe.skipIf(!haveChromium).each(BACKENDS)('governance in a real browser, register on $name', (backend) => {
-  let register: Register;
-  let app: FastifyInstance;
+  let web: WebApp;
   let base: string;
-  let browser: Browser;
-  const problems: string[] = [];
+  const login = (user: string) => web.login(user);
 
   beforeAll(async () => {
-    await backend.setup();
-    register = await seed(await backend.fresh());
-    const auth = new Auth(register);
-    await auth.addUser('gl', PW, 'triager');
-    await auth.addUser('rita', PW, 'reviewer');
-    app = await createServer({ register, rules: testRules(), baseCatalog: testCatalog(), baseCatalogFile: join(FIXTURES, 'catalog.yaml'), now: () => new Date('2026-04-21T10:00:00Z') });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    mkdirSync(SHOTS, { recursive: true });
+    web = await startWebApp(backend, { users: { gl: 'triager', rita: 'reviewer' } });
+    base = web.base;
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await register?.close();
-    await backend.teardown();
+    if (web) await web.close();
+    else await backend.teardown();
   });
 
-  async function login(user: string): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await ctx.newPage();
-    page.on('dialog', (d) => (problems.push(d.message()), d.dismiss()));
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    await page.goto(base + '/register');
-    await page.fill('input[name=username]', user);
-    await page.fill('input[name=password]', PW);
-    await Promise.all([page.waitForURL(/\/register/), page.click('button[type=submit]')]);
-    return { ctx, page };
-  }
-  const text = (l: Locator) => l.first().innerText();
   const lists = async (p: Page) => Object.fromEntries(await Promise.all(BLOCKLIST_FORMATS.map(async (f) => [f, await (await p.request.get(`${base}/blocklists/${f}`)).text()] as const)));
 
   it('filters the register by lifecycle stage and STRIDE threat', async () => {
@@ -97,7 +64,7 @@ describe.skipIf(!haveChromium).each(BACKENDS)('governance in a real browser, reg
     const card = await text(p.locator('#governance'));
     expect(card).toContain('operation-and-monitoring');
     expect(card).toContain('information-disclosure');
-    const risk = (await register.getRisk('svc-deepseek'))!;
+    const risk = (await web.register.getRisk('svc-deepseek'))!;
     expect(risk.tier).toBe(1);
     expect(await text(p.locator('#gov-inherent'))).toBe(`${risk.likelihood}×${risk.impact} = ${risk.inherentScore}`);
 
@@ -169,8 +136,8 @@ describe.skipIf(!haveChromium).each(BACKENDS)('governance in a real browser, reg
     // the history on the item page shows the governance entries of the decision log
     const hist = await text(q.locator('table.history'));
     for (const a of ['governance.threats-overridden', 'governance.treatment-recorded', 'governance.paused', 'governance.impact-assessed', 'governance.residual-accepted', 'governance.decided']) expect(hist).toContain(a);
-    expect((await register.verifyAudit()).ok).toBe(true);
-    expect(problems).toEqual([]);
+    expect((await web.register.verifyAudit()).ok).toBe(true);
+    expect(web.problems).toEqual([]);
     await gl.ctx.close();
     await rv.ctx.close();
   });

@@ -65,7 +65,18 @@ describe('intake state machine (real SQLite file)', () => {
     expect(t.risk.impactAssessment).toBe('not-required');
 
     await requestIntake(ctx, otter.id, {}, 'user:gl');
-    const a = await approve(ctx, otter.id, { scope: { users: ['frank@test.example', 'grace@test.example'] }, expires: '2027-04-01', conditions: { maxDataClassification: 'internal', notes: 'SSO only' }, rationale: 'sales enablement pilot' }, 'user:rita');
+    // residual risk (no treatment yet: the inherent score) above the tier 2 appetite: refused
+    // without an acceptance, and with one by a role other than the one the settings name; nothing written
+    expect(t.risk.inherentScore).toBeGreaterThan(9);
+    const input = { scope: { users: ['frank@test.example', 'grace@test.example'] }, expires: '2027-04-01', conditions: { maxDataClassification: 'internal' as const, notes: 'SSO only' }, rationale: 'sales enablement pilot' };
+    const logged = async () => (await register.auditLog({ entityId: otter.id })).length;
+    const n = await logged();
+    await rejects(approve(ctx, otter.id, input, 'user:rita'), 409, new RegExp(`^${otter.id}: residual risk ${t.risk.inherentScore} is above the tier 2 appetite 9: the governance-lead role must accept it before approval`));
+    await rejects(approve(ctx, otter.id, { ...input, acceptance: { role: 'reviewer', rationale: 'fine' } }, 'user:rita'), 403, /only the governance-lead role may accept it \(given: reviewer\)/);
+    await rejects(approve(ctx, otter.id, { ...input, acceptance: { role: 'governance-lead', rationale: ' ' } }, 'user:rita'), 400, /rationale for accepting the residual risk is required/);
+    expect(await logged()).toBe(n);
+    expect((await register.getRisk(otter.id))!.status).toBe('intake-requested');
+    const a = await approve(ctx, otter.id, { ...input, acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'user:rita');
     expect(a.to).toBe('approved');
     expect(a.decisionId).toBe('DEC-0001');
     expect(a.item).toMatchObject({ id: 'svc-otter-ai', before: 'unsanctioned', after: 'sanctioned' });
@@ -89,7 +100,11 @@ describe('intake state machine (real SQLite file)', () => {
     // every action is in the audit log with actor, before, after, rationale; the chain verifies
     const log = await register.auditLog({ entityId: otter.id });
     const actions = log.map((r) => r.action);
-    expect(actions).toEqual(['risk.created', 'risk.triage', 'risk.request-intake', 'catalog.approved', 'risk.approve']);
+    // the acceptance is recorded in the approval's own transaction, just before it
+    expect(actions).toEqual(['risk.created', 'risk.triage', 'risk.request-intake', 'governance.residual-accepted', 'catalog.approved', 'risk.approve']);
+    const acc = log.find((r) => r.action === 'governance.residual-accepted')!;
+    expect(acc.actor).toBe('user:rita');
+    expect(JSON.parse(acc.after_state!).acceptance).toMatchObject({ role: 'governance-lead', by: 'user:rita', rationale: 'residual risk accepted by the governance lead', residualScore: t.risk.inherentScore, appetite: 9 });
     const tri = log.find((r) => r.action === 'risk.triage')!;
     expect(tri.actor).toBe('user:gl');
     expect(JSON.parse(tri.before_state!)).toMatchObject({ status: 'needs-intake' });
@@ -298,7 +313,7 @@ describe('intake state machine (real SQLite file)', () => {
     const { file, register, ctx, risk } = await setup();
     const ot = await risk('otter-ai');
     await triage(ctx, ot.id, { answers, owner: 'Head of Sales' }, 'user:gl');
-    await approve(ctx, ot.id, { scope: { users: ['frank@test.example'] }, expires: '2027-04-01', rationale: 'pilot' }, 'user:rita');
+    await approve(ctx, ot.id, { scope: { users: ['frank@test.example'] }, expires: '2027-04-01', rationale: 'pilot', acceptance: { role: 'governance-lead', rationale: 'pilot limited to one user' } }, 'user:rita');
     const ds = await risk('deepseek');
     await triage(ctx, ds.id, { answers }, 'user:gl');
     await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'residency' }, 'user:rita');
@@ -340,6 +355,7 @@ describe('intake state machine (real SQLite file)', () => {
     const t = await run(['intake', 'triage', az.id, '--consequence', 'high', '--affected', 'internal', '--significant-decisions', 'no', '--owner', 'Cloud team']);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/needs-intake → triaged/);
+    // residual risk within the tier's appetite: no acceptance needed (refusals: test/governance/residual-gate.test.ts)
     const a = await run(['intake', 'approve', az.id, '--expires', '2027-01-01', '--rationale', 'tenant-hosted', '--scope-users', 'svc-bot@test.example', '--scope-repos', 'infra']);
     expect(a.out).toMatch(/triaged → approved; item svc-azure-openai unsanctioned → sanctioned \(DEC-0001\)/);
   });

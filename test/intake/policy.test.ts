@@ -49,7 +49,7 @@ describe.each(BACKENDS)('policies of record on $name', (backend) => {
     expect(err.message).toBe(`${r.id}: policy approve-tier-${tier} — only admin may approve a tier-${tier} entry (user:rita is reviewer)`);
     const unknown = await approve(ctx, r.id, { expires: '2027-01-31', rationale: 'ok' }, 'user:nobody').catch((e) => e);
     expect(unknown.message).toMatch(/\(user:nobody is no known role\)$/);
-    expect((await approve(ctx, r.id, { expires: '2027-01-31', rationale: 'ok' }, 'local-admin')).to).toBe('approved');
+    expect((await approve(ctx, r.id, { expires: '2027-01-31', rationale: 'ok', acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } }, 'local-admin')).to).toBe('approved');
     // setting the same value again records nothing
     expect((await setPolicy(reg, 'require-rationale', 'on', 'local-admin')).changed).toBe(false);
     const entries = (await reg.auditLog({ entityType: 'policy', order: 'asc' })).map((e) => [e.entity_id, e.after_state, e.actor]);
@@ -70,7 +70,7 @@ describe.each(BACKENDS)('policies of record on $name', (backend) => {
     const a = await run(['intake', 'approve', id, '--expires', '2027-01-31', '--rationale', 'x', '--actor', 'tina', ...common]);
     expect(a.code).toBe(2);
     expect(a.err).toBe('shadowscan: --actor tina: role triager may not decide\n');
-    const ok = await run(['intake', 'approve', id, '--expires', '2027-01-31', '--rationale', 'x', ...common]);
+    const ok = await run(['intake', 'approve', id, '--expires', '2027-01-31', '--rationale', 'x', '--accept-role', 'governance-lead', '--accept-rationale', 'accepted', ...common]);
     expect(ok.code, ok.err).toBe(0);
     for (const [args, msg] of [
       [['policy', 'set', 'approve-tier-2', 'viewer'], 'shadowscan: policy approve-tier-2: role "viewer" cannot decide intake at all\n'],

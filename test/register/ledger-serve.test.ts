@@ -75,7 +75,7 @@ describe.each(BACKENDS)('separation of duties held by the register on $name', (b
     expect(d2.status).toBe(403);
     expect(d2.json.error).toContain('cannot decline it');
     // another reviewer decides, on the flag-less server
-    const ok = await api(s2.url, rita, `/api/items/${id}/approve`, { expires: '2027-06-30', rationale: 'reviewed by someone else', owner: { business: 'IT' } });
+    const ok = await api(s2.url, rita, `/api/items/${id}/approve`, { expires: '2027-06-30', rationale: 'reviewed by someone else', owner: { business: 'IT' }, acceptance: { role: 'governance-lead', rationale: 'residual risk accepted by the governance lead' } });
     expect(ok.status, JSON.stringify(ok.json)).toBe(200);
     expect(ok.json.to).toBe('approved');
     // the policy is an entry of the log, set by the flagged server's start

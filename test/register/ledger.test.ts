@@ -51,7 +51,8 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'data leaves the region' }, 'user:rita');
     await triage(ctx, ot.id, { answers, owner: 'Sales' }, 'user:gl');
     await requestIntake(ctx, ot.id, {}, 'user:gl');
-    await approve(ctx, ot.id, { expires: '2027-01-31', rationale: 'meeting notes, internal only' }, 'user:rita');
+    // residual risk above the tier's appetite: accepted with the approval, in its transaction
+    await approve(ctx, ot.id, { expires: '2027-01-31', rationale: 'meeting notes, internal only', acceptance: { role: 'governance-lead', rationale: 'internal meeting notes only' } }, 'user:rita');
     const raw = await backend.raw(spec);
     const rows = async () => (await raw.all(`SELECT ${AUDIT_COLS} FROM audit_log ORDER BY seq`)).map(toRec);
     const n = (await rows()).length;

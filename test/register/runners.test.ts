@@ -100,7 +100,8 @@ describe('8 runners, 40 overlapping sources, one PostgreSQL register, a web repl
           continue;
         }
         const action = decided.size % 2 ? 'decline' : 'approve';
-        const body = action === 'approve' ? { expires: '2027-12-31', rationale: 'approved during the scans' } : { treatment: 'avoid', rationale: 'declined during the scans' };
+        // residual risk above the tier's appetite: accepted with the approval (the role the settings name for tier 2)
+        const body = action === 'approve' ? { expires: '2027-12-31', rationale: 'approved during the scans', acceptance: { role: 'governance-lead', rationale: 'accepted during the scans' } } : { treatment: 'avoid', rationale: 'declined during the scans' };
         const res = await fetch(`${base}/api/items/${it.id}/${action}`, { method: 'POST', headers: h, body: JSON.stringify(body) });
         expect(res.status, await res.clone().text()).toBe(200);
         decided.set(it.id, { decisionId: ((await res.json()) as { decisionId: string }).decisionId, action });
@@ -133,6 +134,13 @@ describe('8 runners, 40 overlapping sources, one PostgreSQL register, a web repl
     for (const d of decided.values()) expect(decisions.find((x) => x.id === d.decisionId)).toMatchObject({ decision: d.action === 'approve' ? 'approved' : 'declined', active: 1 });
     const audited = (await c.query("SELECT after_state FROM audit_log WHERE action IN ('catalog.approved', 'catalog.declined')")).rows.map((r) => JSON.parse(r.after_state).decision);
     expect(audited.sort()).toEqual([...decided.values()].map((d) => d.decisionId).sort());
+    // each approval above the appetite carries its acceptance, written in the approval's transaction
+    const accepted = (await c.query("SELECT entity_id, after_state FROM audit_log WHERE action = 'governance.residual-accepted'")).rows.map((r) => [r.entity_id, JSON.parse(r.after_state).acceptance.role]);
+    // (the triage answers make every decided entry tier 2: appetite 9)
+    const approvedRisks = (await c.query("SELECT d.risk_entry_id AS id, r.inherent_score AS score, r.tier FROM catalog_decisions d JOIN risk_entries r ON r.id = d.risk_entry_id WHERE d.decision = 'approved'")).rows;
+    expect(approvedRisks.every((r) => Number(r.tier) === 2)).toBe(true);
+    expect(accepted.map((a) => a[0]).sort()).toEqual(approvedRisks.filter((r) => Number(r.score) > 9).map((r) => r.id).sort());
+    expect(accepted.every((a) => a[1] === 'governance-lead')).toBe(true);
     // items decided during the scans keep their decision's status
     for (const [itemId, d] of decided) {
       const st = (await c.query('SELECT status FROM items WHERE id = $1', [itemId])).rows[0].status;

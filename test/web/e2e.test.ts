@@ -4,85 +4,46 @@
  * loads, a real scan of the demo repositories). Screenshots of the main pages go to
  * docs/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Register } from '../../src/register/register.js';
-import { Auth } from '../../src/web/auth.js';
-import { createServer } from '../../src/web/server.js';
-import { FIXTURES, seed, testCatalog, testRules, XSS, XSS_USER } from '../intake/helpers.js';
+import { CHROMIUM, haveChromium, SHOTS, startWebApp, text, type WebApp } from '../helpers/web-app.js';
+import { XSS, XSS_USER } from '../intake/helpers.js';
 import { BACKENDS } from '../register/backends.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // Screenshots are test artifacts (test-results/screenshots); the README's copies in docs/screenshots
 // are refreshed only on request: UPDATE_SCREENSHOTS=1 npm test.
-const SHOTS = join(ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots');
-const PW = 'correct horse battery staple';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`skipping browser tests: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 // One browser session walks the reviewer's day in order (later steps use earlier state): never shuffled.
 describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, register on $name', (backend) => {
  describe('the reviewer\'s day, in order', { shuffle: false }, () => {
+  let web: WebApp;
   let register: Register;
   let spec: string;
-  let app: FastifyInstance;
   let base: string;
-  let browser: Browser;
-  const dialogs: string[] = [];
+  let dialogs: string[];
   let adminToken: string;
   let viewerToken: string;
 
   beforeAll(async () => {
-    await backend.setup();
-    spec = await backend.fresh();
-    register = await seed(spec);
-    const auth = new Auth(register);
-    await auth.addUser('gl', PW, 'triager');
-    await auth.addUser('rita', PW, 'reviewer');
-    await auth.addUser('val', PW, 'viewer');
-    await auth.addUser('admin', PW, 'admin');
-    adminToken = (await auth.createToken('ci-admin', 'admin')).token;
-    viewerToken = (await auth.createToken('ci-viewer', 'viewer')).token;
-    app = await createServer({ register, rules: testRules(), baseCatalog: testCatalog(), baseCatalogFile: join(FIXTURES, 'catalog.yaml'), now: () => new Date('2026-04-21T10:00:00Z') });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    mkdirSync(SHOTS, { recursive: true });
+    web = await startWebApp(backend, { users: { gl: 'triager', rita: 'reviewer', val: 'viewer', admin: 'admin' }, tokens: { 'ci-admin': 'admin', 'ci-viewer': 'viewer' } });
+    ({ register, spec, base, problems: dialogs } = web);
+    adminToken = web.tokens['ci-admin'];
+    viewerToken = web.tokens['ci-viewer'];
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await register?.close();
-    await backend.teardown();
+    if (web) await web.close();
+    else await backend.teardown();
   });
 
-  async function login(user: string): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await ctx.newPage();
-    page.on('dialog', async (d) => {
-      dialogs.push(d.message());
-      await d.dismiss();
-    });
-    page.on('pageerror', (e) => dialogs.push('pageerror: ' + e.message));
-    await page.goto(base + '/register');
-    expect(page.url()).toContain('/login');
-    await page.fill('input[name=username]', user);
-    await page.fill('input[name=password]', PW);
-    await Promise.all([page.waitForURL(/\/register/), page.click('button[type=submit]')]);
-    return { ctx, page };
-  }
-
-  /** Visible text of the first match (the pages are server-rendered: complete on load). */
-  const text = (l: Locator) => l.first().innerText();
+  const login = (user: string) => web.login(user);
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   it('rejects a wrong password and shows the login page', async () => {
-    const ctx = await browser.newContext();
+    const ctx = await web.browser.newContext();
     const page = await ctx.newPage();
     await page.goto(base + '/login');
     await shot(page, 'login');
@@ -145,6 +106,10 @@ describe.skipIf(!haveChromium).each(BACKENDS)('web app in a real browser, regist
     await q.fill('textarea[name=conditions]', 'SSO only; no customer data in meetings it records');
     await q.fill('input[name=expires]', '2027-04-01');
     await q.fill('#approve-form textarea[name=rationale]', 'Pilot for the sales team');
+    // residual risk above the tier's appetite: the form says so; accepted with the approval by the role the settings name
+    expect(await text(q.locator('#approve-acceptance'))).toMatch(/Residual risk \d+ is above the tier 2 appetite 9: the governance-lead role must accept it with this approval\./);
+    await q.fill('#approve-form input[name=acceptRole]', 'governance-lead');
+    await q.fill('#approve-form textarea[name=acceptRationale]', 'Pilot limited to the sales team; SSO only');
     await Promise.all([q.waitForURL(/\/items\/svc-otter-ai$/), q.click('#approve-form button[type=submit]')]);
     expect(await text(q.locator('.flash.ok'))).toContain('intake-requested → approved; item unsanctioned → sanctioned');
     expect(await text(q.locator('h1 .badge').first())).toBe('sanctioned');

@@ -116,6 +116,8 @@ export function intakeCommand(program: Command, io: Io): void {
     .addOption(new Option('--max-data-classification <c>').choices(['public', 'internal', 'confidential', 'restricted']))
     .option('--conditions <text>', 'conditions of use')
     .addOption(new Option('--human-oversight <h>').choices(['human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none']))
+    .option('--accept-role <role>', 'residual risk above the tier\'s appetite: accept it with this approval, as this role (the one the governance settings name)')
+    .option('--accept-rationale <text>', 'why the residual risk is accepted')
     .action(async (id: string, o) =>
       withCtx(o, async (ctx) => {
         const scope: Record<string, string[]> = {};
@@ -123,7 +125,7 @@ export function intakeCommand(program: Command, io: Io): void {
           const l = parseList(o[`scope${k[0].toUpperCase()}${k.slice(1)}`]);
           if (l.length) scope[k] = l;
         }
-        const res = await approve(ctx, id, { scope, expires: o.expires, rationale: o.rationale, owner: o.owner ? { business: o.owner, technical: o.technicalOwner } : undefined, conditions: { maxDataClassification: o.maxDataClassification, notes: o.conditions }, humanOversight: o.humanOversight }, o.actor);
+        const res = await approve(ctx, id, { scope, expires: o.expires, rationale: o.rationale, owner: o.owner ? { business: o.owner, technical: o.technicalOwner } : undefined, conditions: { maxDataClassification: o.maxDataClassification, notes: o.conditions }, humanOversight: o.humanOversight, ...(o.acceptRole || o.acceptRationale ? { acceptance: { role: o.acceptRole ?? '', rationale: o.acceptRationale ?? '' } } : {}) }, o.actor);
         report(io, res, o.format);
       }, 'approve'),
     );

@@ -4,12 +4,22 @@
  * assessment) and the register's governance settings.
  */
 import type { GovernanceFilter, GovernanceRecord } from '../../governance/record.js';
-import { likeContains, type Conn, type Dialect, type Row } from './conn.js';
+import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
 
 const list = (xs: string[]) => (xs.length ? `,${xs.join(',')},` : '');
 
 function toRecord(r: Row): GovernanceRecord {
   return JSON.parse(r.data) as GovernanceRecord;
+}
+
+const PUT_COLS = ['risk_entry_id', 'item_id', 'stages', 'threats', 'overridden', 'residual_score', 'escalation_level', 'paused_until', 'review_due', 'updated_at', 'data'];
+
+/** A record's columns (the filterable ones and the whole record as JSON), in PUT_COLS order. */
+function row(g: GovernanceRecord): unknown[] {
+  const stages = [...new Set(g.threats.map((t) => t.stage))];
+  const threats = [...new Set(g.threats.map((t) => t.threat))];
+  const paused = g.pause && !g.pause.ended ? g.pause.until : null;
+  return [g.riskEntryId, g.itemId, list(stages), list(threats), g.threatsSource === 'override' ? 1 : 0, g.treatment?.residualScore ?? null, g.escalation?.level ?? 0, paused, g.review?.due ?? null, g.updatedAt, JSON.stringify(g)];
 }
 
 export class GovernanceOps {
@@ -24,17 +34,32 @@ export class GovernanceOps {
   }
 
   async put(g: GovernanceRecord): Promise<void> {
-    const stages = [...new Set(g.threats.map((t) => t.stage))];
-    const threats = [...new Set(g.threats.map((t) => t.threat))];
-    const paused = g.pause && !g.pause.ended ? g.pause.until : null;
-    await this.c.run(
-      `INSERT INTO governance_entries (risk_entry_id, item_id, stages, threats, overridden, residual_score, escalation_level, paused_until, review_due, updated_at, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    await this.putMany([g]);
+  }
+
+  /** Several records, written with multi-row upserts (the scan commit stores derived threats this way). */
+  async putMany(gs: readonly GovernanceRecord[]): Promise<void> {
+    if (!gs.length) return;
+    const per = Math.max(1, Math.min(this.d.maxRowsPerInsert, Math.floor(this.d.maxParams / PUT_COLS.length)));
+    const sql = (n: number) =>
+      `INSERT INTO governance_entries (${PUT_COLS.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${marks(PUT_COLS.length)})`).join(', ')}
        ON CONFLICT (risk_entry_id) DO UPDATE SET item_id = excluded.item_id, stages = excluded.stages, threats = excluded.threats, overridden = excluded.overridden,
          residual_score = excluded.residual_score, escalation_level = excluded.escalation_level, paused_until = excluded.paused_until, review_due = excluded.review_due,
-         updated_at = excluded.updated_at, data = excluded.data`,
-      [g.riskEntryId, g.itemId, list(stages), list(threats), g.threatsSource === 'override' ? 1 : 0, g.treatment?.residualScore ?? null, g.escalation?.level ?? 0, paused, g.review?.due ?? null, g.updatedAt, JSON.stringify(g)],
-    );
+         updated_at = excluded.updated_at, data = excluded.data`;
+    for (const chunk of chunks(gs, per)) await this.c.run(sql(chunk.length), chunk.flatMap(row));
+  }
+
+  /** The records of these entries, by risk entry id (absent ones are not in the map). */
+  async getMany(riskEntryIds: readonly string[]): Promise<Map<string, GovernanceRecord>> {
+    const out = new Map<string, GovernanceRecord>();
+    for (const chunk of chunks(riskEntryIds, Math.min(5000, this.d.maxParams))) {
+      const l = this.d.inList('risk_entry_id', chunk.length);
+      for (const r of await this.c.all(`SELECT data FROM governance_entries WHERE ${l.sql}`, l.params(chunk))) {
+        const g = toRecord(r);
+        out.set(g.riskEntryId, g);
+      }
+    }
+    return out;
   }
 
   /** Governance records matching a filter (stage, threat, active pause). */

@@ -21,6 +21,8 @@ export function triageFromForm(b: Record<string, string>): TriageInput {
     triggers: { materialDecisions: b.materialDecisions === 'on', rightsConcerns: b.rightsConcerns === 'on', domain: (b.domain || '') as NonNullable<TriageInput['triggers']>['domain'] },
     reviewDate: b.reviewDate || undefined,
     rationale: b.rationale,
+    // residual risk above the tier's appetite, accepted with the approval (checked by the approval gates)
+    ...(b.acceptRole?.trim() || b.acceptRationale?.trim() ? { acceptance: { role: b.acceptRole ?? '', rationale: b.acceptRationale ?? '' } } : {}),
   };
 }
 
@@ -37,5 +39,7 @@ export function approveFromForm(b: Record<string, string>): ApproveInput {
     owner: { business: b.ownerBusiness, technical: b.ownerTechnical },
     humanOversight: (b.humanOversight || undefined) as ApproveInput['humanOversight'],
     rationale: b.rationale,
+    // residual risk above the tier's appetite, accepted with the approval (checked by the approval gates)
+    ...(b.acceptRole?.trim() || b.acceptRationale?.trim() ? { acceptance: { role: b.acceptRole ?? '', rationale: b.acceptRationale ?? '' } } : {}),
   };
 }

@@ -1,5 +1,5 @@
 /** Governance form actions: POST /items/:id/governance/<action>, and the governance page. */
-import { acceptResidual, governanceView, governedApprove, overrideThreats, pause, recordImpactAssessment, recordTreatment, syncDerived, type GovernanceView } from '../../governance/governance.js';
+import { acceptResidual, governanceView, governedApprove, overrideThreats, pause, recordImpactAssessment, recordTreatment, type GovernanceView } from '../../governance/governance.js';
 import { parseThreatLines } from '../../governance/mapping.js';
 import { parseList } from '../../intake/actions.js';
 import { IntakeError, type Permission } from '../../intake/machine.js';
@@ -23,7 +23,6 @@ export function governanceRoutes(w: WebContext): void {
   app.get('/governance/threats', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
-    await syncDerived(register, now());
     return page(reply, threatMatrixPage(me, await register.governance().list()));
   });
 

@@ -8,7 +8,7 @@ import { IntakeError, TRANSITIONS, type IntakeAction } from '../../intake/machin
 import { facets, queryRegister } from '../../intake/query.js';
 import * as V from '../views.js';
 import { approveFromForm, triageFromForm } from './forms.js';
-import { governanceView, overdueEntries, reviewsDue, syncDerived } from '../../governance/governance.js';
+import { governanceView, overdueEntries, reviewsDue } from '../../governance/governance.js';
 import { LIFECYCLE_STAGES, STRIDE } from '../../governance/mapping.js';
 import { governanceCard, governanceFilters, overduePanel } from '../governance-views.js';
 import { governanceRoutes } from './governance.js';
@@ -29,7 +29,7 @@ export function pageRoutes(w: WebContext): void {
     const threat = (STRIDE as readonly string[]).includes(raw.threat ?? '') ? raw.threat : undefined;
     let res: Awaited<ReturnType<typeof queryRegister>>;
     if (stage || threat) {
-      await syncDerived(register, now());
+      // stages and threats are stored with each entry when it is created or changed: no derivation here
       const ids = new Set((await register.governance().list({ stage, threat })).map((g) => g.itemId));
       const all = (await register.queryItems({ ...q, limit: undefined, offset: undefined })).rows.filter((r) => ids.has(r.id));
       res = { total: all.length, capped: false, rows: all.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE) };
@@ -58,12 +58,18 @@ export function pageRoutes(w: WebContext): void {
     return page(reply, V.triagePage(me, v));
   });
 
+  /** The approve form's residual-risk line: residual against the tier's appetite, and whether acceptance is needed. */
+  const acceptanceOf = async (riskId: string): Promise<V.ApproveAcceptance> => {
+    const g = await governanceView(register, riskId, now());
+    return { residualScore: g.residualScore, appetite: g.appetite, role: g.acceptanceRole, needed: g.needsAcceptance };
+  };
+
   app.get('/items/:id/intake', async (req, reply) => {
     const me = need(req, reply, 'decide');
     if (!me) return reply;
     const v = await itemView((req.params as { id: string }).id);
     if (!v?.risk) return deny(req, reply, 404, 'no risk entry for this item');
-    return page(reply, V.intakePage(me, v, { expires: new Date(now().getTime() + 365 * 86400_000).toISOString().slice(0, 10) }));
+    return page(reply, V.intakePage(me, v, { expires: new Date(now().getTime() + 365 * 86400_000).toISOString().slice(0, 10), acceptance: await acceptanceOf(v.risk.id) }));
   });
 
   // ---- form actions: POST /items/:id/<action>
@@ -96,6 +102,8 @@ export function pageRoutes(w: WebContext): void {
           const msg = (e as Error).message;
           if (v?.risk && status === 400 && action === 'triage') return page(reply, V.triagePage(me, v, msg), 400);
           if (v?.risk && status === 400 && (action === 'approve' || action === 'decline')) return page(reply, V.intakePage(me, v, { expires: b.expires ?? '' }, msg), 400);
+          // a refused approval (a governance gate, the acceptance role, separation of duties): the form again, with the reason
+          if (v?.risk && (status === 409 || status === 403) && action === 'approve') return page(reply, V.intakePage(me, v, { expires: b.expires ?? '', acceptance: await acceptanceOf(v.risk.id) }, msg), status);
           return page(reply, V.errorPage(me, status, msg, `/items/${encodeURIComponent(v?.item.id ?? id)}`), status);
         }
         throw e;
