@@ -383,6 +383,11 @@ function governanceRow(id: string, rec: Record<string, any>): ProjRow {
   };
 }
 
+/** A record holding only derived stages and threats is not a decision (a scan's sync writes it without an entry). */
+function derivedOnly(row: ProjRow): boolean {
+  return row.record === '{}' && row.residual_score === null && Number(row.escalation_level) === 0 && row.paused_until === null && row.review_due === null;
+}
+
 registerProjection({
   table: 'governance_entries',
   key: ['risk_entry_id'],
@@ -391,9 +396,7 @@ registerProjection({
   fromStored(r) {
     const d = dataOf(r);
     const row: ProjRow = { risk_entry_id: r.risk_entry_id, residual_score: r.residual_score ?? null, escalation_level: Number(r.escalation_level ?? 0), paused_until: r.paused_until ?? null, review_due: r.review_due ?? null, record: canonical(governanceDecision(d)) };
-    // a record holding only derived stages and threats is not a decision (written without an entry)
-    const derivedOnly = row.record === '{}' && row.residual_score === null && row.escalation_level === 0 && row.paused_until === null && row.review_due === null;
-    return derivedOnly ? undefined : row;
+    return derivedOnly(row) ? undefined : row;
   },
   json: ['record'],
   actions: ['governance.*', BASELINE],
@@ -403,7 +406,11 @@ registerProjection({
     if (baseline(rows, e, 'governance_entries')) return;
     if (e.entity_type !== 'risk') return;
     const a = after(e);
-    if (a && typeof a === 'object' && a.riskEntryId === e.entity_id) rows.set(e.entity_id, governanceRow(e.entity_id, a));
+    if (!a || typeof a !== 'object' || a.riskEntryId !== e.entity_id) return;
+    const row = governanceRow(e.entity_id, a);
+    // back to derived only (threats reset to the evidence, nothing decided): not a row the log determines
+    if (derivedOnly(row)) rows.delete(e.entity_id);
+    else rows.set(e.entity_id, row);
   },
 });
 
