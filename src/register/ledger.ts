@@ -148,6 +148,9 @@ export async function verifyLedger(ops: RegisterOps, opts: LedgerVerifyOptions =
       v.problems.push({ seq: 0, kind: 'projection', problem, table: d.table, key: d.key, column: d.column });
     }
   }
+  // ---- an upgraded register whose decision tables have no baseline entries yet (migration 800)
+  const pending = await ops.pendingBaselines().catch(() => ['(all)']);
+  if (pending.length) v.notes.push(`the register was upgraded and ${pending[0] === '(all)' ? 'its decision tables have' : `${pending.join(', ')} ha${pending.length === 1 ? 's' : 've'}`} no baseline entries yet: they are recorded the next time a command opens it for writing (a scan, serve, an intake or user change), so differences in those tables may be rows from before the upgrade`);
   // ---- checkpoint: nothing up to it removed or rewritten
   const c = opts.checkpoint;
   if (c) {
