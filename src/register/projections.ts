@@ -10,7 +10,14 @@
  *   2. `registerProjection({ table, key, columns, json, actions, apply })` at module load, where
  *      `apply(rows, entry)` is pure: it changes the rows map (keyed by `rowKey`) for one log
  *      entry of one of `actions` and nothing else;
- *   3. write the table only by appending entries through `appendEntry` — never by SQL of its own.
+ *   3. write the table only by appending entries through `appendEntry` — never by SQL of its own;
+ *      or, for a table another statement writes (a scan's risk entry, a password hash the log must
+ *      not hold), `mode: 'check'` with `scope` (the keys an entry names), and `select` + `fromStored`
+ *      when compared columns are derived from stored ones (a fingerprint of a hash): the statement
+ *      writes the row, its entry is appended in the same transaction, and the rows are checked
+ *      against the log before COMMIT (src/register/ledger.ts checkEntries);
+ *   4. add the table to migration 800's baseline list if upgraded registers hold rows of it
+ *      (src/register/baseline.ts), and a tamper case to test/register/ledger.test.ts.
  * Columns not listed in `columns` are not the log's (e.g. caches); they are neither written nor
  * compared.
  */
