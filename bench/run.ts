@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { machine } from './lib.js';
 
-const ALL = ['startup', 'repo', 'egress', 'audit', 'cloud', 'web', 'commit', 'pushdown', 'login', 'accuracy'];
+const ALL = ['startup', 'repo', 'egress', 'audit', 'cloud', 'web', 'commit', 'pushdown', 'login', 'ledger', 'accuracy'];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const which = asked.length ? asked : ALL;
 for (const name of which) {

@@ -12,6 +12,7 @@ import { band, tierFromTriage, type Treatment, type TriageAnswers } from '../ris
 import { annexA, euAiAct, isoClause, type Reference } from '../risk/standards.js';
 import { currentCatalog } from '../catalog/record.js';
 import { appendEntry } from '../register/ledger.js';
+import { riskDecision } from '../register/projections.js';
 import type { DecisionRow } from '../register/store.js';
 import { effectiveCatalog, mergeDecisions } from './catalog.js';
 import { IntakeError, nextStatus, type IntakeAction } from './machine.js';
@@ -138,7 +139,8 @@ function addRefs(refs: Reference[], extra: Reference[]): Reference[] {
 
 /** Snapshot of the fields an auditor compares before / after. */
 function snap(e: IntakeRisk): Record<string, unknown> {
-  return { status: e.status, tier: e.tier, likelihood: e.likelihood, impact: e.impact, score: e.inherentScore, treatment: e.treatment, owner: e.owner ?? null, impactAssessment: e.impactAssessment, reviewDate: e.reviewDate ?? null, suppressedUntil: e.suppressedUntil ?? null };
+  // record: the decision state the risk_entries projection keeps (src/register/projections.ts)
+  return { status: e.status, tier: e.tier, likelihood: e.likelihood, impact: e.impact, score: e.inherentScore, treatment: e.treatment, owner: e.owner ?? null, impactAssessment: e.impactAssessment, reviewDate: e.reviewDate ?? null, suppressedUntil: e.suppressedUntil ?? null, record: riskDecision(e as unknown as Record<string, unknown>) };
 }
 
 /**

@@ -236,7 +236,7 @@ function riskChange(it: Item, v: Verdict, fs: Finding[], existing: RiskEntry | u
     };
     return {
       change: { kind: 'created', entry },
-      audit: { at, actor: input.actor, action: 'risk.created', entityType: 'risk', entityId: entry.id, after: { status: 'needs-intake', tier: a.tier, score: a.inherentScore, treatment: a.treatment }, rationale: v.reason },
+      audit: { at, actor: input.actor, action: 'risk.created', entityType: 'risk', entityId: entry.id, after: { status: 'needs-intake', tier: a.tier, score: a.inherentScore, treatment: a.treatment, likelihood: a.likelihood, impact: a.impact, impactAssessment: a.impactAssessment, reviewDate: entry.reviewDate }, rationale: v.reason },
     };
   }
   // Reopen: an approved entry whose item is back in the queue (expired approval, out of scope).

@@ -14,13 +14,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { RegisterError } from '../core/errors.js';
 import { canonical, verifyRecords, type AuditEvent, type AuditRecord, type VerifyResult } from './audit.js';
 import { checkpointKeyFile, loadKeyring, publicKeyId, rotateMacKey, signingKey } from './ledger-keys.js';
-import { diffProjection, project, projections, projectionsFor, rowKey, type ProjRow } from './projections.js';
+import { diffProjection, fromStored, project, projections, projectionsFor, reads, rowKey, storedColumns, type ProjectionDiff, type ProjRow } from './projections.js';
 import type { RegisterOps, RegisterStore } from './store.js';
 
 /** Appends one entry and applies it to the projections that read its action (in the caller's transaction). */
 export async function appendEntry(tx: RegisterOps, e: AuditEvent): Promise<AuditRecord> {
   const rec = await tx.appendAudit(e);
   for (const p of projectionsFor(rec.action)) {
+    if (p.mode === 'check') continue; // checked before COMMIT (checkEntries)
     const stored = await tx.projectionRows(p.table, p.columns);
     const before = new Map(stored.map((r) => [rowKey(p, r), JSON.stringify(r)]));
     const rows = new Map(stored.map((r) => [rowKey(p, r), { ...r }]));
@@ -31,6 +32,38 @@ export async function appendEntry(tx: RegisterOps, e: AuditEvent): Promise<Audit
     await tx.writeProjection(p.table, p.key, p.columns, upserts, deletes);
   }
   return rec;
+}
+
+/**
+ * Before COMMIT: the rows of checked projections (src/register/projections.ts, mode `check`) that
+ * this transaction's entries name must be what the log says. The stored rows are read once per
+ * table (by key, in batches), each entry is applied in order, and any difference fails the
+ * transaction with table, key and column — a write path out of step with its log entry never
+ * commits.
+ */
+export async function checkEntries(tx: RegisterOps, recs: AuditRecord[]): Promise<void> {
+  if (!recs.length) return;
+  for (const p of projections()) {
+    if (p.mode !== 'check' || !p.scope) continue;
+    // a baseline entry names the table it is for
+    const mine = recs.filter((r) => reads(p, r.action) && (r.action !== 'ledger.baseline' || r.entity_type === p.table));
+    if (!mine.length) continue;
+    const keys = [...new Set(mine.flatMap((r) => p.scope!(r)))];
+    if (!keys.length) continue;
+    const stored = fromStored(p, await tx.projectionRows(p.table, storedColumns(p), keys));
+    const rows = new Map(stored.map((r) => [rowKey(p, r), { ...r }]));
+    for (const r of mine) p.apply(rows, r);
+    const inScope = new Set(keys);
+    const want = new Map([...rows].filter(([k]) => inScope.has(k)));
+    const diffs = diffProjection(p, want, stored);
+    if (diffs.length) {
+      throw new RegisterError(`write out of step with the decision log (not committed): ${diffs.slice(0, 3).map(describe).join('; ')}${diffs.length > 3 ? ` and ${diffs.length - 3} more` : ''}`);
+    }
+  }
+}
+
+function describe(d: ProjectionDiff): string {
+  return d.what === 'missing' ? `${d.table} row ${d.key} is in the log but was not written` : d.what === 'extra' ? `${d.table} row ${d.key} was written without its entry` : `${d.table} row ${d.key} column ${d.column} is ${show(d.stored)}, the log says ${show(d.expected)}`;
 }
 
 // ------------------------------------------------------------------ checkpoints
@@ -104,7 +137,7 @@ export async function verifyLedger(ops: RegisterOps, opts: LedgerVerifyOptions =
   const v = verifyRecords(rows, loadKeyring());
   // ---- projections: replayed from the log, compared with the stored tables
   for (const p of projections()) {
-    const diffs = diffProjection(p, project(p, rows), await ops.projectionRows(p.table, p.columns));
+    const diffs = diffProjection(p, project(p, rows), fromStored(p, await ops.projectionRows(p.table, storedColumns(p))));
     for (const d of diffs) {
       const problem =
         d.what === 'missing'
@@ -115,6 +148,9 @@ export async function verifyLedger(ops: RegisterOps, opts: LedgerVerifyOptions =
       v.problems.push({ seq: 0, kind: 'projection', problem, table: d.table, key: d.key, column: d.column });
     }
   }
+  // ---- an upgraded register whose decision tables have no baseline entries yet (migration 800)
+  const pending = await ops.pendingBaselines().catch(() => ['(all)']);
+  if (pending.length) v.notes.push(`the register was upgraded and ${pending[0] === '(all)' ? 'its decision tables have' : `${pending.join(', ')} ha${pending.length === 1 ? 's' : 've'}`} no baseline entries yet: they are recorded the next time a command opens it for writing (a scan, serve, an intake or user change), so differences in those tables may be rows from before the upgrade`);
   // ---- checkpoint: nothing up to it removed or rewritten
   const c = opts.checkpoint;
   if (c) {

@@ -30,8 +30,17 @@ export interface OpenOptions {
 export async function openRegister(spec?: string, opts: OpenOptions = {}): Promise<RegisterStore> {
   const s = dbSpec(spec);
   // each backend's driver (pg, better-sqlite3) loads only when a register of that kind is opened
-  if (isPostgresUrl(s)) return (await import('./backends/postgres.js')).PostgresStore.open(s, opts);
-  return (await import('./backends/sqlite.js')).SqliteStore.open(s.startsWith('sqlite:') ? s.slice('sqlite:'.length) : s, opts);
+  const store = isPostgresUrl(s) ? await (await import('./backends/postgres.js')).PostgresStore.open(s, opts) : await (await import('./backends/sqlite.js')).SqliteStore.open(s.startsWith('sqlite:') ? s.slice('sqlite:'.length) : s, opts);
+  if (!opts.readonly) {
+    // a register upgraded from before the decision tables were projections: baseline entries first (migration 800)
+    try {
+      await (await import('./baseline.js')).baselinePending(store);
+    } catch (e) {
+      await store.close().catch(() => undefined);
+      throw e;
+    }
+  }
+  return store;
 }
 
 /** `Register.open(spec)`: the store behind the spec. */

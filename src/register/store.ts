@@ -341,7 +341,10 @@ export interface RegisterOps {
   /** The chain and every projection replayed from it (src/register/ledger.ts). */
   verifyAudit(): Promise<VerifyResult>;
   /** The stored rows of a projected table (src/register/projections.ts). */
-  projectionRows(table: string, columns: string[]): Promise<ProjRow[]>;
+  projectionRows(table: string, columns: string[], keys?: string[]): Promise<ProjRow[]>;
+  /** Decision tables of an upgraded register waiting for their baseline entries (src/register/baseline.ts). */
+  pendingBaselines(): Promise<string[]>;
+  baselineDone(table: string): Promise<void>;
   /** Writes rows of a projected table — only `appendEntry` calls it. */
   writeProjection(table: string, key: string[], columns: string[], upserts: ProjRow[], deletes: ProjRow[]): Promise<void>;
 

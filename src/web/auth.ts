@@ -7,6 +7,7 @@ import { ShadowscanError } from '../core/errors.js';
 import type { RegisterStore } from '../register/register.js';
 import type { Permission } from '../intake/machine.js';
 import { MAX_TOKEN_DAYS, positiveInt } from '../core/validate.js';
+import { hashMarker } from '../register/projections.js';
 
 /** The native argon2 binding loads when a password is hashed or checked, not with every CLI command. */
 const argon2 = () => import('@node-rs/argon2');
@@ -70,13 +71,13 @@ export class Auth {
       await tx.upsertUser({ username, passwordHash: h, role: r, createdAt: existing?.createdAt ?? at, disabled: false });
       if (existing) await tx.deleteSessionsOf(username);
       // the audit log records who holds which role (never the password)
-      await tx.appendAudit({ at, actor, action: existing ? 'user.updated' : 'user.created', entityType: 'user', entityId: username, before: existing ? { role: existing.role } : undefined, after: { role: r }, rationale: existing ? 'password and role reset' : 'local account created' });
+      await tx.appendAudit({ at, actor, action: existing ? 'user.updated' : 'user.created', entityType: 'user', entityId: username, before: existing ? { role: existing.role, disabled: existing.disabled, password: hashMarker(existing.passwordHash) } : undefined, after: { role: r, disabled: false, password: hashMarker(h) }, rationale: existing ? 'password and role reset' : 'local account created' });
     });
   }
 
   /**
    * Disables (or enables) a user: a disabled user cannot sign in and its sessions end. The one
-   * place a user's enabled state is written (route it through the decision log later).
+   * place a user's enabled state is written; its log entry determines the row (web_users projection).
    */
   async setUserDisabled(username: string, disabled: boolean, actor = 'cli'): Promise<void> {
     const at = new Date().toISOString();
@@ -157,7 +158,7 @@ export class Auth {
     const expiresAt = opts.expiresDays ? new Date(at.getTime() + opts.expiresDays * 86400_000).toISOString() : undefined;
     await this.register.transaction(async (tx) => {
       await tx.insertToken({ id, name, tokenHash: sha256(token), role: r, createdAt: at.toISOString(), createdBy: opts.actor ?? 'cli', expiresAt, revoked: false });
-      await tx.appendAudit({ at: at.toISOString(), actor: opts.actor ?? 'cli', action: 'token.created', entityType: 'token', entityId: id, after: { name, role: r, expiresAt: expiresAt ?? null }, rationale: 'API token created' });
+      await tx.appendAudit({ at: at.toISOString(), actor: opts.actor ?? 'cli', action: 'token.created', entityType: 'token', entityId: id, after: { name, role: r, expiresAt: expiresAt ?? null, token: hashMarker(sha256(token)) }, rationale: 'API token created' });
     });
     return { id, token };
   }

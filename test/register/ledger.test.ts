@@ -15,9 +15,11 @@ import { importCatalog } from '../../src/catalog/record.js';
 import { main } from '../../src/cli/main.js';
 import { approve, decline, requestIntake, triage, type IntakeContext } from '../../src/intake/actions.js';
 import { setPolicy } from '../../src/intake/policy.js';
+import { recordImpactAssessment, updateSettings } from '../../src/governance/governance.js';
 import { canonical, nextRecord, recordHash, type AuditRecord } from '../../src/register/audit.js';
 import { makeCheckpoint, rotateKey, verifyLedger, type Checkpoint } from '../../src/register/ledger.js';
 import { loadKeyring } from '../../src/register/ledger-keys.js';
+import { Auth } from '../../src/web/auth.js';
 import type { RegisterStore } from '../../src/register/store.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { seed, testCatalog } from '../intake/helpers.js';
@@ -47,6 +49,20 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     const risks = await reg.listRisks();
     const ds = risks.find((r) => r.service === 'deepseek')!;
     const ot = risks.find((r) => r.service === 'otter-ai')!;
+    // users, a token, governance decisions: every table the log determines holds a row
+    const auth = new Auth(reg);
+    await auth.addUser('rita', 'correct horse battery staple', 'reviewer', 'local-admin');
+    await auth.addUser('gl', 'another long passphrase', 'triager', 'local-admin');
+    await auth.addUser('gone', 'another long passphrase', 'viewer', 'local-admin');
+    await auth.setUserDisabled('gl', true, 'local-admin');
+    await auth.setUserDisabled('gl', false, 'local-admin');
+    await auth.removeUser('gone', 'local-admin');
+    const t1 = await auth.createToken('ci-bot', 'viewer', { actor: 'local-admin', expiresDays: 30 });
+    const t2 = await auth.createToken('old-bot', 'triager', { actor: 'local-admin' });
+    await auth.revokeToken(t2.id, 'local-admin');
+    await auth.bearer(t1.token); // last-used time: not a decision
+    await updateSettings(ctx, ['tiers.1.appetite=4'], 'local-admin', 'tighter appetite for tier 1');
+    await recordImpactAssessment(ctx, ds.id, { purpose: 'support replies', affectedPeople: 'customers', potentialHarms: 'data leaves the region', mitigations: 'none yet', decision: 'do-not-proceed', decisionRationale: 'region' }, 'user:gl');
     await triage(ctx, ds.id, { answers, owner: 'Security' }, 'user:gl');
     await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'data leaves the region' }, 'user:rita');
     await triage(ctx, ot.id, { answers, owner: 'Sales' }, 'user:gl');
@@ -65,6 +81,10 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
 
   const verify = (reg: RegisterStore, cp?: Checkpoint) => verifyLedger(reg, cp ? { checkpoint: cp, publicKey: { pem: cp.publicKey, from: 'test' } } : {});
   const kinds = (v: Awaited<ReturnType<typeof verify>>) => v.problems.map((p) => `${p.kind}@${p.seq}${p.to ? `-${p.to}` : ''}`);
+  /** The chain's problems (entries), without the projection differences the same tampering causes. */
+  const chain = (v: Awaited<ReturnType<typeof verify>>) => kinds(v).filter((k) => !k.startsWith('projection@'));
+  /** Projection differences as `table key column`. */
+  const projDiffs = (v: Awaited<ReturnType<typeof verify>>) => v.problems.filter((p) => p.kind === 'projection').map((p) => `${p.table} ${p.key}${p.column ? ` ${p.column}` : ''}`);
 
   /** Moves rows to new sequence numbers without tripping the primary key mid-update. */
   async function renumber(raw: Raw, where: string, expr: string): Promise<void> {
@@ -101,12 +121,15 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
   });
 
   it('deleting the first or a middle entry is named as missing', async () => {
-    const { reg, raw } = await build();
+    const { reg, raw, rows } = await build();
+    const entries = await rows();
     await raw.run('DELETE FROM audit_log WHERE seq = 1');
-    expect(kinds(await verify(reg))).toEqual(['missing@1']);
+    expect(chain(await verify(reg))).toEqual(['missing@1']);
     await raw.run('DELETE FROM audit_log WHERE seq IN (6, 7)');
     const v = await verify(reg);
-    expect(kinds(v)).toEqual(['missing@1', 'missing@6-7']);
+    expect(chain(v)).toEqual(['missing@1', 'missing@6-7']);
+    // a deleted entry that created a risk entry leaves its row without an entry: named as inserted
+    for (const e of entries.filter((r) => [1, 6, 7].includes(r.seq) && r.action === 'risk.created')) expect(projDiffs(v)).toContain(`risk_entries ${e.entity_id}`);
     expect(v.problems[1].problem).toBe('entries 6–7 missing: sequence gap before entry 8 (deleted)');
     await raw.close();
     await reg.close();
@@ -116,8 +139,10 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     const { reg, raw, n, cp } = await build();
     await raw.run('DELETE FROM audit_log WHERE seq = $1', [n]);
     let v = await verify(reg, cp);
-    expect(kinds(v)).toEqual([`truncated@${n}`]);
-    expect(v.problems[0].problem).toBe(`truncated after entry ${n - 1}: the checkpoint of ${NOW.toISOString()} covers ${n} entries (entry ${n} removed)`);
+    expect(chain(v)).toEqual([`truncated@${n}`]);
+    // the last entry is the approval of the risk entry: the row says approved, the log no longer does
+    expect(projDiffs(v)).toEqual(expect.arrayContaining([expect.stringMatching(/^risk_entries AIR-\d+ status$/)]));
+    expect(v.problems.find((p) => p.kind === 'truncated')!.problem).toBe(`truncated after entry ${n - 1}: the checkpoint of ${NOW.toISOString()} covers ${n} entries (entry ${n} removed)`);
     // the last 4 include the approval: its projection row has no entry left either
     await raw.run('DELETE FROM audit_log WHERE seq > $1', [n - 4]);
     v = await verify(reg, cp);
@@ -128,19 +153,23 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     expect(v.records).toBe(0);
     expect(v.problems.find((p) => p.kind === 'truncated')!.problem).toMatch(/^truncated after entry 0:/);
     // every projection row is now without its entry
-    expect(v.problems.filter((p) => p.kind === 'projection').map((p) => p.table).sort()).toEqual(['catalog_decisions', 'catalog_decisions', 'catalog_versions', 'settings']);
+    expect([...new Set(v.problems.filter((p) => p.kind === 'projection').map((p) => p.table))].sort()).toEqual(['api_tokens', 'catalog_decisions', 'catalog_versions', 'governance_entries', 'governance_settings', 'risk_entries', 'settings', 'web_users']);
+    expect(v.problems.filter((p) => p.table === 'risk_entries').length).toBe((await reg.listRisks()).length);
     await raw.close();
     await reg.close();
   });
 
   it('truncating entries that drive no projection passes a plain chain walk — the checkpoint catches it', async () => {
-    const { reg, raw, n, cp, rows } = await build();
-    // an approval writes catalog.approved, the item's status change, then risk.approve: the last entry drives no projection
-    expect((await rows()).at(-1)!.action).toBe('risk.approve');
-    await raw.run('DELETE FROM audit_log WHERE seq = $1', [n]);
+    const { reg, raw, rows } = await build();
+    // an unlock clears sign-in failures: the entry drives no projection
+    await new Auth(reg).unlockUser('rita', 'local-admin');
+    const cp = await makeCheckpoint(reg, reg.location, NOW);
+    const last = (await rows()).at(-1)!;
+    expect(last.action).toBe('user.unlocked');
+    await raw.run('DELETE FROM audit_log WHERE seq = $1', [last.seq]);
     expect((await verify(reg)).ok).toBe(true);
     const v = await verify(reg, cp);
-    expect(kinds(v)).toEqual([`truncated@${n}`]);
+    expect(kinds(v)).toEqual([`truncated@${last.seq}`]);
     await raw.close();
     await reg.close();
   });
@@ -229,6 +258,80 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     expect(v.problems.map((p) => `${p.kind} ${p.table} ${p.key} ${p.column}`)).toEqual(['projection catalog_versions 1 catalog']);
     await b.raw.close();
     await b.reg.close();
+  });
+
+  it('users, tokens, risk-entry decisions and governance tables: an edit, a delete and an insert behind the log are each named (table, key, column)', async () => {
+    const { reg, raw } = await build();
+    const risk = (await reg.listRisks()).find((r) => r.service === 'otter-ai')!;
+    const ds = (await reg.listRisks()).find((r) => r.service === 'deepseek')!;
+    /** Runs a tampering, expects exactly these differences, then restores. */
+    const tamper = async (sql: string[], restore: string[], want: string[]) => {
+      for (const q of sql) await raw.run(q);
+      const v = await verify(reg);
+      expect(chain(v)).toEqual([]);
+      expect(projDiffs(v).sort()).toEqual([...want].sort());
+      for (const q of restore) await raw.run(q);
+      expect((await verify(reg)).problems).toEqual([]);
+    };
+    const u = (await raw.all("SELECT * FROM web_users WHERE username = 'rita'"))[0];
+    const tok = (await raw.all("SELECT * FROM api_tokens WHERE name = 'old-bot'"))[0];
+    const rk = (await raw.all('SELECT * FROM risk_entries WHERE id = $1', [risk.id]))[0];
+    const g = (await raw.all('SELECT * FROM governance_entries WHERE risk_entry_id = $1', [ds.id]))[0];
+    const gs = (await raw.all("SELECT * FROM governance_settings WHERE key = 'settings'"))[0];
+    const ins = (table: string, row: Record<string, unknown>) => `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.values(row).map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`)).join(', ')})`;
+
+    // ---- web_users: role raised, password hash swapped (a known password planted), disabled flag, deleted, inserted
+    await tamper(["UPDATE web_users SET role = 'admin' WHERE username = 'rita'"], ["UPDATE web_users SET role = 'reviewer' WHERE username = 'rita'"], ['web_users rita role']);
+    const planted = (await raw.all("SELECT password_hash FROM web_users WHERE username = 'gl'"))[0].password_hash;
+    await tamper([`UPDATE web_users SET password_hash = '${planted}' WHERE username = 'rita'`], [`UPDATE web_users SET password_hash = '${u.password_hash}' WHERE username = 'rita'`], ['web_users rita password']);
+    await tamper(["UPDATE web_users SET disabled = 1 WHERE username = 'rita'"], ["UPDATE web_users SET disabled = 0 WHERE username = 'rita'"], ['web_users rita disabled']);
+    await tamper(["DELETE FROM web_users WHERE username = 'rita'"], [ins('web_users', u)], ['web_users rita']);
+    await tamper([ins('web_users', { ...u, username: 'mallory', role: 'admin' })], ["DELETE FROM web_users WHERE username = 'mallory'"], ['web_users mallory']);
+    // ---- api_tokens: un-revoked, role raised, expiry removed, hash swapped, deleted, inserted
+    await tamper([`UPDATE api_tokens SET revoked = 0 WHERE id = '${tok.id}'`], [`UPDATE api_tokens SET revoked = 1 WHERE id = '${tok.id}'`], [`api_tokens ${tok.id} revoked`]);
+    await tamper([`UPDATE api_tokens SET role = 'admin', token_hash = 'ab' WHERE id = '${tok.id}'`], [`UPDATE api_tokens SET role = '${tok.role}', token_hash = '${tok.token_hash}' WHERE id = '${tok.id}'`], [`api_tokens ${tok.id} role`, `api_tokens ${tok.id} token`]);
+    const ci = (await raw.all("SELECT * FROM api_tokens WHERE name = 'ci-bot'"))[0];
+    await tamper([`UPDATE api_tokens SET expires_at = NULL WHERE id = '${ci.id}'`], [`UPDATE api_tokens SET expires_at = '${ci.expires_at}' WHERE id = '${ci.id}'`], [`api_tokens ${ci.id} expires_at`]);
+    await tamper([`DELETE FROM api_tokens WHERE id = '${tok.id}'`], [ins('api_tokens', tok)], [`api_tokens ${tok.id}`]);
+    await tamper([ins('api_tokens', { ...tok, id: 'tok-forged', token_hash: 'f'.repeat(64), revoked: 0 })], ["DELETE FROM api_tokens WHERE id = 'tok-forged'"], ['api_tokens tok-forged']);
+    // ---- risk_entries: the status and owner columns, the decision in the JSON, the JSON copy of a column, deleted, inserted
+    await tamper([`UPDATE risk_entries SET status = 'approved' WHERE id = '${ds.id}'`], [`UPDATE risk_entries SET status = 'declined' WHERE id = '${ds.id}'`], [`risk_entries ${ds.id} status`]);
+    await tamper([`UPDATE risk_entries SET owner = 'Mallory' WHERE id = '${risk.id}'`], [`UPDATE risk_entries SET owner = '${rk.owner}' WHERE id = '${risk.id}'`], [`risk_entries ${risk.id} owner`]);
+    const data = JSON.parse(rk.data);
+    const forged = { ...data, owner: 'Mallory', decision: { ...data.decision, expires: '2099-12-31', conditions: undefined } };
+    await tamper([`UPDATE risk_entries SET data = '${JSON.stringify(forged).replace(/'/g, "''")}' WHERE id = '${risk.id}'`], [`UPDATE risk_entries SET data = '${rk.data.replace(/'/g, "''")}' WHERE id = '${risk.id}'`], [`risk_entries ${risk.id} owner`, `risk_entries ${risk.id} decision`]);
+    await tamper([`DELETE FROM risk_entries WHERE id = '${risk.id}'`], [ins('risk_entries', rk)], [`risk_entries ${risk.id}`]);
+    await tamper([ins('risk_entries', { ...rk, id: 'AIR-9999', item_id: 'forged-item', status: 'approved' })], ["DELETE FROM risk_entries WHERE id = 'AIR-9999'"], ['risk_entries AIR-9999']);
+    // ---- governance_entries: the decision in the record, an index column, deleted, inserted
+    const gd = JSON.parse(g.data);
+    await tamper([`UPDATE governance_entries SET data = '${JSON.stringify({ ...gd, impactAssessment: { ...gd.impactAssessment, decision: 'proceed' } }).replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`UPDATE governance_entries SET data = '${g.data.replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`governance_entries ${ds.id} record`]);
+    await tamper([`UPDATE governance_entries SET escalation_level = 3 WHERE risk_entry_id = '${ds.id}'`], [`UPDATE governance_entries SET escalation_level = ${g.escalation_level} WHERE risk_entry_id = '${ds.id}'`], [`governance_entries ${ds.id} escalation_level`]);
+    await tamper([`DELETE FROM governance_entries WHERE risk_entry_id = '${ds.id}'`], [ins('governance_entries', g)], [`governance_entries ${ds.id}`]);
+    await tamper([ins('governance_entries', { ...g, risk_entry_id: risk.id, item_id: risk.itemId })], [`DELETE FROM governance_entries WHERE risk_entry_id = '${risk.id}'`], [`governance_entries ${risk.id}`]);
+    // ---- governance_settings: edited, deleted, inserted
+    await tamper([`UPDATE governance_settings SET value = '${gs.value.replace('"appetite":4', '"appetite":25')}' WHERE key = 'settings'`], [`UPDATE governance_settings SET value = '${gs.value}' WHERE key = 'settings'`], ['governance_settings settings value']);
+    await tamper(["DELETE FROM governance_settings WHERE key = 'settings'"], [ins('governance_settings', gs)], ['governance_settings settings']);
+    await tamper([ins('governance_settings', { ...gs, key: 'shadow' })], ["DELETE FROM governance_settings WHERE key = 'shadow'"], ['governance_settings shadow']);
+    await raw.close();
+    await reg.close();
+  });
+
+  it('a write out of step with its log entry does not commit: the row and the entry stay as they were', async () => {
+    const { reg, raw, rows } = await build();
+    const before = (await rows()).length;
+    const u = (await reg.getUser('rita'))!;
+    // a write path that changes the role but records another one in the log
+    await expect(reg.transaction(async (tx) => {
+      await tx.upsertUser({ ...u, role: 'admin' });
+      await tx.appendAudit({ actor: 'local-admin', action: 'user.updated', entityType: 'user', entityId: 'rita', after: { role: 'reviewer', disabled: false, password: (await import('../../src/register/projections.js')).hashMarker(u.passwordHash) } });
+    })).rejects.toThrow('write out of step with the decision log (not committed): web_users row rita column role is "admin", the log says "reviewer"');
+    expect((await reg.getUser('rita'))!.role).toBe('reviewer');
+    expect((await rows()).length).toBe(before);
+    // a row changed with no entry at all is caught by verify
+    await reg.transaction((tx) => tx.upsertUser({ ...u, role: 'admin' }));
+    expect(projDiffs(await verify(reg))).toEqual(['web_users rita role']);
+    await raw.close();
+    await reg.close();
   });
 
   it('a forged or altered checkpoint does not verify; a rewritten head is named', async () => {

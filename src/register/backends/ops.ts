@@ -6,9 +6,9 @@
 import type { Coverage, Finding } from '../../core/types.js';
 import { locatorPath } from '../../match/match.js';
 import { nextRecord, type AuditEvent, type AuditRecord, type VerifyResult } from '../audit.js';
-import { verifyLedger } from '../ledger.js';
+import { checkEntries, verifyLedger } from '../ledger.js';
 import { currentMacKey } from '../ledger-keys.js';
-import { projections, type ProjRow } from '../projections.js';
+import { projections, projectionsFor, storedColumns, type ProjRow } from '../projections.js';
 import type {
   CommitSummary,
   DecisionRow,
@@ -592,7 +592,27 @@ export class SqlOps implements RegisterOps {
     }
     const rec = nextRecord(last ? { seq: Number(last.seq), hash: last.hash } : undefined, e, key);
     await this.insertAudit(rec);
+    // rows of checked projections are checked against their entries before COMMIT
+    if (projectionsFor(rec.action).some((p) => p.mode === 'check')) this.checkQueue.push(rec);
     return rec;
+  }
+
+  /** Decision tables of an upgraded register that still need their baseline entries (migration 800). */
+  async pendingBaselines(): Promise<string[]> {
+    return (await this.c.all('SELECT tbl FROM ledger_baseline_pending ORDER BY tbl')).map((r) => String(r.tbl));
+  }
+
+  async baselineDone(table: string): Promise<void> {
+    await this.c.run('DELETE FROM ledger_baseline_pending WHERE tbl = ?', [table]);
+  }
+
+  /** Entries of this transaction whose checked-projection rows are compared before COMMIT. */
+  private readonly checkQueue: AuditRecord[] = [];
+
+  /** Checks the rows this transaction's entries name against the log (src/register/ledger.ts checkEntries). */
+  async checkLedgerWrites(): Promise<void> {
+    const recs = this.checkQueue.splice(0);
+    await checkEntries(this, recs);
   }
 
   private async insertAudit(rec: AuditRecord): Promise<void> {
@@ -628,8 +648,9 @@ export class SqlOps implements RegisterOps {
 
   // ------------------------------------------------------------------ projections of the log (src/register/projections.ts)
 
-  async projectionRows(table: string, columns: string[]): Promise<ProjRow[]> {
+  async projectionRows(table: string, columns: string[], keys?: string[]): Promise<ProjRow[]> {
     const p = projectionOf(table, columns);
+    if (keys) return keys.length ? ((await this.byIds(`SELECT ${p.columns.join(', ')} FROM ${p.table} WHERE`, p.key, keys)) as ProjRow[]) : [];
     return (await this.c.all(`SELECT ${p.columns.join(', ')} FROM ${p.table}`)) as ProjRow[];
   }
 
@@ -797,8 +818,9 @@ function auditRow(r: Row): AuditRecord {
 /** A registered projection, with the columns asked for (identifiers come from the registry, never from input). */
 function projectionOf(table: string, columns: string[]) {
   const p = projections().find((x) => x.table === table);
-  if (!p || columns.some((c) => !p.columns.includes(c))) throw new Error(`not a projected table: ${table}`);
-  return { table: p.table, columns };
+  if (!p || columns.some((c) => !p.columns.includes(c) && !storedColumns(p).includes(c))) throw new Error(`not a projected table: ${table}`);
+  if (p.key.length !== 1) throw new Error(`projection ${table}: rows by key need a one-column key`);
+  return { table: p.table, columns, key: p.key[0] };
 }
 
 function toSummary(r: Row): ItemSummary {

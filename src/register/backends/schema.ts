@@ -105,6 +105,23 @@ CREATE INDEX login_failures_attempt ON login_failures(attempt);
 ` };
 }
 
+/**
+ * 800–849 (ledger): users, tokens, risk-entry decisions and the governance tables became
+ * projections of the decision log. A register upgraded from before holds rows no entry explains:
+ * each such table is marked here, and the first writable open records a `ledger.baseline` entry
+ * per existing row (src/register/baseline.ts), after which the log determines them.
+ */
+function ledgerBaseline(): Migration {
+  const tables = ['web_users', 'api_tokens', 'risk_entries', 'governance_entries', 'governance_settings'];
+  return {
+    version: 800,
+    name: 'ledger-baseline-of-decision-tables',
+    sql: `CREATE TABLE ledger_baseline_pending (tbl TEXT PRIMARY KEY);
+${tables.map((t) => `INSERT INTO ledger_baseline_pending (tbl) SELECT '${t}' WHERE EXISTS (SELECT 1 FROM ${t});`).join('\n')}
+`,
+  };
+}
+
 function team(): Migration {
   return { version: 300, name: 'team-leases-ticks-throttle', sql: TEAM_SQL };
 }
@@ -360,6 +377,7 @@ CREATE TABLE notifications_sent (
   ...governance(),
   generation('sqlite'),
   signinAttempts(),
+  ledgerBaseline(),
 ];
 
 /**
@@ -491,6 +509,7 @@ CREATE TABLE notifications_sent (
   ...governance(),
   generation('postgres'),
   signinAttempts(),
+  ledgerBaseline(),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

@@ -45,7 +45,13 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   }
 
   async transaction<T>(fn: (tx: RegisterOps) => Promise<T>): Promise<T> {
-    return this.withTransaction((c) => fn(new SqlOps(c, this.d)));
+    return this.withTransaction(async (c) => {
+      const tx = new SqlOps(c, this.d);
+      const r = await fn(tx);
+      // rows of checked projections must be what this transaction's log entries say (before COMMIT)
+      await tx.checkLedgerWrites();
+      return r;
+    });
   }
 
   /** Outside a transaction, an audit record is still appended under the writers' lock (the chain has one head). */
