@@ -49,6 +49,8 @@ describe.each(BACKENDS)('upgrading a register from before the decision tables we
     const data = { ...JSON.parse(risk.data), owner: 'Sales', status: 'approved', decision: { decision: 'approved', id: 'DEC-0001', by: 'user:rita', at, expires: '2027-01-31', rationale: 'old approval' } };
     await raw.run('UPDATE risk_entries SET status = $1, owner = $2, data = $3 WHERE id = $4', ['approved', 'Sales', JSON.stringify(data), risk.id]);
     await oldEntry(raw, { action: 'risk.approve', entityType: 'risk', entityId: risk.id, after: { status: 'approved' }, at });
+    // the old code stored no derived stages and threats: only rows carrying a decision
+    await raw.run('DELETE FROM governance_entries');
     const rec = { riskEntryId: risk.id, itemId: data.itemId, threats: [], threatsSource: 'derived', review: { due: '2027-01-31', scheduledAt: at }, updatedAt: at };
     await raw.run('INSERT INTO governance_entries (risk_entry_id, item_id, stages, threats, overridden, residual_score, escalation_level, paused_until, review_due, updated_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [risk.id, data.itemId, '', '', 0, null, 0, null, '2027-01-31', at, JSON.stringify(rec)]);
     const derived = (await raw.all('SELECT id, item_id FROM risk_entries ORDER BY id'))[1];

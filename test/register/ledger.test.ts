@@ -307,7 +307,11 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     await tamper([`UPDATE governance_entries SET data = '${JSON.stringify({ ...gd, impactAssessment: { ...gd.impactAssessment, decision: 'proceed' } }).replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`UPDATE governance_entries SET data = '${g.data.replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`governance_entries ${ds.id} record`]);
     await tamper([`UPDATE governance_entries SET escalation_level = 3 WHERE risk_entry_id = '${ds.id}'`], [`UPDATE governance_entries SET escalation_level = ${g.escalation_level} WHERE risk_entry_id = '${ds.id}'`], [`governance_entries ${ds.id} escalation_level`]);
     await tamper([`DELETE FROM governance_entries WHERE risk_entry_id = '${ds.id}'`], [ins('governance_entries', g)], [`governance_entries ${ds.id}`]);
-    await tamper([ins('governance_entries', { ...g, risk_entry_id: risk.id, item_id: risk.itemId })], [`DELETE FROM governance_entries WHERE risk_entry_id = '${risk.id}'`], [`governance_entries ${risk.id}`]);
+    // a decision planted on an entry nobody decided on, which has only the derived stages and threats the scan commit stores
+    const open = (await reg.listRisks()).find((r) => r.id !== risk.id && r.id !== ds.id)!;
+    const plain = (await raw.all('SELECT * FROM governance_entries WHERE risk_entry_id = $1', [open.id]))[0];
+    const unplant = [`DELETE FROM governance_entries WHERE risk_entry_id = '${open.id}'`, ...(plain ? [ins('governance_entries', plain)] : [])];
+    await tamper([`DELETE FROM governance_entries WHERE risk_entry_id = '${open.id}'`, ins('governance_entries', { ...g, risk_entry_id: open.id, item_id: open.itemId })], unplant, [`governance_entries ${open.id}`]);
     // ---- governance_settings: edited, deleted, inserted
     await tamper([`UPDATE governance_settings SET value = '${gs.value.replace('"appetite":4', '"appetite":25')}' WHERE key = 'settings'`], [`UPDATE governance_settings SET value = '${gs.value}' WHERE key = 'settings'`], ['governance_settings settings value']);
     await tamper(["DELETE FROM governance_settings WHERE key = 'settings'"], [ins('governance_settings', gs)], ['governance_settings settings']);
