@@ -61,7 +61,11 @@ export function registerProjection(p: Projection): void {
   if (REGISTRY.has(p.table)) throw new Error(`projection ${p.table} registered twice`);
   if (!/^[a-z_][a-z0-9_]*$/.test(p.table) || ![...p.columns].every((c) => /^[a-z_][a-z0-9_]*$/.test(c))) throw new Error(`projection ${p.table}: table and column names must be plain identifiers`);
   REGISTRY.set(p.table, p);
+  BY_ACTION.clear();
 }
+
+/** Projections per action (every log append asks; a scan appends one entry per item). */
+const BY_ACTION = new Map<string, Projection[]>();
 
 export function projections(): Projection[] {
   return [...REGISTRY.values()];
@@ -73,7 +77,9 @@ export function reads(p: Projection, action: string): boolean {
 }
 
 export function projectionsFor(action: string): Projection[] {
-  return projections().filter((p) => reads(p, action));
+  let ps = BY_ACTION.get(action);
+  if (!ps) BY_ACTION.set(action, (ps = projections().filter((p) => reads(p, action))));
+  return ps;
 }
 
 /** The stored columns a projection reads. */
