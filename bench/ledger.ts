@@ -13,7 +13,11 @@
  *    projection reads, so the difference is the cost of checking each row against its entry
  *    before COMMIT.
  *
- *   node bin/run-ts.mjs bench/ledger.ts [--risks 100000] [--decisions 1000] [--out bench/results/ledger.md]
+ * With --postgres the SQLite register is copied into PostgreSQL (`db migrate`, Debian's server
+ * started by the benchmark on loopback) and verify is measured there too, in the same run, against
+ * a bare node-postgres client reading the same rows.
+ *
+ *   node bin/run-ts.mjs bench/ledger.ts [--risks 100000] [--decisions 1000] [--postgres] [--out bench/results/ledger.md]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -22,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { triage } from '../src/intake/actions.js';
 import { openRegister } from '../src/register/register.js';
 import type { RiskEntry } from '../src/register/store.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 import { arg, machine, timed } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,34 +92,72 @@ for (const r of db.prepare('SELECT id, status, tier, owner, data FROM risk_entri
 console.log(n + ' entries, ' + m + ' risk entries');
 `;
 
+const PG_YARDSTICK = `
+const pg = require(${JSON.stringify(join(ROOT, 'node_modules/pg'))});
+const { createHmac } = require('node:crypto');
+(async () => {
+  const c = new pg.Client({ connectionString: process.argv[1] });
+  await c.connect();
+  const key = Buffer.alloc(32, 7);
+  const a = await c.query('SELECT * FROM audit_log ORDER BY seq');
+  for (const r of a.rows) createHmac('sha256', key).update(r.prev_hash + '\\n' + JSON.stringify(r)).digest('hex');
+  const b = await c.query('SELECT id, status, tier, owner, data FROM risk_entries');
+  for (const r of b.rows) JSON.parse(r.data);
+  console.log(a.rows.length + ' entries, ' + b.rows.length + ' risk entries');
+  await c.end();
+})();
+`;
+
+const env = { ...process.env, SHADOWSCAN_AUDIT_KEY_FILE: join(DATA, 'audit.key') };
+/** Times `audit verify` and its yardstick on a register. */
+async function verifyOf(spec: string, yardstick: string) {
+  const verify = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'audit', 'verify', '--db', spec], { cwd: ROOT, env });
+  if (verify.code !== 0 || !/audit log intact/.test(verify.stdout)) throw new Error(`audit verify failed (exit ${verify.code}): ${verify.stdout.slice(0, 400)} ${verify.stderr.slice(0, 400)}`);
+  const yard = await timed(process.execPath, ['-e', yardstick, spec], { cwd: ROOT, env });
+  if (yard.code !== 0) throw new Error(`yardstick failed: ${yard.stderr}`);
+  return { verify, yard };
+}
+
 const load0 = loadavg()[0];
-const file = join(DATA, 'ledger.db');
 // the yardstick first: module loading and JIT warm-up fall on it, not on the measured path
 const unchecked = await build(join(DATA, 'unchecked.db'), 'bench.risk-written');
-const built = await build(file, 'risk.created');
-const env = { ...process.env, SHADOWSCAN_AUDIT_KEY_FILE: join(DATA, 'audit.key') };
-const verify = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'audit', 'verify', '--db', file], { cwd: ROOT, env });
-if (verify.code !== 0 || !/audit log intact/.test(verify.stdout)) throw new Error(`audit verify failed (exit ${verify.code}): ${verify.stdout.slice(0, 400)} ${verify.stderr.slice(0, 400)}`);
-const yard = await timed(process.execPath, ['-e', YARDSTICK, file], { cwd: ROOT, env });
-if (yard.code !== 0) throw new Error(`yardstick failed: ${yard.stderr}`);
+const built = await build(join(DATA, 'ledger.db'), 'risk.created');
+const lite = await verifyOf(join(DATA, 'ledger.db'), YARDSTICK);
+let post: Awaited<ReturnType<typeof verifyOf>> | undefined;
+if (process.argv.includes('--postgres')) {
+  const server = await startPostgres();
+  try {
+    const url = await server.createDatabase('ledgerbench');
+    const copy = await timed(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'db', 'migrate', '--from', join(DATA, 'ledger.db'), '--to', url], { cwd: ROOT, env });
+    if (copy.code !== 0) throw new Error(`db migrate failed: ${copy.stderr.slice(0, 400)}`);
+    post = await verifyOf(url, PG_YARDSTICK);
+  } finally {
+    await server.stop();
+  }
+}
 const load1 = loadavg()[0];
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
-const md = `## Decision log: audit verify at ${N.toLocaleString('en')} risk entries
-
-\`node bin/run-ts.mjs bench/ledger.ts --risks ${N} --decisions ${D}\` on ${machine()}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run.
-
-Input: a SQLite register with ${N.toLocaleString('en')} risk entries, each written as a scan commit writes it (the row and its \`risk.created\` entry, ${BATCH.toLocaleString('en')} per transaction), then ${D.toLocaleString('en')} triage decisions through the intake API — ${verify.stdout.match(/(\d+) records/)?.[1] ?? '?'} log entries. No entry per finding: a scan's log entries are per item and per risk entry created or reopened.
-
-| what | wall | CPU | peak RSS |
-|---|---|---|---|
-| \`shadowscan audit verify\` (whole process: open, chain of every entry, every projection replayed and compared) | ${s(verify.ms)} s | ${s(verify.cpuMs)} s | ${verify.maxRssMb.toFixed(0)} MB |
-| yardstick: bare better-sqlite3 read of the same entries with one HMAC-SHA-256 each, and of the risk entries with their JSON parsed | ${s(yard.ms)} s | ${s(yard.cpuMs)} s | ${yard.maxRssMb.toFixed(0)} MB |
-| **ratio** verify / yardstick | **${(verify.ms / yard.ms).toFixed(1)}×** wall | **${(verify.cpuMs / yard.cpuMs).toFixed(1)}×** CPU | |
-| writing the ${N.toLocaleString('en')} rows with their entries, each row checked against its entry before COMMIT | ${s(built.ms)} s | ${s(built.cpuMs)} s | |
+const rows = (name: string, m: Awaited<ReturnType<typeof verifyOf>>) => `| **${name}** | | | |
+| \`shadowscan audit verify\` (whole process: open, chain of every entry, every projection replayed and compared) | ${s(m.verify.ms)} s | ${s(m.verify.cpuMs)} s | ${m.verify.maxRssMb.toFixed(0)} MB |
+| yardstick: a bare client reading the same entries with one HMAC-SHA-256 each, and the risk entries with their JSON parsed | ${s(m.yard.ms)} s | ${s(m.yard.cpuMs)} s | ${m.yard.maxRssMb.toFixed(0)} MB |
+| **ratio** verify / yardstick | **${(m.verify.ms / m.yard.ms).toFixed(1)}×** wall | **${(m.verify.cpuMs / m.yard.cpuMs).toFixed(1)}×** CPU | |
+`;
+const writes = `| **writing (SQLite, in-process)** | | | |
+| the ${N.toLocaleString('en')} rows with their entries, each row checked against its entry before COMMIT | ${s(built.ms)} s | ${s(built.cpuMs)} s | |
 | yardstick: the same writes under an action no projection reads (no check) | ${s(unchecked.ms)} s | ${s(unchecked.cpuMs)} s | |
 | **ratio** checked / unchecked write | **${(built.ms / unchecked.ms).toFixed(2)}×** wall | **${(built.cpuMs / unchecked.cpuMs).toFixed(2)}×** CPU | |
 `;
+const verifyOut = lite.verify.stdout;
+const md = `## Decision log: audit verify at ${N.toLocaleString('en')} risk entries
+
+\`node bin/run-ts.mjs bench/ledger.ts --risks ${N} --decisions ${D}${post ? ' --postgres' : ''}\` on ${machine()}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run.
+
+Input: a SQLite register${post ? ' (and its copy in PostgreSQL by `shadowscan db migrate`)' : ''} with ${N.toLocaleString('en')} risk entries, each written as a scan commit writes it (the row and its \`risk.created\` entry, ${BATCH.toLocaleString('en')} per transaction), then ${D.toLocaleString('en')} triage decisions through the intake API — ${verifyOut.match(/(\d+) records/)?.[1] ?? '?'} log entries. No entry per finding: a scan's log entries are per item and per risk entry created or reopened.
+
+| what | wall | CPU | peak RSS |
+|---|---|---|---|
+${rows('SQLite', lite)}${post ? rows('PostgreSQL', post) : ''}${writes}`;
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, md);
 process.stdout.write(md);

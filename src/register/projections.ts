@@ -61,7 +61,11 @@ export function registerProjection(p: Projection): void {
   if (REGISTRY.has(p.table)) throw new Error(`projection ${p.table} registered twice`);
   if (!/^[a-z_][a-z0-9_]*$/.test(p.table) || ![...p.columns].every((c) => /^[a-z_][a-z0-9_]*$/.test(c))) throw new Error(`projection ${p.table}: table and column names must be plain identifiers`);
   REGISTRY.set(p.table, p);
+  BY_ACTION.clear();
 }
+
+/** Projections per action (every log append asks; a scan appends one entry per item). */
+const BY_ACTION = new Map<string, Projection[]>();
 
 export function projections(): Projection[] {
   return [...REGISTRY.values()];
@@ -73,7 +77,9 @@ export function reads(p: Projection, action: string): boolean {
 }
 
 export function projectionsFor(action: string): Projection[] {
-  return projections().filter((p) => reads(p, action));
+  let ps = BY_ACTION.get(action);
+  if (!ps) BY_ACTION.set(action, (ps = projections().filter((p) => reads(p, action))));
+  return ps;
 }
 
 /** The stored columns a projection reads. */
@@ -251,7 +257,7 @@ registerProjection({
   columns: ['username', 'role', 'disabled', 'created_at', 'password'],
   select: ['username', 'role', 'disabled', 'created_at', 'password_hash'],
   fromStored: (r) => ({ username: r.username, role: r.role, disabled: flag(r.disabled), created_at: r.created_at, password: hashMarker(String(r.password_hash)) }),
-  actions: ['user.created', 'user.updated', 'user.disabled', 'user.enabled', 'user.removed', BASELINE],
+  actions: ['user.created', 'user.updated', 'user.disabled', 'user.enabled', 'user.role-changed', 'user.removed', BASELINE],
   mode: 'check',
   scope: own,
   apply(rows, e) {
@@ -262,7 +268,8 @@ registerProjection({
     else if (e.action === 'user.created' || e.action === 'user.updated') {
       // a password set or reset: the log keeps a fingerprint of the new hash (a change marker), never the hash
       rows.set(e.entity_id, { username: e.entity_id, role: a.role ?? null, disabled: flag(a.disabled), created_at: u && e.action === 'user.updated' ? u.created_at : e.at, password: a.password ?? null });
-    } else if (u) rows.set(e.entity_id, { ...u, disabled: e.action === 'user.disabled' ? 1 : 0 });
+    } else if (u && e.action === 'user.role-changed') rows.set(e.entity_id, { ...u, role: a.role ?? null });
+    else if (u) rows.set(e.entity_id, { ...u, disabled: e.action === 'user.disabled' ? 1 : 0 });
   },
 });
 

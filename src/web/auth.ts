@@ -90,6 +90,19 @@ export class Auth {
     });
   }
 
+  /** Changes a user's role (its sessions take the new role at once: a session reads the role from the account). */
+  async setUserRole(username: string, role: string, actor = 'cli'): Promise<void> {
+    const r = checkRole(role);
+    const at = new Date().toISOString();
+    await this.register.transaction(async (tx) => {
+      const u = await tx.getUser(username);
+      if (!u) throw new AuthError(`no user "${username}" (see: shadowscan user list)`);
+      if (u.role === r) return;
+      await tx.upsertUser({ ...u, role: r });
+      await tx.appendAudit({ at, actor, action: 'user.role-changed', entityType: 'user', entityId: username, before: { role: u.role }, after: { role: r }, rationale: `role ${u.role} → ${r}` });
+    });
+  }
+
   /** Removes a user and its sessions (the audit log keeps its history). */
   async removeUser(username: string, actor = 'cli'): Promise<void> {
     const at = new Date().toISOString();

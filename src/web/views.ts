@@ -27,6 +27,7 @@ const NAV: Array<[string, string]> = [
   ['/scans', 'Scans'],
   ['/blocklists', 'Block lists'],
   ['/audit', 'Audit'],
+  ['/admin/users', 'Users'],
 ];
 
 export function layout(title: string, body: SafeHtml, opts: { me?: Principal; active?: string; flash?: Flash[] } = {}): string {
@@ -35,7 +36,7 @@ export function layout(title: string, body: SafeHtml, opts: { me?: Principal; ac
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · shadowscan</title><link rel="stylesheet" href="/static/app.css"></head>
 <body><header class="top"><span class="brand">shadowscan</span>
-${me ? html`<nav>${NAV.map(([href, label]) => html`<a href="${href}" class="${opts.active === href ? 'on' : ''}">${label}</a>`)}</nav>
+${me ? html`<nav>${NAV.filter(([href]) => href !== '/admin/users' || me.role === 'admin').map(([href, label]) => html`<a href="${href}" class="${opts.active === href ? 'on' : ''}">${label}</a>`)}</nav>
 <div class="me"><span>${me.name} <span class="badge">${me.role}</span></span>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${me.csrf ?? ''}"><button type="submit">Log out</button></form></div>` : ''}
 </header><main>

@@ -13,7 +13,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importCatalog } from '../../src/catalog/record.js';
 import { main } from '../../src/cli/main.js';
-import { approve, decline, requestIntake, triage, type IntakeContext } from '../../src/intake/actions.js';
+import { approve, decline, falsePositive, requestIntake, suppress, triage, type IntakeContext } from '../../src/intake/actions.js';
 import { setPolicy } from '../../src/intake/policy.js';
 import { recordImpactAssessment, updateSettings } from '../../src/governance/governance.js';
 import { canonical, nextRecord, recordHash, type AuditRecord } from '../../src/register/audit.js';
@@ -63,6 +63,10 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     await auth.bearer(t1.token); // last-used time: not a decision
     await updateSettings(ctx, ['tiers.1.appetite=4'], 'local-admin', 'tighter appetite for tier 1');
     await recordImpactAssessment(ctx, ds.id, { purpose: 'support replies', affectedPeople: 'customers', potentialHarms: 'data leaves the region', mitigations: 'none yet', decision: 'do-not-proceed', decisionRationale: 'region' }, 'user:gl');
+    // a suppression and a false-positive mark on two other entries
+    const others = risks.filter((r) => r.id !== ds.id && r.id !== ot.id);
+    await suppress(ctx, others[0].id, { reason: 'pilot ends in May', until: '2026-12-31' }, 'user:gl');
+    await falsePositive(ctx, others[1].id, { reason: 'a look-alike domain', until: '2026-09-30' }, 'user:gl');
     await triage(ctx, ds.id, { answers, owner: 'Security' }, 'user:gl');
     await decline(ctx, ds.id, { treatment: 'avoid', rationale: 'data leaves the region' }, 'user:rita');
     await triage(ctx, ot.id, { answers, owner: 'Sales' }, 'user:gl');
@@ -302,6 +306,13 @@ describe.each(BACKENDS)('the decision log on $name', (backend) => {
     await tamper([`UPDATE risk_entries SET data = '${JSON.stringify(forged).replace(/'/g, "''")}' WHERE id = '${risk.id}'`], [`UPDATE risk_entries SET data = '${rk.data.replace(/'/g, "''")}' WHERE id = '${risk.id}'`], [`risk_entries ${risk.id} owner`, `risk_entries ${risk.id} decision`]);
     await tamper([`DELETE FROM risk_entries WHERE id = '${risk.id}'`], [ins('risk_entries', rk)], [`risk_entries ${risk.id}`]);
     await tamper([ins('risk_entries', { ...rk, id: 'AIR-9999', item_id: 'forged-item', status: 'approved' })], ["DELETE FROM risk_entries WHERE id = 'AIR-9999'"], ['risk_entries AIR-9999']);
+    // ---- suppressions and false-positive marks: the expiry column, the mark in the JSON
+    const [sup, fp] = (await reg.listRisks()).filter((r) => r.status === 'suppressed' || r.status === 'false-positive').sort((a) => (a.status === 'suppressed' ? -1 : 1));
+    expect([sup.status, fp.status]).toEqual(['suppressed', 'false-positive']);
+    const fpRow = (await raw.all('SELECT data FROM risk_entries WHERE id = $1', [fp.id]))[0];
+    await tamper([`UPDATE risk_entries SET suppressed_until = '2099-12-31' WHERE id = '${sup.id}'`], [`UPDATE risk_entries SET suppressed_until = '2026-12-31' WHERE id = '${sup.id}'`], [`risk_entries ${sup.id} suppressed_until`]);
+    const fpData = JSON.parse(fpRow.data);
+    await tamper([`UPDATE risk_entries SET data = '${JSON.stringify({ ...fpData, falsePositive: { ...fpData.falsePositive, until: undefined } }).replace(/'/g, "''")}' WHERE id = '${fp.id}'`], [`UPDATE risk_entries SET data = '${fpRow.data.replace(/'/g, "''")}' WHERE id = '${fp.id}'`], [`risk_entries ${fp.id} decision`]);
     // ---- governance_entries: the decision in the record, an index column, deleted, inserted
     const gd = JSON.parse(g.data);
     await tamper([`UPDATE governance_entries SET data = '${JSON.stringify({ ...gd, impactAssessment: { ...gd.impactAssessment, decision: 'proceed' } }).replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`UPDATE governance_entries SET data = '${g.data.replace(/'/g, "''")}' WHERE risk_entry_id = '${ds.id}'`], [`governance_entries ${ds.id} record`]);

@@ -650,6 +650,7 @@ export class SqlOps implements RegisterOps {
 
   async projectionRows(table: string, columns: string[], keys?: string[]): Promise<ProjRow[]> {
     const p = projectionOf(table, columns);
+    if (keys && p.keyColumns !== 1) throw new Error(`projection ${table}: rows by key need a one-column key`);
     if (keys) return keys.length ? ((await this.byIds(`SELECT ${p.columns.join(', ')} FROM ${p.table} WHERE`, p.key, keys)) as ProjRow[]) : [];
     return (await this.c.all(`SELECT ${p.columns.join(', ')} FROM ${p.table}`)) as ProjRow[];
   }
@@ -819,8 +820,7 @@ function auditRow(r: Row): AuditRecord {
 function projectionOf(table: string, columns: string[]) {
   const p = projections().find((x) => x.table === table);
   if (!p || columns.some((c) => !p.columns.includes(c) && !storedColumns(p).includes(c))) throw new Error(`not a projected table: ${table}`);
-  if (p.key.length !== 1) throw new Error(`projection ${table}: rows by key need a one-column key`);
-  return { table: p.table, columns, key: p.key[0] };
+  return { table: p.table, columns, key: p.key[0], keyColumns: p.key.length };
 }
 
 function toSummary(r: Row): ItemSummary {

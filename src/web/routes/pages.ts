@@ -12,6 +12,7 @@ import { governanceView, overdueEntries, reviewsDue } from '../../governance/gov
 import { LIFECYCLE_STAGES, STRIDE } from '../../governance/mapping.js';
 import { governanceCard, governanceFilters, overduePanel } from '../governance-views.js';
 import { governanceRoutes } from './governance.js';
+import { userRoutes } from './users.js';
 import { PAGE_SIZE, type WebContext } from './context.js';
 
 export function pageRoutes(w: WebContext): void {
@@ -144,6 +145,7 @@ export function pageRoutes(w: WebContext): void {
   });
 
   governanceRoutes(w);
+  userRoutes(w);
 
   app.get('/audit', async (req, reply) => {
     const me = need(req, reply, 'view');
