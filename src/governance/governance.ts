@@ -396,9 +396,12 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   const events: Array<{ event: string; risk: RiskEntry; status: string; text: string; detail: Record<string, unknown> }> = [];
   const settings = await loadSettings(reg);
 
+  // the levels on record, read once: an entry already at its level needs no transaction (a sweep
+  // runs after every scan commit and on schedule; most find nothing to do)
+  const levels = new Map((await reg.governance().list({ escalated: true })).map((g) => [g.riskEntryId, g.escalation?.level ?? 0]));
   for (const risk of await reg.listRisks({ status: PENDING_STATUSES })) {
     const d = deadlinesOf(risk, settings, now);
-    if (!d.overdue) continue;
+    if (!d.overdue || (levels.get(risk.id) ?? 0) >= d.level) continue;
     const esc = await reg.transaction(async (tx) => {
       const fresh = await loadRisk(tx, risk.id);
       const rec = await recordOf(tx, fresh, at);
@@ -416,7 +419,7 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   }
 
   const soon = new Date(now.getTime() + settings.reviewDueWithinDays * 86_400_000).toISOString().slice(0, 10);
-  for (const rec of await reg.governance().list()) {
+  for (const rec of await reg.governance().list({ reviewDueBy: soon })) {
     if (!rec.review) continue;
     const risk = await reg.getRisk(rec.riskEntryId);
     if (!risk) continue;
