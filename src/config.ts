@@ -115,7 +115,7 @@ export const governanceScheduleSchema = z
   .object({
     sweep: cronSchema
       .default('0 * * * *')
-      .describe('When `shadowscan schedule run` (and `shadowscan web --config`) runs the governance sweep: escalation of overdue entries, due and lapsed reviews, their notifications (once each). Every scan commit also sweeps.'),
+      .describe('When `shadowscan schedule run` runs the governance sweep: escalation of overdue entries, due and lapsed reviews, their notifications (once each). Every scan commit also sweeps.'),
   })
   .strict();
 

@@ -2,7 +2,7 @@
  * Runs the sources of a shadowscan.yaml: each source is its own scan run (so "what changed"
  * is per source, against that source's last complete run), under the source's cross-process
  * lock; then the change digest is recorded, notifications are sent, and `outputs[]` written.
- * Used by `shadowscan scan --config`, `shadowscan schedule run` and the web server's scheduler.
+ * Used by `shadowscan scan --config` and `shadowscan schedule run` (its jobs include the governance sweep).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
