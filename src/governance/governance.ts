@@ -155,7 +155,6 @@ type Mutation = (rec: GovernanceRecord, risk: RiskEntry, s: GovernanceSettings, 
 async function mutate(ctx: GovernanceContext, idOrItem: string, actor: string, action: string, fn: Mutation): Promise<GovernanceRecord> {
   if (!actor?.trim()) throw new IntakeError('an actor is required');
   const now = ctx.now?.() ?? new Date();
-  const at = now.toISOString();
   return ctx.register.transaction(async (tx) => mutateIn(tx, await loadRisk(tx, idOrItem), actor, action, fn, now));
 }
 
@@ -322,8 +321,7 @@ export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date,
   let v = viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now);
   impactAssessmentGate(v);
   if (v.needsAcceptance && (accept?.role?.trim() || accept?.rationale?.trim())) {
-    v = { ...v, record: await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now) };
-    v = viewOf(risk, v.record, v.settings, now);
+    v = viewOf(risk, await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now), v.settings, now);
   }
   if (v.needsAcceptance) throw new IntakeError(`${risk.id}: residual risk ${v.residualScore} is above the tier ${risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it before approval (with the approval: acceptance role and rationale, e.g. --accept-role ${v.acceptanceRole} --accept-rationale "…"; or shadowscan governance accept)`, 409);
 }
