@@ -19,6 +19,7 @@ import { unknownKeyIssues } from './core/did-you-mean.js';
 import { parseYamlFile } from './rules/load.js';
 import { scanners } from '../scanners/index.js';
 import type { ScannerModule } from './core/types.js';
+import { isPostgresUrl } from './register/register.js';
 
 export const FAIL_ON = ['new', 'unsanctioned', 'declined-in-use'] as const;
 
@@ -110,6 +111,14 @@ export const diffSettingsSchema = z
   })
   .strict();
 
+export const governanceScheduleSchema = z
+  .object({
+    sweep: cronSchema
+      .default('0 * * * *')
+      .describe('When `shadowscan schedule run` runs the governance sweep: escalation of overdue entries, due and lapsed reviews, their notifications (once each). Every scan commit also sweeps.'),
+  })
+  .strict();
+
 const configShape = z
   .object({
     version: z.literal(1).default(1),
@@ -124,6 +133,8 @@ const configShape = z
     outputs: z.array(outputSchema).default([]),
     notifications: notificationsSchema.default({}),
     diff: diffSettingsSchema.default({}),
+    /** The governance clock's schedule (issue 15). */
+    governance: governanceScheduleSchema.default({}),
     /** IANA time zone for schedules (default: the process's). */
     timezone: z.string().min(1).optional(),
   });
@@ -262,7 +273,8 @@ export function parseConfig(raw: unknown, file: string, opts: { env?: NodeJS.Pro
   return {
     ...c,
     file: resolve(file),
-    db: c.db && c.db !== ':memory:' ? abs(c.db) : c.db,
+    // a file path is relative to the config file; a postgres:// URL is kept as it is
+    db: c.db && c.db !== ':memory:' && !isPostgresUrl(c.db) ? abs(c.db) : c.db,
     catalog: c.catalog ? abs(c.catalog) : undefined,
     rules: c.rules.map(abs),
     output: c.output ? abs(c.output) : undefined,

@@ -13,6 +13,7 @@ import { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
 import { ScanError } from './core/errors.js';
 import { openRegister, type CommitSummary, type RegisterStore } from './register/register.js';
 import { ruleIndex } from './rules/load.js';
+import type { SweepOptions } from './governance/governance.js';
 import type { RuleIndex } from './rules/compile.js';
 
 const require = createRequire(import.meta.url);
@@ -42,6 +43,12 @@ export interface ScanOptions {
   signal?: AbortSignal;
   log?: Logger;
   onProgress?: (scanner: string, done: number, total?: number, label?: string) => void;
+  /**
+   * The governance sweep after the commit (escalation, reviews, their notifications once each):
+   * the webhook targets and delivery options, or false for none. Default: a sweep without targets
+   * (a later sweep with targets notifies what it recorded).
+   */
+  governanceSweep?: SweepOptions | false;
 }
 
 export interface ReportFinding extends Finding {
@@ -126,11 +133,28 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     const findings = matchAll(rules, res.observations);
     // judged once against the file catalog merged with the register's intake decisions
     const committed = await commitScan(register, { runId, findings, coverage: res.coverage, errors: res.errors, state: newState, scannerVersions: res.scannerVersions, catalog, rules, now, full: opts.full });
+    await sweepAfterCommit(register, catalog, now, opts);
     const run = await register.getRun(runId);
     return buildReport(committed, { id: runId, started: run?.startedAt ?? started, finished: run?.finishedAt ?? new Date().toISOString(), db: register.location }, res.coverage, res.errors, res.scannerVersions);
   } finally {
     for (const r of releases.reverse()) await r();
     if (typeof opts.db === 'string') await register.close();
+  }
+}
+
+/**
+ * Every scan commit runs the governance clock (issue 15): overdue entries escalate, lapsed reviews
+ * expire, each event is notified once. The scan is committed already: a failed sweep is a warning
+ * (the next sweep, after the next scan or on schedule, does the same work).
+ */
+async function sweepAfterCommit(register: RegisterStore, catalog: Catalog, now: Date, opts: ScanOptions): Promise<void> {
+  if (opts.governanceSweep === false) return;
+  try {
+    const { sweep } = await import('./governance/governance.js');
+    const r = await sweep({ register, baseCatalog: catalog, now: () => now }, opts.governanceSweep ?? {});
+    for (const n of r.notifications) if (!n.ok) opts.log?.warn(`governance notification ${n.event} ${n.riskEntryId} to ${n.target} failed: ${n.error} (retried by the next sweep)`);
+  } catch (e) {
+    opts.log?.warn(`governance sweep after the scan failed: ${(e as Error).message} (the next sweep retries)`);
   }
 }
 

@@ -11,7 +11,9 @@
  *
  * Loaded by the scan commit: imports nothing beyond the mapping (no web, no notifications).
  */
+import type { Finding } from '../core/types.js';
 import type { RegisterOps } from '../register/store.js';
+import { itemIdFor } from '../resolve/resolve.js';
 import { deriveThreats, type Threat } from './mapping.js';
 import type { GovernanceRecord } from './record.js';
 
@@ -63,27 +65,41 @@ export async function storeDerived(tx: RegisterOps, entries: readonly DerivedEnt
   return out.length;
 }
 
+/** What the commit's derivation reads of one active finding: its facts and what names its item. */
+export type CommitFinding = DerivationFinding & Pick<Finding, 'service' | 'artifact'>;
+
 /**
  * The derived entries after a scan commit: every judged item that has a risk entry, from its
- * active findings (this run's and the others, as the judge saw them) and its new status.
+ * active findings (this run's and the others, as the judge saw them) and its new status. Findings
+ * are grouped by what names their item (service, or artifact type and key: `itemIdFor`'s inputs),
+ * one pass, no per-finding id lookups.
  */
 export function derivedOfCommit(
-  items: ReadonlyArray<{ item: { id: string; category?: string; findingIds: readonly string[] }; verdict: { status: string } }>,
-  active: Iterable<DerivationFinding & { id: string }>,
+  items: ReadonlyArray<{ item: { id: string; category?: string }; verdict: { status: string } }>,
   risks: ReadonlyMap<string, { id: string; itemId: string }>,
+  ...active: ReadonlyArray<readonly CommitFinding[]>
 ): DerivedEntry[] {
-  const byId = new Map<string, DerivationFinding>();
-  for (const f of active) byId.set(f.id, f);
+  const byItem = new Map<string, DerivationFinding[]>();
+  const services = new Map<string, DerivationFinding[]>();
+  const artifacts = new Map<string, DerivationFinding[]>();
+  for (const list of active) {
+    for (const f of list) {
+      const [groups, key] = f.artifact ? [artifacts, `${f.artifact.type}\u0000${f.artifact.key}`] : [services, f.service];
+      let g = groups.get(key);
+      if (!g) {
+        const id = itemIdFor(f);
+        g = byItem.get(id) ?? [];
+        byItem.set(id, g);
+        groups.set(key, g);
+      }
+      g.push(f);
+    }
+  }
   const out: DerivedEntry[] = [];
   for (const x of items) {
     const risk = risks.get(x.item.id);
     if (!risk) continue;
-    const fs: DerivationFinding[] = [];
-    for (const id of x.item.findingIds) {
-      const f = byId.get(id);
-      if (f) fs.push(f);
-    }
-    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(fs, { category: x.item.category, status: x.verdict.status }) });
+    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(byItem.get(x.item.id) ?? [], { category: x.item.category, status: x.verdict.status }) });
   }
   return out;
 }

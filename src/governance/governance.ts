@@ -155,7 +155,6 @@ type Mutation = (rec: GovernanceRecord, risk: RiskEntry, s: GovernanceSettings, 
 async function mutate(ctx: GovernanceContext, idOrItem: string, actor: string, action: string, fn: Mutation): Promise<GovernanceRecord> {
   if (!actor?.trim()) throw new IntakeError('an actor is required');
   const now = ctx.now?.() ?? new Date();
-  const at = now.toISOString();
   return ctx.register.transaction(async (tx) => mutateIn(tx, await loadRisk(tx, idOrItem), actor, action, fn, now));
 }
 
@@ -322,8 +321,7 @@ export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date,
   let v = viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now);
   impactAssessmentGate(v);
   if (v.needsAcceptance && (accept?.role?.trim() || accept?.rationale?.trim())) {
-    v = { ...v, record: await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now) };
-    v = viewOf(risk, v.record, v.settings, now);
+    v = viewOf(risk, await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now), v.settings, now);
   }
   if (v.needsAcceptance) throw new IntakeError(`${risk.id}: residual risk ${v.residualScore} is above the tier ${risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it before approval (with the approval: acceptance role and rationale, e.g. --accept-role ${v.acceptanceRole} --accept-rationale "…"; or shadowscan governance accept)`, 409);
 }
@@ -396,9 +394,12 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   const events: Array<{ event: string; risk: RiskEntry; status: string; text: string; detail: Record<string, unknown> }> = [];
   const settings = await loadSettings(reg);
 
+  // the levels on record, read once: an entry already at its level needs no transaction (a sweep
+  // runs after every scan commit and on schedule; most find nothing to do)
+  const levels = new Map((await reg.governance().list({ escalated: true })).map((g) => [g.riskEntryId, g.escalation?.level ?? 0]));
   for (const risk of await reg.listRisks({ status: PENDING_STATUSES })) {
     const d = deadlinesOf(risk, settings, now);
-    if (!d.overdue) continue;
+    if (!d.overdue || (levels.get(risk.id) ?? 0) >= d.level) continue;
     const esc = await reg.transaction(async (tx) => {
       const fresh = await loadRisk(tx, risk.id);
       const rec = await recordOf(tx, fresh, at);
@@ -416,7 +417,7 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   }
 
   const soon = new Date(now.getTime() + settings.reviewDueWithinDays * 86_400_000).toISOString().slice(0, 10);
-  for (const rec of await reg.governance().list()) {
+  for (const rec of await reg.governance().list({ reviewDueBy: soon })) {
     if (!rec.review) continue;
     const risk = await reg.getRisk(rec.riskEntryId);
     if (!risk) continue;

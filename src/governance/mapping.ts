@@ -107,13 +107,16 @@ export function deriveThreats(facts: EvidenceFact[], item: { status: string }, m
   };
   // a fact adds nothing after one of the same kind, signal and category with at least its bytes
   // (every rule it meets, that one met): skipped, so an item with 10,000 findings costs a few rules
-  const most = new Map<string, number>();
+  const most = new Map<string, Map<string, Map<string, number>>>(); // kind → signal → category → bytes
   for (const f of facts) {
-    const key = `${f.kind}\u0000${f.signal}\u0000${f.category}`;
-    const seen = most.get(key);
+    let bySignal = most.get(f.kind);
+    if (!bySignal) most.set(f.kind, (bySignal = new Map()));
+    let byCategory = bySignal.get(f.signal);
+    if (!byCategory) bySignal.set(f.signal, (byCategory = new Map()));
+    const seen = byCategory.get(f.category);
     const bytes = f.bytesOut ?? 0;
     if (seen !== undefined && seen >= bytes) continue;
-    most.set(key, bytes);
+    byCategory.set(f.category, bytes);
     const k = map.kinds[f.kind];
     if (!k) throw new UnmappedKindError(`no lifecycle / STRIDE mapping for evidence kind "${f.kind}" in rules/governance/threats.yaml`);
     for (const r of k.rules) if (holds(r.when, f)) add(r);

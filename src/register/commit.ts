@@ -183,7 +183,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     clock.mark('items, risks, audit');
     // each entry's evidence-derived lifecycle stages and STRIDE threats, stored with it (issue 15)
     const created = new Set(j.riskChanges.filter((c) => c.kind === 'created').map((c) => c.entry.id));
-    await storeDerived(tx, derivedOfCommit(j.items, [...merged, ...others.map((o) => o.finding)], risks), at, created);
+    await storeDerived(tx, derivedOfCommit(j.items, risks, merged, others.map((o) => o.finding)), at, created);
     clock.mark('stages and threats');
     await tx.setState(input.state, at);
     await tx.finishRun(runId, { status, coverage: input.coverage, errors: input.errors, summary, scanners: input.scannerVersions });

@@ -2,7 +2,7 @@
  * Runs the sources of a shadowscan.yaml: each source is its own scan run (so "what changed"
  * is per source, against that source's last complete run), under the source's cross-process
  * lock; then the change digest is recorded, notifications are sent, and `outputs[]` written.
- * Used by `shadowscan scan --config`, `shadowscan schedule run` and the web server's scheduler.
+ * Used by `shadowscan scan --config` and `shadowscan schedule run` (its jobs include the governance sweep).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,7 +24,8 @@ import { ruleIndex } from '../rules/load.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { syncOrg, type SyncResult } from '../sources/github.js';
 import { acquireSourceLock, HOLDER } from './lock.js';
-import { Scheduler, type Clock, type SchedulerEvent } from './scheduler.js';
+import { Scheduler, systemClock, type Clock, type SchedulerEvent } from './scheduler.js';
+import { sweep, type SweepOptions, type SweepResult } from '../governance/governance.js';
 
 export const silent: Logger = { debug() {}, info() {}, warn() {} };
 
@@ -120,13 +121,40 @@ async function runOne(cfg: Config, source: string, ctx: Ctx, opts: RunOptions): 
     if (!run) return { source, status: 'skipped', skipped, notifications: [], github };
     {
       const now = opts.now ?? new Date();
-      const report = await runScan({ runs: [run], source, leaseHeld: true, rulesDirs: [...cfg.rules, ...(opts.rulesDirs ?? [])], catalog: ctx.catalog, catalogFile: ctx.catalogFile, db: reg, now: opts.now, full: opts.full, signal: opts.signal, log, onProgress: opts.onProgress });
+      const report = await runScan({ runs: [run], source, leaseHeld: true, rulesDirs: [...cfg.rules, ...(opts.rulesDirs ?? [])], catalog: ctx.catalog, catalogFile: ctx.catalogFile, db: reg, now: opts.now, full: opts.full, signal: opts.signal, log, onProgress: opts.onProgress, governanceSweep: sweepOptions(cfg, opts) });
       const changes = await recordRunChanges(reg, { runId: report.run.id, source, scanner: run.scanner.id, status: report.summary.status, coverage: report.coverage, catalog: ctx.catalog, now, expiringWithinDays: cfg.diff.expiringWithinDays });
       const notifications = await notifyChanges(reg, cfg.notifications, changes, { rules: ctx.rules, log, fetch: opts.fetch, sleep: opts.sleep, baseDelayMs: opts.baseDelayMs });
       return { source, runId: report.run.id, status: report.summary.status, report, changes, notifications, github };
     }
   } finally {
     await release();
+    await reg.close();
+  }
+}
+
+/** The name the governance sweep has among the scheduled jobs (its lease and tick claims). */
+export const GOVERNANCE_SWEEP_JOB = 'governance-sweep';
+
+function sweepOptions(cfg: Config, opts: RunOptions): SweepOptions {
+  return { targets: cfg.notifications.targets, fetch: opts.fetch, sleep: opts.sleep, baseDelayMs: opts.baseDelayMs };
+}
+
+/**
+ * The governance sweep as a scheduled job: escalation, reviews and their notifications (once
+ * each, the config's targets) at the clock's time, with no human and no scan.
+ */
+export async function runGovernanceSweep(cfg: Config, opts: RunOptions = {}): Promise<SweepResult> {
+  const ctx = context(cfg, opts);
+  const reg = await Register.open(ctx.db);
+  try {
+    const now = opts.now ?? new Date();
+    const r = await sweep({ register: reg, baseCatalog: ctx.catalog, now: () => now }, sweepOptions(cfg, opts));
+    const log = opts.log ?? silent;
+    log.info(`governance sweep: ${r.escalated.length} escalated, ${r.reviewsDue.length} reviews due, ${r.lapsed.length} lapsed, ${r.notifications.filter((n) => n.ok).length} notifications sent`);
+    const failed = r.notifications.filter((n) => !n.ok);
+    if (failed.length) throw new ScanError(`governance sweep: ${failed.length} notification(s) failed (retried by the next sweep): ${failed.map((f) => `${f.event} ${f.riskEntryId} to ${f.target}: ${f.error}`).join('; ')}`);
+    return r;
+  } finally {
     await reg.close();
   }
 }
@@ -223,12 +251,15 @@ export interface StartOptions extends RunOptions {
 /** A Scheduler for every source of the config that has a `schedule` (lock per source, skip when locked). */
 export function schedulerFor(cfg: Config, opts: StartOptions = {}): Scheduler {
   const jobs = cfg.sourceSpecs.filter((s) => s.schedule && (!opts.sources || opts.sources.includes(s.name))).map((s) => ({ source: s.name, schedule: s.schedule! }));
+  // the governance clock runs on its own schedule, whichever sources are selected
+  jobs.push({ source: GOVERNANCE_SWEEP_JOB, schedule: cfg.governance.sweep });
+  const clockNow = () => new Date((opts.clock ?? systemClock).now());
   const db = dbSpec(opts.db ?? cfg.db);
   const log = opts.log ?? silent;
   // one connection for the leases and tick claims of every job (opened at the first tick)
   let store: Promise<RegisterStore> | undefined;
   const reg = () => (store ??= Register.open(db));
-  return new Scheduler({
+  const scheduler = new Scheduler({
     jobs,
     clock: opts.clock,
     timezone: cfg.timezone,
@@ -237,11 +268,21 @@ export function schedulerFor(cfg: Config, opts: StartOptions = {}): Scheduler {
     lock: async (source) => acquireSourceLock(await reg(), source, { log }),
     claim: async (source, tickAt) => (await reg()).claimTick(source, tickAt.toISOString(), HOLDER),
     run: async (source, signal) => {
+      if (source === GOVERNANCE_SWEEP_JOB) return void (await runGovernanceSweep(cfg, { ...opts, now: clockNow() }));
       // The Scheduler already holds the lock: run without taking it again.
       const results = [await runSource(cfg, source, { ...opts, signal, lockHeld: true })];
       await writeOutputs(cfg, results, opts);
     },
   });
+  // stopping also closes the connection of the leases and tick claims
+  const stop = scheduler.stop.bind(scheduler);
+  scheduler.stop = async () => {
+    await stop();
+    const s = store;
+    store = undefined;
+    if (s) await (await s).close();
+  };
+  return scheduler;
 }
 
 /**

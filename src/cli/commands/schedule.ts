@@ -20,7 +20,7 @@ import { DB_HELP, dbSpec, Register } from '../../index.js';
 import { ruleIndex } from '../../rules/load.js';
 import { runExitCode, worseExit } from '../../collect/partial.js';
 import type { Io } from '../io.js';
-import { mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from '../../schedule/run.js';
+import { GOVERNANCE_SWEEP_JOB, mergeReports, runSources, schedulerFor, sourceNames, writeOutputs } from '../../schedule/run.js';
 
 function ioLogger(io: Io, verbose = true): Logger {
   const ts = () => new Date().toISOString();
@@ -87,7 +87,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
         return;
       }
       const scheduler = schedulerFor(cfg, { db: o.db, log, sources: o.source });
-      const jobs = scheduler.status();
+      const jobs = scheduler.status().filter((j) => j.source !== GOVERNANCE_SWEEP_JOB);
       if (!jobs.length) throw new UsageError(`${o.config}: no source has a schedule (add \`schedule: "0 3 * * *"\` under a source)`);
       scheduler.start();
       for (const j of scheduler.status()) io.err(`schedule: ${j.source} "${j.schedule}" — next ${j.next}\n`);
@@ -108,9 +108,10 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
     .action(async (o) => {
       const cfg = loadConfig(o.config);
       const s = schedulerFor(cfg, {});
-      for (const spec of cfg.sourceSpecs) {
+      // the governance sweep is a job of every schedule (and runs after every scan commit)
+      for (const spec of [...cfg.sourceSpecs, { name: GOVERNANCE_SWEEP_JOB, schedule: cfg.governance.sweep }]) {
         if (!spec.schedule) {
-          io.out(`${spec.name.padEnd(16)}(no schedule — runs only with scan --config / schedule run --once)\n`);
+          io.out(`${spec.name.padEnd(18)}(no schedule — runs only with scan --config / schedule run --once)\n`);
           continue;
         }
         const next: string[] = [];
@@ -121,7 +122,7 @@ export function scheduleCommands(program: Command, io: Io, state: { code: number
           next.push(n.toISOString());
           from = new Date(n.getTime() + 1000);
         }
-        io.out(`${spec.name.padEnd(16)}${spec.schedule.padEnd(20)}${next.join('  ')}\n`);
+        io.out(`${spec.name.padEnd(18)}${spec.schedule.padEnd(20)}${next.join('  ')}\n`);
       }
     });
 
