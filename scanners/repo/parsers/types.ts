@@ -47,5 +47,12 @@ export interface FileParser {
   matches(relPath: string, name: string): boolean;
   /** true: the parser needs only `head` and `size` (model artifacts); the file is never read as text. */
   binary?: boolean;
+  /**
+   * true: the parser emits only values a RuleIndex gate accepts, read from the text as written
+   * (see ../prefilter.ts); a file holding no rule literal skips it.
+   */
+  anchored?: boolean;
+  /** With `anchored`: the parser decodes structured text (YAML / JSON / TOML escapes, line continuations). */
+  structured?: boolean;
   parse(input: ParseInput): void;
 }
