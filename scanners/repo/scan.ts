@@ -21,7 +21,7 @@ import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
-import { prefilter } from './prefilter.js';
+import { kindBits, prefilter } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -269,10 +269,8 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   let parsersToRun = textParsers;
   if (prefilterOn && !utf16Bom(head) && textParsers.some((p) => p.anchored)) {
     const pf = prefilter(rules, buf);
-    if (!pf.anchored) {
-      parsersToRun = textParsers.filter((p) => !p.anchored || (p.structured && pf.escapes));
-      if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
-    }
+    parsersToRun = textParsers.filter((p) => !p.anchored || (pf.kinds & kindBits(p.anchored)) !== 0 || (p.structured && pf.escapes));
+    if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
   }
   // mask, then cut: parsers cut their snippets from text whose secrets are already masked
   const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;

@@ -4,6 +4,7 @@
  */
 import type { AttrValue, Confidence, ObservationKind, Signal } from '../../../src/core/types.js';
 import type { RuleIndex } from '../../../src/rules/compile.js';
+import type { AnchorKind } from '../prefilter.js';
 
 /** What a parser emits; scan.ts fills source, scanner, subject and the `path:line` locator. */
 export interface ParsedObservation {
@@ -48,10 +49,11 @@ export interface FileParser {
   /** true: the parser needs only `head` and `size` (model artifacts); the file is never read as text. */
   binary?: boolean;
   /**
-   * true: the parser emits only values a RuleIndex gate accepts, read from the text as written
-   * (see ../prefilter.ts); a file holding no rule literal skips it.
+   * The parser emits only values a RuleIndex gate accepts, read from the text as written (see
+   * ../prefilter.ts): the kinds of rule literal those gates need. A file holding no literal of
+   * these kinds skips the parser.
    */
-  anchored?: boolean;
+  anchored?: readonly AnchorKind[];
   /** With `anchored`: the parser decodes structured text (YAML / JSON / TOML escapes, line continuations). */
   structured?: boolean;
   parse(input: ParseInput): void;

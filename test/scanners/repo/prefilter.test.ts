@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleIndex } from '../../../src/rules/compile.js';
 import { ruleIndex } from '../../../src/rules/load.js';
 import { serviceSchema } from '../../../src/rules/schema.js';
-import { AnchorSet, anchorsOf, prefilter, ruleAnchors } from '../../../scanners/repo/prefilter.js';
+import { ANCHOR_KINDS, AnchorSet, anchorsOf, prefilter, ruleAnchors } from '../../../scanners/repo/prefilter.js';
 import { ROOT, rmTree, runScan, testRules, tree } from './helpers.js';
 
 
@@ -19,7 +19,9 @@ describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
     expect(a.test(b('abc bcd x-io q-key'))).toBe(false);
     expect(a.test(b(''))).toBe(false);
     // anchors holding another anchor are dropped (the shorter one answers for both)
-    expect(new AnchorSet(['openai', 'api.openai.com', 'x']).anchors).toEqual(['x', 'openai']);
+    expect(new AnchorSet(['openai', 'api.openai.com', 'x']).anchors.map((a) => a.text)).toEqual(['x', 'openai']);
+    // … of the same kind only: a host anchor holding an import anchor is kept
+    expect(new AnchorSet([{ text: 'openai', kind: 'imports' }, { text: 'api.openai.com', kind: 'hosts' }]).anchors.map((a) => a.text)).toEqual(['openai', 'api.openai.com']);
   });
 
   it('matches a brute-force search on random texts', () => {
@@ -36,6 +38,23 @@ describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
     }
   });
 
+  it('reports the kinds of the anchors found', () => {
+    const a = new AnchorSet(
+      [
+        { text: 'acme_key', kind: 'env-vars' },
+        { text: 'api.acme.test', kind: 'hosts' },
+        { text: 'acmesdk', kind: 'imports' },
+      ],
+      [{ text: 'ax', kind: 'imports' }],
+    );
+    const { imports, hosts } = ANCHOR_KINDS;
+    expect(a.kinds(b('x = getenv("ACME_KEY")'))).toBe(ANCHOR_KINDS['env-vars']);
+    expect(a.kinds(b('import acmesdk; fetch("https://api.acme.test")'))).toBe(imports | hosts);
+    expect(a.kinds(b('import ax'))).toBe(imports);
+    expect(a.kinds(b('max'))).toBe(0);
+    expect(a.present).toBe(imports | hosts | ANCHOR_KINDS['env-vars']);
+  });
+
   it('short words count only as whole words', () => {
     const a = new AnchorSet([], ['ai']);
     expect(a.test(b(`import { x } from 'ai';`))).toBe(true);
@@ -49,22 +68,27 @@ describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
     const set = anchorsOf(rules);
     expect(anchors.length).toBeGreaterThan(100);
     expect(set.anchors.length).toBeGreaterThan(50);
-    for (const a of [...set.anchors, ...set.words]) expect(a).toMatch(/^[\x20-\x7e]+$/);
+    for (const a of [...set.anchors.map((x) => x.text), ...set.words]) expect(a).toMatch(/^[\x20-\x7e]+$/);
     // every env-var name, domain and contract literal of the rules is found by the set
     for (const s of rules.services) {
       for (const v of s.match.envVars) expect(set.test(b(`x = getenv("${v.replace('*', 'X')}")`)), v).toBe(true);
       for (const d of s.match.domains) if (d.host) expect(set.test(b(`"https://${d.host}/v1"`)), d.host).toBe(true);
     }
-    expect(words.every((w) => w.length < 4)).toBe(true);
+    expect(words.every((w) => w.text.length < 4)).toBe(true);
+    expect(set.present).toBe(31); // every kind
   });
 });
 
 describe('prefilter', () => {
   const rules = testRules();
   it('passes files holding a rule literal, or what could make one: URL host placeholders, the Kelvin sign', () => {
-    expect(prefilter(rules, b('const x = 1;\n')).anchored).toBe(false);
-    expect(prefilter(rules, b('const u = "https://${region}.example.org/v1"')).anchored).toBe(true);
-    expect(prefilter(rules, b('import \u212a')).anchored).toBe(true);
+    const { imports, hosts } = ANCHOR_KINDS;
+    expect(prefilter(rules, b('const x = 1;\n')).kinds).toBe(0);
+    // the variable's name holds the import segment `acme_llm` (from the pypi package) too
+    expect(prefilter(rules, b('x = os.getenv("ACME_LLM_API_KEY")')).kinds).toBe(ANCHOR_KINDS['env-vars'] | imports);
+    expect(prefilter(rules, b('u = "https://api.acme-llm.test/v1"')).kinds & hosts).toBe(hosts);
+    expect(prefilter(rules, b('const u = "https://${region}.example.org/v1"')).kinds).toBe(hosts);
+    expect(prefilter(rules, b('import \u212a')).kinds & imports).toBe(imports);
     expect(prefilter(rules, b('key: "a\\x41"')).escapes).toBe(true);
     expect(prefilter(rules, b('key: a')).escapes).toBe(false);
   });

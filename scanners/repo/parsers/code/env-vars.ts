@@ -13,7 +13,7 @@ import { Lines, extOf } from './util.js';
 
 export const sourceEnvVarsParser: FileParser = {
   id: 'source-env-vars',
-  anchored: true,
+  anchored: ['env-vars'],
   matches(_relPath, name) {
     return sourceLangOf(name) !== undefined;
   },
@@ -87,7 +87,7 @@ const INLINE_KEY_RE = /[{,][ \t]*["']?([A-Za-z_][A-Za-z0-9_]*)["']?[ \t]*=/g;
 
 export const configEnvVarsParser: FileParser = {
   id: 'config-env-vars',
-  anchored: true,
+  anchored: ['env-vars'],
   structured: true,
   matches(_relPath, name) {
     const e = extOf(name);
