@@ -9,7 +9,8 @@
  * literal of the rule that accepts it: the whole env-var name or prefix, the whole domain, the
  * literal tail of a host template, the port of an API base URL naming one, the most distinctive
  * segment of an import, the literal itself. The anchors are those literals, each of a kind (the
- * gate that needs it: imports, hosts, env vars, contract literals, provider keys), searched all
+ * gate that needs it: imports, hosts, env vars, contract literals, provider keys, container
+ * images), searched all
  * at once (Aho-Corasick over ASCII-case-folded bytes, stopping once every kind is found). A parser
  * runs on a file only when a literal of a kind it declares (`FileParser.anchored`) is there.
  *
@@ -22,12 +23,12 @@
  *   (Python and C# import names and provider keys are lower-cased).
  * Scanners know sources, not AI: the anchors come from the rules, never from this file.
  */
-import type { RuleIndex } from '../../src/rules/compile.js';
+import { imageRepository, type RuleIndex } from '../../src/rules/compile.js';
 
 /** What a literal anchors: the gate of the parsers that need it (see FileParser.anchored). */
-export const ANCHOR_KINDS = { imports: 1, hosts: 2, 'env-vars': 4, literals: 8, 'config-keys': 16 } as const;
+export const ANCHOR_KINDS = { imports: 1, hosts: 2, 'env-vars': 4, literals: 8, 'config-keys': 16, images: 32 } as const;
 export type AnchorKind = keyof typeof ANCHOR_KINDS;
-const ALL_KINDS = 31;
+const ALL_KINDS = 63;
 
 export interface Anchor {
   text: string;
@@ -161,6 +162,10 @@ function segments(s: string): string[] {
   return s.toLowerCase().split(/[./:\s]+/).filter(Boolean);
 }
 
+function longestPathSegment(s: string): string {
+  return s.split('/').reduce((best, p) => (p.length > best.length ? p : best), '');
+}
+
 /** The longest literal run of a host template or URL (placeholders `{…}` and `*` removed). */
 function longestLiteral(s: string): string {
   return s
@@ -223,6 +228,9 @@ export function ruleAnchors(rules: RuleIndex): { anchors: Anchor[]; words: Ancho
     for (const v of m.envVars) add('env-vars', v.endsWith('*') ? v.slice(0, -1) : v);
     for (const d of m.dialects) for (const l of d.literals) add('literals', l);
     for (const k of m.configKeys) add('config-keys', k);
+    // every path segment of an image's repository is in the text (YAML may split it into
+    // `registry` and `repository`): its longest one
+    for (const img of m.images) add('images', longestPathSegment(imageRepository(img.endsWith('/*') ? img.slice(0, -2) : img)));
   }
   return { anchors: out, words };
 }
