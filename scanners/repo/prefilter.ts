@@ -118,9 +118,12 @@ export class AnchorSet {
     this.out = out;
   }
 
-  /** The kinds (ANCHOR_KINDS bits) of the anchors found in `buf`, ASCII case folded. */
-  kinds(buf: Uint8Array): number {
-    const want = this.present;
+  /**
+   * The kinds (ANCHOR_KINDS bits) of the anchors found in `buf`, ASCII case folded; with `want`,
+   * the search stops once every wanted kind is found (other kinds may then be missing).
+   */
+  kinds(buf: Uint8Array, want = ALL_KINDS): number {
+    want &= this.present;
     let found = 0;
     if (this.anchors.length) {
       const cls = this.cls;
@@ -132,11 +135,11 @@ export class AnchorSet {
         const o = out[s];
         if (o !== 0) {
           found |= o;
-          if (found === want) return found;
+          if ((found & want) === want) return found;
         }
       }
     }
-    if (this.wordRe && (found & this.wordKinds) !== this.wordKinds) {
+    if (this.wordRe && (this.wordKinds & want) !== 0 && (found & this.wordKinds) !== this.wordKinds) {
       const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
       if (this.wordRe.test(b.toString('latin1'))) found |= this.wordKinds;
     }
@@ -259,12 +262,15 @@ export interface PrefilterResult {
   escapes: boolean;
 }
 
-/** One pass over a file's bytes (see the file comment). */
-export function prefilter(rules: RuleIndex, buf: Uint8Array): PrefilterResult {
+/**
+ * One pass over a file's bytes (see the file comment) for the kinds in `want` (the kinds the
+ * file's parsers read): the answer is exact for those kinds only.
+ */
+export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): PrefilterResult {
   const escapes = buf.indexOf(BACKSLASH) >= 0;
   const set = anchorsOf(rules);
-  let kinds = set.kinds(buf);
-  if (kinds === set.present) return { kinds: ALL_KINDS, escapes };
+  let kinds = set.kinds(buf, want);
+  if ((kinds & want & set.present) === (want & set.present)) return { kinds: ALL_KINDS, escapes };
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   // import names and provider keys are lower-cased: U+212A lower-cases to `k`
   if (b.includes(KELVIN)) kinds |= ANCHOR_KINDS.imports | ANCHOR_KINDS['config-keys'];

@@ -267,8 +267,9 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   for (const p of binParsers) run(p, undefined);
   // rule-gated parsers run only on files holding a rule literal (prefilter.ts): one pass over the bytes
   let parsersToRun = textParsers;
-  if (prefilterOn && !utf16Bom(head) && textParsers.some((p) => p.anchored)) {
-    const pf = prefilter(rules, buf);
+  const wanted = prefilterOn && !utf16Bom(head) ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
+  if (wanted) {
+    const pf = prefilter(rules, buf, wanted);
     parsersToRun = textParsers.filter((p) => !p.anchored || (pf.kinds & kindBits(p.anchored)) !== 0 || (p.structured && pf.escapes));
     if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
   }

@@ -52,6 +52,9 @@ describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
     expect(a.kinds(b('import acmesdk; fetch("https://api.acme.test")'))).toBe(imports | hosts);
     expect(a.kinds(b('import ax'))).toBe(imports);
     expect(a.kinds(b('max'))).toBe(0);
+    // wanting only imports: the search stops at the first import anchor
+    expect(a.kinds(b('import acmesdk; fetch("https://api.acme.test")'), imports)).toBe(imports);
+    expect(a.kinds(b('fetch("https://api.acme.test"); import acmesdk'), imports)).toBe(imports | hosts);
     expect(a.present).toBe(imports | hosts | ANCHOR_KINDS['env-vars']);
   });
 
