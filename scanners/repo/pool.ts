@@ -27,6 +27,7 @@ export interface WorkerInit {
   services: ConstructorParameters<typeof RuleIndex>[0];
   modelFormats: ConstructorParameters<typeof RuleIndex>[1];
   maxFileBytes: number;
+  prefilter: boolean;
 }
 
 interface Task {
@@ -58,9 +59,9 @@ export class RepoPool {
     return this.slots.length;
   }
 
-  static async start(size: number, rules: RuleIndex, maxFileBytes: number): Promise<RepoPool> {
+  static async start(size: number, rules: RuleIndex, maxFileBytes: number, prefilter = true): Promise<RepoPool> {
     const pool = new RepoPool();
-    const init: WorkerInit = { services: [...rules.services], modelFormats: [...rules.modelFormats], maxFileBytes };
+    const init: WorkerInit = { services: [...rules.services], modelFormats: [...rules.modelFormats], maxFileBytes, prefilter };
     const started = await Promise.allSettled(
       Array.from({ length: size }, async () => {
         const w = await startWorker(import.meta.url, './worker', 'repo-worker', { workerData: init });

@@ -21,8 +21,11 @@ import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
+import { kindBits, prefilter } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
+/** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
+const PREFILTER = process.env.SHADOWSCAN_REPO_PREFILTER !== '0';
 /** Bytes sniffed for NUL (binary detection). */
 export const SNIFF_BYTES = 8192;
 /** Bytes given to binary parsers. */
@@ -62,6 +65,8 @@ export interface ScanDeps {
   parsers?: FileParser[];
   /** Opens a file for reading (tests inject failures; the scan then stays in the main thread). */
   openSync?: typeof openSync;
+  /** The literal pre-filter (prefilter.ts); default on, off with SHADOWSCAN_REPO_PREFILTER=0 (equivalence checks). */
+  prefilter?: boolean;
 }
 
 function extOf(name: string): string {
@@ -169,7 +174,7 @@ function readAt(fd: number, n: number): Buffer {
  * one open, one read of the whole file when it will be read as text (only the head when its
  * extension says binary or it is larger than maxFileBytes), one close.
  */
-export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, table: FileParser[], openFile: typeof openSync = openSync): Ev[] {
+export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, table: FileParser[], openFile: typeof openSync = openSync, prefilterOn = true): Ev[] {
   const { s, f } = job;
   const ev: Ev[] = [];
   const loc = s.prefix + f.rel;
@@ -260,9 +265,17 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   }
   if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
   for (const p of binParsers) run(p, undefined);
+  // rule-gated parsers run only on files holding a rule literal (prefilter.ts): one pass over the bytes
+  let parsersToRun = textParsers;
+  const wanted = prefilterOn && !utf16Bom(head) ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
+  if (wanted) {
+    const pf = prefilter(rules, buf, wanted);
+    parsersToRun = textParsers.filter((p) => !p.anchored || (pf.kinds & kindBits(p.anchored)) !== 0 || (p.structured && pf.escapes));
+    if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
+  }
   // mask, then cut: parsers cut their snippets from text whose secrets are already masked
   const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
-  for (const p of textParsers) run(p, masked);
+  for (const p of parsersToRun) run(p, masked);
   ev.push({ t: 'scanned' });
   return ev;
 }
@@ -464,7 +477,8 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       }
     }
   };
-  const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync);
+  const usePrefilter = deps.prefilter ?? PREFILTER;
+  const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync, usePrefilter);
   const inProcess = !!deps.parsers || !!deps.openSync;
   // the main thread scans batches too: one worker fewer than cores (one V8 isolate less)
   const workers = inProcess ? 0 : opts.workers ?? (jobs.length >= MIN_FILES_FOR_WORKERS ? Math.max(1, availableParallelism() - 1) : 0);
@@ -476,7 +490,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   let pool: RepoPool | undefined;
   if (workers > 0 && jobs.length && !ctx.signal.aborted) {
     try {
-      pool = await RepoPool.start(Math.min(workers, Math.ceil(jobs.length / BATCH_FILES)), ctx.rules, opts.maxFileBytes);
+      pool = await RepoPool.start(Math.min(workers, Math.ceil(jobs.length / BATCH_FILES)), ctx.rules, opts.maxFileBytes, usePrefilter);
     } catch (e) {
       ctx.log.debug(`repo: worker threads unavailable, scanning in the main thread: ${(e as Error).message}`);
     }

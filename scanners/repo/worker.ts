@@ -17,7 +17,7 @@ parentPort!.on('message', (m: { id: number; from: number; subjects: WireSubject[
     m.subjects.forEach((w, k) => {
       subjects[m.from + k] = { subject: w.subject, prefix: w.prefix, pyModules: new Map(w.pyModules.map(([d, names]) => [d, new Set(names)])) };
     });
-    const result = m.jobs.map((j) => scanFile({ s: subjects[j.si], f: j.f, includedFrom: j.includedFrom }, rules, init.maxFileBytes, parsers));
+    const result = m.jobs.map((j) => scanFile({ s: subjects[j.si], f: j.f, includedFrom: j.includedFrom }, rules, init.maxFileBytes, parsers, undefined, init.prefilter));
     parentPort!.postMessage({ id: m.id, result });
   } catch (e) {
     parentPort!.postMessage({ id: m.id, error: (e as Error).message });

@@ -4,6 +4,7 @@
  */
 import type { AttrValue, Confidence, ObservationKind, Signal } from '../../../src/core/types.js';
 import type { RuleIndex } from '../../../src/rules/compile.js';
+import type { AnchorKind } from '../prefilter.js';
 
 /** What a parser emits; scan.ts fills source, scanner, subject and the `path:line` locator. */
 export interface ParsedObservation {
@@ -47,5 +48,13 @@ export interface FileParser {
   matches(relPath: string, name: string): boolean;
   /** true: the parser needs only `head` and `size` (model artifacts); the file is never read as text. */
   binary?: boolean;
+  /**
+   * The parser emits only values a RuleIndex gate accepts, read from the text as written (see
+   * ../prefilter.ts): the kinds of rule literal those gates need. A file holding no literal of
+   * these kinds skips the parser.
+   */
+  anchored?: readonly AnchorKind[];
+  /** With `anchored`: the parser decodes structured text (YAML / JSON / TOML escapes, line continuations). */
+  structured?: boolean;
   parse(input: ParseInput): void;
 }

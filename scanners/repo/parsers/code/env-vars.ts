@@ -13,6 +13,7 @@ import { Lines, extOf } from './util.js';
 
 export const sourceEnvVarsParser: FileParser = {
   id: 'source-env-vars',
+  anchored: ['env-vars'],
   matches(_relPath, name) {
     return sourceLangOf(name) !== undefined;
   },
@@ -86,6 +87,8 @@ const INLINE_KEY_RE = /[{,][ \t]*["']?([A-Za-z_][A-Za-z0-9_]*)["']?[ \t]*=/g;
 
 export const configEnvVarsParser: FileParser = {
   id: 'config-env-vars',
+  anchored: ['env-vars'],
+  structured: true,
   matches(_relPath, name) {
     const e = extOf(name);
     return isDotenvName(name) || isDockerfileName(name) || e === '.yaml' || e === '.yml' || e === '.json' || e === '.jsonc' || e === '.toml';

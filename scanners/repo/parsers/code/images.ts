@@ -102,6 +102,8 @@ const IMAGE_LINE_RE = /^[ \t]*(?:-[ \t]*)?image:[ \t]*["']?([^\s"'#{}]+)["']?/gm
 
 export const yamlImagesParser: FileParser = {
   id: 'yaml-images',
+  anchored: ['images'],
+  structured: true,
   matches(_relPath, name) {
     const l = name.toLowerCase();
     return l.endsWith('.yaml') || l.endsWith('.yml');

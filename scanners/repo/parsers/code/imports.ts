@@ -45,6 +45,7 @@ export function codeSymbolHits(lang: ImportLanguage, lexed: Lexed, imports: Hit[
 
 export const sourceImportsParser: FileParser = {
   id: 'source-imports',
+  anchored: ['imports'],
   matches(_relPath, name) {
     return sourceLangOf(name)?.imports !== undefined;
   },

@@ -23,6 +23,7 @@ function patterns(literals: readonly string[]): RegExp[] {
 
 export const sourceLiteralsParser: FileParser = {
   id: 'source-literals',
+  anchored: ['literals'],
   matches(_relPath, name) {
     return sourceLangOf(name) !== undefined;
   },

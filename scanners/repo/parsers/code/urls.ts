@@ -14,6 +14,7 @@ import { nodeOffset, parseStructured, walk } from './structured.js';
 
 export const sourceUrlsParser: FileParser = {
   id: 'source-urls',
+  anchored: ['hosts'],
   matches(_relPath, name) {
     return sourceLangOf(name) !== undefined;
   },
@@ -85,6 +86,8 @@ const HOST_KEY_WORD = /host|url|uri|endpoint|base|domain|server|api|address|addr
 
 export const configUrlsParser: FileParser = {
   id: 'config-urls',
+  anchored: ['hosts', 'config-keys'],
+  structured: true,
   matches(_relPath, name) {
     return configStyle(name) !== undefined;
   },

@@ -1,0 +1,285 @@
+/**
+ * Literal pre-filter of the repo scanner: one pass over a file's bytes that answers "could any
+ * rule-gated parser emit anything here?" before the file is decoded, lexed or parsed.
+ *
+ * The parsers marked `anchored` emit only what a RuleIndex gate accepts (an import the rules
+ * name, a URL or host a domain / API-base rule knows, an environment variable a rule names, a
+ * contract literal, a provider-map key). Each such value is read from the file's text as written
+ * (modulo ASCII case, and whitespace around the dots of a dotted name), so the text must hold a
+ * literal of the rule that accepts it: the whole env-var name or prefix, the whole domain, the
+ * literal tail of a host template, the port of an API base URL naming one, the most distinctive
+ * segment of an import, the literal itself. The anchors are those literals, each of a kind (the
+ * gate that needs it: imports, hosts, env vars, contract literals, provider keys, container
+ * images), searched all
+ * at once (Aho-Corasick over ASCII-case-folded bytes, stopping once every kind is found). A parser
+ * runs on a file only when a literal of a kind it declares (`FileParser.anchored`) is there.
+ *
+ * What could make a value a rule accepts without its literal in the raw bytes also sends the
+ * file to the parsers concerned (conservative, and rare):
+ * - a backslash (escape sequences and line continuations in YAML / JSON / TOML / Dockerfiles),
+ *   for the parsers that decode structured text (`structured: true`);
+ * - a placeholder in a URL's host (`https://${name}.example/` becomes the label `x`);
+ * - the Kelvin sign U+212A, the one non-ASCII character whose lower case is ASCII (`k`)
+ *   (Python and C# import names and provider keys are lower-cased).
+ * Scanners know sources, not AI: the anchors come from the rules, never from this file.
+ */
+import { imageRepository, type RuleIndex } from '../../src/rules/compile.js';
+
+/** What a literal anchors: the gate of the parsers that need it (see FileParser.anchored). */
+export const ANCHOR_KINDS = { imports: 1, hosts: 2, 'env-vars': 4, literals: 8, 'config-keys': 16, images: 32 } as const;
+export type AnchorKind = keyof typeof ANCHOR_KINDS;
+const ALL_KINDS = 63;
+
+export interface Anchor {
+  text: string;
+  kind: AnchorKind;
+}
+
+/**
+ * A compiled set of anchors: `kinds(buf)` is the bit set (ANCHOR_KINDS) of the kinds of the
+ * anchors found in a text, ASCII case folded; `test(buf)` whether any is there.
+ * `words` (short import segments such as a two-letter package name) count only as whole words:
+ * not next to a letter, digit or `_`.
+ */
+export class AnchorSet {
+  private readonly wordRe: RegExp | null;
+  private readonly wordKinds: number;
+  readonly words: readonly string[];
+  /** byte → column (0: a byte no anchor holds) */
+  private readonly cls: Uint8Array;
+  /** state × columns → next state × columns */
+  private readonly delta: Int32Array;
+  /** state × columns → kinds of the anchors ending in that state (0: none) */
+  private readonly out: Uint8Array;
+  /** every kind some anchor or word has */
+  readonly present: number;
+  readonly anchors: readonly Anchor[];
+
+  constructor(anchors: Iterable<Anchor | string>, words: Iterable<Anchor | string> = []) {
+    const norm = (a: Anchor | string): Anchor => (typeof a === 'string' ? { text: a.toLowerCase(), kind: 'imports' } : { text: a.text.toLowerCase(), kind: a.kind });
+    const ws = [...words].map(norm);
+    this.words = [...new Set(ws.map((w) => w.text))].sort();
+    for (const w of this.words) if (!/^[a-z0-9_]+$/.test(w)) throw new Error(`not a word anchor: ${w}`);
+    this.wordRe = this.words.length ? new RegExp(`(?<![A-Za-z0-9_])(?:${this.words.join('|')})(?![A-Za-z0-9_])`, 'i') : null;
+    this.wordKinds = ws.reduce((m, w) => m | ANCHOR_KINDS[w.kind], 0);
+    const list = minimal([...anchors].map(norm).filter((a) => a.text.length > 0));
+    this.anchors = list;
+    this.present = list.reduce((m, a) => m | ANCHOR_KINDS[a.kind], this.wordKinds);
+    const cls = new Uint8Array(256);
+    let cols = 1;
+    for (const { text: a } of list) {
+      for (let i = 0; i < a.length; i++) {
+        const c = a.charCodeAt(i);
+        if (c > 127) throw new Error(`non-ASCII anchor: ${a}`);
+        if (!cls[c]) cls[c] = cols++;
+      }
+    }
+    for (let c = 65; c <= 90; c++) cls[c] = cls[c + 32];
+    this.cls = cls;
+    // trie
+    const next: number[][] = [new Array(cols).fill(0)];
+    const term: number[] = [0];
+    for (const { text: a, kind } of list) {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) {
+        const k = cls[a.charCodeAt(i)];
+        if (!next[s][k]) {
+          next.push(new Array(cols).fill(0));
+          term.push(0);
+          next[s][k] = next.length - 1;
+        }
+        s = next[s][k];
+      }
+      term[s] |= ANCHOR_KINDS[kind];
+    }
+    // failure links, breadth first: a full transition table (DFA); a state also ends every
+    // anchor its failure state ends
+    const fail = new Array<number>(next.length).fill(0);
+    const queue: number[] = [];
+    for (let k = 1; k < cols; k++) if (next[0][k]) queue.push(next[0][k]);
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q];
+      term[s] |= term[fail[s]];
+      for (let k = 1; k < cols; k++) {
+        const t = next[s][k];
+        if (t) {
+          fail[t] = next[fail[s]][k];
+          queue.push(t);
+        } else next[s][k] = next[fail[s]][k];
+      }
+    }
+    const delta = new Int32Array(next.length * cols);
+    const out = new Uint8Array(next.length * cols);
+    for (let s = 0; s < next.length; s++) {
+      out[s * cols] = term[s];
+      for (let k = 0; k < cols; k++) delta[s * cols + k] = next[s][k] * cols;
+    }
+    this.delta = delta;
+    this.out = out;
+  }
+
+  /**
+   * The kinds (ANCHOR_KINDS bits) of the anchors found in `buf`, ASCII case folded; with `want`,
+   * the search stops once every wanted kind is found (other kinds may then be missing).
+   */
+  kinds(buf: Uint8Array, want = ALL_KINDS): number {
+    want &= this.present;
+    let found = 0;
+    if (this.anchors.length) {
+      const cls = this.cls;
+      const delta = this.delta;
+      const out = this.out;
+      let s = 0;
+      for (let i = 0, n = buf.length; i < n; i++) {
+        s = delta[s + cls[buf[i]]];
+        const o = out[s];
+        if (o !== 0) {
+          found |= o;
+          if ((found & want) === want) return found;
+        }
+      }
+    }
+    if (this.wordRe && (this.wordKinds & want) !== 0 && (found & this.wordKinds) !== this.wordKinds) {
+      const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      if (this.wordRe.test(b.toString('latin1'))) found |= this.wordKinds;
+    }
+    return found;
+  }
+
+  /** True when any anchor occurs in `buf`. */
+  test(buf: Uint8Array): boolean {
+    return this.kinds(buf) !== 0;
+  }
+}
+
+/** Per kind, drops every anchor that contains another one of its kind (a text holding it holds the shorter one). */
+function minimal(list: Anchor[]): Anchor[] {
+  const sorted = [...list].sort((a, b) => a.text.length - b.text.length || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  const kept: Anchor[] = [];
+  for (const a of sorted) if (!kept.some((k) => k.kind === a.kind && a.text.includes(k.text))) kept.push(a);
+  return kept;
+}
+
+/** The pieces of a module name between separators (`.`, `/`, `:`, whitespace). */
+function segments(s: string): string[] {
+  return s.toLowerCase().split(/[./:\s]+/).filter(Boolean);
+}
+
+function longestPathSegment(s: string): string {
+  return s.split('/').reduce((best, p) => (p.length > best.length ? p : best), '');
+}
+
+/** The longest literal run of a host template or URL (placeholders `{…}` and `*` removed). */
+function longestLiteral(s: string): string {
+  return s
+    .split(/\{[^}]*\}|\*/)
+    .map((p) => p.replace(/^[.-]+|[.-]+$/g, ''))
+    .reduce((best, p) => (p.length > best.length ? p : best), '');
+}
+
+/**
+ * The literals of every rule a gated parser consults: imports (and the packages imports are
+ * derived from), domains, API base URLs, environment variables, contract literals, provider keys.
+ */
+export function ruleAnchors(rules: RuleIndex): { anchors: Anchor[]; words: Anchor[] } {
+  const out: Anchor[] = [];
+  const words: Anchor[] = [];
+  const add = (kind: AnchorKind, a: string | undefined) => {
+    if (a) out.push({ text: a.toLowerCase(), kind });
+  };
+  // Every segment of an import name is in the text (a name is matched whole segment by segment):
+  // the anchor is the longest segment no other rule shares (`genai` of `google.genai`, not
+  // `google`), else the longest. A short one (`ai`) is searched as a whole word, or it would send nearly
+  // every file to the parsers.
+  const modules: string[] = [];
+  for (const s of rules.services) {
+    const m = s.match;
+    for (const mods of Object.values(m.imports)) for (const mod of mods ?? []) modules.push(mod);
+    // imports derived from package names (npm, go, nuget, rubygems, cargo, pypi): see RuleIndex
+    for (const [eco, names] of Object.entries(m.packages)) {
+      for (const n of names ?? []) {
+        const base = n.endsWith('*') ? n.slice(0, -1) : n;
+        modules.push(eco === 'pypi' || eco === 'cargo' ? base.replace(/-/g, '_') : base);
+      }
+    }
+    for (const list of Object.values(m.code)) for (const c of list ?? []) modules.push(c.import);
+  }
+  const shared = new Map<string, number>();
+  for (const mod of modules) for (const seg of new Set(segments(mod))) shared.set(seg, (shared.get(seg) ?? 0) + 1);
+  for (const mod of modules) {
+    const segs = segments(mod);
+    if (!segs.length) continue;
+    const common = (x: string) => (shared.get(x)! > 1 ? 1 : 0);
+    const seg = segs.reduce((best, x) => {
+      const d = common(x) - common(best);
+      return d < 0 || (d === 0 && x.length > best.length) ? x : best;
+    });
+    if (seg.length < 4 && /^[a-z0-9_]+$/.test(seg)) words.push({ text: seg, kind: 'imports' });
+    else add('imports', seg);
+  }
+  for (const s of rules.services) {
+    const m = s.match;
+    for (const d of m.domains) add('hosts', d.host ?? d.suffix ?? (d.template ? longestLiteral(d.template) : undefined));
+    for (const u of m.apiBaseUrls) {
+      const rest = u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+      const authority = rest.split(/[/?#]/)[0];
+      const port = /:(\d+)$/.exec(authority);
+      const host = authority.replace(/:\d+$/, '');
+      // a base URL naming a port matches only URLs naming it, written as is: `:11434`, not `localhost`
+      add('hosts', port ? port[0] : host.includes('{') ? longestLiteral(rest) : host);
+    }
+    for (const v of m.envVars) add('env-vars', v.endsWith('*') ? v.slice(0, -1) : v);
+    for (const d of m.dialects) for (const l of d.literals) add('literals', l);
+    for (const k of m.configKeys) add('config-keys', k);
+    // every path segment of an image's repository is in the text (YAML may split it into
+    // `registry` and `repository`): its longest one
+    for (const img of m.images) add('images', longestPathSegment(imageRepository(img.endsWith('/*') ? img.slice(0, -2) : img)));
+  }
+  return { anchors: out, words };
+}
+
+const cache = new WeakMap<RuleIndex, AnchorSet>();
+
+/** The anchor set of a rule index (compiled once per index and thread). */
+export function anchorsOf(rules: RuleIndex): AnchorSet {
+  let a = cache.get(rules);
+  if (!a) {
+    const r = ruleAnchors(rules);
+    cache.set(rules, (a = new AnchorSet(r.anchors, r.words)));
+  }
+  return a;
+}
+
+const KELVIN = Buffer.from('\u212a', 'utf8');
+const BACKSLASH = 0x5c;
+/** `://` then a host holding a placeholder (`{`, `<`, `$`) before the path. */
+const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
+
+export interface PrefilterResult {
+  /** ANCHOR_KINDS bits: the kinds of rule literal found (or of what could make one, see above) */
+  kinds: number;
+  /** a backslash: anchored parsers that decode structured text run whatever the kinds */
+  escapes: boolean;
+}
+
+/**
+ * One pass over a file's bytes (see the file comment) for the kinds in `want` (the kinds the
+ * file's parsers read): the answer is exact for those kinds only.
+ */
+export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): PrefilterResult {
+  const escapes = buf.indexOf(BACKSLASH) >= 0;
+  const set = anchorsOf(rules);
+  let kinds = set.kinds(buf, want);
+  if ((kinds & want & set.present) === (want & set.present)) return { kinds: ALL_KINDS, escapes };
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // import names and provider keys are lower-cased: U+212A lower-cases to `k`
+  if (b.includes(KELVIN)) kinds |= ANCHOR_KINDS.imports | ANCHOR_KINDS['config-keys'];
+  // a URL host placeholder becomes the label `x`
+  if (!(kinds & ANCHOR_KINDS.hosts) && b.includes('://') && HOST_PLACEHOLDER.test(b.toString('latin1'))) kinds |= ANCHOR_KINDS.hosts;
+  return { kinds, escapes };
+}
+
+/** Bits of a parser's anchor kinds. */
+export function kindBits(kinds: readonly AnchorKind[]): number {
+  return kinds.reduce((m, k) => m | ANCHOR_KINDS[k], 0);
+}

@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RuleIndex } from '../../../src/rules/compile.js';
+import { ruleIndex } from '../../../src/rules/load.js';
+import { serviceSchema } from '../../../src/rules/schema.js';
+import { ANCHOR_KINDS, AnchorSet, anchorsOf, prefilter, ruleAnchors } from '../../../scanners/repo/prefilter.js';
+import { ROOT, rmTree, runScan, testRules, tree } from './helpers.js';
+
+
+const b = (s: string) => Buffer.from(s, 'utf8');
+
+describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
+  it('finds any anchor anywhere, ASCII case folded, and nothing else', () => {
+    const a = new AnchorSet(['abcd', 'bce', 'x.io', 'Q_Key']);
+    expect(a.test(b('zzabce'))).toBe(true); // the failure link from abc to bc
+    expect(a.test(b('ABCD'))).toBe(true);
+    expect(a.test(b('https://API.X.IO/v1'))).toBe(true);
+    expect(a.test(b('q_KEY='))).toBe(true);
+    expect(a.test(b('abc bcd x-io q-key'))).toBe(false);
+    expect(a.test(b(''))).toBe(false);
+    // anchors holding another anchor are dropped (the shorter one answers for both)
+    expect(new AnchorSet(['openai', 'api.openai.com', 'x']).anchors.map((a) => a.text)).toEqual(['x', 'openai']);
+    // … of the same kind only: a host anchor holding an import anchor is kept
+    expect(new AnchorSet([{ text: 'openai', kind: 'imports' }, { text: 'api.openai.com', kind: 'hosts' }]).anchors.map((a) => a.text)).toEqual(['openai', 'api.openai.com']);
+  });
+
+  it('matches a brute-force search on random texts', () => {
+    const alphabet = 'abAB._-xyz';
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+    const word = (len: number) => Array.from({ length: len }, () => alphabet[rnd(alphabet.length)]).join('');
+    for (let round = 0; round < 200; round++) {
+      const anchors = Array.from({ length: 1 + rnd(6) }, () => word(1 + rnd(4)));
+      const set = new AnchorSet(anchors);
+      const text = word(rnd(40));
+      const expected = anchors.some((x) => text.toLowerCase().includes(x.toLowerCase()));
+      expect(set.test(b(text)), `${JSON.stringify(anchors)} in ${text}`).toBe(expected);
+    }
+  });
+
+  it('reports the kinds of the anchors found', () => {
+    const a = new AnchorSet(
+      [
+        { text: 'acme_key', kind: 'env-vars' },
+        { text: 'api.acme.test', kind: 'hosts' },
+        { text: 'acmesdk', kind: 'imports' },
+      ],
+      [{ text: 'ax', kind: 'imports' }],
+    );
+    const { imports, hosts } = ANCHOR_KINDS;
+    expect(a.kinds(b('x = getenv("ACME_KEY")'))).toBe(ANCHOR_KINDS['env-vars']);
+    expect(a.kinds(b('import acmesdk; fetch("https://api.acme.test")'))).toBe(imports | hosts);
+    expect(a.kinds(b('import ax'))).toBe(imports);
+    expect(a.kinds(b('max'))).toBe(0);
+    // wanting only imports: the search stops at the first import anchor
+    expect(a.kinds(b('import acmesdk; fetch("https://api.acme.test")'), imports)).toBe(imports);
+    expect(a.kinds(b('fetch("https://api.acme.test"); import acmesdk'), imports)).toBe(imports | hosts);
+    expect(a.present).toBe(imports | hosts | ANCHOR_KINDS['env-vars']);
+  });
+
+  it('short words count only as whole words', () => {
+    const a = new AnchorSet([], ['ai']);
+    expect(a.test(b(`import { x } from 'ai';`))).toBe(true);
+    expect(a.test(b('import AI.sub'))).toBe(true);
+    expect(a.test(b('main(); email; ai_x; x_ai; ai2'))).toBe(false);
+  });
+
+  it('the bundled rules give ASCII anchors of every gated kind', () => {
+    const rules = ruleIndex().index;
+    const { anchors, words } = ruleAnchors(rules);
+    const set = anchorsOf(rules);
+    expect(anchors.length).toBeGreaterThan(100);
+    expect(set.anchors.length).toBeGreaterThan(50);
+    for (const a of [...set.anchors.map((x) => x.text), ...set.words]) expect(a).toMatch(/^[\x20-\x7e]+$/);
+    // every env-var name, domain and contract literal of the rules is found by the set
+    for (const s of rules.services) {
+      for (const v of s.match.envVars) expect(set.test(b(`x = getenv("${v.replace('*', 'X')}")`)), v).toBe(true);
+      for (const d of s.match.domains) if (d.host) expect(set.test(b(`"https://${d.host}/v1"`)), d.host).toBe(true);
+    }
+    expect(words.every((w) => w.text.length < 4)).toBe(true);
+    expect(set.present).toBe(63); // every kind
+  });
+});
+
+describe('prefilter', () => {
+  const rules = testRules();
+  it('passes files holding a rule literal, or what could make one: URL host placeholders, the Kelvin sign', () => {
+    const { imports, hosts } = ANCHOR_KINDS;
+    expect(prefilter(rules, b('const x = 1;\n')).kinds).toBe(0);
+    // the variable's name holds the import segment `acme_llm` (from the pypi package) too
+    expect(prefilter(rules, b('x = os.getenv("ACME_LLM_API_KEY")')).kinds).toBe(ANCHOR_KINDS['env-vars'] | imports);
+    expect(prefilter(rules, b('u = "https://api.acme-llm.test/v1"')).kinds & hosts).toBe(hosts);
+    expect(prefilter(rules, b('const u = "https://${region}.example.org/v1"')).kinds).toBe(hosts);
+    expect(prefilter(rules, b('import \u212a')).kinds & imports).toBe(imports);
+    expect(prefilter(rules, b('key: "a\\x41"')).escapes).toBe(true);
+    expect(prefilter(rules, b('key: a')).escapes).toBe(false);
+  });
+
+  it('a scan gives the same observations and coverage with and without it (every fixture, both rule sets)', async () => {
+    const roots = [join(ROOT, 'fixtures'), join(ROOT, 'scanners')];
+    let compared = 0;
+    let skipped = 0;
+    for (const rules of [testRules(), ruleIndex().index]) {
+      for (const root of roots) {
+        const off = await runScan({ paths: [root], workers: 0 }, { rules, deps: { prefilter: false } });
+        const on = await runScan({ paths: [root], workers: 0 }, { rules, deps: { prefilter: true } });
+        compared += off.observations.length;
+        expect(JSON.stringify(on.observations)).toBe(JSON.stringify(off.observations));
+        skipped += on.coverage.stats.prefilterSkippedParsers ?? 0;
+        delete on.coverage.stats.prefilterSkippedParsers;
+        expect(JSON.stringify(on.coverage)).toBe(JSON.stringify(off.coverage));
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+    expect(skipped).toBeGreaterThan(100);
+  }, 240_000);
+
+  it('gated values written with escapes or placeholders are still found', async () => {
+    const gw = serviceSchema.parse({ id: 'acme-gw', name: 'Acme GW', vendor: 'Acme', category: 'llm-api', references: [], match: { domains: [{ host: 'x.acme-gw.test' }] } });
+    const rules = new RuleIndex([...testRules().services, gw], []);
+    const root = tree({
+      // YAML decodes \x41 to A: ACME_LLM_API_KEY, whose literal is not in the bytes
+      'app.yaml': 'env:\n  - "\\x41CME_LLM_API_KEY"\n',
+      // the placeholder label becomes `x`: x.acme-gw.test
+      'client.ts': 'const u = `https://${tenant}.acme-gw.test/v1`;\n',
+    });
+    let on, off;
+    try {
+      on = await runScan({ paths: [root], workers: 0 }, { rules, deps: { prefilter: true } });
+      off = await runScan({ paths: [root], workers: 0 }, { rules, deps: { prefilter: false } });
+    } finally {
+      rmTree(root);
+    }
+    expect(off.observations.map((o) => `${o.kind}:${o.value}`).sort()).toEqual(['env-var:ACME_LLM_API_KEY', 'url:https://x.acme-gw.test/v1']);
+    expect(JSON.stringify(on.observations)).toBe(JSON.stringify(off.observations));
+  });
+});
