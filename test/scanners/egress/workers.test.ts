@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import type { Observation } from '../../../src/core/types.js';
 import { run, tmp } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Order-independent digest of observations (sorted JSON lines). */
+function digest(obs: Observation[]): string {
+  const lines = obs.map((o) => JSON.stringify(o)).sort();
+  const h = createHash('sha256');
+  for (const l of lines) h.update(l + '\n');
+  return h.digest('hex');
+}
 
 describe('egress worker threads', () => {
   it('chunked parallel parsing gives exactly the main-thread result (line numbers, bytes, problems)', async () => {
     const d = tmp();
+    dirs.push(d);
     const f = join(d, 'big.log');
     const hosts = ['api.openai.com', 'www.example.com', 'claude.ai', 'notopenai.com', 'cdn.example.net', 'huggingface.co'];
     let s = '';
@@ -25,4 +42,30 @@ describe('egress worker threads', () => {
     expect(parallel.cov.stats.lines).toBe(serial.cov.stats.lines);
     expect(parallel.nextState).toEqual(serial.nextState);
   }, 60_000);
+
+  // A range holding hundreds of thousands of distinct user × host pairs once exhausted a worker's
+  // 48 MB heap ("JS heap out of memory", exit 2). Workers now hand their aggregates to the main
+  // thread in batches (spillAggs, default 20 000), with their heap limit computed from that bound.
+  it('a range with 160,000 distinct user × host pairs goes through a worker, same result as the main thread', async () => {
+    const d = tmp();
+    dirs.push(d);
+    const f = join(d, 'wide.log');
+    const fd = openSync(f, 'w');
+    const N = 320_000;
+    for (let i = 0; i < N; i += 10_000) {
+      let s = '';
+      for (let k = i; k < i + 10_000; k++) s += `${1740787200 + (k >> 4)}.${String(k % 1000).padStart(3, '0')}      5 10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255} TCP_TUNNEL/200 ${k % 9000} CONNECT r${k % 7919}.openai.azure.com:443 person${k} HIER_DIRECT/192.0.2.1 -\n`;
+      writeSync(fd, s);
+    }
+    closeSync(fd);
+    // two ranges of ~17 MiB: the main thread takes the first, the worker the second
+    const parallel = await run({ paths: [f], workers: 1, parallelMinMiB: 0, chunkMiB: 17 });
+    expect(parallel.errors).toEqual({});
+    expect(parallel.cov.failed ?? []).toEqual([]);
+    expect(parallel.obs.length).toBe(N);
+    const serial = await run({ paths: [f], workers: 0 });
+    expect(serial.obs.length).toBe(N);
+    expect(digest(parallel.obs)).toBe(digest(serial.obs));
+    expect(parallel.cov.stats).toEqual(serial.cov.stats);
+  }, 300_000);
 });
