@@ -8,9 +8,10 @@
  * deliberate change of the catalog or of what the scanner reports, regenerate with UPDATE_GOLDEN=1.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { goldenGz } from '../../helpers/golden-gz.js';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { auditExportScanner } from '../../../scanners/audit-export/index.js';
 import { collect, silentLogger } from '../../../src/collect/run.js';
 import { ruleIndex } from '../../../src/rules/load.js';
@@ -77,13 +78,7 @@ async function scanNormal(paths: string[], base: string): Promise<unknown> {
 }
 
 function golden(name: string, value: unknown): void {
-  const file = join(GOLDEN, `${name}.json.gz`);
-  const text = JSON.stringify(value) + '\n';
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, gzipSync(text, { level: 9 }));
-  }
-  expect(JSON.parse(text), `golden ${name} differs — UPDATE_GOLDEN=1 only after a deliberate change`).toEqual(JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
+  goldenGz(GOLDEN, name, value);
 }
 
 describe('audit-export equivalence with the golden results', () => {

@@ -9,9 +9,9 @@
  * in small batches (spillAggs) — all must give the golden result.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { goldenGz } from '../../helpers/golden-gz.js';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { EgressOptions } from '../../../scanners/egress/options.js';
 import { CORPUS, FIXTURES, ROOT, run, tmp } from './helpers.js';
 
@@ -103,15 +103,8 @@ function normal(r: Result, base: string): unknown {
   };
 }
 
-/** Golden files are gzip'd JSON (the generated log's holds ~4,000 observations). */
 function golden(name: string, value: unknown): void {
-  const file = join(GOLDEN, `${name}.json.gz`);
-  const text = JSON.stringify(value) + '\n';
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, gzipSync(text, { level: 9 }));
-  }
-  expect(JSON.parse(text), `golden ${name} differs — UPDATE_GOLDEN=1 only after a deliberate change`).toEqual(JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
+  goldenGz(GOLDEN, name, value);
 }
 
 const MODES: Array<[string, Partial<EgressOptions>]> = [
