@@ -111,12 +111,19 @@ export interface RangeResult {
   duplicates?: number;
   /** DNS servers asked on candidate lines: their own queries are made on behalf of clients */
   resolvers?: string[];
+  /** resolvers not remembered because the bounded set was full (counted overflow) */
+  resolversDropped?: number;
+  /** times the bounded duplicate window was emptied to stay within its bound (counted overflow) */
+  duplicateWindowResets?: number;
 }
 
 /** Two lines with the same duplicate key this close together (ms) are one event. */
 export const DUP_WINDOW_MS = 5000;
 
 export const PROBLEM_SAMPLE = 20;
+/** Bounds of the per-thread sets (each overflow is counted in a stat, never silent). */
+export const MAX_RESOLVERS = 10_000;
+export const MAX_DUP_KEYS = 100_000;
 /** A file whose first data lines are all malformed is not the declared / detected format. */
 export const NOT_FORMAT_LINES = 20;
 
@@ -298,6 +305,8 @@ export class Engine {
   consumed = 0;
   notFormat = false;
   duplicates = 0;
+  resolversDropped = 0;
+  duplicateWindowResets = 0;
   private dups = new Map<string, number>();
   private resolvers = new Set<string>();
   private carry: Buffer | null = null;
@@ -467,7 +476,9 @@ export class Engine {
     }
     a.count++;
     if (r.resolver) {
-      if (this.resolvers.size < 10_000) this.resolvers.add(r.resolver.toLowerCase());
+      const rv = r.resolver.toLowerCase();
+      if (this.resolvers.size < MAX_RESOLVERS) this.resolvers.add(rv);
+      else if (!this.resolvers.has(rv)) this.resolversDropped++;
     } else a.dnsOnly = false;
     const ts = r.ts;
     if (ts === ts) {
@@ -500,7 +511,10 @@ export class Engine {
       this.duplicates++;
       return true;
     }
-    if (this.dups.size > 100_000) this.dups.clear();
+    if (this.dups.size > MAX_DUP_KEYS) {
+      this.dups.clear();
+      this.duplicateWindowResets++;
+    }
     this.dups.set(k, ts);
     return false;
   }
@@ -556,6 +570,8 @@ export class Engine {
       joined: this.joined.size ? [...this.joined].map(([k, [o, i]]) => [k, o, i]) : undefined,
       notFormat: this.notFormat,
       duplicates: this.duplicates || undefined,
+      resolversDropped: this.resolversDropped || undefined,
+      duplicateWindowResets: this.duplicateWindowResets || undefined,
       resolvers: this.resolvers.size ? [...this.resolvers] : undefined,
     };
   }

@@ -25,6 +25,17 @@ const SNIFF_BYTES = 64 * 1024;
 const MiB = 1024 * 1024;
 /** Aggregates (and join uids) a thread holds before handing them to the file folds (options.spillAggs). */
 export const SPILL_AGGS = 20_000;
+/**
+ * Zeek uids remembered for the conn.log byte join (ssl / http lines of AI hosts): bounded, the
+ * uids past it are counted (`joinUidsDropped`) and their connections' bytes are not joined.
+ */
+export const MAX_JOIN_UIDS = 1_000_000;
+
+/** The conn.log join of a scan: uid → aggregate key, and the uids past the bound. */
+interface JoinUids {
+  map: Map<string, string>;
+  dropped: number;
+}
 
 /** I/O that tests may replace. */
 export interface EgressIo {
@@ -70,6 +81,8 @@ interface FileFold {
   bad: number;
   good: number;
   duplicates: number;
+  resolversDropped: number;
+  duplicateWindowResets: number;
   problems: Array<[string, string]>;
   /** the first range's verdict and first problem (the not-this-format check) */
   notFormat: boolean;
@@ -81,11 +94,11 @@ interface FileFold {
 }
 
 function newFold(lineBase: number): FileFold {
-  return { next: 0, aggs: new Map(), rangeLines: [], lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, duplicates: 0, problems: [], notFormat: false, joined: new Map() };
+  return { next: 0, aggs: new Map(), rangeLines: [], lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, duplicates: 0, resolversDropped: 0, duplicateWindowResets: 0, problems: [], notFormat: false, joined: new Map() };
 }
 
 /** Folds every result that is next in range order; earlier-finished later ranges wait. */
-function foldReady(p: FilePlan, subjects: Subjects, uidToKey: Map<string, string> | undefined, resolvers: Set<string>): void {
+function foldReady(p: FilePlan, subjects: Subjects, join: JoinUids | undefined, resolvers: Set<string>): void {
   const f = p.fold;
   while (f.next < p.results.length && p.results[f.next]) {
     const r = p.results[f.next]!;
@@ -100,7 +113,7 @@ function foldReady(p: FilePlan, subjects: Subjects, uidToKey: Map<string, string
     // the file's first PROBLEM_SAMPLE problems, as one thread reading the whole file samples them
     for (const [ln, msg] of r.problems) if (f.problems.length < PROBLEM_SAMPLE) f.problems.push([`${p.path}:${f.lineOffset + ln}`, msg]);
     f.rangeLines.push(r.lines);
-    foldAggs(p, r.aggs, subjects, uidToKey);
+    foldAggs(p, r.aggs, subjects, join);
     for (const [key, out, inb] of r.joined ?? []) {
       const j = f.joined.get(key);
       if (j) {
@@ -112,6 +125,8 @@ function foldReady(p: FilePlan, subjects: Subjects, uidToKey: Map<string, string
     f.bad += r.bad;
     f.good += r.good;
     f.duplicates += r.duplicates ?? 0;
+    f.resolversDropped += r.resolversDropped ?? 0;
+    f.duplicateWindowResets += r.duplicateWindowResets ?? 0;
     for (const ip of r.resolvers ?? []) resolvers.add(ip);
     f.lineOffset += r.lines;
     f.lines += r.lines;
@@ -120,10 +135,15 @@ function foldReady(p: FilePlan, subjects: Subjects, uidToKey: Map<string, string
 }
 
 /** Merges aggregates handed over by a thread (or a range result) into the file's fold. */
-function foldAggs(p: FilePlan, aggs: Agg[], subjects: Subjects, uidToKey: Map<string, string> | undefined): void {
+function foldAggs(p: FilePlan, aggs: Agg[], subjects: Subjects, join: JoinUids | undefined): void {
   for (const a of aggs) {
     const key = mergeAgg(p.fold.aggs, a, p.path, p.index, a.range, a.line, subjects);
-    if (uidToKey && a.uids) for (const u of a.uids) uidToKey.set(u, key);
+    if (join && a.uids) {
+      for (const u of a.uids) {
+        if (join.map.size < MAX_JOIN_UIDS || join.map.has(u)) join.map.set(u, key);
+        else join.dropped++;
+      }
+    }
   }
 }
 
@@ -409,11 +429,11 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   // Every thread (this one too) aggregates all its ranges in one table and hands the aggregates
   // over in batches: when the table is full, and when a phase's ranges are all parsed.
   const byIndex = new Map(plans.map((p) => [p.index, p]));
-  const uidToKey = new Map<string, string>();
+  const join: JoinUids = { map: new Map(), dropped: 0 };
   const onAggs = (batches: AggBatch[]) => {
     for (const b of batches) {
       const p = byIndex.get(b.file);
-      if (p) foldAggs(p, b.aggs, subjects, joinMode ? uidToKey : undefined);
+      if (p) foldAggs(p, b.aggs, subjects, joinMode ? join : undefined);
     }
   };
   const spillAggs = Math.max(1, o.spillAggs ?? SPILL_AGGS);
@@ -431,16 +451,16 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
   let done = 0;
-  const runAll = async (list: FilePlan[], join?: Map<string, string>) => {
+  const runAll = async (list: FilePlan[], joinUids?: Map<string, string>) => {
     const jobs: Array<Promise<void>> = [];
     for (const p of list) {
       p.results = new Array(p.ranges.length);
       p.ranges.forEach((t, k) => {
-        const task = join ? { ...t, joinUids: join, collectUids: false } : t;
+        const task = joinUids ? { ...t, joinUids, collectUids: false } : t;
         const run = async () => {
           const r = pool ? await pool.run(task) : await runLocal(task);
           p.results[k] = r;
-          foldReady(p, subjects, joinMode ? uidToKey : undefined, resolvers);
+          foldReady(p, subjects, joinMode ? join : undefined, resolvers);
           done += t.gz ? p.size : t.end - t.start;
           sink.progress(done, totalBytes, 'egress');
         };
@@ -463,7 +483,8 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
     await runAll(phase1);
     for (const p of phase1) finishFile(p, sink, global, nextState, nowIso);
     if (phase2.length && !ctx.signal.aborted) {
-      await runAll(phase2, uidToKey);
+      if (join.dropped) sink.stat('joinUidsDropped', join.dropped);
+      await runAll(phase2, join.map);
       for (const p of phase2) {
         for (const [key, [out, inb]] of p.fold.joined) {
           const g = global.get(key);
@@ -621,6 +642,8 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   sink.stat('events', f.events);
   sink.stat('malformed', f.bad);
   if (f.duplicates) sink.stat('duplicates', f.duplicates);
+  if (f.resolversDropped) sink.stat('resolversDropped', f.resolversDropped);
+  if (f.duplicateWindowResets) sink.stat('duplicateWindowResets', f.duplicateWindowResets);
   const consumed = f.consumed;
   const lines = f.lines;
   sink.stat('bytes', p.gz ? (f.contentBytes ?? 0) : consumed);
@@ -725,6 +748,8 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   sink.stat('events', res.events);
   sink.stat('malformed', res.bad);
   if (res.duplicates) sink.stat('duplicates', res.duplicates);
+  if (res.resolversDropped) sink.stat('resolversDropped', res.resolversDropped);
+  if (res.duplicateWindowResets) sink.stat('duplicateWindowResets', res.duplicateWindowResets);
   sink.stat('bytes', r.contentBytes);
   if (r.truncated) unitPartial(sink, '-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
   else sink.unitScanned('-');

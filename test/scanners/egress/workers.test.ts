@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Observation } from '../../../src/core/types.js';
+import { MAX_RESOLVERS } from '../../../scanners/egress/engine.js';
 import { run, tmp } from './helpers.js';
 
 const dirs: string[] = [];
@@ -68,4 +69,23 @@ describe('egress worker threads', () => {
     expect(digest(parallel.obs)).toBe(digest(serial.obs));
     expect(parallel.cov.stats).toEqual(serial.cov.stats);
   }, 300_000);
+});
+
+describe('egress bounded sets count their overflow', () => {
+  it('DNS servers past the bound of remembered resolvers are counted (resolversDropped), the events still land', async () => {
+    const d = tmp();
+    dirs.push(d);
+    const f = join(d, 'dns.log');
+    const extra = 37;
+    let s = '#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n#open\t2025-03-01-00-00-00\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\n';
+    for (let i = 0; i < MAX_RESOLVERS + extra; i++) {
+      // every query names a different DNS server
+      s += `${1740787200 + i}.000000\tC${i}\t10.9.0.1\t5353\t172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}\t53\tudp\t${i}\t0.01\tapi.openai.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t1.2.3.4\t60.0\tF\n`;
+    }
+    writeFileSync(f, s);
+    const r = await run({ paths: [f], workers: 0 });
+    expect(r.errors).toEqual({});
+    expect(r.cov.stats.resolversDropped).toBe(extra);
+    expect(r.cov.stats.events).toBe(MAX_RESOLVERS + extra);
+  }, 60_000);
 });
