@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterAll } from 'vitest';
-import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -8,10 +7,6 @@ import type { Observation } from '../../../src/core/types.js';
 import { MAX_RESOLVERS } from '../../../scanners/egress/engine.js';
 import { run, tmp } from './helpers.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 /** Order-independent digest of observations (sorted JSON lines). */
 function digest(obs: Observation[]): string {
@@ -24,7 +19,6 @@ function digest(obs: Observation[]): string {
 describe('egress worker threads', () => {
   it('chunked parallel parsing gives exactly the main-thread result (line numbers, bytes, problems)', async () => {
     const d = tmp();
-    dirs.push(d);
     const f = join(d, 'big.log');
     const hosts = ['api.openai.com', 'www.example.com', 'claude.ai', 'notopenai.com', 'cdn.example.net', 'huggingface.co'];
     let s = '';
@@ -49,7 +43,6 @@ describe('egress worker threads', () => {
   // thread in batches (spillAggs, default 20 000), with their heap limit computed from that bound.
   it('a range with 160,000 distinct user × host pairs goes through a worker, same result as the main thread', async () => {
     const d = tmp();
-    dirs.push(d);
     const f = join(d, 'wide.log');
     const fd = openSync(f, 'w');
     const N = 320_000;
@@ -74,7 +67,6 @@ describe('egress worker threads', () => {
 describe('egress bounded sets count their overflow', () => {
   it('DNS servers past the bound of remembered resolvers are counted (resolversDropped), the events still land', async () => {
     const d = tmp();
-    dirs.push(d);
     const f = join(d, 'dns.log');
     const extra = 37;
     let s = '#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n#open\t2025-03-01-00-00-00\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\n';
