@@ -771,9 +771,15 @@ function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, G
   // distinct hosts per (subject, matched rule service): the service id is opaque here
   const svcHosts = new Map<string, Set<string>>();
   const svcOf = new Map<GlobalAgg, string>();
+  // one rule lookup per distinct (host, path), not per aggregate (a host has one per subject)
+  const svcByHost = new Map<string, string>();
   for (const g of global.values()) {
-    const hit = ctx.rules.matchHost(g.host, g.path || undefined);
-    const svc = hit?.service ?? '';
+    const hk = g.path ? g.host + '\u0000' + g.path : g.host;
+    let svc = svcByHost.get(hk);
+    if (svc === undefined) {
+      svc = ctx.rules.matchHost(g.host, g.path || undefined)?.service ?? '';
+      svcByHost.set(hk, svc);
+    }
     svcOf.set(g, svc);
     const k = subjectKey(g.subject) + '\u0001' + svc;
     let set = svcHosts.get(k);
