@@ -169,7 +169,7 @@ async function main(): Promise<void> {
 
 Command: \`node bin/run-ts.mjs bench/audit.ts --events ${total} --runs ${runs}\` (best of ${runs}), run on ${new Date().toISOString().slice(0, 10)}.
 
-Machine: ${machine()}; load average at start ${load0.map((x) => x.toFixed(1)).join(' / ')} (a shared machine: wall figures are pessimistic; the ratio is taken in the same run).
+Machine: ${machine()}; load average at start ${load0.map((x) => x.toFixed(1)).join(' / ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (a shared machine: wall figures are pessimistic; the ratio is taken in the same run).
 
 Input (generated, \`bench/.data/audit/\`, gitignored): ${events.toLocaleString('en')} audit events in four real export formats — Okta System Log JSON lines, Google Workspace token activities JSON lines, Entra sign-ins JSON lines (one quarter each) and CloudTrail S3 log files (\`{"Records":[…]}\`, gzip, 5 000 records per file); about 6 % of SaaS events touch AI apps named in the rules, 2 % look-alikes ("Chatterbox HR", "OpenAir" …), 0.5 % unknown AI-looking apps, the rest 300+ ordinary apps; 8 % of CloudTrail calls go to AI services; 2 000 users, 200 roles.
 

@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     const sMbs = mb / (best!.ms / 1000);
     const rgMbs = mb / (rg!.ms / 1000);
     const name = k === 'squid' ? 'Squid access.log' : k === 'zeek' ? 'Zeek ssl.log (TSV)' : k;
-    rows.push(`| ${name} | ${mb.toFixed(0)} | ${(best!.stats.lines ?? 0).toLocaleString('en')} | ${(best!.ms / 1000).toFixed(1)} s | ${(best!.cpuMs / 1000).toFixed(1)} s | ${best!.rss.toFixed(0)} | ${(start!.ms / 1000).toFixed(2)} s | ${(rg!.ms / 1000).toFixed(2)} s | ${(rg!.cpuMs / 1000).toFixed(1)} s | **${(sMbs / rgMbs).toFixed(2)}×** | **${(rg!.ms / net).toFixed(2)}×** |`);
+    rows.push(`| ${name} | ${mb.toFixed(0)} | ${(best!.stats.lines ?? 0).toLocaleString('en')} | ${(best!.ms / 1000).toFixed(1)} s | ${(best!.cpuMs / 1000).toFixed(1)} s | ${best!.rss.toFixed(0)} | ${(start!.ms / 1000).toFixed(2)} s | ${(rg!.ms / 1000).toFixed(2)} s | ${(rg!.cpuMs / 1000).toFixed(1)} s | **${(sMbs / rgMbs).toFixed(2)}×** | **${(rg!.ms / net).toFixed(2)}×** | **${(rg!.cpuMs / best!.cpuMs).toFixed(2)}×** |`);
     details.push(`- ${name}, ${mb.toFixed(0)} MiB: ${(best!.stats.events ?? 0).toLocaleString('en')} AI events → ${(best!.stats.observations ?? 0).toLocaleString('en')} (subject, host) observations → ${best!.findings.toLocaleString('en')} findings committed; ${best!.stats.malformed ?? 0} malformed; rg matching lines: ${rg!.stdout.trim()}.`);
   };
   for (const [k, f] of files) await measure(k, f, runs);
@@ -242,15 +242,16 @@ async function main(): Promise<void> {
       rmSync(big, { force: true });
     }
   }
+  const load1 = loadavg()[0];
   const free = execSync('free -g').toString().trim();
   const cpu = cpus()[0]?.model ?? 'unknown';
   const md = `# Egress scanner benchmark (whole process)
 
 Command: \`node bin/run-ts.mjs bench/egress.ts --size-mb ${sizeMb}${workers === undefined ? '' : ` --workers ${workers}`} --runs ${runs}${times ? ` --times ${times}` : ''}\` (best of ${runs}; files page-cached before timing), run on ${new Date().toISOString().slice(0, 10)}.
 
-Whole process: \`shadowscan scan --egress FILE --db DB --format json --output OUT --quiet\` (threads: ${label}) as a child process from start to exit — start-up, parse, match, reconcile, the SQLite register commit and the JSON report; wall, CPU (user+sys, all threads) and peak RSS from GNU time. \`shadowscan --version\` in the same run is the start-up (tsx loading TypeScript until the compiled build lands); the last column is the ratio without it.
+Whole process: \`shadowscan scan --egress FILE --db DB --format json --output OUT --quiet\` (threads: ${label}) as a child process from start to exit — start-up, parse, match, reconcile, the SQLite register commit and the JSON report; wall, CPU (user+sys, all threads) and peak RSS from GNU time. \`shadowscan --version\` in the same run is the start-up (the compiled build in \`dist/\`); "without start-up" subtracts it. The machine is shared: the CPU ratio (rg CPU / shadowscan CPU, user+sys of all threads) is the steadier figure; rg uses one thread on one file, shadowscan two (the default worker and the main thread), so on an idle machine the wall ratio is about twice the CPU ratio, minus the fixed costs (start-up, commit, report).
 
-Machine: ${cpus().length} vCPU (\`nproc\` = ${availableParallelism()}), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; load average at start ${load0.toFixed(1)} (other sessions share this machine: wall figures are pessimistic; the ratio is taken in the same run).
+Machine: ${cpus().length} vCPU (\`nproc\` = ${availableParallelism()}), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; load average at start ${load0.toFixed(1)}, at end ${load1.toFixed(1)} (other sessions share this machine: wall figures are pessimistic; the ratio is taken in the same run).
 
 \`\`\`
 ${free}
@@ -258,8 +259,8 @@ ${free}
 
 Inputs (generated, \`bench/.data/\`, gitignored): about 5 % of lines go to AI hosts drawn from the bundled rules (${r.domainRules().length} domain rules; ${aiHosts(r).length} AI host names), the rest to 20 000 ordinary hosts with a Zipf-like popularity, plus look-alikes (\`notopenai.com\`, \`openai.com.evil.net\` …); 2 000 users (each with its own 1–3 AI hosts), 85 % of Squid lines authenticated. The yardstick is \`rg -F -c -f bench/.data/domains.txt FILE\` (every domain pattern of the rules; template rules contribute their literal tail).
 
-| Log | MiB | Lines | shadowscan wall | shadowscan CPU | peak RSS (MB) | --version | rg wall | rg CPU | Ratio rg / shadowscan (wall) | Ratio without start-up |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Log | MiB | Lines | shadowscan wall | shadowscan CPU | peak RSS (MB) | --version | rg wall | rg CPU | Ratio rg / shadowscan (wall) | Ratio without start-up | Ratio by CPU |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${details.join('\n')}

@@ -128,7 +128,7 @@ export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Pr
     try {
       const it = readRecordBatches(file, {
         problem: (line, msg, col) => { malformed++; sink.problem(`${file}:${line}${col ? `:${col}` : ''}`, msg); },
-        isRecord: (r) => detectVendor(r) !== undefined,
+        isRecord: (r) => detectVendor(r),
         csvRow,
         arrayKeys: ARRAY_KEYS,
         bytes: (n) => sink.stat('bytes', n),
@@ -136,9 +136,10 @@ export async function scan(ctx: ScanContext<AuditExportOptions>, sink: Sink): Pr
       }, container);
       for await (const batch of it) {
         if (ctx.signal.aborted) break;
-        for (const { rec, line } of batch) {
+        for (const { rec, line, kind } of batch) {
           records++;
-          const vendor = forced ?? detectVendor(rec);
+          // a JSON line's own object was recognised by isRecord already
+          const vendor = forced ?? (kind as Vendor | undefined) ?? detectVendor(rec);
           if (!vendor) { unknown++; continue; }
           vendors.add(vendor);
           try {

@@ -32,7 +32,64 @@ export interface Agg {
   days: number[];
   /** line (relative to the range's first line) and order of the range that saw it first */
   line: number;
+  /** index of that range within its file (a thread's aggregate spans its ranges of a file) */
+  range: number;
   uids?: string[];
+}
+
+/** A thread's aggregates of one file, handed to the main thread. */
+export interface AggBatch {
+  file: number;
+  aggs: Agg[];
+}
+
+/**
+ * Per-thread aggregates across every range the thread parses, per file: each distinct
+ * (subject, host[, path rule]) is sent to the main thread once per thread instead of once per
+ * range. Bounded: past `cap` aggregates the table hands them all to `spill` (a message to the
+ * main thread, or a direct merge there) and starts empty — the main thread merges any number of
+ * batches, so a range with millions of distinct pairs never exhausts a worker's heap.
+ */
+export class AggTable {
+  private files = new Map<number, Map<string, Agg>>();
+  size = 0;
+  /** batches handed over before the end because the table was full */
+  spills = 0;
+
+  constructor(
+    readonly cap: number,
+    private spill: (batches: AggBatch[]) => void,
+  ) {}
+
+  map(file: number): Map<string, Agg> {
+    let m = this.files.get(file);
+    if (!m) this.files.set(file, (m = new Map()));
+    return m;
+  }
+
+  /** Called after aggregates (or join uids) were added: hands everything over when full. */
+  added(units = 1): void {
+    if ((this.size += units) >= this.cap) {
+      this.spills++;
+      this.flush();
+    }
+  }
+
+  /** Hands every aggregate held to `spill` and empties the table (the maps stay, empty). */
+  flush(): void {
+    const out = this.drain();
+    if (out.length) this.spill(out);
+  }
+
+  drain(): AggBatch[] {
+    const out: AggBatch[] = [];
+    for (const [file, m] of this.files) {
+      if (m.size) out.push({ file, aggs: [...m.values()] });
+      m.clear();
+    }
+    this.size = 0;
+    return out;
+  }
 }
 
 export interface RangeResult {
@@ -54,12 +111,19 @@ export interface RangeResult {
   duplicates?: number;
   /** DNS servers asked on candidate lines: their own queries are made on behalf of clients */
   resolvers?: string[];
+  /** resolvers not remembered because the bounded set was full (counted overflow) */
+  resolversDropped?: number;
+  /** times the bounded duplicate window was emptied to stay within its bound (counted overflow) */
+  duplicateWindowResets?: number;
 }
 
 /** Two lines with the same duplicate key this close together (ms) are one event. */
 export const DUP_WINDOW_MS = 5000;
 
 export const PROBLEM_SAMPLE = 20;
+/** Bounds of the per-thread sets (each overflow is counted in a stat, never silent). */
+export const MAX_RESOLVERS = 10_000;
+export const MAX_DUP_KEYS = 100_000;
 /** A file whose first data lines are all malformed is not the declared / detected format. */
 export const NOT_FORMAT_LINES = 20;
 
@@ -222,10 +286,16 @@ export interface EngineOptions {
   joinUids?: Map<string, string>;
   /** Stop after NOT_FORMAT_LINES bad lines with no good one (declared / detected format is wrong). */
   strictStart?: boolean;
+  /** Aggregate into this thread's table (file `file`, range `range`) instead of a map of the engine's own. */
+  table?: AggTable;
+  file?: number;
+  range?: number;
 }
 
 export class Engine {
-  private aggs = new Map<string, Agg>();
+  private aggs: Map<string, Agg>;
+  private table: AggTable | undefined;
+  private range: number;
   private rec: Rec = newRec();
   lines = 0;
   events = 0;
@@ -235,6 +305,8 @@ export class Engine {
   consumed = 0;
   notFormat = false;
   duplicates = 0;
+  resolversDropped = 0;
+  duplicateWindowResets = 0;
   private dups = new Map<string, number>();
   private resolvers = new Set<string>();
   private carry: Buffer | null = null;
@@ -245,7 +317,11 @@ export class Engine {
     private rules: RuleIndex,
     private filter: HostFilter,
     private opts: EngineOptions = {},
-  ) {}
+  ) {
+    this.table = opts.table;
+    this.aggs = opts.table ? opts.table.map(opts.file ?? 0) : new Map();
+    this.range = opts.range ?? 0;
+  }
 
   /**
    * Feeds a chunk of content. Complete lines are processed; a trailing partial line is kept
@@ -388,13 +464,21 @@ export class Engine {
     const fail = r.fail;
     const key = subject + '\u0001' + host + '\u0001' + pathKey + (fail ? '\u0001!' : '');
     let a = this.aggs.get(key);
+    let added = false;
     if (!a) {
-      a = { subject, host, pathKey, path, fail, dnsOnly: true, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln };
+      a = { subject, host, pathKey, path, fail, dnsOnly: true, count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, days: [], line: ln, range: this.range };
       this.aggs.set(key, a);
+      added = true;
+    } else if (this.range < a.range) {
+      // the earliest range's line locates the aggregate (ranges normally come in order)
+      a.range = this.range;
+      a.line = ln;
     }
     a.count++;
     if (r.resolver) {
-      if (this.resolvers.size < 10_000) this.resolvers.add(r.resolver.toLowerCase());
+      const rv = r.resolver.toLowerCase();
+      if (this.resolvers.size < MAX_RESOLVERS) this.resolvers.add(rv);
+      else if (!this.resolvers.has(rv)) this.resolversDropped++;
     } else a.dnsOnly = false;
     const ts = r.ts;
     if (ts === ts) {
@@ -411,7 +495,13 @@ export class Engine {
       a.inb += r.inb;
       a.hasIn = true;
     }
-    if (this.opts.collectUids && r.uid && r.uid !== '-') (a.uids ??= []).push(r.uid);
+    let units = added ? 1 : 0;
+    if (this.opts.collectUids && r.uid && r.uid !== '-') {
+      (a.uids ??= []).push(r.uid);
+      units++; // uids grow with events: they count toward the table's bound too
+    }
+    // last: a full table hands this aggregate over too, complete
+    if (units && this.table) this.table.added(units);
   }
 
   /** True when the same key was seen within DUP_WINDOW_MS (or either time is unknown). */
@@ -421,7 +511,10 @@ export class Engine {
       this.duplicates++;
       return true;
     }
-    if (this.dups.size > 100_000) this.dups.clear();
+    if (this.dups.size > MAX_DUP_KEYS) {
+      this.dups.clear();
+      this.duplicateWindowResets++;
+    }
     this.dups.set(k, ts);
     return false;
   }
@@ -467,7 +560,7 @@ export class Engine {
 
   result(): RangeResult {
     return {
-      aggs: [...this.aggs.values()],
+      aggs: this.table ? [] : [...this.aggs.values()],
       lines: this.lines,
       events: this.events,
       bad: this.bad,
@@ -477,6 +570,8 @@ export class Engine {
       joined: this.joined.size ? [...this.joined].map(([k, [o, i]]) => [k, o, i]) : undefined,
       notFormat: this.notFormat,
       duplicates: this.duplicates || undefined,
+      resolversDropped: this.resolversDropped || undefined,
+      duplicateWindowResets: this.duplicateWindowResets || undefined,
       resolvers: this.resolvers.size ? [...this.resolvers] : undefined,
     };
   }

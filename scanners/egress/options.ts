@@ -40,6 +40,11 @@ export const optionsSchema = z
     chunkMiB: z.number().positive().max(4096).optional(),
     /** below this many MiB of new content, parse in the main thread (default 64) */
     parallelMinMiB: z.number().min(0).optional(),
+    /**
+     * Distinct (subject, host) aggregates a thread holds before handing them to the main thread
+     * (default 20 000): bounds each worker's memory whatever the log's cardinality.
+     */
+    spillAggs: z.number().int().min(1).optional(),
   })
   .strict();
 

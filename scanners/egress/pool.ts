@@ -7,6 +7,34 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../../src/core/worker-entry.js';
 import type { RuleIndex } from '../../src/rules/compile.js';
 import type { RangeTask, TaskResult } from './reader.js';
+import type { AggBatch } from './engine.js';
+
+/** Worker → pool: a task's result or error, a batch of aggregates (spill), or the reply to a drain. */
+interface Reply {
+  id?: number;
+  result?: TaskResult;
+  error?: string;
+  spill?: AggBatch[];
+  drained?: AggBatch[];
+}
+
+export interface PoolOptions {
+  /** runs a task in this thread: the main thread takes tasks too (one isolate fewer) */
+  local?: (t: RangeTask) => Promise<TaskResult>;
+  /** receives every aggregate batch a worker hands over (spilled or drained) */
+  onAggs: (batches: AggBatch[]) => void;
+  /** aggregates (and join uids) a worker holds before handing them over */
+  spillAggs: number;
+}
+
+/**
+ * Old-generation heap of a worker: its caches (host decisions, duplicates, resolvers: bounded,
+ * ~30 MB at most) plus its aggregate table, which is handed over past `spillAggs` entries
+ * (~1 KB each at most, join uids included) — so the limit follows the spill bound.
+ */
+export function workerHeapMb(spillAggs: number): number {
+  return 64 + Math.ceil(spillAggs / 1000);
+}
 
 interface Pending {
   task: RangeTask;
@@ -22,17 +50,20 @@ export class Pool {
   private nextId = 1;
   private closed = false;
   private localBusy = false;
+  private local?: (t: RangeTask) => Promise<TaskResult>;
+  private drains = new Map<number, () => void>();
 
-  /** `local` runs a task in this thread: the main thread takes tasks too (one isolate fewer). */
-  private constructor(private local?: (t: RangeTask) => Promise<TaskResult>) {}
+  private constructor(private opts: PoolOptions) {
+    this.local = opts.local;
+  }
 
-  static async start(size: number, rules: RuleIndex, local?: (t: RangeTask) => Promise<TaskResult>): Promise<Pool> {
+  static async start(size: number, rules: RuleIndex, opts: PoolOptions): Promise<Pool> {
     const entry = await workerEntry(import.meta.url, './worker-impl', 'egress-worker');
-    const pool = new Pool(local);
-    const data = { services: rules.services, modelFormats: rules.modelFormats };
+    const pool = new Pool(opts);
+    const data = { services: rules.services, modelFormats: rules.modelFormats, spillAggs: opts.spillAggs };
     const ready: Array<Promise<void>> = [];
     for (let i = 0; i < size; i++) {
-      const w = new Worker(entry.script, { eval: entry.eval, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } });
+      const w = new Worker(entry.script, { eval: entry.eval, workerData: data, resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(opts.spillAggs), maxYoungGenerationSizeMb: 4 } });
       pool.workers.push(w);
       ready.push(
         new Promise<void>((res, rej) => {
@@ -55,7 +86,7 @@ export class Pool {
       throw e;
     }
     for (const w of pool.workers) {
-      w.on('message', (m: { id: number; result?: TaskResult; error?: string }) => pool.done(w, m));
+      w.on('message', (m: Reply) => pool.done(w, m));
       w.on('error', (e) => pool.failed(w, e));
       pool.idle.push(w);
     }
@@ -92,7 +123,35 @@ export class Pool {
     }
   }
 
-  private done(w: Worker, m: { id: number; result?: TaskResult; error?: string }): void {
+  /**
+   * Asks every worker for the aggregates it still holds (call once no task runs); they reach
+   * `onAggs` before this resolves.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const id = this.nextId++;
+            this.drains.set(id, resolve);
+            w.postMessage({ id, drain: true });
+          }),
+      ),
+    );
+  }
+
+  private done(w: Worker, m: Reply): void {
+    if (m.spill) {
+      this.opts.onAggs(m.spill);
+      return;
+    }
+    if (m.drained) {
+      this.opts.onAggs(m.drained);
+      const d = this.drains.get(m.id!);
+      this.drains.delete(m.id!);
+      d?.();
+      return;
+    }
     const p = this.running.get(w);
     if (!p || p.id !== m.id) return;
     this.running.delete(w);
@@ -108,10 +167,15 @@ export class Pool {
     this.workers = this.workers.filter((x) => x !== w);
     p?.reject(e);
     if (!this.workers.length) for (const q of this.queue.splice(0)) q.reject(e);
+    // a dead worker answers no drain: do not wait for it
+    for (const d of this.drains.values()) d();
+    this.drains.clear();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const d of this.drains.values()) d();
+    this.drains.clear();
     for (const q of this.queue.splice(0)) q.reject(new Error('aborted'));
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { RuleIndex } from '../../src/rules/compile.js';
-import { Engine, HostFilter, type EngineOptions, type RangeResult } from './engine.js';
+import { Engine, HostFilter, type AggTable, type EngineOptions, type RangeResult } from './engine.js';
 import { createParser, type FormatId } from './parsers/index.js';
 import type { FieldMap, ParserState } from './parsers/types.js';
 
@@ -33,6 +33,9 @@ export interface RangeTask {
   collectUids?: boolean;
   joinUids?: Map<string, string>;
   strictStart?: boolean;
+  /** the file's index in the scan and this range's index within the file (aggregate locators) */
+  file?: number;
+  range?: number;
 }
 
 export interface TaskResult extends RangeResult {
@@ -43,9 +46,9 @@ export interface TaskResult extends RangeResult {
   error?: string;
 }
 
-export function engineFor(task: RangeTask, rules: RuleIndex, filter: HostFilter): Engine {
+export function engineFor(task: RangeTask, rules: RuleIndex, filter: HostFilter, table?: AggTable): Engine {
   const parser = createParser(task.format, { state: task.state, map: task.map, kind: task.kind });
-  const eo: EngineOptions = { collectUids: task.collectUids, joinUids: task.joinUids, strictStart: task.strictStart };
+  const eo: EngineOptions = { collectUids: task.collectUids, joinUids: task.joinUids, strictStart: task.strictStart, table, file: task.file, range: task.range };
   return new Engine(parser, rules, filter, eo);
 }
 
@@ -117,9 +120,12 @@ export function gunzipFile(path: string): Readable {
   return src.pipe(gz);
 }
 
-/** Runs one task start to end (used by workers and by the in-thread path). */
-export async function runTask(task: RangeTask, rules: RuleIndex, filter: HostFilter, signal?: AbortSignal): Promise<TaskResult> {
-  const engine = engineFor(task, rules, filter);
+/**
+ * Runs one task start to end (used by workers and by the in-thread path). With a table, the
+ * aggregates go there (the result carries none); without, they come back in the result.
+ */
+export async function runTask(task: RangeTask, rules: RuleIndex, filter: HostFilter, signal?: AbortSignal, table?: AggTable): Promise<TaskResult> {
+  const engine = engineFor(task, rules, filter, table);
   if (task.gz) {
     const r = await readStream(gunzipFile(task.path), engine, task.start, signal);
     return { ...engine.result(), contentBytes: r.contentBytes, truncated: r.truncated };

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { unitPartial } from '../../src/collect/partial.js';
 import { ScanError } from '../../src/core/errors.js';
 import type { Coverage, Observation, ScanContext, Sink, Subject } from '../../src/core/types.js';
-import { Engine, HostFilter, type Agg } from './engine.js';
+import { AggTable, Engine, HostFilter, PROBLEM_SAMPLE, type Agg, type AggBatch } from './engine.js';
 import { HEAD_BYTES, MAX_STATE_ENTRIES, STATE_KEY, findState, headHash, resolveInputs, type FileState } from './files.js';
 import { createParser, detectFormat, notHostBearing, type Detected, type FormatId } from './parsers/index.js';
 import { readStream, runTask, type RangeTask, type TaskResult } from './reader.js';
@@ -23,6 +23,19 @@ import { loadIdentity, type IdentityMap } from './identity.js';
 
 const SNIFF_BYTES = 64 * 1024;
 const MiB = 1024 * 1024;
+/** Aggregates (and join uids) a thread holds before handing them to the file folds (options.spillAggs). */
+export const SPILL_AGGS = 20_000;
+/**
+ * Zeek uids remembered for the conn.log byte join (ssl / http lines of AI hosts): bounded, the
+ * uids past it are counted (`joinUidsDropped`) and their connections' bytes are not joined.
+ */
+export const MAX_JOIN_UIDS = 1_000_000;
+
+/** The conn.log join of a scan: uid → aggregate key, and the uids past the bound. */
+interface JoinUids {
+  map: Map<string, string>;
+  dropped: number;
+}
 
 /** I/O that tests may replace. */
 export interface EgressIo {
@@ -50,14 +63,17 @@ interface FilePlan {
 }
 
 /**
- * A file's range results folded in order as they arrive, so memory holds one file-level
- * aggregate (bounded by distinct subject × host) instead of every range's aggregates until the
- * end of the scan — which made peak RSS grow with the size of the log.
+ * A file's range results folded in order as they arrive (counters, problems, line counts), and
+ * its aggregates merged as threads hand them over (any order: each carries its range and its line
+ * within that range, turned into a file line by finishFile). Memory holds one file-level
+ * aggregate, bounded by distinct subject × host, never anything per line.
  */
 interface FileFold {
   /** index of the next range to fold */
   next: number;
   aggs: Map<string, GlobalAgg>;
+  /** lines of each folded range, in order (for the aggregates' locators) */
+  rangeLines: number[];
   lineOffset: number;
   lines: number;
   consumed: number;
@@ -65,6 +81,8 @@ interface FileFold {
   bad: number;
   good: number;
   duplicates: number;
+  resolversDropped: number;
+  duplicateWindowResets: number;
   problems: Array<[string, string]>;
   /** the first range's verdict and first problem (the not-this-format check) */
   notFormat: boolean;
@@ -76,11 +94,11 @@ interface FileFold {
 }
 
 function newFold(lineBase: number): FileFold {
-  return { next: 0, aggs: new Map(), lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, duplicates: 0, problems: [], notFormat: false, joined: new Map() };
+  return { next: 0, aggs: new Map(), rangeLines: [], lineOffset: lineBase, lines: 0, consumed: 0, events: 0, bad: 0, good: 0, duplicates: 0, resolversDropped: 0, duplicateWindowResets: 0, problems: [], notFormat: false, joined: new Map() };
 }
 
 /** Folds every result that is next in range order; earlier-finished later ranges wait. */
-function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map<string, string> | undefined, resolvers: Set<string>): void {
+function foldReady(p: FilePlan, subjects: Subjects, join: JoinUids | undefined, resolvers: Set<string>): void {
   const f = p.fold;
   while (f.next < p.results.length && p.results[f.next]) {
     const r = p.results[f.next]!;
@@ -92,11 +110,10 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map
       f.contentBytes = r.contentBytes;
     }
     f.next++;
-    for (const [ln, msg] of r.problems) f.problems.push([`${p.path}:${f.lineOffset + ln}`, msg]);
-    for (const a of r.aggs) {
-      const key = mergeAgg(f.aggs, a, p.path, p.index, f.lineOffset + a.line, identity);
-      if (uidToKey && a.uids) for (const u of a.uids) uidToKey.set(u, key);
-    }
+    // the file's first PROBLEM_SAMPLE problems, as one thread reading the whole file samples them
+    for (const [ln, msg] of r.problems) if (f.problems.length < PROBLEM_SAMPLE) f.problems.push([`${p.path}:${f.lineOffset + ln}`, msg]);
+    f.rangeLines.push(r.lines);
+    foldAggs(p, r.aggs, subjects, join);
     for (const [key, out, inb] of r.joined ?? []) {
       const j = f.joined.get(key);
       if (j) {
@@ -108,10 +125,25 @@ function foldReady(p: FilePlan, identity: IdentityMap | undefined, uidToKey: Map
     f.bad += r.bad;
     f.good += r.good;
     f.duplicates += r.duplicates ?? 0;
+    f.resolversDropped += r.resolversDropped ?? 0;
+    f.duplicateWindowResets += r.duplicateWindowResets ?? 0;
     for (const ip of r.resolvers ?? []) resolvers.add(ip);
     f.lineOffset += r.lines;
     f.lines += r.lines;
     f.consumed += r.consumed;
+  }
+}
+
+/** Merges aggregates handed over by a thread (or a range result) into the file's fold. */
+function foldAggs(p: FilePlan, aggs: Agg[], subjects: Subjects, join: JoinUids | undefined): void {
+  for (const a of aggs) {
+    const key = mergeAgg(p.fold.aggs, a, p.path, p.index, a.range, a.line, subjects);
+    if (join && a.uids) {
+      for (const u of a.uids) {
+        if (join.map.size < MAX_JOIN_UIDS || join.map.has(u)) join.map.set(u, key);
+        else join.dropped++;
+      }
+    }
   }
 }
 
@@ -290,6 +322,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   const rules = ctx.rules;
   const filter = new HostFilter(rules);
   const identity: IdentityMap | undefined = o.identity ? loadIdentity(o.identity) : undefined;
+  const subjects = newSubjects(identity);
 
   const { files, missing } = await resolveInputs(o.paths);
   for (const m of missing) sink.unitFailed(m, 'no such file or directory (or the glob matched nothing)');
@@ -381,21 +414,35 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
       kind: p.kind,
       gz: p.gz,
       collectUids: joinMode && (p.kind === 'ssl' || p.kind === 'http'),
+      file: p.index,
     };
     if (p.gz) {
-      p.ranges.push({ ...base, start: p.start, end: Infinity, final: true, strictStart: true });
+      p.ranges.push({ ...base, start: p.start, end: Infinity, final: true, strictStart: true, range: 0 });
       continue;
     }
     const cuts = usePool ? await splitRanges(p.path, p.start, p.size, chunk) : [p.start, p.size];
     for (let k = 0; k + 1 < cuts.length; k++) {
-      p.ranges.push({ ...base, start: cuts[k], end: cuts[k + 1], final: k + 2 === cuts.length, strictStart: k === 0 });
+      p.ranges.push({ ...base, start: cuts[k], end: cuts[k + 1], final: k + 2 === cuts.length, strictStart: k === 0, range: k });
     }
   }
 
+  // Every thread (this one too) aggregates all its ranges in one table and hands the aggregates
+  // over in batches: when the table is full, and when a phase's ranges are all parsed.
+  const byIndex = new Map(plans.map((p) => [p.index, p]));
+  const join: JoinUids = { map: new Map(), dropped: 0 };
+  const onAggs = (batches: AggBatch[]) => {
+    for (const b of batches) {
+      const p = byIndex.get(b.file);
+      if (p) foldAggs(p, b.aggs, subjects, joinMode ? join : undefined);
+    }
+  };
+  const spillAggs = Math.max(1, o.spillAggs ?? SPILL_AGGS);
+  const local = new AggTable(spillAggs, onAggs);
+  const runLocal = (t: RangeTask) => runTask(t, rules, filter, ctx.signal, local);
   let pool: Pool | undefined;
   if (usePool) {
     try {
-      pool = await Pool.start(Math.max(1, Math.min(workers, plans.reduce((n, p) => n + p.ranges.length, 0) - 1)), rules, (t) => runTask(t, rules, filter, ctx.signal));
+      pool = await Pool.start(Math.max(1, Math.min(workers, plans.reduce((n, p) => n + p.ranges.length, 0) - 1)), rules, { local: runLocal, onAggs, spillAggs });
     } catch (e) {
       ctx.log.warn('egress: worker threads unavailable, parsing in the main thread', { error: (e as Error).message });
     }
@@ -404,17 +451,16 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
   let done = 0;
-  const uidToKey = new Map<string, string>();
-  const runAll = async (list: FilePlan[], join?: Map<string, string>) => {
+  const runAll = async (list: FilePlan[], joinUids?: Map<string, string>) => {
     const jobs: Array<Promise<void>> = [];
     for (const p of list) {
       p.results = new Array(p.ranges.length);
       p.ranges.forEach((t, k) => {
-        const task = join ? { ...t, joinUids: join, collectUids: false } : t;
+        const task = joinUids ? { ...t, joinUids, collectUids: false } : t;
         const run = async () => {
-          const r = pool ? await pool.run(task) : await runTask(task, rules, filter, ctx.signal);
+          const r = pool ? await pool.run(task) : await runLocal(task);
           p.results[k] = r;
-          foldReady(p, identity, joinMode ? uidToKey : undefined, resolvers);
+          foldReady(p, subjects, joinMode ? join : undefined, resolvers);
           done += t.gz ? p.size : t.end - t.start;
           sink.progress(done, totalBytes, 'egress');
         };
@@ -424,6 +470,9 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
     const settled = await Promise.allSettled(jobs);
     const err = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
     if (err && !ctx.signal.aborted) throw err.reason;
+    // the aggregates every thread still holds
+    local.flush();
+    await pool?.drain();
   };
 
   const phase1 = plans.filter((p) => !(joinMode && isZeek(p) && p.kind === 'conn'));
@@ -434,7 +483,8 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
     await runAll(phase1);
     for (const p of phase1) finishFile(p, sink, global, nextState, nowIso);
     if (phase2.length && !ctx.signal.aborted) {
-      await runAll(phase2, uidToKey);
+      if (join.dropped) sink.stat('joinUidsDropped', join.dropped);
+      await runAll(phase2, join.map);
       for (const p of phase2) {
         for (const [key, [out, inb]] of p.fold.joined) {
           const g = global.get(key);
@@ -446,7 +496,7 @@ export async function scanEgress(ctx: ScanContext<EgressOptions>, sink: Sink, io
         finishFile(p, sink, global, nextState, nowIso);
       }
     }
-    if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, resolvers, identity);
+    if (stdinWanted && !ctx.signal.aborted) await scanStdin(ctx, sink, io, filter, global, resolvers, subjects);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await pool?.close();
@@ -480,9 +530,12 @@ interface GlobalAgg {
   connOut: number;
   connIn: number;
   joined: boolean;
-  days: Set<number>;
+  /** distinct days (UTC day numbers); few per aggregate */
+  days: number[];
   file: string;
   fileIndex: number;
+  /** the earliest event's range within its file (0 once finishFile made `line` a file line) */
+  range: number;
   line: number;
 }
 
@@ -503,16 +556,31 @@ function subjectKey(s: Subject): string {
   return `${s.kind}\u0001${s.id}`;
 }
 
-function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileIndex: number, line: number, identity?: IdentityMap): string {
-  const subject = mapSubject(a.subject, identity);
-  const key = subjectKey(subject) + '\u0001' + a.host + '\u0001' + a.pathKey + (a.fail ? '\u0001!' : '');
+/** Raw subject (`u:…` / `i:…`) → mapped subject and its key, computed once per distinct raw subject. */
+interface Subjects {
+  identity?: IdentityMap;
+  map: Map<string, { subject: Subject; key: string }>;
+}
+
+function newSubjects(identity?: IdentityMap): Subjects {
+  return { identity, map: new Map() };
+}
+
+function mergeAgg(global: Map<string, GlobalAgg>, a: Agg, file: string, fileIndex: number, range: number, line: number, subjects: Subjects): string {
+  let sub = subjects.map.get(a.subject);
+  if (!sub) {
+    const subject = mapSubject(a.subject, subjects.identity);
+    sub = { subject, key: subjectKey(subject) };
+    subjects.map.set(a.subject, sub);
+  }
+  const key = sub.key + '\u0001' + a.host + '\u0001' + a.pathKey + (a.fail ? '\u0001!' : '');
   let g = global.get(key);
   if (!g) {
-    g = { subject, host: a.host, path: a.path, fail: !!a.fail, dnsIp: a.subject.startsWith('i:') ? a.subject.slice(2).toLowerCase() : '', count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: new Set(), file, fileIndex, line };
+    g = { subject: sub.subject, host: a.host, path: a.path, fail: !!a.fail, dnsIp: a.subject.startsWith('i:') ? a.subject.slice(2).toLowerCase() : '', count: 0, first: NaN, last: NaN, out: 0, inb: 0, hasOut: false, hasIn: false, connOut: 0, connIn: 0, joined: false, days: [], file, fileIndex, range, line };
     global.set(key, g);
   }
   if (!a.dnsOnly) g.dnsIp = '';
-  addInto(g, a, file, fileIndex, line);
+  addInto(g, a, file, fileIndex, range, line);
   return key;
 }
 
@@ -522,15 +590,16 @@ function mergeFileAgg(global: Map<string, GlobalAgg>, key: string, a: GlobalAgg)
   if (!g) global.set(key, a);
   else {
     if (g.dnsIp !== a.dnsIp) g.dnsIp = '';
-    addInto(g, a, a.file, a.fileIndex, a.line);
+    addInto(g, a, a.file, a.fileIndex, a.range, a.line);
   }
 }
 
-/** Adds counts, bytes, times and days; the earliest file / line stays the locator. */
-function addInto(g: GlobalAgg, a: Pick<Agg, 'count' | 'first' | 'last' | 'out' | 'inb' | 'hasOut' | 'hasIn'> & { days: Iterable<number> }, file: string, fileIndex: number, line: number): void {
-  if (fileIndex < g.fileIndex || (fileIndex === g.fileIndex && line < g.line)) {
+/** Adds counts, bytes, times and days; the earliest file / range / line stays the locator. */
+function addInto(g: GlobalAgg, a: Pick<Agg, 'count' | 'first' | 'last' | 'out' | 'inb' | 'hasOut' | 'hasIn' | 'days'>, file: string, fileIndex: number, range: number, line: number): void {
+  if (fileIndex < g.fileIndex || (fileIndex === g.fileIndex && (range < g.range || (range === g.range && line < g.line)))) {
     g.file = file;
     g.fileIndex = fileIndex;
+    g.range = range;
     g.line = line;
   }
   g.count += a.count;
@@ -540,7 +609,8 @@ function addInto(g: GlobalAgg, a: Pick<Agg, 'count' | 'first' | 'last' | 'out' |
   g.inb += a.inb;
   g.hasOut ||= a.hasOut;
   g.hasIn ||= a.hasIn;
-  for (const d of a.days) g.days.add(d);
+  const days = g.days;
+  for (const d of a.days) if (!days.includes(d)) days.push(d);
 }
 
 function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nextState: Map<string, FileState>, nowIso: string): void {
@@ -557,11 +627,23 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
     return;
   }
   for (const [where, msg] of f.problems) sink.problem(where, msg);
-  for (const [key, a] of f.aggs) mergeFileAgg(global, key, a);
+  // locators: (range, line within the range) → line of the file
+  const rangeStart = new Array<number>(f.rangeLines.length);
+  for (let k = 0, at = p.lineBase; k < f.rangeLines.length; k++) {
+    rangeStart[k] = at;
+    at += f.rangeLines[k];
+  }
+  for (const [key, a] of f.aggs) {
+    a.line += rangeStart[a.range] ?? p.lineBase;
+    a.range = 0;
+    mergeFileAgg(global, key, a);
+  }
   sink.stat('lines', f.lines);
   sink.stat('events', f.events);
   sink.stat('malformed', f.bad);
   if (f.duplicates) sink.stat('duplicates', f.duplicates);
+  if (f.resolversDropped) sink.stat('resolversDropped', f.resolversDropped);
+  if (f.duplicateWindowResets) sink.stat('duplicateWindowResets', f.duplicateWindowResets);
   const consumed = f.consumed;
   const lines = f.lines;
   sink.stat('bytes', p.gz ? (f.contentBytes ?? 0) : consumed);
@@ -588,7 +670,7 @@ function finishFile(p: FilePlan, sink: Sink, global: Map<string, GlobalAgg>, nex
   } else sink.unitScanned(p.path);
 }
 
-async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo, filter: HostFilter, global: Map<string, GlobalAgg>, resolvers: Set<string>, identity?: IdentityMap): Promise<void> {
+async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: EgressIo, filter: HostFilter, global: Map<string, GlobalAgg>, resolvers: Set<string>, subjects: Subjects): Promise<void> {
   const src = io.stdin();
   // sniff: buffer the first chunk(s)
   const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -660,12 +742,14 @@ async function scanStdin(ctx: ScanContext<EgressOptions>, sink: Sink, io: Egress
   }
   for (const [ln, msg] of res.problems) sink.problem(`stdin:${ln}`, msg);
   for (let k = res.problems.length; k < res.bad; k++) sink.problem('stdin', 'malformed line (not sampled)');
-  for (const a of res.aggs) mergeAgg(global, a, 'stdin', Number.MAX_SAFE_INTEGER, a.line, identity);
+  for (const a of res.aggs) mergeAgg(global, a, 'stdin', Number.MAX_SAFE_INTEGER, 0, a.line, subjects);
   for (const ip of res.resolvers ?? []) resolvers.add(ip);
   sink.stat('lines', res.lines);
   sink.stat('events', res.events);
   sink.stat('malformed', res.bad);
   if (res.duplicates) sink.stat('duplicates', res.duplicates);
+  if (res.resolversDropped) sink.stat('resolversDropped', res.resolversDropped);
+  if (res.duplicateWindowResets) sink.stat('duplicateWindowResets', res.duplicateWindowResets);
   sink.stat('bytes', r.contentBytes);
   if (r.truncated) unitPartial(sink, '-', `stdin: truncated or corrupt input after ${r.contentBytes} bytes (${r.truncated}); the lines read were kept`);
   else sink.unitScanned('-');
@@ -687,9 +771,15 @@ function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, G
   // distinct hosts per (subject, matched rule service): the service id is opaque here
   const svcHosts = new Map<string, Set<string>>();
   const svcOf = new Map<GlobalAgg, string>();
+  // one rule lookup per distinct (host, path), not per aggregate (a host has one per subject)
+  const svcByHost = new Map<string, string>();
   for (const g of global.values()) {
-    const hit = ctx.rules.matchHost(g.host, g.path || undefined);
-    const svc = hit?.service ?? '';
+    const hk = g.path ? g.host + '\u0000' + g.path : g.host;
+    let svc = svcByHost.get(hk);
+    if (svc === undefined) {
+      svc = ctx.rules.matchHost(g.host, g.path || undefined)?.service ?? '';
+      svcByHost.set(hk, svc);
+    }
     svcOf.set(g, svc);
     const k = subjectKey(g.subject) + '\u0001' + svc;
     let set = svcHosts.get(k);
@@ -706,7 +796,7 @@ function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, G
   let aggregates = 0;
   for (const g of list) {
     const attrs: Record<string, string | number | boolean> = {
-      daysActive: g.days.size,
+      daysActive: g.days.length,
       distinctHosts: svcHosts.get(subjectKey(g.subject) + '\u0001' + svcOf.get(g))?.size ?? 1,
     };
     if (g.path) attrs.path = g.path;
@@ -718,7 +808,7 @@ function emit(ctx: ScanContext<EgressOptions>, sink: Sink, global: Map<string, G
       scanner: 'egress',
       signal: 'usage',
       confidence: 'inferred',
-      subject: g.subject,
+      subject: { ...g.subject }, // one mapped subject is shared by its aggregates: each observation gets its own
       locator: `${g.file}:${g.line}`,
       count: g.count,
       attrs,

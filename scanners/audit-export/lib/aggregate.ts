@@ -82,11 +82,22 @@ export class Aggregator {
    */
   private relevant(ev: AuditEvent): boolean {
     const a = ev.attrs;
-    const ids = [a.clientId, a.appId].filter((x): x is string => typeof x === 'string' && !!x);
-    const names = [ev.value, ...(ev.altNames ?? [])].filter((n) => !!n);
-    const key = names.join('\u0000') + '\u0001' + ids.join('\u0000');
+    // the cache key, names then ids (empty ones left out), built without arrays: this runs for
+    // every event of every ordinary app
+    let key = ev.value;
+    if (ev.altNames) for (const n of ev.altNames) if (n) key = key ? key + '\u0000' + n : n;
+    key += '\u0001';
+    let sep = false;
+    for (const x of [a.clientId, a.appId]) {
+      if (typeof x !== 'string' || !x) continue;
+      key += sep ? '\u0000' + x : x;
+      sep = true;
+    }
     let known = this.relevantCache.get(key);
+    let names: string[] | undefined;
     if (known === undefined) {
+      const ids = [a.clientId, a.appId].filter((x): x is string => typeof x === 'string' && !!x);
+      names = [ev.value, ...(ev.altNames ?? [])].filter((n) => !!n);
       known =
         names.some((n) => !!this.rules.matchSaasApp({ name: n, ids })) ||
         (ids.length > 0 && !!this.rules.matchSaasApp({ ids })) ||
@@ -97,7 +108,9 @@ export class Aggregator {
     if (known) return true;
     // AI-looking OAuth scopes make a candidate too (checked per event: scopes vary)
     const scopes = Array.isArray(a.scopes) ? a.scopes : undefined;
-    return !!this.heuristic && !!scopes?.length && this.heuristic.evidence(names[0] ?? '', scopes).length > 0;
+    if (!this.heuristic || !scopes?.length) return false;
+    names ??= [ev.value, ...(ev.altNames ?? [])].filter((n) => !!n);
+    return this.heuristic.evidence(names[0] ?? '', scopes).length > 0;
   }
 
   add(raw: AuditEvent, locator: string): void {

@@ -16,13 +16,18 @@ export interface RawRecord {
   rec: Rec;
   /** 1-based line where the record starts (best effort for JSON documents). */
   line: number;
+  /** what `isRecord` named the record when it answered with a name (a JSON line's own object) */
+  kind?: string;
 }
 
 export interface ReadHooks {
   /** A malformed record: 1-based line (and column, for JSON documents). */
   problem(line: number, message: string, column?: number): void;
-  /** For JSON documents: is this object itself a record (vs. a wrapper)? */
-  isRecord(o: Rec): boolean;
+  /**
+   * Is this object itself a record (vs. a wrapper)? A name (the vendor that recognised it) counts
+   * as yes and is kept on the record (RawRecord.kind), so the caller need not recognise it again.
+   */
+  isRecord(o: Rec): boolean | string | undefined;
   /** Maps a CSV row (header → cell) to a record. */
   csvRow?(row: Record<string, string>): Rec | undefined;
   arrayKeys: string[];
@@ -217,7 +222,7 @@ function lineRecords(t: string, n: number, hooks: ReadHooks, out: RawRecord[]): 
     if (t.length > 2 && (t[0] === '[' || t[0] === '{')) {
       const bad: Array<[number, string]> = [];
       const recs = documentRecords(t, {
-        isRecord: hooks.isRecord,
+        isRecord: (o) => !!hooks.isRecord(o),
         arrayKeys: hooks.arrayKeys,
         problem: (_l, c, m) => { bad.push([c, m]); },
       });
@@ -240,7 +245,8 @@ function lineRecords(t: string, n: number, hooks: ReadHooks, out: RawRecord[]): 
   }
   const o = obj(v);
   if (!o) { hooks.problem(n, `expected a JSON object, got ${v === null ? 'null' : typeof v}`); return; }
-  if (hooks.isRecord(o)) { out.push({ rec: o, line: n }); return; }
+  const kind = hooks.isRecord(o);
+  if (kind) { out.push({ rec: o, line: n, kind: typeof kind === 'string' ? kind : undefined }); return; }
   const inner = wrappedArray(o, hooks.arrayKeys);
   if (!inner) { out.push({ rec: o, line: n }); return; }
   for (const x of inner) {
@@ -258,8 +264,35 @@ function wrappedArray(o: Rec, keys: string[]): unknown[] | undefined {
   return undefined;
 }
 
-/** Reads records from a file; container detected from the content unless given. */
-export async function* readRecordBatches(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<RawRecord[]> {
+/**
+ * The records of a batch of JSON lines, parsed as they are iterated: each record is used and
+ * dropped before the next line is parsed (parsing a whole batch first kept thousands of parsed
+ * records alive across the consumer's pass, and the garbage collector copied them all into the
+ * old generation). `base` is the number of lines before the batch.
+ */
+function* jsonLineRecords(batch: string[], base: number, hooks: ReadHooks): Generator<RawRecord> {
+  const out: RawRecord[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const n = base + i + 1;
+    let t = batch[i].trim();
+    if (n === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1).trim();
+    if (!t || t.startsWith('#')) continue;
+    if (t[0] !== '{') t = t.replace(TIME_PREFIX, '');
+    lineRecords(t, n, hooks, out);
+    if (out.length === 1) yield out.pop()!;
+    else {
+      yield* out;
+      out.length = 0;
+    }
+  }
+}
+
+/**
+ * Reads records from a file; container detected from the content unless given. Each batch is
+ * an iterable of records (JSON lines: parsed lazily as it is iterated — iterate a batch before
+ * asking for the next).
+ */
+export async function* readRecordBatches(path: string, hooks: ReadHooks, container?: Container): AsyncGenerator<Iterable<RawRecord>> {
   const h = await head(path);
   const gz = isGzip(h);
   let c = container;
@@ -276,16 +309,9 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
   if (c === 'jsonl') {
     let n = 0;
     for await (const batch of lineBatches(path, gz, hooks)) {
-      const out: RawRecord[] = [];
-      for (const line of batch) {
-        n++;
-        let t = line.trim();
-        if (n === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1).trim();
-        if (!t || t.startsWith('#')) continue;
-        if (t[0] !== '{') t = t.replace(TIME_PREFIX, '');
-        lineRecords(t, n, hooks, out);
-      }
-      yield out;
+      const base = n;
+      n += batch.length;
+      yield jsonLineRecords(batch, base, hooks);
     }
     return;
   }
@@ -295,7 +321,7 @@ export async function* readRecordBatches(path: string, hooks: ReadHooks, contain
   }
   const text = await readAll(path, gz, hooks);
   const recs = documentRecords(text, {
-    isRecord: hooks.isRecord,
+    isRecord: (o) => !!hooks.isRecord(o),
     arrayKeys: hooks.arrayKeys,
     problem: (l, col, m) => hooks.problem(l, m, col),
     truncated: (off) => hooks.truncated?.(off, 'the JSON document ends inside its record array'),

@@ -2,7 +2,8 @@
  * Test helpers: a small, stable rules folder (the bundled catalog changes in parallel), and a
  * runner that goes through the real collect() with a real state object between runs.
  */
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +90,7 @@ match:
 let cached: RuleIndex | undefined;
 export function testRules(): RuleIndex {
   if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'egress-rules-'));
+  const dir = tmp('egress-rules-');
   mkdirSync(join(dir, 'services'));
   for (const [id, y] of Object.entries(RULES)) writeFileSync(join(dir, 'services', `${id}.yaml`), y);
   const loaded = loadRules([dir], { builtin: false });
@@ -97,8 +98,16 @@ export function testRules(): RuleIndex {
   return cached;
 }
 
+/** Temporary folders of the test file, removed once its tests are done (nothing is left in the temp dir). */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 export function tmp(prefix = 'egress-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export interface RunOpts {
