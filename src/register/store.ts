@@ -412,6 +412,8 @@ export interface RegisterStore extends RegisterOps {
   tables(): string[];
   dumpTable(table: string, batch: number): AsyncIterable<TableDump>;
   loadTable(dump: TableDump): Promise<void>;
+  /** The bulk path: every dump in one transaction (into empty tables: indexes and triggers rebuilt once at the end); rows loaded per table. */
+  loadTables(dumps: Iterable<TableDump> | AsyncIterable<TableDump>): Promise<{ rows: Record<string, number> }>;
   countRows(table: string): Promise<number>;
   schemaVersion(): Promise<number>;
   /** Refreshes the planner's statistics (after a bulk load; SQLite also does it on close). */

@@ -5,6 +5,7 @@
 import type { AuditEvent, AuditRecord } from '../audit.js';
 import type { LeaseInfo, RegisterOps, RegisterStore, TableDump } from '../store.js';
 import { type Conn, type Dialect } from './conn.js';
+import { bulkLoad } from './bulk.js';
 import { CountCache, SqlOps } from './ops.js';
 import { TABLES, type Migration } from './schema.js';
 
@@ -110,6 +111,11 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   async loadTable(dump: TableDump): Promise<void> {
     if (!(TABLES as readonly string[]).includes(dump.table)) throw new Error(`unknown table ${dump.table}`);
     await this.withTransaction((c) => new SqlOps(c, this.d).insertTable(dump));
+  }
+
+  /** The bulk path: every dump in one write transaction (src/register/backends/bulk.ts). */
+  async loadTables(dumps: Iterable<TableDump> | AsyncIterable<TableDump>): Promise<{ rows: Record<string, number> }> {
+    return this.withTransaction((c) => bulkLoad(c, this.d, dumps));
   }
 
   async countRows(table: string): Promise<number> {
