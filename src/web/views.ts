@@ -102,7 +102,7 @@ function registerRow(r: RegisterRow): string {
 <td>${text(r.sources.join(', '))}</td><td class="num">${text(r.subjectCount)}</td><td class="num">${r.bytesOut ? text(formatBytes(r.bytesOut)) : '–'}</td><td>${text(day(r.seenLast ?? r.lastDetectedAt))}</td></tr>`;
 }
 
-export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; capped?: boolean; rows: RegisterRow[] }, facets: { categories: string[]; owners: string[] }, pageSize: number, gov?: { stage?: string; threat?: string; filters: SafeHtml; panel?: SafeHtml }): string {
+export function registerPage(me: Principal, q: RegisterQuery & { page: number; statusParam?: string; riskParam?: string }, res: { total: number; capped?: boolean; rows: RegisterRow[]; next?: string; prev?: string }, facets: { categories: string[]; owners: string[] }, pageSize: number, gov?: { stage?: string; threat?: string; filters: SafeHtml; panel?: SafeHtml }): string {
   const sel = (name: string, current: string | number | undefined, options: Array<[string, string]>) =>
     html`<select name="${name}">${options.map(([v, l]) => html`<option value="${v}" ${String(current ?? '') === v ? html`selected` : ''}>${l}</option>`)}</select>`;
   const pages = Math.max(1, Math.ceil(res.total / pageSize));
@@ -118,6 +118,11 @@ export function registerPage(me: Principal, q: RegisterQuery & { page: number; s
     stage: gov?.stage,
     threat: gov?.threat,
   };
+  // Next / Previous carry the neighbouring page's sort key (keyset: no deep offsets); page= is shown.
+  // Pages filtered in memory (governance stage / threat) have no cursors and link by page number.
+  const cursors = res.next !== undefined || res.prev !== undefined;
+  const nextHref = res.next ? qs({ ...base, page: q.page + 1, after: res.next }) : !cursors && (q.page < pages || (res.capped && res.rows.length === pageSize)) ? qs({ ...base, page: q.page + 1 }) : undefined;
+  const prevHref = q.page <= 1 ? undefined : q.page === 2 || !res.prev ? qs({ ...base, page: q.page - 1 }) : qs({ ...base, page: q.page - 1, before: res.prev });
   const body = html`<h1>AI risk register</h1>
 ${gov?.panel ?? ''}
 <form class="filters" method="get" action="/register">
@@ -132,12 +137,12 @@ ${gov?.filters ?? ''}
 <label>Sort ${sel('sort', q.sort ?? 'status', SORTS.map((s) => [s, s] as [string, string]))}</label>
 <button type="submit">Apply</button> <a class="button secondary" href="/register">Reset</a>
 </form>
-<p class="muted small">${res.capped ? `more than ${res.total.toLocaleString('en')} items` : `${res.total.toLocaleString('en')} item${res.total === 1 ? '' : 's'}`} · page ${q.page}${res.capped ? '' : ` of ${pages}`}</p>
+<p class="muted small">${res.capped ? `${res.total.toLocaleString('en')}+ items` : `${res.total.toLocaleString('en')} item${res.total === 1 ? '' : 's'}`} · page ${q.page}${res.capped ? '' : ` of ${pages}`}</p>
 <table id="register"><thead><tr><th>Entry</th><th>Item</th><th>Category</th><th>Status</th><th>Intake</th><th>Tier</th><th class="num">Score</th><th>Owner</th><th>Sources</th><th class="num">Subjects</th><th class="num">Bytes out</th><th>Last seen</th></tr></thead>
 <tbody>${raw(res.rows.map(registerRow).join(''))}</tbody></table>
 ${res.rows.length === 0 ? html`<p class="card muted">Nothing matches these filters.</p>` : ''}
-<div class="pager">${q.page > 1 ? html`<a class="button secondary" href="/register${qs({ ...base, page: q.page - 1 })}">← Previous</a>` : ''}
-${q.page < pages || (res.capped && res.rows.length === pageSize) ? html`<a class="button secondary" href="/register${qs({ ...base, page: q.page + 1 })}">Next →</a>` : ''}</div>`;
+<div class="pager">${prevHref ? html`<a class="button secondary" href="/register${prevHref}">← Previous</a>` : ''}
+${nextHref ? html`<a class="button secondary" href="/register${nextHref}">Next →</a>` : ''}</div>`;
   void me;
   return layout('Register', body, { me, active: '/register' });
 }
