@@ -239,24 +239,25 @@ function get(agent: Agent, url: URL, headers: Record<string, string>): Promise<{
   });
 }
 
-export const CASES = (ids: string[], r: () => number): Array<{ name: string; url: () => string }> => [
+export const CASES = (ids: string[], r: () => number, cursor: string): Array<{ name: string; url: () => string }> => [
   { name: 'register (default: intake queue, by status)', url: () => '/register' },
   { name: 'register, sort by tier', url: () => '/register?sort=tier' },
   { name: 'register, filter tier 1 + source network', url: () => '/register?tier=1&source=network' },
   { name: 'register, filter owner + category', url: () => `/register?owner=owner${Math.floor(r() * 40)}%40corp.example&category=llm-api` },
   { name: 'register, page 1000 (offset 49,950)', url: () => '/register?page=1000' },
+  { name: 'register, page 1000 by its Next link (keyset)', url: () => `/register?page=1000&after=${cursor}` },
   { name: 'register, search "model-4242"', url: () => '/register?q=model-4242' },
   { name: 'item page (random item)', url: () => `/items/${ids[Math.floor(r() * ids.length)]}` },
   { name: 'API /api/register (JSON)', url: () => '/api/register' },
 ];
 
 /** CLIENTS concurrent clients, each sending its share of N_REQ requests, spread over the replicas. */
-async function load(servers: Replica[], dbPid: number | undefined, headers: Record<string, string>, ids: string[]): Promise<CaseResult[]> {
+async function load(servers: Replica[], dbPid: number | undefined, headers: Record<string, string>, ids: string[], cursor: string): Promise<CaseResult[]> {
   const r = rnd(7);
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const bases = servers.map((x) => x.base);
   const results: CaseResult[] = [];
-  const cases = CASES(ids, r);
+  const cases = CASES(ids, r, cursor);
   const serverCpu = () => servers.reduce((a, x) => a + procCpuMs(x.pid), 0);
   const dbCpu = () => (dbPid ? childPids(dbPid).reduce((a, p) => a + procCpuMs(p), procCpuMs(dbPid)) : 0);
   for (const [ci, c] of cases.entries()) {
@@ -302,9 +303,9 @@ const EXPLAINED: Array<[string, ItemQuery]> = [
 ];
 
 /** EXPLAIN (ANALYZE) of each register query on a loaded register, for bench/results/web-explain.md. */
-async function explain(label: string, store: RegisterStore): Promise<string> {
+async function explain(label: string, store: RegisterStore, cursor?: string): Promise<string> {
   let md = `## ${label}\n`;
-  for (const [name, q] of EXPLAINED) {
+  for (const [name, q] of [...EXPLAINED, ['register, page 1000 by its Next link (keyset)', { after: cursor }] as [string, ItemQuery]]) {
     const plans = await (store as unknown as SqlStore).explainItemQuery({ status: QUEUE_STATUSES, limit: PAGE_SIZE, ...q });
     md += `\n### ${name}\n`;
     for (const p of plans) md += `\n${p.what}: ${p.ms.toFixed(1)} ms (one run)\n\n\`\`\`\n${p.sql}\n${p.plan.slice(0, 25).join('\n')}${p.plan.length > 25 ? '\n…' : ''}\n\`\`\`\n`;
@@ -342,10 +343,13 @@ async function cachedRegister(): Promise<{ file: string; built?: { genS: number;
     }
   }
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { rows } = await store.loadTables(timedSeed());
   await store.analyze(); // as `db migrate` does after its bulk copy
   const loadMs = performance.now() - t0 - genMs;
+  const cpu = process.cpuUsage(cpu0);
   await store.close();
+  console.error(`SQLite: this process's CPU over generation and load: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
   renameSync(tmp, file);
   console.error(`SQLite: generated in ${(genMs / 1000).toFixed(1)} s, loaded in ${(loadMs / 1000).toFixed(1)} s: ${JSON.stringify(rows)}`);
   return { file, built: { genS: genMs / 1000, loadS: loadMs / 1000, rows } };
@@ -353,26 +357,30 @@ async function cachedRegister(): Promise<{ file: string; built?: { genS: number;
 
 const ids = Array.from({ length: N_ITEMS }, (_, i) => itemId(i));
 
-/** Prepares a loaded register for serving: query plans recorded, a viewer and its session (every replica accepts it). */
-async function prepare(label: string, spec: string): Promise<string> {
+/**
+ * Prepares a loaded register for serving: query plans recorded, a viewer and its session (every
+ * replica accepts it), and the Next cursor of page 999 (what page 999's Next link carries).
+ */
+async function prepare(label: string, spec: string): Promise<{ cookie: string; cursor: string }> {
   const store = await openRegister(spec);
   try {
-    explained.push(await explain(label, store));
+    const p999 = await store.queryItems({ status: QUEUE_STATUSES, limit: PAGE_SIZE, offset: 998 * PAGE_SIZE });
+    explained.push(await explain(label, store, p999.next));
     const auth = new Auth(store);
     if (!(await store.getUser('bench'))) await auth.addUser('bench', 'bench-password-123', 'viewer');
-    return (await auth.createSession('bench')).cookie;
+    return { cookie: (await auth.createSession('bench')).cookie, cursor: encodeURIComponent(p999.next ?? '') };
   } finally {
     await store.close();
   }
 }
 
 async function measure(label: string, spec: string, replicas: number, dbPid?: number): Promise<{ label: string; results: CaseResult[] }> {
-  const cookie = await prepare(label, spec);
+  const { cookie, cursor } = await prepare(label, spec);
   const profDir = PROFILE ? join(PROFILE, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()) : undefined;
   const servers = await Promise.all(Array.from({ length: replicas }, () => replica(spec, profDir)));
   try {
     console.error(`${label}: ${replicas} replica(s), ${CLIENTS} concurrent clients`);
-    return { label, results: await load(servers, dbPid, { cookie: `${cookieNames(false).session}=${cookie}` }, ids) };
+    return { label, results: await load(servers, dbPid, { cookie: `${cookieNames(false).session}=${cookie}` }, ids, cursor) };
   } finally {
     for (const x of servers) await x.stop();
   }

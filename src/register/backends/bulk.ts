@@ -1,6 +1,7 @@
 /**
  * The register's bulk path (`db migrate`, the web benchmark's 100k-item register): every dump in
- * one transaction, as multi-row INSERTs of one prepared shape. Into a table that is empty when the
+ * one transaction — SQLite: multi-row INSERTs of one prepared shape; PostgreSQL: one INSERT per dump
+ * from a JSON parameter. Into a table that is empty when the
  * load starts, the secondary indexes and the row triggers (generation counter, SQLite's full-text
  * index) are dropped first and rebuilt once at the end — one sort per index instead of a B-tree
  * insert per row and index, and one full-text rebuild instead of a trigger per row. The register's
@@ -10,8 +11,8 @@ import type { TableDump } from '../store.js';
 import { marks, type Conn, type Dialect } from './conn.js';
 import { TABLES } from './schema.js';
 
-/** Rows per INSERT statement on the bulk path (SQLite: measured on the benchmark's items; PostgreSQL: bounded by its 65,535 parameters). */
-const BULK_ROWS: Record<Dialect['name'], number> = { sqlite: 64, postgres: 1000 };
+/** Rows per INSERT statement on SQLite's bulk path (PostgreSQL takes a dump per statement, as arrays). */
+const BULK_ROWS = 64;
 
 interface Saved {
   /** DDL to run again after the load, in order (indexes first, then triggers). */
@@ -65,12 +66,28 @@ async function restoreDerived(c: Conn, saved: Saved): Promise<void> {
   for (const s of saved.triggers) await c.exec(s);
 }
 
+/**
+ * PostgreSQL: one INSERT per dump from a single JSON parameter (json_populate_recordset over the
+ * table's own row type): the statement's text stays small however many rows it carries, the rows
+ * are serialised by JSON.stringify and parsed by the server — a VALUES list of 1,000 rows × 28
+ * columns is parsed and planned as 28,000 parameters, and `pg` serialises each one in JavaScript.
+ */
+async function insertDumpPg(c: Conn, dump: TableDump): Promise<void> {
+  const cols = dump.columns;
+  const objs = dump.rows.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (let x = 0; x < cols.length; x++) o[cols[x]] = r[x] ?? null;
+    return o;
+  });
+  await c.run(`INSERT INTO ${dump.table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM json_populate_recordset(NULL::${dump.table}, ?::json)`, [JSON.stringify(objs)]);
+}
+
 /** Inserts one dump as multi-row INSERTs: one prepared statement for every full batch, one for the rest. */
 async function insertDump(c: Conn, d: Dialect, dump: TableDump): Promise<void> {
   const rows = dump.rows;
   if (!rows.length) return;
   const cols = dump.columns;
-  const per = Math.max(1, Math.min(BULK_ROWS[d.name], Math.floor(d.maxParams / cols.length)));
+  const per = Math.max(1, Math.min(BULK_ROWS, Math.floor(d.maxParams / cols.length)));
   const one = `(${marks(cols.length)})`;
   const sql = (n: number) => `INSERT INTO ${dump.table} (${cols.join(', ')}) VALUES ${Array.from({ length: n }, () => one).join(', ')}`;
   const full = sql(per);
@@ -100,7 +117,9 @@ export async function bulkLoad(c: Conn, d: Dialect, dumps: Iterable<TableDump> |
       prepared.add(dump.table);
       if (await isEmpty(c, dump.table)) saved.push(await dropDerived(c, d, [dump.table]));
     }
-    await insertDump(c, d, dump);
+    if (d.name === 'postgres') {
+      if (dump.rows.length) await insertDumpPg(c, dump);
+    } else await insertDump(c, d, dump);
     counted[dump.table] = (counted[dump.table] ?? 0) + dump.rows.length;
   }
   for (const s of saved) await restoreDerived(c, s);

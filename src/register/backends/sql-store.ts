@@ -99,10 +99,17 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
 
   async *dumpTable(table: string, batch: number): AsyncIterable<TableDump> {
     if (!(TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
+    // one-column keys page by key (each batch an index seek); composite keys (small tables) by offset
+    const key = KEYS[table];
+    const single = !key.includes(',');
+    let last: unknown;
     for (let offset = 0; ; offset += batch) {
-      const rows = await this.c.all(`SELECT * FROM ${table} ORDER BY ${KEYS[table]} LIMIT ? OFFSET ?`, [batch, offset]);
+      const rows = single
+        ? await this.c.all(`SELECT * FROM ${table} ${last === undefined ? '' : `WHERE ${key} > ?`} ORDER BY ${key} LIMIT ?`, last === undefined ? [batch] : [last, batch])
+        : await this.c.all(`SELECT * FROM ${table} ORDER BY ${key} LIMIT ? OFFSET ?`, [batch, offset]);
       if (!rows.length) return;
       const columns = Object.keys(rows[0]);
+      last = rows[rows.length - 1][key];
       yield { table, columns, rows: rows.map((r) => columns.map((k) => r[k] ?? null)) };
       if (rows.length < batch) return;
     }
