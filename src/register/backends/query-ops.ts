@@ -239,13 +239,23 @@ export function toSummary(r: Row): ItemSummary {
   };
 }
 
+const GENERATION_SQL = 'SELECT n FROM register_generation WHERE id = 1';
+
 /** The register's generation (migration 600), or -1 for a register opened read-only before it had one. */
 async function generation(c: Conn): Promise<number> {
   try {
-    return Number((await c.get('SELECT n FROM register_generation WHERE id = 1'))?.n ?? -1);
+    return Number((await c.get(GENERATION_SQL))?.n ?? -1);
   } catch {
     return -1;
   }
+}
+
+/** Whether the register has its generation counter (a read-only register of an older schema may not); asked once per connection. */
+const GENERATION_KNOWN = new WeakMap<Conn, boolean>();
+async function hasGeneration(c: Conn): Promise<boolean> {
+  let v = GENERATION_KNOWN.get(c);
+  if (v === undefined) GENERATION_KNOWN.set(c, (v = (await generation(c)) >= 0));
+  return v;
 }
 
 /**
@@ -254,9 +264,12 @@ async function generation(c: Conn): Promise<number> {
  */
 export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undefined, f: ItemQuery, byIds: (sqlBefore: string, col: string, ids: readonly string[]) => Promise<Row[]>): Promise<Page<ItemSummary>> {
   const q = itemStatements(d, f);
-  // the total is the costly part of a page (every matching row): computed once per register
-  // generation and query — the generation is read first, so a count is never older than its key
-  const gen = counts ? await generation(c) : -1;
+  // The total is the costly part of a page (every matching row): computed once per register
+  // generation and query. The generation comes with the page's ids (one statement, one snapshot)
+  // and the count, when needed, runs after it, so a count is never older than its key.
+  const withGen = counts && (await hasGeneration(c));
+  const idRows = await c.all(withGen ? q.ids.sql.replace(/^SELECT i\.id /, `SELECT i.id, (${GENERATION_SQL}) AS gen_n `) : q.ids.sql, q.ids.args);
+  const gen = !withGen ? -1 : idRows.length ? Number(idRows[0].gen_n) : await generation(c);
   const cache = gen >= 0 ? counts : undefined;
   let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
   if (total < 0) {
@@ -264,7 +277,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
     cache?.set(q.key, gen, { total, capped });
   }
-  let ids = (await c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
+  let ids = idRows.map((r) => r.id as string);
   const more = ids.length > q.limit;
   if (more) ids = ids.slice(0, q.limit);
   if (q.reverse) ids.reverse();
