@@ -95,20 +95,18 @@ export function decodeCursor(sort: ItemSort, cursor: string): Array<string | num
 }
 
 /**
- * Rows strictly after (or, reversed, before) the key values in the sort's order: a leading range
- * on the first key (an index seek) and the lexicographic comparison of the rest.
+ * Rows strictly after (or, reversed, before) the key values in the sort's order, as one arm per
+ * key: equal on the keys before it and past the value on it. Each arm is an index seek (equality
+ * prefix, one range) that stops after a page; the page is the first rows of the arms together.
+ * (One lexicographic OR would seek on the first key only, then scan every row that shares it —
+ * tens of thousands for a status rank or a tier.)
  */
-function keysetClause(keys: Key[], values: Array<string | number>, reverse: boolean): { sql: string; args: unknown[] } {
+function keysetArms(keys: Key[], values: Array<string | number>, reverse: boolean): Array<{ sql: string; args: unknown[] }> {
   const gt = (x: Key) => (x.desc !== reverse ? '<' : '>');
-  const ors: string[] = [];
-  const args: unknown[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const eq = keys.slice(0, i).map((x) => `${x.sql} = ?`);
-    ors.push([...eq, `${keys[i].sql} ${gt(keys[i])} ?`].join(' AND '));
-    args.push(...values.slice(0, i + 1));
-  }
-  const lead = `${keys[0].sql} ${gt(keys[0])}= ?`;
-  return { sql: `${lead} AND (${ors.map((o) => `(${o})`).join(' OR ')})`, args: [values[0], ...args] };
+  return keys.map((key, i) => ({
+    sql: [...keys.slice(0, i).map((x) => `${x.sql} = ?`), `${key.sql} ${gt(key)} ?`].join(' AND '),
+    args: values.slice(0, i + 1),
+  }));
 }
 
 /** The statements of one item query: the total, and the page's ids (one row more than the page). */
@@ -175,21 +173,27 @@ export function itemStatements(d: Dialect, f: ItemQuery) {
   const keys = SORT_KEYS[sort];
   const cursor = f.after ?? f.before;
   const reverse = !f.after && !!f.before;
-  const ks = cursor !== undefined ? keysetClause(keys, decodeCursor(sort, cursor), reverse) : undefined;
-  const pageWhere = ks ? (w ? `${w} AND ${ks.sql}` : `WHERE ${ks.sql}`) : w;
+  const arms = cursor !== undefined ? keysetArms(keys, decodeCursor(sort, cursor), reverse) : undefined;
+  const order = orderSql(keys, reverse);
+  const take = paged ? limit + 1 : limit;
+  const ids = arms
+    ? {
+        sql: `SELECT t.id FROM (${arms
+          .map((a, n) => `SELECT * FROM (SELECT i.id AS id, ${keys.map((x, j) => `${x.sql} AS k${j}`).join(', ')} FROM ${from} ${w ? `${w} AND` : 'WHERE'} ${a.sql} ORDER BY ${order} LIMIT ?) a${n}`)
+          .join(' UNION ALL ')}) t ORDER BY ${keys.map((x, j) => `t.k${j}${x.desc !== reverse ? ' DESC' : ''}`).join(', ')} LIMIT ?`,
+        args: [...arms.flatMap((a) => [...args, ...a.args, take]), take],
+      }
+    : { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, take, Math.max(f.offset ?? 0, 0)] };
   return {
     sort,
     reverse,
-    keyset: !!ks,
+    keyset: !!arms,
     limit,
     key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
     // joined with the risk entries and paged: counted up to the cap, not to the end
     capped: viaRisk && paged,
     count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
-    ids: {
-      sql: `SELECT i.id FROM ${from} ${pageWhere} ORDER BY ${orderSql(keys, reverse)} LIMIT ? OFFSET ?`,
-      args: [...args, ...(ks?.args ?? []), paged ? limit + 1 : limit, ks ? 0 : Math.max(f.offset ?? 0, 0)],
-    },
+    ids,
   };
 }
 
@@ -268,7 +272,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
   // generation and query. The generation comes with the page's ids (one statement, one snapshot)
   // and the count, when needed, runs after it, so a count is never older than its key.
   const withGen = counts && (await hasGeneration(c));
-  const idRows = await c.all(withGen ? q.ids.sql.replace(/^SELECT i\.id /, `SELECT i.id, (${GENERATION_SQL}) AS gen_n `) : q.ids.sql, q.ids.args);
+  const idRows = await c.all(withGen ? q.ids.sql.replace(/^SELECT (i|t)\.id /, `SELECT $1.id, (${GENERATION_SQL}) AS gen_n `) : q.ids.sql, q.ids.args);
   const gen = !withGen ? -1 : idRows.length ? Number(idRows[0].gen_n) : await generation(c);
   const cache = gen >= 0 ? counts : undefined;
   let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
