@@ -106,7 +106,7 @@ function registerPageIndexes(d: 'sqlite' | 'postgres'): Migration {
   const sql =
     d === 'sqlite'
       ? 'CREATE INDEX IF NOT EXISTS risk_q_owner ON risk_entries(owner, item_id);'
-      : `CREATE INDEX risk_q_owner ON risk_entries(owner, item_id);
+      : `CREATE INDEX risk_q_owner ON risk_entries(owner, item_id) INCLUDE (tier, status, inherent_score);
 CREATE INDEX items_q_id ON items(id) INCLUDE (state, status, category, sources, name);
 DROP INDEX items_q_rank;
 CREATE INDEX items_q_rank ON items(state, (${RANK_SQL}), name, id) INCLUDE (status, category, sources);
