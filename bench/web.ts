@@ -21,7 +21,8 @@ import { Auth } from '../src/web/auth.js';
 import { cookieNames } from '../src/web/signin.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { copyRegister } from '../src/register/copy.js';
-import { SCHEMA_VERSION } from '../src/register/backends/schema.js';
+import { SCHEMA_VERSION, SQLITE_MIGRATIONS } from '../src/register/backends/schema.js';
+import { createHash } from 'node:crypto';
 import { QUEUE_STATUSES, type ItemQuery } from '../src/register/store.js';
 import type { SqlStore } from '../src/register/backends/sql-store.js';
 import { PAGE_SIZE } from '../src/web/routes/context.js';
@@ -320,12 +321,14 @@ const SEED_VERSION = 2;
 
 /**
  * The SQLite register of N_ITEMS items, built once through the bulk path and kept under
- * bench/.data (keyed by item count, schema version and seed version), so reruns skip loading.
+ * bench/.data (keyed by item count, the migrations' text and the seed version), so reruns skip loading.
  */
 async function cachedRegister(): Promise<{ file: string; built?: { genS: number; loadS: number; rows: Record<string, number> } }> {
   const dir = join(ROOT, 'bench/.data');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `web-${N_ITEMS}-schema${SCHEMA_VERSION}-seed${SEED_VERSION}.db`);
+  // keyed by every migration's text, not only the highest version: another range's migration (800–899) changes the schema too
+  const schema = createHash('sha256').update(SQLITE_MIGRATIONS.map((m) => `${m.version}\u0000${m.sql}`).join('\u0000')).digest('hex').slice(0, 10);
+  const file = join(dir, `web-${N_ITEMS}-schema${SCHEMA_VERSION}-${schema}-seed${SEED_VERSION}.db`);
   if (existsSync(file) && !REBUILD) return { file };
   const tmp = `${file}.tmp`;
   for (const x of ['', '-wal', '-shm']) rmSync(tmp + x, { force: true });
