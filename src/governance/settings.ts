@@ -3,6 +3,7 @@
  * accepts residual risk above it and the review cycle, per tier; the escalation path. Defaults
  * come from rules/governance/settings.yaml; a register's own values live in its settings table.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ShadowscanError } from '../core/errors.js';
@@ -27,8 +28,21 @@ export const governanceSettingsSchema = z
 export type GovernanceSettings = z.output<typeof governanceSettingsSchema>;
 export type TierSettings = z.output<typeof tierSchema>;
 
+/** Parsed settings files by path and modification time: the register page reads the defaults on every request. */
+const parsed = new Map<string, { mtimeMs: number; settings: GovernanceSettings }>();
+
 export function defaultSettings(file = resolve(GOVERNANCE_RULES_DIR, 'settings.yaml')): GovernanceSettings {
-  return parseSettings(readGovernanceYaml(file, 'the governance settings'), file);
+  let mtimeMs = -1;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    /* readGovernanceYaml reports the missing file in one line */
+  }
+  const hit = parsed.get(file);
+  if (hit && hit.mtimeMs === mtimeMs) return structuredClone(hit.settings);
+  const settings = parseSettings(readGovernanceYaml(file, 'the governance settings'), file);
+  parsed.set(file, { mtimeMs, settings });
+  return structuredClone(settings);
 }
 
 export function parseSettings(raw: unknown, where = 'governance settings'): GovernanceSettings {

@@ -24,11 +24,17 @@ export async function copyRegister(src: RegisterStore, dst: RegisterStore, opts:
     if (n > 0) throw new RegisterError(`${dst.location}: table ${t} already holds ${n} row(s) — db migrate copies into an empty register only`);
   }
   const tables: MigrateResult['tables'] = [];
+  const sources: Record<string, number> = {};
+  for (const t of src.tables()) sources[t] = await src.countRows(t);
+  // every table in one transaction through the target's bulk path: a failed copy leaves the target empty
+  const batch = opts.batch ?? 5000;
+  async function* dumps() {
+    for (const t of src.tables()) yield* src.dumpTable(t, batch);
+  }
+  await dst.loadTables(dumps());
   for (const t of src.tables()) {
-    const source = await src.countRows(t);
-    for await (const dump of src.dumpTable(t, opts.batch ?? 5000)) await dst.loadTable(dump);
     const copied = await dst.countRows(t);
-    tables.push({ table: t, source, copied });
+    tables.push({ table: t, source: sources[t], copied });
     opts.onTable?.(t, copied);
   }
   await dst.analyze();

@@ -121,6 +121,9 @@ export interface ItemQuery {
   /** Page size; undefined: every matching item. */
   limit?: number;
   offset?: number;
+  /** Keyset paging: the page after / before a page's `next` / `prev` cursor (offset is then ignored). */
+  after?: string;
+  before?: string;
 }
 
 export interface Page<T> {
@@ -128,6 +131,9 @@ export interface Page<T> {
   /** True when `total` is a lower bound (counting every match of a join costs too much). */
   capped: boolean;
   rows: T[];
+  /** Paged queries: cursors for the next / previous page (ItemQuery.after / before), when there is one. */
+  next?: string;
+  prev?: string;
 }
 
 export interface FindingState {
@@ -415,6 +421,8 @@ export interface RegisterStore extends RegisterOps {
   tables(): string[];
   dumpTable(table: string, batch: number): AsyncIterable<TableDump>;
   loadTable(dump: TableDump): Promise<void>;
+  /** The bulk path: every dump in one transaction (into empty tables: indexes and triggers rebuilt once at the end); rows loaded per table. */
+  loadTables(dumps: Iterable<TableDump> | AsyncIterable<TableDump>): Promise<{ rows: Record<string, number> }>;
   countRows(table: string): Promise<number>;
   schemaVersion(): Promise<number>;
   /** Refreshes the planner's statistics (after a bulk load; SQLite also does it on close). */

@@ -19,12 +19,32 @@ export function escapeHtml(s: string): string {
 
 type Value = SafeHtml | string | number | boolean | null | undefined | Value[];
 
+/** Any character that `text` changes: most values (ids, names, dates) have none and are returned as they are. */
+const SPECIAL = /[&<>"'`\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/**
+ * A value as page text: escaped, control characters (other than tab / newline) replaced. For
+ * markup built by concatenation in hot loops (the register's rows), where every data value goes
+ * through `text` exactly as `html` would put it.
+ */
+export function text(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : String(v);
+  if (!SPECIAL.test(s)) return s;
+  // strip control characters that have no business in a page (keep tab / newline)
+  return escapeHtml(s.replace(CONTROL, '\uFFFD'));
+}
+
 function render(v: Value): string {
   if (v === null || v === undefined || v === false) return '';
   if (v instanceof SafeHtml) return v.value;
-  if (Array.isArray(v)) return v.map(render).join('');
-  // strip control characters that have no business in a page (keep tab / newline)
-  return escapeHtml(String(v).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\uFFFD'));
+  if (Array.isArray(v)) {
+    let out = '';
+    for (const x of v) out += render(x);
+    return out;
+  }
+  return text(v as string | number);
 }
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {

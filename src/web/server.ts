@@ -175,6 +175,9 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       state: q.state === 'all' || q.state === 'gone' ? q.state : 'active',
       limit,
       offset: (page - 1) * limit,
+      // keyset paging (the pages' Next / Previous links): the neighbouring page's cursor; page= is then only shown
+      after: q.after || undefined,
+      before: q.after ? undefined : q.before || undefined,
       page,
     };
   }

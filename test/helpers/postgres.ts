@@ -15,6 +15,8 @@ export interface PgServer {
   /** Superuser URL of the `postgres` database. */
   adminUrl: string;
   port: number;
+  /** The postmaster's process id (its children are the server's backends). */
+  pid: number;
   /** A new empty database; returns its URL. */
   createDatabase(name?: string): Promise<string>;
   stop(): Promise<void>;
@@ -97,6 +99,7 @@ export async function startPostgres(): Promise<PgServer> {
   return {
     adminUrl,
     port,
+    pid: proc.pid!,
     async createDatabase(name?: string) {
       const db = name ?? `t${process.pid}_${++n}_${Math.random().toString(36).slice(2, 8)}`;
       const c = new pg.Client({ connectionString: adminUrl });

@@ -2,6 +2,7 @@
  * CLI: `shadowscan serve`, `shadowscan user add|list|disable|enable|remove|unlock`,
  * `shadowscan token create|list|revoke`. Each write goes through one Auth method.
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
@@ -77,7 +78,9 @@ export function webCommand(program: Command, io: Io): void {
     .option('--insecure-cookies', 'plain cookie names without Secure: only for plain http on a non-loopback address (development)')
     .addOption(new Option('--secure-cookies', 'cookies are always __Host- and Secure now (kept for old scripts)').hideHelp())
     .action(async (o) => {
-      const register = await Register.open(o.db);
+      // PostgreSQL: a pool of two connections per core — requests beyond it queue in this process
+      // instead of competing for the same cores inside the database server
+      const register = await Register.open(o.db, { poolSize: Math.max(2, 2 * availableParallelism()) });
       const { index } = ruleIndex(o.rules ?? []);
       const known = new Set(index.services.map((s) => s.id));
       const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : await catalogFromRuns(register, known);

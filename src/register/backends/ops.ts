@@ -37,21 +37,12 @@ import type {
 } from '../store.js';
 import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
 import { GovernanceOps } from './governance-ops.js';
-import { RANK_SQL } from './schema.js';
+import { CountCache, explainItemQuery, ITEM_SUMMARY_SELECT, num, pj, queryItems, toSummary } from './query-ops.js';
+
+export { COUNT_CAP, CountCache } from './query-ops.js';
 
 const j = (v: unknown) => JSON.stringify(v ?? null);
-const pj = <T>(s: string | null | undefined, d: T): T => {
-  if (!s) return d;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return d;
-  }
-};
-const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
-/** Counts above this are reported as "more than" when the risk entries are joined. */
-export const COUNT_CAP = 1_000;
 
 const FINDING_COLS = [
   'id', 'item_id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject_kind', 'subject_id', 'subject_name', 'locator', 'unit',
@@ -73,33 +64,8 @@ const ITEM_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, s
 
 const RISK_COLS = ['id', 'item_id', 'title', 'status', 'tier', 'likelihood', 'impact', 'inherent_score', 'treatment', 'owner', 'review_date', 'impact_assessment', 'suppressed_until', 'created_at', 'updated_at', 'data'];
 
-const ITEM_SUMMARY_SELECT = `i.id, i.kind, i.service, i.name, i.vendor, i.category, i.artifact_type, i.artifact_key, i.status, i.status_reason, i.catalog_entry, i.state, i.sources, i.signals,
-  i.subject_count, i.finding_count, i.event_count, i.bytes_out, i.seen_first, i.seen_last, i.first_detected_at, i.last_detected_at, i.gone_at,
-  r.id AS risk_id, r.status AS risk_status, r.tier AS tier, r.inherent_score AS score, r.treatment AS treatment, r.owner AS owner, r.suppressed_until AS suppressed_until`;
 
-const RANK = RANK_SQL.replace(/\bstatus\b/g, 'i.status');
-const ORDER: Record<string, string> = {
-  status: `${RANK}, i.name, i.id`,
-  name: 'i.name, i.id',
-  'last-seen': 'i.last_detected_at DESC, i.id',
-  'first-detected': 'i.first_detected_at DESC, i.id',
-  bytes: 'COALESCE(i.bytes_out, 0) DESC, i.id',
-  tier: 'r.tier, r.inherent_score DESC, r.item_id',
-  score: 'r.inherent_score DESC, r.item_id',
-};
 
-/** Register-page totals by query, valid for one register generation (one per store, shared by its requests). */
-export class CountCache {
-  private readonly m = new Map<string, { gen: number; total: number; capped: boolean }>();
-  get(key: string, gen: number): { total: number; capped: boolean } | undefined {
-    const v = this.m.get(key);
-    return v && v.gen === gen ? v : undefined;
-  }
-  set(key: string, gen: number, v: { total: number; capped: boolean }): void {
-    if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
-    this.m.set(key, { gen, ...v });
-  }
-}
 
 export class SqlOps implements RegisterOps {
   constructor(
@@ -363,122 +329,14 @@ export class SqlOps implements RegisterOps {
     await this.c.run('UPDATE items SET status = ?, status_reason = ?, catalog_entry = ? WHERE id = ?', [status, reason, catalogEntry ?? null, itemId]);
   }
 
-  /**
-   * Two phases: (1) the page's item ids from indexes only — items alone, or driven from the risk
-   * entries when a risk column is filtered or sorted on (such lists hold only items with a risk
-   * entry, which every queue item has); (2) the page's rows. Counts are exact for item-only filters
-   * and capped at COUNT_CAP when the risk entries are joined.
-   */
-  /** The statements of one item query: the total, and the page's ids. */
-  private itemStatements(f: ItemQuery) {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const sortByRisk = f.sort === 'tier' || f.sort === 'score';
-    let viaRisk = sortByRisk;
-    const state = f.state ?? 'active';
-    if (state !== 'all') {
-      where.push('i.state = ?');
-      args.push(state);
-    }
-    if (f.status?.length) {
-      where.push(`i.status IN (${marks(f.status.length)})`);
-      args.push(...f.status);
-    }
-    if (f.riskStatus?.length) {
-      viaRisk = true;
-      where.push(`r.status IN (${marks(f.riskStatus.length)})`);
-      args.push(...f.riskStatus);
-    }
-    if (f.tier) {
-      viaRisk = true;
-      where.push('r.tier = ?');
-      args.push(f.tier);
-    }
-    if (f.owner) {
-      viaRisk = true;
-      where.push('r.owner = ?');
-      args.push(f.owner);
-    }
-    if (f.source) {
-      where.push("i.sources LIKE ? ESCAPE '\\'");
-      args.push(likeContains(`"${f.source}"`));
-    }
-    if (f.category) {
-      where.push('i.category = ?');
-      args.push(f.category);
-    }
-    if (f.service) {
-      where.push('i.service = ?');
-      args.push(f.service);
-    }
-    if (f.q) {
-      const s = this.d.itemSearch(f.q);
-      where.push(s.sql);
-      args.push(...s.params);
-    }
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    // Sorted by a risk column: walk the risk entries in that order. Filtered on a broad risk
-    // column but sorted by an item column: walk the items in sort order and look each entry up,
-    // stopping when the page is full (the dialect forces that order where the planner would not).
-    const from = sortByRisk
-      ? `risk_entries r ${this.d.forcedJoin} items i ON i.id = r.item_id`
-      : viaRisk
-        ? f.owner
-          ? 'items i JOIN risk_entries r ON r.item_id = i.id'
-          : `items i ${this.d.forcedJoin} risk_entries r ON r.item_id = i.id`
-        : 'items i';
-    const paged = f.limit !== undefined;
-    const order = ORDER[f.sort ?? 'status'] ?? ORDER.status;
-    const limit = paged ? Math.min(Math.max(f.limit!, 1), 1000) : 1_000_000_000;
-    return {
-      key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
-      // joined with the risk entries and paged: counted up to the cap, not to the end
-      capped: viaRisk && paged,
-      count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
-      ids: { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, limit, Math.max(f.offset ?? 0, 0)] },
-    };
-  }
-
+  /** One page of the register (src/register/backends/query-ops.ts). */
   async queryItems(f: ItemQuery): Promise<Page<ItemSummary>> {
-    const q = this.itemStatements(f);
-    // the total is the costly part of a page (every matching row): computed once per register
-    // generation and query — the generation is read first, so a count is never older than its key
-    const gen = this.counts ? await this.generation() : -1;
-    const cache = gen >= 0 ? this.counts : undefined;
-    let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
-    if (total < 0) {
-      total = Number((await this.c.get(q.count.sql, q.count.args))?.n ?? 0);
-      if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
-      cache?.set(q.key, gen, { total, capped });
-    }
-    const ids = (await this.c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
-    if (!ids.length) return { total, capped, rows: [] };
-    const rows = await this.byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
-    const byId = new Map(rows.map((r) => [r.id as string, r]));
-    return { total, capped, rows: ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary) };
+    return queryItems(this.c, this.d, this.counts, f, (before, col, ids) => this.byIds(before, col, ids));
   }
 
-  /** The plans of an item query's statements (benchmarks): PostgreSQL's EXPLAIN ANALYZE, SQLite's query plan, and each statement's time. */
+  /** The plans of an item query's statements (benchmarks). */
   async explainItemQuery(f: ItemQuery): Promise<Array<{ what: string; sql: string; ms: number; plan: string[] }>> {
-    const q = this.itemStatements(f);
-    const out: Array<{ what: string; sql: string; ms: number; plan: string[] }> = [];
-    for (const [what, st] of [['count', q.count], ['page ids', q.ids]] as const) {
-      const t = performance.now();
-      await this.c.all(st.sql, st.args);
-      const ms = performance.now() - t;
-      const rows = await this.c.all(`${this.d.name === 'postgres' ? 'EXPLAIN (ANALYZE, BUFFERS)' : 'EXPLAIN QUERY PLAN'} ${st.sql}`, st.args);
-      out.push({ what, sql: st.sql, ms, plan: rows.map((r) => String(r['QUERY PLAN'] ?? r.detail)) });
-    }
-    return out;
-  }
-
-  /** The register's generation (migration 600), or -1 for a register opened read-only before it had one. */
-  private async generation(): Promise<number> {
-    try {
-      return Number((await this.c.get('SELECT n FROM register_generation WHERE id = 1'))?.n ?? -1);
-    } catch {
-      return -1;
-    }
+    return explainItemQuery(this.c, this.d, f);
   }
 
   async itemsByIds(ids: string[]): Promise<Map<string, ItemRow>> {
@@ -823,40 +681,6 @@ function projectionOf(table: string, columns: string[]) {
   return { table: p.table, columns, key: p.key[0], keyColumns: p.key.length };
 }
 
-function toSummary(r: Row): ItemSummary {
-  return {
-    id: r.id,
-    kind: r.kind,
-    service: r.service,
-    name: r.name,
-    vendor: r.vendor,
-    category: r.category,
-    artifactType: r.artifact_type ?? undefined,
-    artifactKey: r.artifact_key ?? undefined,
-    status: r.status,
-    statusReason: r.status_reason,
-    catalogEntry: r.catalog_entry ?? undefined,
-    state: r.state,
-    sources: pj<string[]>(r.sources, []),
-    signals: pj<string[]>(r.signals, []),
-    subjectCount: Number(r.subject_count),
-    findingCount: Number(r.finding_count),
-    eventCount: Number(r.event_count),
-    bytesOut: num(r.bytes_out),
-    seenFirst: r.seen_first ?? undefined,
-    seenLast: r.seen_last ?? undefined,
-    firstDetectedAt: r.first_detected_at,
-    lastDetectedAt: r.last_detected_at,
-    goneAt: r.gone_at ?? undefined,
-    riskEntryId: r.risk_id ?? undefined,
-    riskStatus: r.risk_status ?? undefined,
-    tier: num(r.tier),
-    score: num(r.score),
-    treatment: r.treatment ?? undefined,
-    owner: r.owner ?? undefined,
-    suppressedUntil: r.suppressed_until ?? undefined,
-  };
-}
 
 function toItemRow(r: Row): ItemRow {
   const data = pj<{ subjects?: ItemRow['subjects']; artifact?: ItemRow['artifact'] }>(r.data, {});

@@ -42,19 +42,45 @@ function toPg(sql: string): string {
   return s;
 }
 
+/**
+ * Prepared statements: each statement text gets one name for the life of the process, and each
+ * connection parses it once (the register page's statements then skip parse and analysis on
+ * every request). Names are never reused for another text; past the bound, statements run unnamed.
+ * Very long texts (multi-row inserts) run unnamed.
+ */
+const names = new Map<string, string>();
+const MAX_NAMED = 5000;
+function nameOf(text: string): string | undefined {
+  let n = names.get(text);
+  if (n === undefined && text.length <= 4000 && names.size < MAX_NAMED) names.set(text, (n = `ss${names.size + 1}`));
+  return n;
+}
+
 class PgConn implements Conn {
   constructor(private readonly q: pg.Pool | pg.PoolClient) {}
+  private async query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+    const text = toPg(sql);
+    const name = nameOf(text);
+    if (!name) return this.q.query(text, params as unknown[]);
+    try {
+      return await this.q.query({ name, text, values: params as unknown[] });
+    } catch (e) {
+      // a statement prepared before another process changed a table's columns (a migration): once more, unnamed
+      if ((e as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((e as Error).message)) return this.q.query(text, params as unknown[]);
+      throw e;
+    }
+  }
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.q.query(toPg(sql), params as unknown[])).rows as T[];
+    return (await this.query(sql, params)).rows as T[];
   }
   async get<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    return { changes: (await this.q.query(toPg(sql), params as unknown[])).rowCount ?? 0 };
+    return { changes: (await this.query(sql, params)).rowCount ?? 0 };
   }
   async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    for (const r of rows) await this.q.query(toPg(sql), r as unknown[]);
+    for (const r of rows) await this.query(sql, r);
   }
   async exec(sql: string): Promise<void> {
     await this.q.query(sql);

@@ -97,6 +97,33 @@ function ledger(): Migration {
   return { version: 400, name: 'ledger-keyed-log-settings-catalog-versions', sql: LEDGER_SQL };
 }
 
+/**
+ * Register-page indexes (900–949): the owner filter reads its entries' item ids from the index
+ * alone; in PostgreSQL the item-order indexes also carry the filtered columns (INCLUDE), so a page's
+ * ids — and a keyset seek — come from index-only scans, as in SQLite's covering indexes.
+ */
+function registerPageIndexes(d: 'sqlite' | 'postgres'): Migration {
+  const sql =
+    d === 'sqlite'
+      ? 'CREATE INDEX IF NOT EXISTS risk_q_owner ON risk_entries(owner, item_id);'
+      : `CREATE INDEX risk_q_owner ON risk_entries(owner, item_id) INCLUDE (tier, status, inherent_score);
+CREATE INDEX items_q_id ON items(id) INCLUDE (state, status, category, sources, name);
+DROP INDEX items_q_rank;
+CREATE INDEX items_q_rank ON items(state, (${RANK_SQL}), name, id) INCLUDE (status, category, sources);
+DROP INDEX items_q_name;
+CREATE INDEX items_q_name ON items(state, name, id) INCLUDE (status, category, sources);
+DROP INDEX items_q_last;
+CREATE INDEX items_q_last ON items(state, last_detected_at DESC, id) INCLUDE (status, category, sources);
+DROP INDEX items_q_first;
+CREATE INDEX items_q_first ON items(state, first_detected_at DESC, id) INCLUDE (status, category, sources);
+DROP INDEX risk_q_order;
+CREATE INDEX risk_q_order ON risk_entries(tier, inherent_score DESC, item_id) INCLUDE (owner, status);
+DROP INDEX risk_q_score;
+CREATE INDEX risk_q_score ON risk_entries(inherent_score DESC, item_id) INCLUDE (tier, owner, status);
+CREATE INDEX risk_q_item ON risk_entries(item_id) INCLUDE (tier, inherent_score, owner, status);`;
+  return { version: 900, name: 'register-page-indexes', sql };
+}
+
 /** Sign-in: a failure row is written before the password is checked, tagged with its attempt (removed when right). */
 function signinAttempts(): Migration {
   return { version: 700, name: 'signin-pending-attempts', sql: `
@@ -378,6 +405,8 @@ CREATE TABLE notifications_sent (
   generation('sqlite'),
   signinAttempts(),
   ledgerBaseline(),
+  // ---- web (900–949)
+  registerPageIndexes('sqlite'),
 ];
 
 /**
@@ -510,6 +539,8 @@ CREATE TABLE notifications_sent (
   generation('postgres'),
   signinAttempts(),
   ledgerBaseline(),
+  // ---- web (900–949)
+  registerPageIndexes('postgres'),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

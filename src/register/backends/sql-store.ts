@@ -5,6 +5,7 @@
 import type { AuditEvent, AuditRecord } from '../audit.js';
 import type { LeaseInfo, RegisterOps, RegisterStore, TableDump } from '../store.js';
 import { type Conn, type Dialect } from './conn.js';
+import { bulkLoad } from './bulk.js';
 import { CountCache, SqlOps } from './ops.js';
 import { TABLES, type Migration } from './schema.js';
 
@@ -104,10 +105,17 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
 
   async *dumpTable(table: string, batch: number): AsyncIterable<TableDump> {
     if (!(TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
+    // one-column keys page by key (each batch an index seek); composite keys (small tables) by offset
+    const key = KEYS[table];
+    const single = !key.includes(',');
+    let last: unknown;
     for (let offset = 0; ; offset += batch) {
-      const rows = await this.c.all(`SELECT * FROM ${table} ORDER BY ${KEYS[table]} LIMIT ? OFFSET ?`, [batch, offset]);
+      const rows = single
+        ? await this.c.all(`SELECT * FROM ${table} ${last === undefined ? '' : `WHERE ${key} > ?`} ORDER BY ${key} LIMIT ?`, last === undefined ? [batch] : [last, batch])
+        : await this.c.all(`SELECT * FROM ${table} ORDER BY ${key} LIMIT ? OFFSET ?`, [batch, offset]);
       if (!rows.length) return;
       const columns = Object.keys(rows[0]);
+      last = rows[rows.length - 1][key];
       yield { table, columns, rows: rows.map((r) => columns.map((k) => r[k] ?? null)) };
       if (rows.length < batch) return;
     }
@@ -116,6 +124,11 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   async loadTable(dump: TableDump): Promise<void> {
     if (!(TABLES as readonly string[]).includes(dump.table)) throw new Error(`unknown table ${dump.table}`);
     await this.withTransaction((c) => new SqlOps(c, this.d).insertTable(dump));
+  }
+
+  /** The bulk path: every dump in one write transaction (src/register/backends/bulk.ts). */
+  async loadTables(dumps: Iterable<TableDump> | AsyncIterable<TableDump>): Promise<{ rows: Record<string, number> }> {
+    return this.withTransaction((c) => bulkLoad(c, this.d, dumps));
   }
 
   async countRows(table: string): Promise<number> {

@@ -20,7 +20,7 @@ export function apiRoutes(w: WebContext): void {
     if (!need(req, reply, 'view')) return reply;
     const q = registerQuery(req.query as Record<string, string>);
     const res = await queryRegister(register, q);
-    return { total: res.total, totalIsLowerBound: res.capped, offset: q.offset, limit: q.limit, items: res.rows };
+    return { total: res.total, totalIsLowerBound: res.capped, offset: q.after || q.before ? undefined : q.offset, limit: q.limit, next: res.next, prev: res.prev, items: res.rows };
   });
 
   app.get('/api/items/:id', async (req, reply) => {

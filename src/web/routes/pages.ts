@@ -32,7 +32,7 @@ export function pageRoutes(w: WebContext): void {
     if (stage || threat) {
       // stages and threats are stored with each entry when it is created or changed: no derivation here
       const ids = new Set((await register.governance().list({ stage, threat })).map((g) => g.itemId));
-      const all = (await register.queryItems({ ...q, limit: undefined, offset: undefined })).rows.filter((r) => ids.has(r.id));
+      const all = (await register.queryItems({ ...q, limit: undefined, offset: undefined, after: undefined, before: undefined })).rows.filter((r) => ids.has(r.id));
       res = { total: all.length, capped: false, rows: all.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE) };
     } else res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: await facets(register) };
