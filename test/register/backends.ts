@@ -36,12 +36,15 @@ export function sqliteBackend(): Backend {
     open: (spec) => openRegister(spec),
     async raw(spec) {
       const db = new Database(spec);
+      // `$1 … $n` become `?` only in a statement that has parameters: a literal in a statement
+      // without them (an argon2 hash such as `$argon2id$v=19$m=…$3kq…`) must reach SQLite as written
+      const sqliteSql = (sql: string, params: unknown[]) => (params.length ? sql.replace(/\$\d+/g, '?') : sql);
       return {
         async all(sql, params = []) {
-          return db.prepare(sql.replace(/\$\d+/g, '?')).all(...params);
+          return db.prepare(sqliteSql(sql, params)).all(...params);
         },
         async run(sql, params = []) {
-          db.prepare(sql.replace(/\$\d+/g, '?')).run(...params);
+          db.prepare(sqliteSql(sql, params)).run(...params);
         },
         async close() {
           db.close();
