@@ -188,7 +188,7 @@ export interface FindingWrite {
   finding: Finding;
   itemId: string;
   unit: string;
-  /** The finding's verdict (judge.findingVerdicts), written with the row. */
+  /** The finding's verdict (the commit's reconciler, reused by the judge), written with the row. */
   status: string;
   statusReason: string;
 }

@@ -58,9 +58,10 @@ class SqliteConn implements Conn {
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
     return { changes: this.stmt(sql).run(...params).changes };
   }
-  async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  async runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
     const s = this.stmt(sql);
-    for (const r of rows) s.run(...r);
+    // the array itself is bound (positional parameters), no spread into an argument list per row
+    for (const r of rows) s.run(r);
   }
   async exec(sql: string): Promise<void> {
     this.db.exec(sql);
@@ -82,7 +83,7 @@ class LockedConn implements Conn {
   run(sql: string, params?: readonly unknown[]) {
     return this.lock.run(() => this.inner.run(sql, params));
   }
-  runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>) {
+  runMany(sql: string, rows: Iterable<readonly unknown[]>) {
     return this.lock.run(() => this.inner.runMany(sql, rows));
   }
   exec(sql: string) {
