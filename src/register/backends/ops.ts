@@ -107,8 +107,11 @@ export class FindingExtras {
   }
 }
 
-/** A finding from its row: the columns, then `data` (the other fields; older rows: the whole finding). */
+/** A finding from its row: the columns, then `data` (the other fields; rows of older registers: the whole finding, used as it is). */
 export function findingOf(r: Row): Finding {
+  const x = pj<Record<string, unknown>>(r.data, {});
+  // a row of an older register: data is the whole finding, as it was written
+  if (typeof x.id === 'string') return x as unknown as Finding;
   const f: Record<string, unknown> = {
     kind: r.kind,
     value: r.value,
@@ -126,7 +129,6 @@ export function findingOf(r: Row): Finding {
   if (r.bytes_in !== null && r.bytes_in !== undefined) f.bytesIn = Number(r.bytes_in);
   f.id = r.id;
   f.service = r.service;
-  const x = pj<Record<string, unknown>>(r.data, {});
   for (const k in x) {
     if (x[k] === null && k === 'count') delete f.count;
     else f[k] = x[k];

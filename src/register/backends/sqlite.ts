@@ -131,6 +131,8 @@ export class SqliteStore extends SqlStore {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // a larger page cache and memory-mapped reads for the register's indexes
       db.pragma('cache_size = -131072');
+      // sorts and temporary b-trees of a commit's statements in memory, not in a temporary file
+      db.pragma('temp_store = MEMORY');
       db.pragma('mmap_size = 1073741824');
       const raw = new SqliteConn(db);
       let lock = path === ':memory:' ? new Mutex() : FILE_LOCKS.get(path);
