@@ -12,7 +12,7 @@ import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { Reconciler } from '../reconcile/reconcile.js';
 import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
-import type { CommitSummary, RegisterStore, RiskEntry, RunMeta } from './store.js';
+import type { CommitSummary, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
 
 export interface CommitInput {
   runId: string;
@@ -111,7 +111,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     clock.mark('begin');
     const summary: CommitSummary = { runId, status, findings: { total: input.findings.length, new: 0, gone: 0 }, items: { total: 0, new: 0, gone: 0, byStatus: {} }, riskEntries: { created: 0, reopened: 0 } };
     // ---- findings: this run's figures merged with what was stored
-    const prev = await tx.findingFigures(input.findings.map((f) => f.id));
+    const prev = (await tx.hasFindings()) ? await tx.findingFigures(input.findings.map((f) => f.id)) : new Map<string, StoredFigures>();
     // nothing stored (a fresh register, a new source): the run's findings as they are, no copy
     const merged = prev.size ? input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full)) : input.findings;
     summary.findings.new = prev.size ? merged.filter((f) => !prev.has(f.id)).length : merged.length;

@@ -333,9 +333,13 @@ export class SqlOps implements RegisterOps {
 
   // ------------------------------------------------------------------ findings
 
+  async hasFindings(): Promise<boolean> {
+    return !!(await this.c.get('SELECT 1 AS x FROM findings LIMIT 1'));
+  }
+
   async findingFigures(ids: string[]): Promise<Map<string, StoredFigures>> {
     // a fresh register stores nothing: no lookup of a million ids to find that out
-    if (!ids.length || !(await this.c.get('SELECT 1 AS x FROM findings LIMIT 1'))) return new Map();
+    if (!ids.length || !(await this.hasFindings())) return new Map();
     const rows = await this.byIds('SELECT id, count, bytes_out, bytes_in, seen_first, seen_last FROM findings WHERE', 'id', ids);
     return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
   }
