@@ -122,10 +122,34 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
   return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
 }
 
-/** Subjects by `kind + id` in the default locale's collation (String.prototype.localeCompare), each key built once. */
+/**
+ * A key whose code-unit order is the collation order of `s`, when `s` holds only lower-case ASCII
+ * letters, digits and `_ - . @` (user names, e-mail addresses, IPs, host names): those sort in
+ * the root collation as `_` < `-` < `.` < `@` < digits < letters, one level, char by char — so they
+ * are mapped below the digits in that order. Undefined for any other character.
+ */
+function codeUnitKey(s: string): string | undefined {
+  let simple = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46) continue;
+    if (c === 95 || c === 45 || c === 64) simple = false;
+    else return undefined;
+  }
+  return simple ? s : s.replace(/[_\-@]/g, (ch) => (ch === '_' ? '+' : ch === '-' ? ',' : '/'));
+}
+
+/**
+ * Subjects by `kind + id` in the default locale's collation (String.prototype.localeCompare), each
+ * key built once; compared by code units when every key allows it (codeUnitKey), since a collator
+ * comparison costs about a microsecond and an item seen by 10,000 users sorts 130,000 times.
+ */
 function sortSubjects(subjects: Subject[]): Subject[] {
   if (subjects.length < 2) return subjects;
-  const keyed = subjects.map((s) => ({ k: s.kind + s.id, s }));
-  keyed.sort((a, b) => collator.compare(a.k, b.k));
+  const keyed = subjects.map((s) => ({ k: s.kind + s.id, c: undefined as string | undefined, s }));
+  let plain = true;
+  for (const x of keyed) if ((x.c = codeUnitKey(x.k)) === undefined) plain = false;
+  if (plain) keyed.sort((a, b) => (a.c! < b.c! ? -1 : a.c! > b.c! ? 1 : 0));
+  else keyed.sort((a, b) => collator.compare(a.k, b.k));
   return keyed.map((x) => x.s);
 }
