@@ -7,6 +7,7 @@ import { collect, type ScannerRun } from './collect/run.js';
 import { EMPTY_CATALOG, loadCatalog, type Catalog } from './catalog/catalog.js';
 import type { Coverage, Finding, Logger } from './core/types.js';
 import { matchAll } from './match/match.js';
+import { itemIdFor } from './resolve/resolve.js';
 import { commitScan, startRun, type CommitResult } from './register/commit.js';
 import { scanCatalog } from './catalog/record.js';
 import { acquireSourceLock, sourceLockHolder } from './schedule/lock.js';
@@ -131,6 +132,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     const res = await collect(opts.runs, { rules, now: () => now, signal: opts.signal, log: opts.log, full: opts.full, state, onProgress: opts.onProgress });
     const newState = Object.fromEntries(Object.entries(res.state).map(([id, kv]) => [scope(id), kv]));
     const findings = matchAll(rules, res.observations);
+    // matched: the observations are not needed again, and a million of them need not outlive the commit
+    res.observations.length = 0;
     // judged once against the file catalog merged with the register's intake decisions
     const committed = await commitScan(register, { runId, findings, coverage: res.coverage, errors: res.errors, state: newState, scannerVersions: res.scannerVersions, catalog, rules, now, full: opts.full });
     await sweepAfterCommit(register, catalog, now, opts);
@@ -166,13 +169,12 @@ export function buildReport(
   errors: Record<string, string>,
   scanners: Record<string, string>,
 ): ScanReport {
-  const itemOf = new Map<string, string>();
-  for (const x of c.judgement.items) for (const id of x.item.findingIds) itemOf.set(id, x.item.id);
   const rf: ReportFinding[] = [];
   const seen = new Set<string>();
   for (const f of c.findings) {
-    const v = c.judgement.verdicts.get(f.id);
-    const itemId = itemOf.get(f.id)!;
+    const v = c.judgement.verdictOf(f);
+    // the item the judge put it in (resolve groups by this id): no map of every finding id
+    const itemId = itemIdFor(f);
     seen.add(itemId);
     rf.push({ ...f, ...(f.kind === 'host' ? { host: f.value } : {}), count: f.count ?? 1, bytesOut: f.bytesOut, bytesIn: f.bytesIn, status: v?.status ?? 'unsanctioned', statusReason: v?.reason ?? '', itemId });
   }

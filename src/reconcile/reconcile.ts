@@ -82,9 +82,25 @@ function expired(a: ApprovedEntry, now: Date): boolean {
   return end.getTime() < now.getTime();
 }
 
+/** Severity rank of each status (0 = most severe), from STATUS_SEVERITY. */
+const SEVERITY_RANK = new Map<string, number>(STATUS_SEVERITY.map((s, i) => [s, i]));
+const rank = (s: string) => SEVERITY_RANK.get(s) ?? -1;
+
+/** An approval whose scope restricts nothing: it covers every subject and artifact alike. */
+function unrestricted(a: ApprovedEntry): boolean {
+  return !a.scope || !Object.values(a.scope).some((v) => Array.isArray(v) && v.length > 0);
+}
+
 export class Reconciler {
   private approved = new Map<string, ApprovedEntry[]>();
   private declined = new Map<string, DeclinedEntry>();
+  /**
+   * Verdicts of services whose verdict cannot depend on the subject or artifact (no approval, or
+   * only approvals without scope): decided once, the same object returned for every occurrence.
+   */
+  private constant = new Map<string, Verdict>();
+  /** Verdicts decided per occurrence, by content. */
+  private shared = new Map<string, Verdict>();
   constructor(catalog: Catalog, private now: Date) {
     for (const a of catalog.approved) {
       if (a.lifecycle === 'retired') continue;
@@ -95,8 +111,27 @@ export class Reconciler {
     for (const d of catalog.declined) this.declined.set(d.service, d);
   }
 
-  /** Verdict for one occurrence: a service seen at a subject (and maybe an artifact). */
+  /** Verdict for one occurrence: a service seen at a subject (and maybe an artifact). Callers must not mutate it (it may be shared). */
   occurrence(service: string, subject: Subject, artifactKey?: string): Verdict {
+    const known = this.constant.get(service);
+    if (known) return known;
+    if ((this.approved.get(service) ?? []).every(unrestricted)) {
+      const v = this.decide(service, subject, artifactKey);
+      this.constant.set(service, v);
+      return v;
+    }
+    // scoped approvals: decided per occurrence, and equal verdicts share one object (a million
+    // findings hold a handful of distinct verdicts: less to keep, less to collect)
+    const v = this.decide(service, subject, artifactKey);
+    const k = `${v.status}\u0000${v.reason}\u0000${v.entry ?? ''}\u0000${v.expires ?? ''}\u0000${Object.keys(v).length}`;
+    const s = this.shared.get(k);
+    if (s) return s;
+    if (this.shared.size >= 100_000) this.shared.clear();
+    this.shared.set(k, v);
+    return v;
+  }
+
+  private decide(service: string, subject: Subject, artifactKey?: string): Verdict {
     const declined = this.declined.get(service);
     const approvals = this.approved.get(service) ?? [];
     if (declined && approvals.length === 0) {
@@ -126,14 +161,20 @@ export class Reconciler {
   }
 
   /** An item's verdict is its most severe occurrence's. */
-  item(item: Item, verdicts: Map<string, Verdict>): Verdict {
+  item(item: Item, verdicts: ReadonlyMap<string, Verdict>): Verdict {
+    return this.itemOf(item, item.findingIds.map((id) => verdicts.get(id)));
+  }
+
+  /** An item's verdict from its findings' verdicts, in the item's finding order (undefined: none). */
+  itemOf(item: Pick<Item, 'service' | 'artifact'>, verdicts: Iterable<Verdict | undefined>): Verdict {
     let worst: Verdict | undefined;
-    let counts = new Map<string, number>();
-    for (const fid of item.findingIds) {
-      const v = verdicts.get(fid);
+    let worstRank = 0;
+    const counts = new Map<string, number>();
+    for (const v of verdicts) {
       if (!v) continue;
       counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
-      if (!worst || STATUS_SEVERITY.indexOf(v.status) < STATUS_SEVERITY.indexOf(worst.status)) worst = v;
+      const r = rank(v.status);
+      if (!worst || r < worstRank) (worst = v), (worstRank = r);
     }
     if (!worst) return this.occurrence(item.service, { kind: 'none', id: '' }, item.artifact?.key);
     const others = [...counts.entries()].filter(([s]) => s !== worst!.status);

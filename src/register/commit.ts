@@ -11,8 +11,9 @@ import { mergeDecisions } from '../intake/catalog.js';
 import { locatorPath } from '../match/match.js';
 import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
-import { decideGone, findingVerdicts, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
-import type { CommitSummary, RegisterStore, RiskEntry, RunMeta } from './store.js';
+import { Reconciler } from '../reconcile/reconcile.js';
+import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
+import type { CommitSummary, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
 
 export interface CommitInput {
   runId: string;
@@ -50,6 +51,16 @@ export async function startRun(store: RegisterStore, meta: RunMeta): Promise<str
     await tx.startRun({ ...meta, startedAt }, id);
     return id;
   });
+}
+
+function* idsOf(fs: readonly Finding[]): Iterable<string> {
+  for (const f of fs) yield f.id;
+}
+
+function itemsOf(fs: readonly Finding[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of fs) out.add(itemIdFor(f));
+  return out;
 }
 
 export function unitOf(f: Finding): string {
@@ -101,13 +112,15 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     clock.mark('begin');
     const summary: CommitSummary = { runId, status, findings: { total: input.findings.length, new: 0, gone: 0 }, items: { total: 0, new: 0, gone: 0, byStatus: {} }, riskEntries: { created: 0, reopened: 0 } };
     // ---- findings: this run's figures merged with what was stored
-    const prev = await tx.findingFigures(input.findings.map((f) => f.id));
-    const merged = input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full));
-    summary.findings.new = merged.filter((f) => !prev.has(f.id)).length;
+    const prev = (await tx.hasFindings()) ? await tx.findingFigures(input.findings.map((f) => f.id)) : new Map<string, StoredFigures>();
+    // nothing stored (a fresh register, a new source): the run's findings as they are, no copy
+    const merged = prev.size ? input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full)) : input.findings;
+    summary.findings.new = prev.size ? merged.filter((f) => !prev.has(f.id)).length : merged.length;
     clock.mark('stored figures');
     // the catalog of record first, so each finding is written once, with its verdict (no second pass over the rows)
     const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
-    const verdicts = findingVerdicts(merged, catalog, now);
+    // one reconciler decides each finding's verdict as its row is written, and the judge reuses it
+    const reconciler = new Reconciler(catalog, now);
     clock.mark('verdicts');
     // written as built: one FindingWrite at a time, never an array of a million of them
     await tx.upsertFindings(
@@ -115,7 +128,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
         length: merged.length,
         at: (i: number) => {
           const f = merged[i];
-          const v = verdicts.get(f.id)!;
+          const v = reconciler.finding(f);
           return { finding: f, itemId: itemIdFor(f), unit: unitOf(f), status: v.status, statusReason: v.reason };
         },
       },
@@ -127,7 +140,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     // ---- gone: presence / credential findings of scanners that ran, in units fully covered now
     const ran = input.coverage.map((c) => c.scanner).filter((s) => !(s in input.errors));
     const candidates = await tx.goneCandidates(ran);
-    const gone = candidates.length ? decideGone(candidates, new Set(merged.map((f) => f.id)), input.coverage, input.errors) : [];
+    const gone = candidates.length ? decideGone(candidates, new Set(idsOf(merged)), input.coverage, input.errors) : [];
     await tx.markFindingsGone(gone.map((g) => g.id), at);
     for (const g of gone) await tx.appendAudit({ at, actor, action: 'finding.gone', entityType: 'finding', entityId: g.id, after: { state: 'gone' }, rationale: `not seen in ${runId}, which fully covered ${g.why}` });
     summary.findings.gone = gone.length;
@@ -139,14 +152,14 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     const priorItems = await tx.priorItems();
     const j = judge({
       active: others.length ? [...merged, ...others.map((o) => o.finding)] : merged,
-      verdicts,
+      reconciler,
       catalog,
       rules: input.rules,
       now,
       priorItems,
       priorRisks,
       riskCount: await tx.countRisks(),
-      touched: new Set(merged.map((f) => itemIdFor(f))),
+      touched: itemsOf(merged),
       actor,
       // items of sources this run did not scan keep their status
       ranScanners: new Set(ran),
@@ -158,7 +171,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     await tx.setFindingVerdicts(
       others.flatMap((o) => {
         // no verdict: a finding of an item kept as it was (its sources were not scanned)
-        const v = j.verdicts.get(o.finding.id);
+        const v = j.verdictOf(o.finding);
         return !v || (v.status === o.status && v.reason === o.statusReason) ? [] : [{ id: o.finding.id, status: v.status, reason: v.reason }];
       }),
     );

@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
 import { evidenceBasis, type EvidenceBasis } from '../resolve/basis.js';
-import { resolve as resolveItems, type Item } from '../resolve/resolve.js';
+import { resolveGroups, type Item } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { assess } from '../risk/assess.js';
 import type { AuditEvent } from './audit.js';
@@ -61,27 +61,14 @@ export function decideGone(candidates: GoneCandidate[], seen: Set<string>, cover
   return out;
 }
 
-/** Each finding's verdict against the catalog at `now` — what the judge decides per finding. */
-export function findingVerdicts(findings: readonly Finding[], catalog: Catalog, now: Date): Map<string, Verdict> {
-  const reconciler = new Reconciler(catalog, now);
-  const out = new Map<string, Verdict>();
-  // a million findings share a handful of distinct verdicts: one object each (less to collect)
-  const shared = new Map<string, Verdict>();
-  for (const f of findings) {
-    const v = reconciler.finding(f);
-    const k = `${v.status}\u0000${v.reason}\u0000${v.entry ?? ''}\u0000${v.expires ?? ''}\u0000${Object.keys(v).length}`;
-    let s = shared.get(k);
-    if (!s) shared.set(k, (s = v));
-    out.set(f.id, s);
-  }
-  return out;
-}
-
 export interface JudgeInput {
   /** Every active finding of the register after this run's findings were merged in and gone marks applied. */
   active: Finding[];
-  /** Verdicts already decided by findingVerdicts for some of `active` (same catalog and time): not decided again. */
-  verdicts?: ReadonlyMap<string, Verdict>;
+  /**
+   * The reconciler that decided the verdicts written with this run's findings (same catalog and
+   * time): its decisions are reused, not made again. Made here when not given.
+   */
+  reconciler?: Reconciler;
   /** The catalog of record: the catalog file merged with the register's decisions. */
   catalog: Catalog;
   rules: RuleIndex;
@@ -121,8 +108,13 @@ export interface RiskChange {
 }
 
 export interface Judgement {
-  /** Verdict per active finding id. */
-  verdicts: ReadonlyMap<string, Verdict>;
+  /**
+   * The verdict of an active finding; undefined for a finding of an item kept as it was stored
+   * (its sources were not scanned: its stored verdict stands).
+   */
+  verdictOf(f: Finding): Verdict | undefined;
+  /** Verdict per active finding id (built when first read: a scan's report asks verdictOf instead). */
+  readonly verdicts: ReadonlyMap<string, Verdict>;
   items: JudgedItem[];
   /** Active items per status. */
   statuses: Record<string, number>;
@@ -136,29 +128,48 @@ export interface Judgement {
 export function judge(input: JudgeInput): Judgement {
   const at = input.now.toISOString();
   const { actor } = input;
-  const reconciler = new Reconciler(input.catalog, input.now);
-  // the verdicts given cover every active finding (a scan that saw the whole register): used as they are
-  const given = input.verdicts;
-  const complete = !!given && given.size === input.active.length && input.active.every((f) => given.has(f.id));
-  const verdicts: ReadonlyMap<string, Verdict> = complete ? given : new Map(input.active.map((f) => [f.id, given?.get(f.id) ?? reconciler.finding(f)]));
-  const byId = new Map(input.active.map((f) => [f.id, f]));
-  const out: Judgement = { verdicts, items: [], statuses: {}, riskChanges: [], gone: [], audit: [] };
+  // a finding's verdict is the reconciler's (one shared object per service whose verdict cannot
+  // depend on the subject): nothing is held per finding id
+  const reconciler = input.reconciler ?? new Reconciler(input.catalog, input.now);
+  let kept: Set<string> | undefined;
+  const verdictOf = (f: Finding): Verdict | undefined => (kept?.has(f.id) ? undefined : reconciler.finding(f));
+  let verdicts: Map<string, Verdict> | undefined;
+  const out: Judgement = {
+    verdictOf,
+    get verdicts() {
+      if (!verdicts) {
+        verdicts = new Map();
+        for (const f of input.active) {
+          const v = verdictOf(f);
+          if (v) verdicts.set(f.id, v);
+        }
+      }
+      return verdicts;
+    },
+    items: [],
+    statuses: {},
+    riskChanges: [],
+    gone: [],
+    audit: [],
+  };
   let riskN = input.riskCount;
   const live = new Set<string>();
-  // findings of items kept as they were: their stored verdicts stand (left out of out.verdicts)
-  const kept: string[] = [];
-  for (const it of resolveItems(input.active)) {
+  // findings of items kept as they were: their stored verdicts stand (no verdict in the judgement)
+  const keep: string[] = [];
+  // one pass groups the findings by item; each item's findings are then read in its finding-id order
+  for (const { item: it, findings: fs } of resolveGroups(input.active)) {
     live.add(it.id);
-    const fs = it.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => !!f);
     const basis = evidenceBasis(fs);
-    let v = reconciler.item(it, verdicts as Map<string, Verdict>); // read only
+    const vs: Verdict[] = new Array(fs.length);
+    for (let i = 0; i < fs.length; i++) vs[i] = reconciler.finding(fs[i]);
+    let v = reconciler.itemOf(it, vs);
     // mentioned only: a candidate, out of the intake queue, until usage-grade evidence appears
     if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };
     const prev = input.priorItems.get(it.id);
     const touched = input.touched.has(it.id) || !prev;
     // an item of sources this run did not scan keeps what it was judged last time
     if (input.ranScanners && prev && prev.state === 'active' && !touched && !fs.some((f) => input.ranScanners!.has(f.scanner))) {
-      for (const f of fs) kept.push(f.id);
+      for (const f of fs) keep.push(f.id);
       const was: Verdict = { status: prev.status as ItemStatus, reason: prev.statusReason ?? v.reason, entry: prev.catalogEntry };
       out.items.push({ item: it, verdict: was, basis, touched: false, isNew: false, firstDetectedAt: prev.firstDetectedAt });
       out.statuses[was.status] = (out.statuses[was.status] ?? 0) + 1;
@@ -184,11 +195,7 @@ export function judge(input: JudgeInput): Judgement {
     out.gone.push(id);
     out.audit.push({ at, actor, action: 'item.gone', entityType: 'item', entityId: id, before: { state: 'active' }, after: { state: 'gone' }, rationale: 'every finding of this item is gone after complete coverage' });
   }
-  if (kept.length) {
-    const m = new Map(verdicts);
-    for (const id of kept) m.delete(id);
-    out.verdicts = m;
-  }
+  if (keep.length) kept = new Set(keep);
   return out;
 }
 

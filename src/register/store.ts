@@ -194,7 +194,7 @@ export interface FindingWrite {
   finding: Finding;
   itemId: string;
   unit: string;
-  /** The finding's verdict (judge.findingVerdicts), written with the row. */
+  /** The finding's verdict (the commit's reconciler, reused by the judge), written with the row. */
   status: string;
   statusReason: string;
 }
@@ -300,6 +300,8 @@ export interface RegisterOps {
   clearState(scanner?: string): Promise<void>;
 
   // ---- findings
+  /** Does the register hold any finding? (A fresh register has no stored figures to read.) */
+  hasFindings(): Promise<boolean>;
   findingFigures(ids: string[]): Promise<Map<string, StoredFigures>>;
   /** Rows by index (an array, or rows built as the batch that holds them is sent). */
   upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void>;

@@ -91,14 +91,15 @@ function grade(f: Finding): Grade {
 export function evidenceBasis(findings: Finding[]): EvidenceBasis {
   if (!findings.length) return { basis: 'candidate', reason: 'no evidence' };
   const whys = new Set<string>();
-  let best: { f: Finding; g: Grade } | undefined;
+  // the usage-grade finding with the smallest locator (the first of equals); graded once at the end
+  let best: Finding | undefined;
   for (const f of findings) {
-    const g = grade(f);
-    if (g.usage) {
-      if (!best || f.locator < best.f.locator) best = { f, g };
-    } else whys.add(g.why ?? f.kind);
+    // every non-repository finding is usage-grade: no grade (and no description) built per finding
+    if (f.source !== 'repo' || grade(f).usage) {
+      if (!best || f.locator < best.locator) best = f;
+    } else whys.add(grade(f).why ?? f.kind);
   }
-  if (best) return { basis: 'usage', reason: `${best.g.what} at ${best.f.locator}` };
+  if (best) return { basis: 'usage', reason: `${grade(best).what} at ${best.locator}` };
   const list = [...whys].sort();
   const roles = list.filter((w) => MENTION_ROLES.has(w));
   const other = list.filter((w) => !MENTION_ROLES.has(w));

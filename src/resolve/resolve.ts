@@ -26,15 +26,51 @@ export interface Item {
   bytesOut?: number;
 }
 
+const artifactIds = new Map<string, string>();
+const serviceIds = new Map<string, string>();
+
+/** Called once per finding: ids are remembered (an artifact's is a hash), a bounded number of them. */
 export function itemIdFor(f: Pick<Finding, 'service' | 'artifact'>): string {
-  if (f.artifact) return 'art-' + sha256(`${f.artifact.type}\u0000${f.artifact.key}`).slice(0, 20);
-  return 'svc-' + f.service;
+  if (f.artifact) {
+    const k = `${f.artifact.type}\u0000${f.artifact.key}`;
+    let id = artifactIds.get(k);
+    if (id === undefined) {
+      id = 'art-' + sha256(k).slice(0, 20);
+      if (artifactIds.size >= 100_000) artifactIds.clear();
+      artifactIds.set(k, id);
+    }
+    return id;
+  }
+  let id = serviceIds.get(f.service);
+  if (id === undefined) {
+    id = 'svc-' + f.service;
+    if (serviceIds.size >= 100_000) serviceIds.clear();
+    serviceIds.set(f.service, id);
+  }
+  return id;
 }
 
 export function resolve(findings: Finding[]): Item[] {
+  return resolveGroups(findings).map((g) => g.item);
+}
+
+/** An item with its findings, in the order of its finding ids. */
+export interface ItemGroup {
+  item: Item;
+  findings: Finding[];
+}
+
+const collator = new Intl.Collator();
+
+/**
+ * resolve, with each item's findings: one pass over the findings groups them by item (nothing is
+ * looked up by finding id afterwards), then each item's findings are put in id order.
+ */
+export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
   const items = new Map<string, Item>();
-  // subjects seen per item (a Set: an item seen by 10,000 users must not scan its list per finding)
-  const seenSubjects = new Map<string, Set<string>>();
+  const groups = new Map<string, Finding[]>();
+  // subjects seen per item, by kind then id (Sets: an item seen by 10,000 users must not scan its list per finding)
+  const seenSubjects = new Map<string, Map<string, Set<string>>>();
   for (const f of findings) {
     const id = itemIdFor(f);
     let it = items.get(id);
@@ -55,13 +91,15 @@ export function resolve(findings: Finding[]): Item[] {
         count: 0,
       };
       items.set(id, it);
-      seenSubjects.set(id, new Set());
+      groups.set(id, []);
+      seenSubjects.set(id, new Map());
     }
-    it.findingIds.push(f.id);
-    const subjects = seenSubjects.get(id)!;
-    const sk = `${f.subject.kind}\u0000${f.subject.id}`;
-    if (!subjects.has(sk)) {
-      subjects.add(sk);
+    groups.get(id)!.push(f);
+    const byKind = seenSubjects.get(id)!;
+    let subjects = byKind.get(f.subject.kind);
+    if (!subjects) byKind.set(f.subject.kind, (subjects = new Set()));
+    if (!subjects.has(f.subject.id)) {
+      subjects.add(f.subject.id);
       it.subjects.push(f.subject);
     }
     if (!it.sources.includes(f.source)) it.sources.push(f.source);
@@ -71,11 +109,47 @@ export function resolve(findings: Finding[]): Item[] {
     it.count += f.count ?? 1;
     if (f.bytesOut !== undefined) it.bytesOut = (it.bytesOut ?? 0) + f.bytesOut;
   }
+  const out: ItemGroup[] = [];
   for (const it of items.values()) {
-    it.subjects.sort((a, b) => (a.kind + a.id).localeCompare(b.kind + b.id));
+    it.subjects = sortSubjects(it.subjects);
     it.sources.sort();
     it.signals.sort();
-    it.findingIds.sort();
+    // in id order (code units, as Array.prototype.sort orders strings)
+    const fs = groups.get(it.id)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    it.findingIds = fs.map((f) => f.id);
+    out.push({ item: it, findings: fs });
   }
-  return [...items.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
+}
+
+/**
+ * A key whose code-unit order is the collation order of `s`, when `s` holds only lower-case ASCII
+ * letters, digits and `_ - . @` (user names, e-mail addresses, IPs, host names): those sort in
+ * the root collation as `_` < `-` < `.` < `@` < digits < letters, one level, char by char — so they
+ * are mapped below the digits in that order. Undefined for any other character.
+ */
+function codeUnitKey(s: string): string | undefined {
+  let simple = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46) continue;
+    if (c === 95 || c === 45 || c === 64) simple = false;
+    else return undefined;
+  }
+  return simple ? s : s.replace(/[_\-@]/g, (ch) => (ch === '_' ? '+' : ch === '-' ? ',' : '/'));
+}
+
+/**
+ * Subjects by `kind + id` in the default locale's collation (String.prototype.localeCompare), each
+ * key built once; compared by code units when every key allows it (codeUnitKey), since a collator
+ * comparison costs about a microsecond and an item seen by 10,000 users sorts 130,000 times.
+ */
+function sortSubjects(subjects: Subject[]): Subject[] {
+  if (subjects.length < 2) return subjects;
+  const keyed = subjects.map((s) => ({ k: s.kind + s.id, c: undefined as string | undefined, s }));
+  let plain = true;
+  for (const x of keyed) if ((x.c = codeUnitKey(x.k)) === undefined) plain = false;
+  if (plain) keyed.sort((a, b) => (a.c! < b.c! ? -1 : a.c! > b.c! ? 1 : 0));
+  else keyed.sort((a, b) => collator.compare(a.k, b.k));
+  return keyed.map((x) => x.s);
 }

@@ -9,8 +9,12 @@ export interface Conn {
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   get<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
-  /** Runs the same statement once per parameter row (one prepared statement / one batch). */
-  runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /**
+   * Runs the same statement once per parameter row (one prepared statement / one batch). Rows may
+   * be produced as they are consumed (a generator), and a producer may hand back the same array
+   * each time, refilled: each row is bound before the next is asked for.
+   */
+  runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void>;
   /** Several statements separated by semicolons, no parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -44,10 +44,88 @@ export { COUNT_CAP, CountCache } from './query-ops.js';
 const j = (v: unknown) => JSON.stringify(v ?? null);
 
 
+// per finding only what differs between findings; the run's constants (state, detection time, run
+// id) are literals of the commit's statement, and `gone_at` is left NULL
 const FINDING_COLS = [
   'id', 'item_id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject_kind', 'subject_id', 'subject_name', 'locator', 'unit',
-  'count', 'bytes_out', 'bytes_in', 'seen_first', 'seen_last', 'status', 'status_reason', 'state', 'first_detected_at', 'last_detected_at', 'first_scan_id', 'last_scan_id', 'gone_at', 'data',
+  'count', 'bytes_out', 'bytes_in', 'seen_first', 'seen_last', 'status', 'status_reason', 'data',
 ];
+/** The finding fields a column holds (the rest go to `data`, see findingExtras). */
+const FINDING_COLUMN_FIELDS: ReadonlySet<string> = new Set(['id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject', 'locator', 'count', 'bytesOut', 'bytesIn', 'firstSeen', 'lastSeen']);
+/** Fields every finding of one service and rule shares: their JSON is built once per (service, rule, pattern). */
+const FINDING_SHARED_FIELDS: ReadonlySet<string> = new Set(['serviceName', 'vendor', 'category', 'match']);
+/** The columns a finding is read back from (findingOf). */
+const FINDING_READ = 'id, service, source, scanner, kind, value, signal, confidence, subject_kind, subject_id, subject_name, locator, count, bytes_out, bytes_in, seen_first, seen_last, data';
+
+/** A SQL string literal (the commit's own values: run ids, ISO times). */
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * A finding's `data`: the JSON of the fields no column holds (service name, vendor, category,
+ * match, attrs, artifact, snippet …), the shared part cached per service and rule; a finding
+ * without a count says so (`"count":null`), the column holding 1. Rows of older registers hold the
+ * whole finding; findingOf reads both.
+ */
+export class FindingExtras {
+  private readonly shared = new Map<string, string>();
+  json(f: Finding): string {
+    const m = f.match;
+    let simple = !!m && typeof m === 'object';
+    if (simple) for (const k in m) if (k !== 'rule' && k !== 'pattern') simple = false;
+    let out: string;
+    if (simple) {
+      const key = `${f.service}\u0000${f.serviceName}\u0000${f.vendor}\u0000${f.category}\u0000${m.rule}\u0000${m.pattern}`;
+      let s = this.shared.get(key);
+      if (s === undefined) {
+        s = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
+        if (this.shared.size > 10_000) this.shared.clear();
+        this.shared.set(key, s);
+      }
+      out = s;
+    } else out = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
+    const rec = f as unknown as Record<string, unknown>;
+    for (const k in rec) {
+      if (FINDING_COLUMN_FIELDS.has(k) || FINDING_SHARED_FIELDS.has(k)) continue;
+      const v = rec[k];
+      if (v !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    }
+    // a subject with more than kind, id and name keeps all of it here
+    let extraSubject = false;
+    for (const k in f.subject) if (k !== 'kind' && k !== 'id' && k !== 'name') extraSubject = true;
+    if (extraSubject) out += `${out.length > 1 ? ',' : ''}"subject":${JSON.stringify(f.subject)}`;
+    if (f.count === undefined) out += `${out.length > 1 ? ',' : ''}"count":null`;
+    return `${out}}`;
+  }
+}
+
+/** A finding from its row: the columns, then `data` (the other fields; rows of older registers: the whole finding, used as it is). */
+export function findingOf(r: Row): Finding {
+  const x = pj<Record<string, unknown>>(r.data, {});
+  // a row of an older register: data is the whole finding, as it was written
+  if (typeof x.id === 'string') return x as unknown as Finding;
+  const f: Record<string, unknown> = {
+    kind: r.kind,
+    value: r.value,
+    source: r.source,
+    scanner: r.scanner,
+    signal: r.signal,
+    confidence: r.confidence,
+    subject: r.subject_name === null || r.subject_name === undefined ? { kind: r.subject_kind, id: r.subject_id } : { kind: r.subject_kind, id: r.subject_id, name: r.subject_name },
+    locator: r.locator,
+  };
+  if (r.seen_first !== null && r.seen_first !== undefined) f.firstSeen = r.seen_first;
+  if (r.seen_last !== null && r.seen_last !== undefined) f.lastSeen = r.seen_last;
+  f.count = Number(r.count);
+  if (r.bytes_out !== null && r.bytes_out !== undefined) f.bytesOut = Number(r.bytes_out);
+  if (r.bytes_in !== null && r.bytes_in !== undefined) f.bytesIn = Number(r.bytes_in);
+  f.id = r.id;
+  f.service = r.service;
+  for (const k in x) {
+    if (x[k] === null && k === 'count') delete f.count;
+    else f[k] = x[k];
+  }
+  return f as unknown as Finding;
+}
 const FINDING_UPSERT_TAIL = `ON CONFLICT (id) DO UPDATE SET locator = excluded.locator, unit = excluded.unit, count = excluded.count, bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in,
   seen_first = excluded.seen_first, seen_last = excluded.seen_last, status = excluded.status, status_reason = excluded.status_reason, state = 'active', gone_at = NULL, last_detected_at = excluded.last_detected_at,
   last_scan_id = excluded.last_scan_id, data = excluded.data, subject_name = excluded.subject_name`;
@@ -97,17 +175,36 @@ export class SqlOps implements RegisterOps {
    * batch), the remainder in one shorter statement. `toRow` builds a row as its batch is sent, so
    * a million findings are never held as a million row arrays.
    */
-  protected async insertRows<T = unknown[]>(table: string, cols: string[], rows: RowSource<T>, tail = '', toRow: (x: T) => readonly unknown[] = (x) => x as unknown as unknown[]): Promise<void> {
+  protected async insertRows<T = unknown[]>(
+    table: string,
+    cols: string[],
+    rows: RowSource<T>,
+    tail = '',
+    toRow: (x: T, out: unknown[]) => readonly unknown[] = (x) => x as unknown as unknown[],
+    /** Columns with the same value in every row, as SQL literals: part of the statement, not parameters. */
+    fixed: ReadonlyArray<readonly [string, string]> = [],
+  ): Promise<void> {
     if (!rows.length) return;
     const per = Math.max(1, Math.min(this.d.maxRowsPerInsert, Math.floor(this.d.maxParams / cols.length)));
-    const one = `(${marks(cols.length)})`;
-    const sql = (n: number) => `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: n }, () => one).join(', ')} ${tail}`;
+    const one = `(${[marks(cols.length), ...fixed.map(([, v]) => v)].join(', ')})`;
+    const names = [...cols, ...fixed.map(([c]) => c)].join(', ');
+    const sql = (n: number) => `INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: n }, () => one).join(', ')} ${tail}`;
+    if (per === 1) {
+      // one prepared single-row statement, run once per row in one call: each row is built into the
+      // same array as it is bound (no array per row, no promise per row)
+      const out: unknown[] = new Array(cols.length);
+      await this.c.runMany(sql(1), (function* () {
+        for (let i = 0; i < rows.length; i++) yield toRow(rows.at(i)!, out);
+      })());
+      return;
+    }
     const full = sql(Math.min(per, rows.length));
+    const scratch: unknown[] = new Array(cols.length);
     for (let i = 0; i < rows.length; i += per) {
       const n = Math.min(per, rows.length - i);
       const params: unknown[] = new Array(n * cols.length);
       let k = 0;
-      for (let r = i; r < i + n; r++) for (const v of toRow(rows.at(r)!)) params[k++] = v;
+      for (let r = i; r < i + n; r++) for (const v of toRow(rows.at(r)!, scratch)) params[k++] = v;
       await this.c.run(n === per || n === rows.length ? full : sql(n), params);
     }
   }
@@ -202,21 +299,59 @@ export class SqlOps implements RegisterOps {
 
   // ------------------------------------------------------------------ findings
 
+  async hasFindings(): Promise<boolean> {
+    return !!(await this.c.get('SELECT 1 AS x FROM findings LIMIT 1'));
+  }
+
   async findingFigures(ids: string[]): Promise<Map<string, StoredFigures>> {
+    // a fresh register stores nothing: no lookup of a million ids to find that out
+    if (!ids.length || !(await this.hasFindings())) return new Map();
     const rows = await this.byIds('SELECT id, count, bytes_out, bytes_in, seen_first, seen_last FROM findings WHERE', 'id', ids);
     return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
   }
 
-  async upsertFindings(rows: FindingWrite[], runId: string, at: string): Promise<void> {
-    await this.insertRows('findings', FINDING_COLS, rows, FINDING_UPSERT_TAIL, ({ finding: f, itemId, unit, status, statusReason }) => [
-      f.id, itemId, f.service, f.source, f.scanner, f.kind, f.value, f.signal, f.confidence, f.subject.kind, f.subject.id, f.subject.name ?? null, f.locator, unit,
-      f.count ?? 1, f.bytesOut ?? null, f.bytesIn ?? null, f.firstSeen ?? null, f.lastSeen ?? null, status, statusReason, 'active', at, at, runId, runId, null, j(f),
-    ]);
+  async upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void> {
+    const extras = new FindingExtras();
+    const fixed = [['state', "'active'"], ['first_detected_at', lit(at)], ['last_detected_at', lit(at)], ['first_scan_id', lit(runId)], ['last_scan_id', lit(runId)]] as const;
+    await this.insertRows(
+      'findings',
+      FINDING_COLS,
+      rows,
+      FINDING_UPSERT_TAIL,
+      ({ finding: f, itemId, unit, status, statusReason }, o) => {
+        o[0] = f.id;
+        o[1] = itemId;
+        o[2] = f.service;
+        o[3] = f.source;
+        o[4] = f.scanner;
+        o[5] = f.kind;
+        o[6] = f.value;
+        o[7] = f.signal;
+        o[8] = f.confidence;
+        o[9] = f.subject.kind;
+        o[10] = f.subject.id;
+        o[11] = f.subject.name ?? null;
+        o[12] = f.locator;
+        o[13] = unit;
+        o[14] = f.count ?? 1;
+        o[15] = f.bytesOut ?? null;
+        o[16] = f.bytesIn ?? null;
+        o[17] = f.firstSeen ?? null;
+        o[18] = f.lastSeen ?? null;
+        o[19] = status;
+        o[20] = statusReason;
+        o[21] = extras.json(f);
+        return o;
+      },
+      fixed,
+    );
   }
 
   async goneCandidates(scanners: string[]): Promise<GoneCandidate[]> {
     if (!scanners.length) return [];
     const rows = await this.byIds("SELECT id, scanner, unit, subject_id, locator FROM findings WHERE state = 'active' AND signal <> 'usage' AND", 'scanner', scanners);
+    // in id order, whatever index the plan walks: gone marks are audited in this order
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rows.map((r) => ({ id: r.id, scanner: r.scanner, unit: r.unit ?? locatorPath(r.locator), subjectId: r.subject_id }));
   }
 
@@ -228,17 +363,17 @@ export class SqlOps implements RegisterOps {
   }
 
   async activeFindings(): Promise<Finding[]> {
-    return (await this.c.all("SELECT data FROM findings WHERE state = 'active'")).map((r) => JSON.parse(r.data) as Finding);
+    return (await this.c.all(`SELECT ${FINDING_READ} FROM findings WHERE state = 'active'`)).map(findingOf);
   }
 
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
-    const rows = await this.c.all("SELECT status, status_reason, data FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'", [runId, runId]);
-    return rows.map((r) => ({ finding: JSON.parse(r.data) as Finding, status: r.status, statusReason: r.status_reason }));
+    const rows = await this.c.all(`SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`, [runId, runId]);
+    return rows.map((r) => ({ finding: findingOf(r), status: r.status, statusReason: r.status_reason }));
   }
 
   async activeFindingsOfItem(itemId: string): Promise<Finding[]> {
-    return (await this.c.all("SELECT data FROM findings WHERE item_id = ? AND state = 'active'", [itemId])).map((r) => JSON.parse(r.data) as Finding);
+    return (await this.c.all(`SELECT ${FINDING_READ} FROM findings WHERE item_id = ? AND state = 'active'`, [itemId])).map(findingOf);
   }
 
   async setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void> {
@@ -268,7 +403,7 @@ export class SqlOps implements RegisterOps {
       args.push(f.state ?? 'active');
     }
     const rows = await this.c.all(`SELECT * FROM findings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY service, locator, id`, args);
-    return rows.map((r) => ({ ...(JSON.parse(r.data) as Finding), status: r.status, statusReason: r.status_reason, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at, itemId: r.item_id }));
+    return rows.map((r) => ({ ...findingOf(r), status: r.status, statusReason: r.status_reason, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at, itemId: r.item_id }));
   }
 
   async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {
@@ -300,6 +435,8 @@ export class SqlOps implements RegisterOps {
 
   async priorItems(): Promise<Map<string, PriorItem>> {
     const rows = await this.c.all('SELECT id, status, status_reason, catalog_entry, state, first_detected_at, last_detected_at FROM items');
+    // in id order (code units) on both backends, whatever order the table returns: gone items are audited in this order
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return new Map(rows.map((r) => [r.id as string, { status: r.status, statusReason: r.status_reason, catalogEntry: r.catalog_entry ?? undefined, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }]));
   }
 
@@ -311,7 +448,8 @@ export class SqlOps implements RegisterOps {
         return [
           it.id, it.kind, it.service, it.name, it.vendor, it.category, it.artifact?.type ?? null, it.artifact?.key ?? null, status, statusReason, catalogEntry ?? null, 'active',
           j(it.sources), j(it.signals), it.subjects.length, it.findingIds.length, it.count, it.bytesOut ?? null, it.firstSeen ?? null, it.lastSeen ?? null, at, last, null,
-          j({ subjects: it.subjects, artifact: it.artifact, findingIds: it.findingIds }),
+          // the finding ids are the findings' item_id column (finding_count here): not repeated
+          j({ subjects: it.subjects, artifact: it.artifact }),
         ];
       }),
       ITEM_UPSERT_TAIL,
@@ -352,7 +490,7 @@ export class SqlOps implements RegisterOps {
     const riskData = risk ? ({ ...(JSON.parse(risk.data) as RiskEntry), status: risk.status } as RiskEntry) : undefined;
     return {
       item: toItemRow(row),
-      findings: frows.map((r) => JSON.parse(r.data) as Finding),
+      findings: frows.map(findingOf),
       findingStates: Object.fromEntries(frows.map((r) => [r.id, { state: r.state, status: r.status, statusReason: r.status_reason, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at }])),
       risk: riskData,
       history: await this.entityHistory(id, riskData?.id),

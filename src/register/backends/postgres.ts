@@ -79,8 +79,9 @@ class PgConn implements Conn {
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
     return { changes: (await this.query(sql, params)).rowCount ?? 0 };
   }
-  async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    for (const r of rows) await this.query(sql, r);
+  async runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
+    // a copy: the producer may refill the same array while a query still waits in pg's queue
+    for (const r of rows) await this.query(sql, [...r]);
   }
   async exec(sql: string): Promise<void> {
     await this.q.query(sql);

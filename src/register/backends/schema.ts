@@ -186,6 +186,28 @@ function governance(): Migration[] {
 }
 // ---- end governance ----------------------------------------------------------------------------
 
+// ---- commit (issue 12): versions 850–899 --------------------------------------------------------
+/**
+ * The findings table's indexes, each paid on every row a commit writes: only those a query needs.
+ * `findings_service` served no query (dropped). `findings_state_signal` served one, the commit's
+ * gone candidates (`state = 'active' AND signal <> 'usage' AND scanner IN …`); a partial index on
+ * exactly those rows replaces it, so usage findings — the millions of egress and audit rows — cost
+ * it nothing. Listing by state reads most of the table either way (bench/results/commit-profile.md
+ * has the query plans before and after).
+ */
+function findingIndexes(): Migration {
+  return {
+    version: 850,
+    name: 'findings-indexes-per-query',
+    sql: `
+DROP INDEX IF EXISTS findings_service;
+DROP INDEX IF EXISTS findings_state_signal;
+CREATE INDEX findings_presence ON findings(scanner) WHERE state = 'active' AND signal <> 'usage';
+`,
+  };
+}
+// ---- end commit ---------------------------------------------------------------------------------
+
 export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'core-register', sql: `
 CREATE TABLE scan_runs (
@@ -405,6 +427,8 @@ CREATE TABLE notifications_sent (
   generation('sqlite'),
   signinAttempts(),
   ledgerBaseline(),
+  // ---- commit (850–899)
+  findingIndexes(),
   // ---- web (900–949)
   registerPageIndexes('sqlite'),
 ];
@@ -539,6 +563,8 @@ CREATE TABLE notifications_sent (
   generation('postgres'),
   signinAttempts(),
   ledgerBaseline(),
+  // ---- commit (850–899)
+  findingIndexes(),
   // ---- web (900–949)
   registerPageIndexes('postgres'),
 ];

@@ -58,9 +58,10 @@ class SqliteConn implements Conn {
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
     return { changes: this.stmt(sql).run(...params).changes };
   }
-  async runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  async runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
     const s = this.stmt(sql);
-    for (const r of rows) s.run(...r);
+    // the array itself is bound (positional parameters), no spread into an argument list per row
+    for (const r of rows) s.run(r);
   }
   async exec(sql: string): Promise<void> {
     this.db.exec(sql);
@@ -82,7 +83,7 @@ class LockedConn implements Conn {
   run(sql: string, params?: readonly unknown[]) {
     return this.lock.run(() => this.inner.run(sql, params));
   }
-  runMany(sql: string, rows: ReadonlyArray<readonly unknown[]>) {
+  runMany(sql: string, rows: Iterable<readonly unknown[]>) {
     return this.lock.run(() => this.inner.runMany(sql, rows));
   }
   exec(sql: string) {
@@ -130,6 +131,8 @@ export class SqliteStore extends SqlStore {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // a larger page cache and memory-mapped reads for the register's indexes
       db.pragma('cache_size = -131072');
+      // sorts and temporary b-trees of a commit's statements in memory, not in a temporary file
+      db.pragma('temp_store = MEMORY');
       db.pragma('mmap_size = 1073741824');
       const raw = new SqliteConn(db);
       let lock = path === ':memory:' ? new Mutex() : FILE_LOCKS.get(path);
