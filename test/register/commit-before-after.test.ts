@@ -33,6 +33,21 @@ describe.each(BACKENDS)('commit before and after the batching, on $name', (backe
     } finally {
       await reg.close();
     }
+    // Added to `risk.created` entries after the golden was written, on purpose (issue 14: the risk
+    // entry's projection checks the row's likelihood, impact, assessment and review date against
+    // its log entry). Everything else of the entry must match the golden.
+    const LATER = ['likelihood', 'impact', 'impactAssessment', 'reviewDate'];
+    const strip = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(strip);
+      if (!v || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      if (o.action !== 'risk.created' || !o.after) return Object.values(o).forEach(strip);
+      // the judgement holds the entry's object, the register read-back its stored JSON text
+      const a = (typeof o.after === 'string' ? JSON.parse(o.after) : o.after) as Record<string, unknown>;
+      for (const k of LATER) delete a[k];
+      if (typeof o.after === 'string') o.after = JSON.stringify(a);
+    };
+    strip(after!);
     const expected = before[name] as Array<Record<string, unknown>>;
     expect(after.length).toBe(expected.length);
     for (const [i, step] of (after as Array<Record<string, unknown>>).entries()) {
