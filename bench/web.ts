@@ -413,7 +413,9 @@ async function main() {
         const dst = await openRegister(url);
         try {
           const m = await copyRegister(src, dst);
-          if (!m.audit.ok) throw new Error('the copied audit chain does not verify');
+          // the synthetic register logs no decisions (its risk rows hold statuses no entry decided), so its
+          // projections cannot verify; what the copy must keep is the chain itself, entry for entry
+          if (m.audit.head !== m.audit.sourceHead || !m.audit.records) throw new Error(`the copied audit chain differs from the source's (head ${m.audit.head} vs ${m.audit.sourceHead})`);
         } finally {
           await src.close();
           await dst.close();
