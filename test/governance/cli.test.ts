@@ -10,6 +10,7 @@ import type { Register } from '../../src/register/register.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { FIXTURES, seed } from '../intake/helpers.js';
 import { webhookServer, type Hook } from '../notify/helpers.js';
+import { Auth } from '../../src/web/auth.js';
 
 function io(): Io & { out_: string; err_: string } {
   const o = { out_: '', err_: '', isTTY: false } as Io & { out_: string; err_: string };
@@ -23,15 +24,18 @@ describe('shadowscan governance (CLI)', () => {
   let hook: Hook;
   const cat = join(FIXTURES, 'catalog.yaml');
   const rules = join(FIXTURES, 'rules');
-  const run = async (args: string[]) => {
+  const run = async (args: string[], actor = 'gl') => {
     const x = io();
-    const code = await main(['governance', ...args, '--db', db, '--catalog', cat, '--rules', rules, '--actor', 'cli:gl'], x);
+    const code = await main(['governance', ...args, '--db', db, '--catalog', cat, '--rules', rules, '--actor', actor], x);
     return { code, out: x.out_, err: x.err_ };
   };
 
   beforeAll(async () => {
     db = join(tmpDir(), 'r.db');
     const r: Register = await seed(db);
+    const auth = new Auth(r);
+    await auth.addUser('gl', 'governance lead passphrase', 'admin', 'local-admin');
+    await auth.addUser('tina', 'triager long passphrase', 'triager', 'local-admin');
     await r.close();
     hook = await webhookServer();
   });
@@ -46,6 +50,33 @@ describe('shadowscan governance (CLI)', () => {
     expect(r.out).toMatch(/deadlines: triage by 2026-04-2\d/);
     const j = JSON.parse((await run(['show', 'svc-deepseek', '--json'])).out);
     expect(j.record.threatsSource).toBe('derived');
+  });
+
+  it('--actor is a known user whose role allows the action (or local-admin): anyone else is refused in one line, exit 2, nothing recorded', async () => {
+    const entries = async () => {
+      const x = io();
+      await main(['audit', 'verify', '--db', db], x);
+      return x.out_.match(/(\d+) records/)?.[1];
+    };
+    const before = await entries();
+    expect(before).toBeDefined();
+    for (const [actor, args, why] of [
+      ['cli:gl', ['pause', 'svc-deepseek', '--until', '2099-01-01', '--reason', 'x'], /--actor cli:gl: unknown user/],
+      ['mallory', ['threats', 'svc-deepseek', '--reset', '--rationale', 'x'], /--actor mallory: unknown user/],
+      ['tina', ['pause', 'svc-deepseek', '--until', '2099-01-01', '--reason', 'x'], /--actor tina: role triager may not decide/],
+      ['tina', ['approve', 'svc-deepseek', '--rationale', 'x'], /--actor tina: role triager may not decide/],
+      ['tina', ['settings', '--set', 'tiers.1.appetite=25', '--rationale', 'x'], /--actor tina: role triager may not admin/],
+    ] as Array<[string, string[], RegExp]>) {
+      const r = await run(args, actor);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(why);
+    }
+    expect(await entries()).toBe(before);
+    // a triager may record what triage records, as user:tina
+    const ok = await run(['treatment', 'svc-deepseek', '--controls', 'A.9.2', '--residual-likelihood', '2', '--residual-impact', '2', '--reason', 'pilot scope'], 'tina');
+    expect(ok.code).toBe(0);
+    expect((await run(['show', 'svc-deepseek', '--json'])).out).toContain('"by": "user:tina"');
   });
 
   it('threats --set overrides with a rationale; a bad line is a one-line error with exit 2', async () => {

@@ -3,7 +3,6 @@
  * — the same governance actions as the web app's governance page (docs/governance.md).
  */
 import { Command, Option } from 'commander';
-import { userInfo } from 'node:os';
 import { loadCatalog, type Catalog } from '../../catalog/catalog.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../core/errors.js';
@@ -15,18 +14,12 @@ import { parseThreatLines } from '../../governance/mapping.js';
 import type { GovernanceRecord } from '../../governance/record.js';
 import { parseList } from '../../intake/actions.js';
 import { catalogFromRuns } from '../../intake/catalog.js';
-import { DB_HELP, Register } from '../../index.js';
+import { DB_HELP, LOCAL_ADMIN, Register, resolveCliActor } from '../../index.js';
+import type { Permission } from '../../intake/machine.js';
 import { ruleIndex } from '../../rules/load.js';
 import type { Io } from '../io.js';
 
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
-const defaultActor = () => {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-};
 
 function show(io: Io, v: GovernanceView, json: boolean): void {
   if (json) {
@@ -57,12 +50,14 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
       .option('--db <spec>', DB_HELP)
       .option('--catalog <file>', "catalog file the decisions merge with (default: the latest scan's)")
       .option('--rules <dir>', 'extra rule folder (repeatable)', repeat)
-      .option('--actor <name>', 'who acts (recorded in the decision log)', defaultActor())
+      .option('--actor <name>', `who acts: a web account (user list) whose role allows the action, or ${LOCAL_ADMIN} (recorded as such)`, LOCAL_ADMIN)
       .option('--json', 'JSON output')
       .addOption(new Option('--now <iso>', 'the clock (tests, replays)').hideHelp());
-  const withCtx = async <T>(o: Record<string, any>, fn: (ctx: GovernanceContext) => Promise<T>): Promise<T> => {
+  /** Opens the register and resolves `--actor` as intake does: a known, enabled user whose role has `permission`, or local-admin. */
+  const withCtx = async <T>(o: Record<string, any>, permission: Permission, fn: (ctx: GovernanceContext) => Promise<T>): Promise<T> => {
     const register = await Register.open(o.db);
     try {
+      o.actor = await resolveCliActor(register, o.actor, permission);
       const known = new Set(ruleIndex(o.rules ?? []).index.services.map((s) => s.id));
       const base: Catalog | undefined = o.catalog ? loadCatalog(o.catalog, known) : (await catalogFromRuns(register, known)).catalog;
       const now = o.now ? new Date(o.now) : undefined;
@@ -78,7 +73,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
   };
 
   common(gov.command('show <id>').description('Stages, threats, inherent / residual risk, deadlines, pause, review and impact assessment of an entry.')).action(async (id: string, o) =>
-    withCtx(o, async (ctx) => show(io, await governanceView(ctx.register, id, ctx.now?.() ?? new Date()), !!o.json)),
+    withCtx(o, 'view', async (ctx) => show(io, await governanceView(ctx.register, id, ctx.now?.() ?? new Date()), !!o.json)),
   );
 
   common(gov.command('threats <id>').description('Override the lifecycle stages and STRIDE threats ("stage/threat: reason", repeatable), or --reset to the evidence.'))
@@ -86,7 +81,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
     .option('--reset', 'back to the stages and threats derived from the evidence')
     .requiredOption('--rationale <text>', 'why (decision log)')
     .action(async (id: string, o) =>
-      withCtx(o, async (ctx) => {
+      withCtx(o, 'triage', async (ctx) => {
         if (o.reset) return done(ctx, id, o, `${id}: stages and threats derived from the evidence again`, await resetThreats(ctx, id, { rationale: o.rationale }, o.actor));
         if (!o.set?.length) throw new UsageError('governance threats: give --set "stage/threat: reason" (repeatable) or --reset');
         const g = await overrideThreats(ctx, id, { threats: parseThreatLines(o.set.join('\n')), rationale: o.rationale }, o.actor);
@@ -101,7 +96,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
     .requiredOption('--residual-impact <n>', '1–5')
     .requiredOption('--reason <text>', 'why the residual risk is what it is')
     .action(async (id: string, o) =>
-      withCtx(o, async (ctx) => {
+      withCtx(o, 'triage', async (ctx) => {
         const g = await recordTreatment(ctx, id, { controls: parseList(o.controls), notes: o.notes, residualLikelihood: o.residualLikelihood, residualImpact: o.residualImpact, reason: o.reason }, o.actor);
         return done(ctx, id, o, `${g.riskEntryId}: residual ${g.treatment!.residualScore} recorded`);
       }),
@@ -110,16 +105,16 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
   common(gov.command('accept <id>').description('Accept the residual risk (above the appetite only as the role the settings name).'))
     .requiredOption('--role <role>', 'the accepting role')
     .requiredOption('--rationale <text>', 'why')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => done(ctx, id, o, `${id}: residual risk accepted`, await acceptResidual(ctx, id, { role: o.role, rationale: o.rationale }, o.actor))));
+    .action(async (id: string, o) => withCtx(o, 'decide', async (ctx) => done(ctx, id, o, `${id}: residual risk accepted`, await acceptResidual(ctx, id, { role: o.role, rationale: o.rationale }, o.actor))));
 
   common(gov.command('pause <id>').description('Pause use while the decision is pending: a temporary block-list entry until the date; the decision ends it.'))
     .requiredOption('--until <date>', 'YYYY-MM-DD')
     .requiredOption('--reason <text>', 'why')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => done(ctx, id, o, `${id}: paused until ${o.until}`, await pause(ctx, id, { until: o.until, reason: o.reason }, o.actor))));
+    .action(async (id: string, o) => withCtx(o, 'decide', async (ctx) => done(ctx, id, o, `${id}: paused until ${o.until}`, await pause(ctx, id, { until: o.until, reason: o.reason }, o.actor))));
 
   common(gov.command('unpause <id>').description('End a pause before its expiry.'))
     .requiredOption('--reason <text>', 'why')
-    .action(async (id: string, o) => withCtx(o, async (ctx) => done(ctx, id, o, `${id}: pause ended`, await endPause(ctx, id, { reason: o.reason }, o.actor))));
+    .action(async (id: string, o) => withCtx(o, 'decide', async (ctx) => done(ctx, id, o, `${id}: pause ended`, await endPause(ctx, id, { reason: o.reason }, o.actor))));
 
   common(gov.command('impact-assessment <id>').description('Record the AI impact assessment (ISO/IEC 42005; ISO/IEC 42001 6.1.4).'))
     .requiredOption('--purpose <text>', 'purpose and intended use')
@@ -129,7 +124,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
     .addOption(new Option('--decision <d>', 'conclusion').choices([...IA_DECISIONS]).makeOptionMandatory())
     .requiredOption('--rationale <text>', 'why that conclusion')
     .action(async (id: string, o) =>
-      withCtx(o, async (ctx) =>
+      withCtx(o, 'decide', async (ctx) =>
         done(ctx, id, o, `${id}: impact assessment recorded (${o.decision})`, await recordImpactAssessment(ctx, id, { purpose: o.purpose, affectedPeople: o.affected, potentialHarms: o.harms, mitigations: o.mitigations, decision: o.decision, decisionRationale: o.rationale }, o.actor)),
       ),
     );
@@ -141,7 +136,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
     .option('--accept-role <role>', 'accept the residual risk in the same step, as this role')
     .option('--accept-rationale <text>', 'why the residual risk is accepted')
     .action(async (id: string, o) =>
-      withCtx(o, async (ctx) => {
+      withCtx(o, 'decide', async (ctx) => {
         const acceptance = o.acceptRole || o.acceptRationale ? { role: o.acceptRole ?? '', rationale: o.acceptRationale ?? '' } : undefined;
         const r = await governedApprove(ctx, id, { expires: o.expires, owner: o.owner ? { business: o.owner } : undefined, rationale: o.rationale, acceptance }, o.actor);
         if (o.json) io.out(JSON.stringify(r, null, 2) + '\n');
@@ -153,7 +148,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
   common(gov.command('sweep').description('Run the governance clock: escalate overdue entries, list due reviews, expire lapsed ones; notify the webhook targets once.'))
     .option('--config <file>', 'shadowscan.yaml whose notifications.targets receive the events')
     .action(async (o) =>
-      withCtx(o, async (ctx) => {
+      withCtx(o, 'decide', async (ctx) => {
         const targets = o.config ? loadConfig(o.config).notifications.targets : [];
         const r = await sweep(ctx, { targets, actor: o.actor });
         if (o.json) io.out(JSON.stringify(r, null, 2) + '\n');
@@ -173,7 +168,7 @@ export function governanceCommand(program: Command, io: Io, state: { code: numbe
     .option('--set <key=value>', 'e.g. tiers.1.appetite=8, escalation=triager,ciso,board (repeatable)', repeat)
     .option('--rationale <text>', 'why (required with --set; decision log)')
     .action(async (o) =>
-      withCtx(o, async (ctx) => {
+      withCtx(o, o.set?.length ? 'admin' : 'view', async (ctx) => {
         const s = o.set?.length ? await updateSettings(ctx, o.set, o.actor, o.rationale ?? '') : await loadSettings(ctx.register);
         io.out(JSON.stringify(s, null, 2) + '\n');
       }),
