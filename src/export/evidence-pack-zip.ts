@@ -24,31 +24,26 @@ export function zipFiles(entries: ZipEntry[]): Buffer {
     const body = deflateRawSync(e.data, { level: 9 });
     const crc = crc32(e.data);
     const { time, date } = dosTime(e.mtime);
+    // version needed, flags (UTF-8 names), method (deflate), time, date, CRC-32, sizes, name and
+    // extra lengths: the same 26 bytes in the local header (at 4) and the central one (at 6)
+    const fields = Buffer.alloc(26);
+    fields.writeUInt16LE(20, 0);
+    fields.writeUInt16LE(0x0800, 2);
+    fields.writeUInt16LE(8, 4);
+    fields.writeUInt16LE(time, 6);
+    fields.writeUInt16LE(date, 8);
+    fields.writeUInt32LE(crc, 10);
+    fields.writeUInt32LE(body.length, 14);
+    fields.writeUInt32LE(e.data.length, 18);
+    fields.writeUInt16LE(name.length, 22);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    fields.copy(local, 4);
     parts.push(local, name, body);
     const c = Buffer.alloc(46);
     c.writeUInt32LE(0x02014b50, 0);
     c.writeUInt16LE(20, 4); // made by
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(0x0800, 8);
-    c.writeUInt16LE(8, 10);
-    c.writeUInt16LE(time, 12);
-    c.writeUInt16LE(date, 14);
-    c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(body.length, 20);
-    c.writeUInt32LE(e.data.length, 24);
-    c.writeUInt16LE(name.length, 28);
+    fields.copy(c, 6);
     c.writeUInt32LE(offset, 42);
     central.push(c, name);
     offset += local.length + name.length + body.length;
