@@ -5,11 +5,10 @@
  * produced a finding. Through the real egress scanner and the real matcher, on a Squid log.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRules } from '../../src/rules/load.js';
-import { RuleIndex } from '../../src/rules/compile.js';
+import { smallIndex } from '../helpers/rules.js';
 import { collect } from '../../src/collect/run.js';
 import { matchAll } from '../../src/match/match.js';
 import { egressScanner } from '../../scanners/egress/index.js';
@@ -56,14 +55,6 @@ match:
 `,
 };
 
-function rules(): RuleIndex {
-  const dir = mkdtempSync(join(tmpdir(), 'path-rules-'));
-  mkdirSync(join(dir, 'services'));
-  for (const [id, y] of Object.entries(RULES)) writeFileSync(join(dir, 'services', `${id}.yaml`), y);
-  const loaded = loadRules([dir], { builtin: false });
-  return new RuleIndex(loaded.services, loaded.modelFormats);
-}
-
 const line = (t: number, ip: string, method: string, url: string, user: string) => `${t}.123    150 ${ip} TCP_MISS/200 4500 ${method} ${url} ${user} DIRECT/192.0.2.1 application/json`;
 
 const LOG = [
@@ -79,7 +70,7 @@ async function servicesByUser(workers: number): Promise<Record<string, string[]>
   const dir = mkdtempSync(join(tmpdir(), 'path-rules-log-'));
   const f = join(dir, 'access.log');
   writeFileSync(f, LOG);
-  const idx = rules();
+  const idx = smallIndex(RULES);
   const r = await collect([{ scanner: egressScanner, options: { paths: [f], workers, parallelMinMiB: 0, chunkMiB: 0.25 } }], { rules: idx, now: () => new Date('2025-03-01T00:00:00Z') });
   const out: Record<string, string[]> = {};
   for (const finding of matchAll(idx, r.observations)) {
