@@ -27,7 +27,10 @@ export const FAIL_ON = ['new', 'unsanctioned', 'declined-in-use'] as const;
 export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown', 'cyclonedx', 'ocsf', 'sigma', 'soa', 'soa-csv', 'register-csv', 'diff-markdown', 'diff-json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export const NOTIFY_EVENTS = ['new-unsanctioned', 'declined-in-use', 'expiring-approvals'] as const;
+export const NOTIFY_EVENTS = ['new-unsanctioned', 'declined-in-use', 'expiring-approvals', 'governance-escalated', 'governance-review-due', 'governance-review-lapsed'] as const;
+/** The governance clock's events (`governance sweep`): posted to the targets whose `on` lists them. */
+export const GOVERNANCE_EVENTS = ['governance-escalated', 'governance-review-due', 'governance-review-lapsed'] as const satisfies readonly NotifyEvent[];
+export type GovernanceEvent = (typeof GOVERNANCE_EVENTS)[number];
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /** A source that is not a scanner: clones / pulls an organisation's repositories, then runs the repo scanner over them. */
@@ -87,7 +90,8 @@ export const webhookTargetSchema = z
     format: z.enum(['json', 'slack', 'teams']).default('json'),
     url: z.string().url().describe('Webhook URL; usually "${SLACK_WEBHOOK_URL}" so the secret stays out of the file.'),
     headers: z.record(z.string(), z.string()).default({}),
-    on: z.array(z.enum(NOTIFY_EVENTS)).min(1).default(['new-unsanctioned', 'declined-in-use']),
+    /** What the target hears about (default: new unsanctioned items, declined items in use and the governance clock's events). */
+    on: z.array(z.enum(NOTIFY_EVENTS)).min(1).default(['new-unsanctioned', 'declined-in-use', ...GOVERNANCE_EVENTS]),
     /** Only changes from these sources (default: all). */
     sources: z.array(z.string().min(1)).optional(),
     retries: z.number().int().min(0).max(10).default(4),

@@ -9,12 +9,13 @@
  * log as a projection).
  */
 import { createHash } from 'node:crypto';
-import type { WebhookTarget } from '../config.js';
+import type { GovernanceEvent, WebhookTarget } from '../config.js';
 import { ShadowscanError } from '../core/errors.js';
 import { approve, decline, reconcileItem, type ActionResult, type ApproveInput, type DeclineInput, type IntakeContext } from '../intake/actions.js';
 import { effectiveCatalog } from '../intake/catalog.js';
 import { IntakeError } from '../intake/machine.js';
 import { deliver, targetKey, type DeliverOptions } from '../notify/webhook.js';
+import { governancePayload } from '../notify/payload.js';
 import type { RegisterOps, RiskEntry } from '../register/store.js';
 import { ANNEX_A } from '../risk/standards.js';
 import { derivedThreats, refreshDerived } from './derived.js';
@@ -391,7 +392,7 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   const actor = opts.actor ?? 'shadowscan-governance';
   const reg = ctx.register;
   const out: SweepResult = { escalated: [], reviewsDue: [], lapsed: [], notifications: [] };
-  const events: Array<{ event: string; risk: RiskEntry; status: string; text: string; detail: Record<string, unknown> }> = [];
+  const events: Array<{ event: GovernanceEvent; risk: RiskEntry; status: string; text: string; detail: Record<string, unknown> }> = [];
   const settings = await loadSettings(reg);
 
   // the levels on record, read once: an entry already at its level needs no transaction (a sweep
@@ -467,8 +468,10 @@ export async function sweep(ctx: GovernanceContext, opts: SweepOptions = {}): Pr
   for (const t of opts.targets ?? []) {
     const key = targetKey(t);
     for (const e of events) {
+      // a target hears only the events its `on` lists; the body is in its format
+      if (!t.on.includes(e.event)) continue;
       if (await reg.wasNotified(key, e.event, e.risk.id, e.status)) continue;
-      const body = JSON.stringify({ source: 'shadowscan', event: e.event, text: e.text, riskEntry: { id: e.risk.id, itemId: e.risk.itemId, title: e.risk.title, tier: e.risk.tier, status: e.risk.status }, ...e.detail, at });
+      const body = JSON.stringify(governancePayload(t.format, { event: e.event, text: e.text, riskEntry: { id: e.risk.id, itemId: e.risk.itemId, title: e.risk.title, tier: e.risk.tier, status: e.risk.status }, detail: e.detail, at }));
       const r = await deliver(t, body, opts);
       out.notifications.push({ target: key, event: e.event, riskEntryId: e.risk.id, ok: r.ok, error: r.error });
       if (r.ok) await reg.recordNotifications([{ target: key, event: e.event, itemId: e.risk.id, status: e.status, runId: 'governance-' + createHash('sha256').update(at).digest('hex').slice(0, 12), at }]);

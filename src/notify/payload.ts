@@ -10,7 +10,7 @@
  * detectors once more before it is sent (`redactPayload`).
  */
 import type { ExpiringApproval, RunChanges, ChangeItem } from '../diff/diff.js';
-import type { NotifyEvent } from '../config.js';
+import type { GovernanceEvent, NotifyEvent } from '../config.js';
 import type { RuleIndex } from '../rules/compile.js';
 
 export interface NoticeEvidence {
@@ -22,7 +22,7 @@ export interface NoticeEvidence {
 }
 
 export interface NoticeItem extends ChangeItem {
-  event: Exclude<NotifyEvent, 'expiring-approvals'>;
+  event: 'new-unsanctioned' | 'declined-in-use';
   /** Why it is in this notice: new item, new subjects, status change. */
   change: 'new-item' | 'new-subjects' | 'status-changed';
   newSubjects?: string[];
@@ -146,6 +146,59 @@ export function teamsPayload(n: Notice): Record<string, unknown> {
 
 export function payloadFor(format: 'json' | 'slack' | 'teams', n: Notice): Record<string, unknown> {
   return format === 'slack' ? slackPayload(n) : format === 'teams' ? teamsPayload(n) : genericPayload(n);
+}
+
+/** One event of the governance clock (an escalation, a review due or lapsed) for one risk entry. */
+export interface GovernanceNotice {
+  event: GovernanceEvent;
+  text: string;
+  riskEntry: { id: string; itemId: string; title: string; tier: number; status: string };
+  /** The event's own fields (escalation level, role and deadline; review due date). */
+  detail: Record<string, unknown>;
+  at: string;
+}
+
+const GOVERNANCE_HEADLINE: Record<GovernanceEvent, string> = {
+  'governance-escalated': 'escalated',
+  'governance-review-due': 'review due',
+  'governance-review-lapsed': 'review lapsed',
+};
+
+/** A governance event in the target's format: the JSON document, a Slack message or a Teams Adaptive Card message. */
+export function governancePayload(format: 'json' | 'slack' | 'teams', g: GovernanceNotice): Record<string, unknown> {
+  const title = `shadowscan governance: ${g.riskEntry.id} ${GOVERNANCE_HEADLINE[g.event]}`;
+  if (format === 'slack')
+    return {
+      text: g.text,
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+        { type: 'section', text: { type: 'mrkdwn', text: `*${sl(g.riskEntry.title)}* — \`${g.riskEntry.status}\` · tier ${g.riskEntry.tier}\n${sl(g.text)}`.slice(0, 3000) } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `${g.event} · ${g.at}` }] },
+      ],
+    };
+  if (format === 'teams')
+    return {
+      type: 'message',
+      summary: title,
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: title },
+              { type: 'TextBlock', wrap: true, text: g.text },
+              { type: 'FactSet', facts: [{ title: 'Risk entry', value: g.riskEntry.id }, { title: 'Status', value: g.riskEntry.status }, { title: 'Tier', value: String(g.riskEntry.tier) }] },
+              { type: 'TextBlock', isSubtle: true, size: 'Small', wrap: true, text: `${g.event} · ${g.at}` },
+            ],
+          },
+        },
+      ],
+    };
+  return { source: 'shadowscan', event: g.event, text: g.text, riskEntry: g.riskEntry, ...g.detail, at: g.at };
 }
 
 /** Serialises a payload and redacts anything the credential rules still recognise as a secret. */

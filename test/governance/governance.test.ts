@@ -5,7 +5,7 @@
  * assessment gate and review lapse — each change a decision-log entry that verifies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookTarget } from '../../src/config.js';
+import { GOVERNANCE_EVENTS, webhookTargetSchema, type WebhookTarget } from '../../src/config.js';
 import { blocklistCatalog } from '../../src/governance/blocklist.js';
 import {
   acceptResidual, governanceView, governedApprove, overdueEntries, overrideThreats, pause, recordImpactAssessment, recordTreatment, resetThreats, reviewsDue, sweep, updateSettings,
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('governance on $name', (backend) => {
   let clock = new Date('2026-04-21T10:00:00Z');
   let ctx: IntakeContext;
   const rules = testRules();
-  const target = (): WebhookTarget => ({ name: 'gov-hook', type: 'webhook', format: 'json', url: hook.url, headers: {}, on: ['new-unsanctioned'], retries: 0, timeoutMs: 5000 });
+  const target = (): WebhookTarget => ({ name: 'gov-hook', type: 'webhook', format: 'json', url: hook.url, headers: {}, on: [...GOVERNANCE_EVENTS], retries: 0, timeoutMs: 5000 });
   const lists = async () => {
     const plan = blockPlan(await blocklistCatalog(register, await effectiveCatalog(testCatalog(), register), clock), rules, clock);
     return Object.fromEntries(BLOCKLIST_FORMATS.map((f) => [f, renderBlocklist(f, plan)]));
@@ -151,6 +151,52 @@ describe.each(BACKENDS)('governance on $name', (backend) => {
       expect(flaky.requests).toHaveLength(2);
     } finally {
       await flaky.close();
+    }
+  });
+
+  it("a target hears only the governance events its `on` lists, in its own format (json, slack, teams)", async () => {
+    const hooks = await Promise.all([webhookServer(), webhookServer(), webhookServer(), webhookServer()]);
+    try {
+      const [json, slack, teams, scanOnly] = hooks;
+      const targets = [
+        webhookTargetSchema.parse({ name: 'esc-json', url: json.url, on: ['governance-escalated'], retries: 0 }),
+        webhookTargetSchema.parse({ name: 'esc-slack', url: slack.url, format: 'slack', retries: 0 }), // the default `on`
+        webhookTargetSchema.parse({ name: 'esc-teams', url: teams.url, format: 'teams', on: ['governance-escalated', 'governance-review-due'], retries: 0 }),
+        webhookTargetSchema.parse({ name: 'scan-only', url: scanOnly.url, on: ['new-unsanctioned', 'declined-in-use'], retries: 0 }),
+      ];
+      expect(targets[1].on).toEqual(expect.arrayContaining([...GOVERNANCE_EVENTS]));
+      const r = await sweep(ctx, { targets });
+      const escalated = (await overdueEntries(register, clock)).map((o) => o.risk.id).sort();
+      expect(escalated.length).toBeGreaterThan(0);
+      // the target that asked for scan events only hears nothing from the governance clock
+      expect(scanOnly.requests).toHaveLength(0);
+      expect(r.notifications.filter((n) => n.target === 'scan-only')).toEqual([]);
+      // json: the generic document, one per escalated entry
+      const docs = json.requests.map((q) => JSON.parse(q.body));
+      expect(docs.map((d) => d.riskEntry.id).sort()).toEqual(escalated);
+      expect(docs.every((d) => d.event === 'governance-escalated' && typeof d.level === 'number' && d.source === 'shadowscan')).toBe(true);
+      // slack: an incoming-webhook message (text + blocks), naming the entry
+      const msgs = slack.requests.map((q) => JSON.parse(q.body));
+      expect(msgs).toHaveLength(escalated.length);
+      for (const m of msgs) {
+        expect(typeof m.text).toBe('string');
+        expect(m.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
+        expect(escalated.some((id) => m.blocks[0].text.text.includes(id))).toBe(true);
+        expect(m.event).toBeUndefined();
+      }
+      // teams: a message carrying an Adaptive Card
+      const cards = teams.requests.map((q) => JSON.parse(q.body));
+      expect(cards).toHaveLength(escalated.length);
+      for (const c of cards) {
+        expect(c.type).toBe('message');
+        expect(c.attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
+        expect(c.attachments[0].content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
+      }
+      // each delivered once: the next sweep posts nothing new to any of them
+      await sweep(ctx, { targets });
+      expect(hooks.map((h) => h.requests.length)).toEqual([escalated.length, escalated.length, escalated.length, 0]);
+    } finally {
+      await Promise.all(hooks.map((h) => h.close()));
     }
   });
 
