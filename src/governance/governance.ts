@@ -328,43 +328,47 @@ export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date,
 }
 
 /**
- * Approve with the governance checks: a Tier 1 item needs a completed impact assessment that does
- * not conclude "do not proceed"; residual risk above the appetite needs an acceptance by the named
- * role. The approval's review date follows the tier's review cycle (the catalog `expires` is
- * capped at it, so a lapsed review makes the item `approval-expired`); the pause ends.
+ * The expiry an approval of `risk` may have: the tier's review date (its review cycle from `now`).
+ * A later expiry, or none, becomes that date; a later one with a warning saying so. Every approval
+ * path calls it inside the approval's transaction (intake approve, the web, the API, governance approve).
  */
-export async function governedApprove(ctx: GovernanceContext, id: string, input: GovernedApproveInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {
-  const now = ctx.now?.() ?? new Date();
-  const v = await governanceView(ctx.register, id, now);
-  // the gates (impact assessment; residual risk above the appetite accepted, `input.acceptance`
-  // recorded first) hold inside the approval's own transaction: approvalGates, called by approve
-  const t = tierSettings(v.settings, v.risk.tier);
+export async function approvalExpiry(tx: RegisterOps, risk: RiskEntry, now: Date, asked?: string): Promise<{ expires: string; reviewMonths: number; warning?: string }> {
+  const t = tierSettings(await loadSettings(tx), risk.tier);
   const reviewDue = addMonths(now.toISOString().slice(0, 10), t.reviewMonths);
-  const warnings: string[] = [];
-  let expires = input.expires;
-  if (!expires || expires > reviewDue) {
-    if (expires) warnings.push(`approval expiry ${expires} capped at the tier ${v.risk.tier} review date ${reviewDue} (review every ${t.reviewMonths} months)`);
-    expires = reviewDue;
-  }
-  const res = await approve(ctx, id, { ...input, expires }, actor);
-  const g = await mutate(ctx, id, actor, 'decided', (rec, risk, _s, _tx, at) => {
-    if (rec.pause && !rec.pause.ended) rec.pause.ended = { at, by: actor, reason: `decision ${res.decisionId}: approved` };
-    rec.review = { due: expires, scheduledAt: at };
-    rec.escalation = undefined;
-    return `approved (${res.decisionId}); review due ${expires} (tier ${risk.tier}: every ${t.reviewMonths} months)${rec.pause?.ended?.reason.startsWith('decision') ? '; pause ended' : ''}`;
-  });
-  return { ...res, warnings: [...res.warnings, ...warnings], governance: g };
+  if (asked && asked <= reviewDue) return { expires: asked, reviewMonths: t.reviewMonths };
+  return { expires: reviewDue, reviewMonths: t.reviewMonths, ...(asked ? { warning: `approval expiry ${asked} capped at the tier ${risk.tier} review date ${reviewDue} (review every ${t.reviewMonths} months)` } : {}) };
 }
 
-/** Decline; the pause ends (the decline's block-list entries take over when it blocks). */
+/**
+ * What a decision does to the entry's governance record, inside the decision's own transaction (a
+ * `governance.decided` entry): a pause ends, the escalation clears, and an approval schedules the
+ * review at its expiry — the date the sweep lapses it on.
+ */
+export async function decisionRecorded(tx: RegisterOps, risk: RiskEntry, actor: string, now: Date, d: { decision: 'approved' | 'declined'; id: string; expires?: string; reviewMonths?: number }): Promise<GovernanceRecord> {
+  return mutateIn(tx, risk, actor, 'decided', (rec, r, _s, _tx, at) => {
+    const paused = !!rec.pause && !rec.pause.ended;
+    if (paused) rec.pause!.ended = { at, by: actor, reason: `decision ${d.id}: ${d.decision}` };
+    rec.escalation = undefined;
+    if (d.decision === 'declined') return `declined (${d.id})${paused ? '; pause ended' : ''}`;
+    rec.review = { due: d.expires!, scheduledAt: at };
+    return `approved (${d.id}); review due ${d.expires} (tier ${r.tier}: every ${d.reviewMonths} months)${paused ? '; pause ended' : ''}`;
+  }, now);
+}
+
+/**
+ * Approve with the governance checks (the same approval as `intake approve`: every approval path
+ * holds the gates, caps the expiry at the tier's review date, schedules the review and ends a
+ * pause in its own transaction); returns the governance record as well.
+ */
+export async function governedApprove(ctx: GovernanceContext, id: string, input: GovernedApproveInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {
+  const res = await approve(ctx, id, input, actor);
+  return { ...res, governance: (await ctx.register.governance().get(res.risk.id))! };
+}
+
+/** Decline (the same decline as `intake decline`: the pause ends, the decline's block-list entries take over); with the governance record. */
 export async function governedDecline(ctx: GovernanceContext, id: string, input: DeclineInput, actor: string): Promise<ActionResult & { governance: GovernanceRecord }> {
   const res = await decline(ctx, id, input, actor);
-  const g = await mutate(ctx, id, actor, 'decided', (rec, _risk, _s, _tx, at) => {
-    if (rec.pause && !rec.pause.ended) rec.pause.ended = { at, by: actor, reason: `decision ${res.decisionId}: declined` };
-    rec.escalation = undefined;
-    return `declined (${res.decisionId})${rec.pause?.ended ? '; pause ended' : ''}`;
-  });
-  return { ...res, governance: g };
+  return { ...res, governance: (await ctx.register.governance().get(res.risk.id))! };
 }
 
 // ------------------------------------------------------------------ the clock: escalation and reviews

@@ -299,8 +299,11 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     checkSoD(ctx, policy, e, actor, 'approve');
     await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
     // issue 15's gates hold on every approval path (loaded here: governance builds on intake)
-    await (await import('../governance/governance.js')).approvalGates(tx, e, now, input.acceptance, actor);
-    const expires = checkDate(input.expires, 'review / expiry date', now, { future: true });
+    const gov = await import('../governance/governance.js');
+    await gov.approvalGates(tx, e, now, input.acceptance, actor);
+    // the expiry runs at most to the tier's review date (none given: that date)
+    const asked = input.expires?.trim() ? checkDate(input.expires.trim(), 'review / expiry date', now, { future: true }) : undefined;
+    const { expires, reviewMonths, warning: capped } = await gov.approvalExpiry(tx, e, now, asked);
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();
     if (!business) throw new IntakeError(`${e.id}: an owner is required to approve (set one at triage or give owner.business)`);
@@ -330,7 +333,8 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     // the decision is a log entry; catalog_decisions is its projection
     await appendEntry(tx, { at, actor, action: 'catalog.approved', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
     const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
-    const warnings: string[] = [];
+    await gov.decisionRecorded(tx, e, actor, now, { decision: 'approved', id: decisionId, expires, reviewMonths });
+    const warnings: string[] = capped ? [capped] : [];
     if (change && change.after !== 'sanctioned') warnings.push(`the item is still ${change.after} after this approval: ${change.reason}`);
     e.owner = business;
     e.reviewDate = expires;
@@ -350,6 +354,7 @@ export async function decline(ctx: IntakeContext, id: string, input: DeclineInpu
     const decisionId = await nextDecisionId(tx);
     await appendEntry(tx, { at, actor, action: 'catalog.declined', entityType: 'risk', entityId: e.id, after: { decision: decisionId, entry }, rationale });
     const change = await reconcileItem(tx, e.itemId, await effectiveCatalog(ctx.baseCatalog, tx), now, actor, at);
+    await (await import('../governance/governance.js')).decisionRecorded(tx, e, actor, now, { decision: 'declined', id: decisionId });
     e.treatment = input.treatment;
     e.treatmentReason = `declined: ${rationale}`;
     e.decision = { decision: 'declined', id: decisionId, by: actor, at, treatment: input.treatment, block: entry.block, rationale };

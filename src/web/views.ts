@@ -335,7 +335,7 @@ ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
 <div class="field"><span>Conditions</span><textarea name="conditions" placeholder="e.g. SSO only, no customer data in prompts"></textarea></div>
 <div class="field"><span>Human oversight</span><select name="humanOversight"><option value="">(not stated)</option>${options([['human-in-the-loop', 'human-in-the-loop'], ['human-on-the-loop', 'human-on-the-loop'], ['human-in-command', 'human-in-command'], ['none', 'none']], '')}</select></div>
 </fieldset>
-<div class="field"><span>Review / expiry date</span><input name="expires" type="date" value="${defaults.expires}" required></div>
+<div class="field"><span>Review / expiry date (at most the tier's review date)</span><input name="expires" type="date" value="${defaults.expires}" required></div>
 <div class="field"><span>Business owner</span><input name="ownerBusiness" value="${r.owner ?? ''}" required></div>
 <div class="field"><span>Technical owner</span><input name="ownerTechnical"></div>
 <div class="field"><span>Rationale</span><textarea name="rationale" required></textarea></div>

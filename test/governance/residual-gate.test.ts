@@ -70,7 +70,7 @@ describe.skipIf(!haveChromium).each(BACKENDS)('residual-risk acceptance on every
     const ok = await run([...approve, '--accept-role', 'governance-lead', '--accept-rationale', 'IT-only use; reviewed with the CISO']);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/triaged → approved/);
-    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'risk.approve']);
+    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'governance.decided', 'risk.approve']);
     const g = (await web.register.governance().get(e.id))!;
     expect(g.acceptance).toMatchObject({ role: 'governance-lead', by: 'local-admin', rationale: 'IT-only use; reviewed with the CISO', residualScore: e.inherentScore, appetite: 2 });
   });
@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium).each(BACKENDS)('residual-risk acceptance on every
     const ok = await post({ ...approve, acceptance: { role: 'governance-lead', rationale: 'IT-only use' } });
     expect(ok.status, JSON.stringify(ok.json)).toBe(200);
     expect(ok.json.to).toBe('approved');
-    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'risk.approve']);
+    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'governance.decided', 'risk.approve']);
     const g = await (await fetch(`${web.base}/api/items/${e.itemId}/governance`, { headers: { authorization: `Bearer ${web.tokens['rv-bot']}` } })).json() as any;
     expect(g.record.acceptance).toMatchObject({ role: 'governance-lead', by: 'token:rv-bot', rationale: 'IT-only use', residualScore: e.inherentScore });
     expect(g.needsAcceptance).toBe(false);
@@ -128,7 +128,7 @@ describe.skipIf(!haveChromium).each(BACKENDS)('residual-risk acceptance on every
     await Promise.all([p.waitForURL(new RegExp(`/items/${e.itemId}$`)), submit('governance-lead', 'IT-only use, agreed with the governance lead')]);
     expect(await text(p.locator('.flash.ok'))).toContain('triaged → approved');
     expect(await text(p.locator('#gov-acceptance'))).toContain('residual accepted by user:rita as governance-lead: IT-only use, agreed with the governance lead');
-    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'risk.approve']);
+    expect((await actions(e.id)).slice(before.length)).toEqual(['governance.residual-accepted', 'catalog.approved', 'governance.decided', 'risk.approve']);
     expect((await web.register.verifyAudit()).ok).toBe(true);
     expect(web.problems).toEqual([]);
     await ctx.close();

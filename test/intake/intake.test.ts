@@ -101,7 +101,7 @@ describe('intake state machine (real SQLite file)', () => {
     const log = await register.auditLog({ entityId: otter.id });
     const actions = log.map((r) => r.action);
     // the acceptance is recorded in the approval's own transaction, just before it
-    expect(actions).toEqual(['risk.created', 'risk.triage', 'risk.request-intake', 'governance.residual-accepted', 'catalog.approved', 'risk.approve']);
+    expect(actions).toEqual(['risk.created', 'risk.triage', 'risk.request-intake', 'governance.residual-accepted', 'catalog.approved', 'governance.decided', 'risk.approve']);
     const acc = log.find((r) => r.action === 'governance.residual-accepted')!;
     expect(acc.actor).toBe('user:rita');
     expect(JSON.parse(acc.after_state!).acceptance).toMatchObject({ role: 'governance-lead', by: 'user:rita', rationale: 'residual risk accepted by the governance lead', residualScore: t.risk.inherentScore, appetite: 9 });

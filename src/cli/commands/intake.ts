@@ -103,7 +103,7 @@ export function intakeCommand(program: Command, io: Io): void {
     .action(async (id: string, o) => withCtx(o, async (ctx) => report(io, await requestIntake(ctx, id, { rationale: o.rationale }, o.actor), o.format), 'request-intake'));
 
   common(intake.command('approve <id>').description('Approve with scope, conditions and a review / expiry date; the catalog gains the entry.'))
-    .requiredOption('--expires <date>', 'review / expiry date YYYY-MM-DD', dateFlag('--expires'))
+    .option('--expires <date>', "review / expiry date YYYY-MM-DD (default and latest: the tier's review date)", dateFlag('--expires'))
     .requiredOption('--rationale <text>', 'why')
     .option('--scope-repos <list>', 'comma-separated globs')
     .option('--scope-users <list>')
