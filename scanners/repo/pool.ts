@@ -32,10 +32,9 @@ export interface WorkerInit {
 
 interface Task {
   id: number;
-  /** subjects[from…] not yet sent to every worker */
-  subjects: WireSubject[];
-  from: number;
   jobs: WireJob[];
+  /** the same files scanned in the calling thread (work stealing) */
+  local: () => Ev[][];
   resolve: (r: Ev[][]) => void;
   reject: (e: Error) => void;
 }
@@ -44,8 +43,16 @@ interface Slot {
   w: Worker;
   /** how many subjects this worker has */
   known: number;
-  task?: Task;
+  /** posted to this worker, in order (it answers in order) */
+  tasks: Task[];
 }
+
+/**
+ * Batches posted ahead to each worker: it starts the next one as soon as it has posted a result,
+ * without waiting for the main thread (which may be walking, replaying or scanning a batch itself)
+ * to read that result and post more.
+ */
+export const PREFETCH = 3;
 
 export class RepoPool {
   private slots: Slot[] = [];
@@ -85,19 +92,18 @@ export class RepoPool {
   }
 
   private add(w: Worker): void {
-    const slot: Slot = { w, known: 0 };
+    const slot: Slot = { w, known: 0, tasks: [] };
     w.on('message', (m: { id: number; result?: Ev[][]; error?: string }) => {
-      const t = slot.task;
-      if (!t || t.id !== m.id) return;
-      slot.task = undefined;
+      const k = slot.tasks.findIndex((t) => t.id === m.id);
+      if (k < 0) return;
+      const [t] = slot.tasks.splice(k, 1);
       if (m.error !== undefined) t.reject(new Error(m.error));
       else t.resolve(m.result!);
       this.pump();
     });
     const lost = (e: Error) => {
       this.slots = this.slots.filter((s) => s !== slot);
-      slot.task?.reject(e);
-      slot.task = undefined;
+      for (const t of slot.tasks.splice(0)) t.reject(e);
       if (!this.slots.length) for (const t of this.queue.splice(0)) t.reject(e);
       else this.pump();
     };
@@ -106,25 +112,54 @@ export class RepoPool {
     this.slots.push(slot);
   }
 
-  /** Scans a batch of files; `fresh` are subjects first named by this batch, numbered from `from`. */
-  run(fresh: WireSubject[], from: number, jobs: WireJob[]): Promise<Ev[][]> {
+  /**
+   * Scans a batch of files in a worker; `local` scans the same files in the calling thread when
+   * the batch is stolen (steal()). `fresh` are subjects first named by this batch, numbered from `from`.
+   */
+  run(fresh: WireSubject[], from: number, jobs: WireJob[], local: () => Ev[][]): Promise<Ev[][]> {
     if (fresh.length) this.subjects.splice(from, fresh.length, ...fresh);
     return new Promise((resolve, reject) => {
       if (this.closed || !this.slots.length) return reject(new Error('pool closed'));
-      this.queue.push({ id: this.nextId++, subjects: fresh, from, jobs, resolve, reject });
+      this.queue.push({ id: this.nextId++, jobs, local, resolve, reject });
       this.pump();
     });
   }
 
+  /** Batches waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Work stealing: scans the next batch no worker has taken yet in the calling thread (the main
+   * thread when it would otherwise wait). False when there is none.
+   */
+  steal(): boolean {
+    const t = this.queue.shift();
+    if (!t) return false;
+    try {
+      t.resolve(t.local());
+    } catch (e) {
+      t.reject(e as Error);
+    }
+    return true;
+  }
+
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.task || !this.queue.length) continue;
-      const t = this.queue.shift()!;
-      slot.task = t;
-      const need = Math.max(...t.jobs.map((j) => j.si)) + 1;
-      const subjects = slot.known < need ? this.subjects.slice(slot.known, need) : [];
-      slot.w.postMessage({ id: t.id, from: slot.known, subjects, jobs: t.jobs });
-      slot.known = Math.max(slot.known, need);
+    for (let more = true; more && this.queue.length; ) {
+      more = false;
+      // round robin, one batch per worker per round: the least loaded first
+      for (const slot of this.slots) {
+        if (slot.tasks.length >= PREFETCH || !this.queue.length) continue;
+        const t = this.queue.shift()!;
+        slot.tasks.push(t);
+        let need = 0;
+        for (const j of t.jobs) if (j.si + 1 > need) need = j.si + 1;
+        const subjects = slot.known < need ? this.subjects.slice(slot.known, need) : [];
+        slot.w.postMessage({ id: t.id, from: slot.known, subjects, jobs: t.jobs });
+        slot.known = Math.max(slot.known, need);
+        more = true;
+      }
     }
   }
 
