@@ -122,41 +122,61 @@ const LOCAL_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\]|host\.d
 const URL_SCHEME = /https?:/gi;
 const HOST_LABEL = /[A-Za-z0-9-]*/y;
 const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/i;
+/** YAML double-quoted / JSON escapes, and an escaped line break (joins the lines) */
+const ESCAPE = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|\r?\n[ \t]*|[\s\S])/g;
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', e: '\x1b', '0': '\0', N: '\x85', _: '\xa0', L: '\u2028', P: '\u2029' };
 
-/**
- * Cheap gate of providerBlocks (the YAML / JSON parse is its whole cost): could the text hold an
- * http(s) URL whose host LOCAL_HOST accepts? A URL as written in the text, WHATWG-parsed: the
- * scheme, any slashes, the authority up to a space, `/`, `?` or `#`; the host after the start or
- * after any `@` in it (user info). No when every such host is a dotted name other than a loopback
- * address (any numeric first label: `127.`, `0.`, `0x7f.`) or `host.docker.internal`. Whatever
- * could decode into a different host — a backslash (escapes), `%` (percent-encoding), a tab
- * (dropped by the URL parser), non-ASCII (IDNA mapping), `[` (IPv6) — answers yes.
- */
-export function mayHoldLocalUrl(text: string): boolean {
-  if (text.includes('\\')) return true;
+function unescape(text: string): string {
+  return text.replace(ESCAPE, (m) => {
+    const c = m[1];
+    if ((c === 'x' || c === 'u' || c === 'U') && m.length > 2) {
+      const cp = parseInt(m.slice(2), 16);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+    }
+    if (c === '\n' || c === '\r') return '';
+    return SIMPLE_ESCAPES[c] ?? c;
+  });
+}
+
+/** The gate on text as written: a backslash is a slash (WHATWG special URLs). */
+function localUrlIn(text: string): boolean {
   URL_SCHEME.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = URL_SCHEME.exec(text))) {
     let i = m.index + m[0].length;
-    while (text.charCodeAt(i) === 47) i++; // '/'
+    for (let c = text.charCodeAt(i); c === 47 || c === 92; c = text.charCodeAt(++i)); // '/' '\\'
     let end = i;
     for (; end < text.length; end++) {
       const c = text.charCodeAt(end);
-      if (c === 32 || c === 10 || c === 13 || c === 47 || c === 63 || c === 35) break; // space \n \r / ? #
+      if (c === 32 || c === 10 || c === 13 || c === 47 || c === 92 || c === 63 || c === 35) break; // space \n \r / \\ ? #
       if (c === 37 || c === 9 || c === 91 || c > 127) return true; // % tab [ non-ASCII
     }
     // the host begins at the authority's start or after an `@` (user info; any of them, to be safe)
     for (let at = i; at > 0 && at <= end; at = text.indexOf('@', at) + 1) {
       HOST_LABEL.lastIndex = at;
       const label = HOST_LABEL.exec(text)![0];
-      // a single label (or none): local, or the parser decides; a numeric label may be an IPv4 form of loopback
       const after = text.charCodeAt(at + label.length);
       if (after === 64) continue; // `user@`: user info, the host follows
+      // a single label (or none): local, or the parser decides; a numeric label may be an IPv4 form of loopback
       if (after !== 46 || NUMERIC_LABEL.test(label)) return true;
       if (label.toLowerCase() === 'host') return true; // host.docker.internal
     }
   }
   return false;
+}
+
+/**
+ * Cheap gate of providerBlocks (the YAML / JSON parse is its whole cost): could the text hold an
+ * http(s) URL whose host LOCAL_HOST accepts? A URL as WHATWG parses it: the scheme, any slashes
+ * (or backslashes), the authority up to a space, `/`, `\\`, `?` or `#`; the host after the start or
+ * after any `@` in it (user info). No when every such host is a dotted name other than a loopback
+ * address (any numeric first label: `127.`, `0.`, `0x7f.`) or `host.docker.internal`; what could
+ * decode into a different host — `%` (percent-encoding), a tab (dropped by the URL parser),
+ * non-ASCII (IDNA mapping), `[` (IPv6) — answers yes. With backslashes in the text, the same
+ * test also runs on the text with its YAML / JSON escapes decoded (`http:\\/\\/\\u006cocalhost`).
+ */
+export function mayHoldLocalUrl(text: string): boolean {
+  return localUrlIn(text) || (text.includes('\\') && localUrlIn(unescape(text)));
 }
 
 /**
