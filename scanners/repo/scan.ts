@@ -229,7 +229,8 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   };
   const binary = !utf16Bom(head) && (binaryExt || looksBinary(head));
   const agentConfig = !!rules.matchAgentConfig(f.rel);
-  role = fileRole({ relPath: f.rel, agentConfig });
+  // by path alone for files not read as text (a text file's role also reads its first lines, below)
+  if (binary || f.size > maxFileBytes) role = fileRole({ relPath: f.rel, agentConfig });
   if (binary) {
     ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
     if (!binParsers.length) {
