@@ -21,7 +21,7 @@ import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
-import { kindBits, prefilter } from './prefilter.js';
+import { kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -281,7 +281,10 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   const wanted = prefilterOn && !utf16Bom(head) ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
   if (wanted) {
     const pf = prefilter(rules, buf, wanted);
-    parsersToRun = textParsers.filter((p) => !p.anchored || (pf.kinds & kindBits(p.anchored)) !== 0 || (p.structured && pf.escapes));
+    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
+    const sk = sw && pf.escapes ? structuredKinds(rules, pf, text, sw) : pf.kinds;
+    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
     if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
   }
   // mask, then cut: parsers cut their snippets from text whose secrets are already masked

@@ -11,6 +11,7 @@ import { isMcpConfigText } from './mcp.js';
 import { Lines, extOf } from './util.js';
 import { isMap, isPair, isScalar } from 'yaml';
 import { nodeOffset, parseStructured, walk } from './structured.js';
+import { decodeEscapes } from '../../prefilter.js';
 
 export const sourceUrlsParser: FileParser = {
   id: 'source-urls',
@@ -122,22 +123,6 @@ const LOCAL_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\]|host\.d
 const URL_SCHEME = /https?:/gi;
 const HOST_LABEL = /[A-Za-z0-9-]*/y;
 const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/i;
-/** YAML double-quoted / JSON escapes, and an escaped line break (joins the lines) */
-const ESCAPE = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|\r?\n[ \t]*|[\s\S])/g;
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', e: '\x1b', '0': '\0', N: '\x85', _: '\xa0', L: '\u2028', P: '\u2029' };
-
-function unescape(text: string): string {
-  return text.replace(ESCAPE, (m) => {
-    const c = m[1];
-    if ((c === 'x' || c === 'u' || c === 'U') && m.length > 2) {
-      const cp = parseInt(m.slice(2), 16);
-      return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
-    }
-    if (c === '\n' || c === '\r') return '';
-    return SIMPLE_ESCAPES[c] ?? c;
-  });
-}
-
 /** The gate on text as written: a backslash is a slash (WHATWG special URLs). */
 function localUrlIn(text: string): boolean {
   URL_SCHEME.lastIndex = 0;
@@ -176,7 +161,7 @@ function localUrlIn(text: string): boolean {
  * test also runs on the text with its YAML / JSON escapes decoded (`http:\\/\\/\\u006cocalhost`).
  */
 export function mayHoldLocalUrl(text: string): boolean {
-  return localUrlIn(text) || (text.includes('\\') && localUrlIn(unescape(text)));
+  return localUrlIn(text) || (text.includes('\\') && localUrlIn(decodeEscapes(text)));
 }
 
 /**
