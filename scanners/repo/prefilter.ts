@@ -258,7 +258,7 @@ const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
 export interface PrefilterResult {
   /** ANCHOR_KINDS bits: the kinds of rule literal found (or of what could make one, see above) */
   kinds: number;
-  /** a backslash: anchored parsers that decode structured text run whatever the kinds */
+  /** a backslash: for anchored parsers that decode structured text, the kinds of the decoded text count too (structuredKinds) */
   escapes: boolean;
 }
 
@@ -277,6 +277,37 @@ export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): 
   // a URL host placeholder becomes the label `x`
   if (!(kinds & ANCHOR_KINDS.hosts) && b.includes('://') && HOST_PLACEHOLDER.test(b.toString('latin1'))) kinds |= ANCHOR_KINDS.hosts;
   return { kinds, escapes };
+}
+
+/** YAML double-quoted / JSON / TOML escapes, and an escaped line break (the lines join; following whitespace dropped). */
+const ESCAPE = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|\r?\n\s*|[\s\S])/g;
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', a: '\x07', e: '\x1b', '0': '\0', N: '\x85', _: '\xa0', L: '\u2028', P: '\u2029' };
+
+/**
+ * The text with every backslash escape decoded as YAML / JSON / TOML decode them in quoted
+ * strings (`\\u0041`, `\\x41`, `\\/`, `\\n`, an escaped line break) and Dockerfile line continuations
+ * joined, left to right as their parsers pair backslashes. A string value a structured parser reads
+ * is in this text or in the text as written (single-quoted and plain scalars keep backslashes).
+ */
+export function decodeEscapes(text: string): string {
+  return text.replace(ESCAPE, (m) => {
+    const c = m[1];
+    if ((c === 'x' || c === 'u' || c === 'U') && m.length > 2) {
+      const cp = parseInt(m.slice(2), 16);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+    }
+    if (c === '\n' || c === '\r') return '';
+    return SIMPLE_ESCAPES[c] ?? c;
+  });
+}
+
+/**
+ * Kinds for the parsers that decode structured text (`structured`), in a file with backslashes:
+ * the kinds of the text as written and of the text with its escapes decoded (decodeEscapes).
+ */
+export function structuredKinds(rules: RuleIndex, raw: PrefilterResult, text: string, want = ALL_KINDS): number {
+  if (!raw.escapes || (raw.kinds & want) === want) return raw.kinds;
+  return raw.kinds | prefilter(rules, Buffer.from(decodeEscapes(text), 'utf8'), want).kinds;
 }
 
 /** Bits of a parser's anchor kinds. */

@@ -21,7 +21,7 @@ import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
-import { kindBits, prefilter } from './prefilter.js';
+import { kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -85,6 +85,8 @@ function utf16Bom(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
   return undefined;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 function decode(buf: Buffer): string {
   const bom = utf16Bom(buf);
   if (bom === 'utf-16le') return buf.subarray(2).toString('utf16le');
@@ -93,7 +95,7 @@ function decode(buf: Buffer): string {
     b.swap16();
     return b.toString('utf16le');
   }
-  const s = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  const s = utf8.decode(buf);
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
@@ -157,9 +159,17 @@ export interface FileJob {
   includedFrom?: string;
 }
 
-/** Reads up to `n` bytes from the start of the file with positional, synchronous reads. */
+/**
+ * The thread's read buffer, reused from file to file (grown on demand): a fresh buffer per file
+ * was ~80 MB of short-lived external memory over a scan, and garbage collection to match. Valid
+ * until the next read; nothing scanFile returns holds on to it (parsers get text, a copy).
+ */
+let readBuf = Buffer.allocUnsafeSlow(1 << 16);
+
+/** Reads up to `n` bytes from the start of the file with positional, synchronous reads (into readBuf). */
 function readAt(fd: number, n: number): Buffer {
-  const buf = Buffer.allocUnsafe(n);
+  if (readBuf.length < n) readBuf = Buffer.allocUnsafeSlow(Math.max(n, readBuf.length * 2));
+  const buf = readBuf;
   let off = 0;
   while (off < n) {
     const got = readSync(fd, buf, off, n - off, off);
@@ -219,7 +229,8 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   };
   const binary = !utf16Bom(head) && (binaryExt || looksBinary(head));
   const agentConfig = !!rules.matchAgentConfig(f.rel);
-  role = fileRole({ relPath: f.rel, agentConfig });
+  // by path alone for files not read as text (a text file's role also reads its first lines, below)
+  if (binary || f.size > maxFileBytes) role = fileRole({ relPath: f.rel, agentConfig });
   if (binary) {
     ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
     if (!binParsers.length) {
@@ -270,7 +281,10 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   const wanted = prefilterOn && !utf16Bom(head) ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
   if (wanted) {
     const pf = prefilter(rules, buf, wanted);
-    parsersToRun = textParsers.filter((p) => !p.anchored || (pf.kinds & kindBits(p.anchored)) !== 0 || (p.structured && pf.escapes));
+    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
+    const sk = sw && pf.escapes ? structuredKinds(rules, pf, text, sw) : pf.kinds;
+    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
     if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
   }
   // mask, then cut: parsers cut their snippets from text whose secrets are already masked
@@ -421,6 +435,75 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   /** Subjects with any failed file or folder: not completely covered. */
   const incomplete = new Set<string>();
   const subjectsSeen: RepoSubject[] = [];
+  const usePrefilter = deps.prefilter ?? PREFILTER;
+  const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync, usePrefilter);
+  const inProcess = !!deps.parsers || !!deps.openSync;
+  // the main thread scans batches too (work stealing): one worker fewer than cores (one V8 isolate less)
+  const wantWorkers = inProcess ? 0 : opts.workers ?? Math.max(1, availableParallelism() - 1);
+  const minFiles = opts.workers !== undefined ? 1 : MIN_FILES_FOR_WORKERS;
+  // Worker threads start as soon as the walk has listed enough files to pay for them, and scan
+  // each subject's files while the next subjects are walked; results are replayed into the sink
+  // after the walk, in path order, whichever thread read the file (the sink sees what it saw
+  // before: the walk's skips, then every file in order).
+  let starting: Promise<RepoPool | undefined> | undefined;
+  let pool: RepoPool | undefined;
+  const subjectIds = new Map<JobSubject, number>();
+  const wire: WireSubject[] = [];
+  interface Batch {
+    from: number;
+    to: number;
+    result?: Promise<Ev[][]>;
+    settled?: boolean;
+  }
+  const batches: Batch[] = [];
+  let cut = 0;
+  let submitted = 0;
+  /** cuts the listed files into batches (a last short one only once the walk is over) */
+  const cutBatches = (last: boolean) => {
+    while (cut < jobs.length) {
+      let end = cut;
+      let bytes = 0;
+      while (end < jobs.length && end - cut < BATCH_FILES && (end === cut || bytes + jobs[end].f.size <= BATCH_BYTES)) bytes += jobs[end++].f.size;
+      if (end === jobs.length && end - cut < BATCH_FILES && bytes < BATCH_BYTES && !last) break;
+      batches.push({ from: cut, to: end });
+      cut = end;
+    }
+  };
+  const submit = () => {
+    if (!pool) return;
+    for (; submitted < batches.length; submitted++) {
+      const batch = batches[submitted];
+      const part = jobs.slice(batch.from, batch.to);
+      const fresh: WireSubject[] = [];
+      const items = part.map((j) => {
+        let si = subjectIds.get(j.s);
+        if (si === undefined) {
+          subjectIds.set(j.s, (si = wire.length));
+          const w: WireSubject = { subject: j.s.subject, prefix: j.s.prefix, pyModules: [...(j.s.pyModules ?? new Map<string, Set<string>>())].map(([d, m]) => [d, [...m]]) };
+          wire.push(w);
+          fresh.push(w);
+        }
+        return { si, f: j.f, includedFrom: j.includedFrom };
+      });
+      // a batch a worker could not finish (it crashed) is scanned here instead
+      batch.result = pool.run(fresh, wire.length - fresh.length, items, () => part.map(local)).catch((e) => {
+        ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
+        return part.map(local);
+      });
+      void batch.result.then(() => (batch.settled = true));
+    }
+  };
+  const startPool = () => {
+    if (starting || !wantWorkers || jobs.length < minFiles || ctx.signal.aborted) return;
+    const size = Math.min(wantWorkers, Math.ceil(jobs.length / BATCH_FILES));
+    starting = RepoPool.start(size, ctx.rules, opts.maxFileBytes, usePrefilter).then(
+      (p) => (pool = p),
+      (e) => {
+        ctx.log.debug(`repo: worker threads unavailable, scanning in the main thread: ${(e as Error).message}`);
+        return undefined;
+      },
+    );
+  };
   for (const root of roots) {
     if (ctx.signal.aborted) break;
     let subjects: RepoSubject[];
@@ -445,8 +528,17 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
       const js: JobSubject = { subject: s.subject, prefix: s.prefix, pyModules: pythonModules(files) };
       for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
+      startPool();
+      cutBatches(false);
+      submit();
+      // let the workers' answers in (the pool posts them more batches) before the next subject
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
+  startPool();
+  if (starting) await starting;
+  cutBatches(true);
+  submit();
   const replay = (job: FileJob, r: Ev[]) => {
     const { s, f } = job;
     const unit = unitOf(s, f.rel);
@@ -477,74 +569,26 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       }
     }
   };
-  const usePrefilter = deps.prefilter ?? PREFILTER;
-  const local = (job: FileJob) => scanFile(job, ctx.rules, opts.maxFileBytes, table, deps.openSync, usePrefilter);
-  const inProcess = !!deps.parsers || !!deps.openSync;
-  // the main thread scans batches too: one worker fewer than cores (one V8 isolate less)
-  const workers = inProcess ? 0 : opts.workers ?? (jobs.length >= MIN_FILES_FOR_WORKERS ? Math.max(1, availableParallelism() - 1) : 0);
   let done = 0;
   const progress = (i: number) => {
     done++;
     if (done % 50 === 0 || i === jobs.length - 1) sink.progress(done, jobs.length, jobs[i].s.subject.id);
   };
-  let pool: RepoPool | undefined;
-  if (workers > 0 && jobs.length && !ctx.signal.aborted) {
-    try {
-      pool = await RepoPool.start(Math.min(workers, Math.ceil(jobs.length / BATCH_FILES)), ctx.rules, opts.maxFileBytes, usePrefilter);
-    } catch (e) {
-      ctx.log.debug(`repo: worker threads unavailable, scanning in the main thread: ${(e as Error).message}`);
-    }
-  }
-  // results are replayed into the sink in path order, whichever thread read the file
   let next = 0;
   if (pool) {
     sink.stat('workerThreads', pool.size);
-    const subjects = new Map<JobSubject, number>();
-    const wire: WireSubject[] = [];
-    const batches: Array<{ from: number; to: number; result?: Promise<Ev[][]> }> = [];
-    // every (size + 1)-th batch is the main thread's, scanned when the replay reaches it
-    const share = pool.size + 1;
-    let queued = 0;
-    const enqueue = () => {
-      const from = queued;
-      let bytes = 0;
-      while (queued < jobs.length && queued - from < BATCH_FILES && (queued === from || bytes + jobs[queued].f.size <= BATCH_BYTES)) bytes += jobs[queued++].f.size;
-      const part = jobs.slice(from, queued);
-      if (batches.length % share === share - 1) {
-        batches.push({ from, to: queued });
-        return;
-      }
-      const fresh: WireSubject[] = [];
-      const items = part.map((j) => {
-        let si = subjects.get(j.s);
-        if (si === undefined) {
-          subjects.set(j.s, (si = wire.length));
-          const w: WireSubject = { subject: j.s.subject, prefix: j.s.prefix, pyModules: [...(j.s.pyModules ?? new Map<string, Set<string>>())].map(([d, m]) => [d, [...m]]) };
-          wire.push(w);
-          fresh.push(w);
-        }
-        return { si, f: j.f, includedFrom: j.includedFrom };
-      });
-      // a batch a worker could not finish (it crashed) is scanned here instead
-      const result = pool!.run(fresh, wire.length - fresh.length, items).catch((e) => {
-        ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
-        return part.map(local);
-      });
-      batches.push({ from, to: queued, result });
-    };
-    const inFlight = share * 3;
     try {
-      for (let b = 0; next < jobs.length; b++) {
-        while (queued < jobs.length && batches.length - b < inFlight) enqueue();
+      for (let b = 0; b < batches.length && !ctx.signal.aborted; b++) {
         const batch = batches[b];
-        const res = batch.result ? await batch.result : jobs.slice(batch.from, batch.to).map(local);
+        // rather than wait, scan a batch no worker has taken yet (then let the workers' answers in)
+        while (!batch.settled && pool.steal()) await new Promise<void>((r) => setImmediate(r));
+        const res = await batch.result!;
         batches[b] = undefined as never;
         for (let k = 0; k < res.length; k++, next++) {
           if (ctx.signal.aborted) break;
           replay(jobs[next], res[k]);
           progress(next);
         }
-        if (ctx.signal.aborted) break;
       }
     } finally {
       await pool.close();

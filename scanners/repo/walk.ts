@@ -5,7 +5,7 @@
  * Every skip is reported (one entry per skipped folder, not per file inside it).
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { compileGlobs } from './globs.js';
@@ -241,12 +241,20 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   return ignored;
 }
 
-async function loadIgnore(file: string): Promise<Ignore | undefined> {
+function loadIgnore(file: string): Ignore | undefined {
   try {
-    const text = await readFile(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
     return ignore({ allowRelativePaths: true }).add(text);
   } catch {
     return undefined;
+  }
+}
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
   }
 }
 
@@ -256,7 +264,9 @@ function within(root: string, p: string): boolean {
 
 /**
  * Lists the files of one subject in deterministic (code-point) order. `scanRoot` is the real
- * path of the folder the user asked for: symlinks may never lead outside it.
+ * path of the folder the user asked for: symlinks may never lead outside it. Synchronous system
+ * calls (one readdir per folder, one stat per file): a promise round trip per file cost more than
+ * the call itself, and the caller yields to the event loop between subjects.
  */
 export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOptions, signal: AbortSignal, ev: WalkEvents): Promise<WalkFile[]> {
   const files: WalkFile[] = [];
@@ -267,17 +277,17 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
     return isDir && (match(rel + '/.shadowscan-probe') || match(s.prefix + rel + '/.shadowscan-probe'));
   };
   const levels: IgnoreLevel[] = [];
-  const infoExclude = await loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
+  const infoExclude = loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
   if (infoExclude) levels.push({ base: '', ig: infoExclude });
   /** real paths of folders on the current descent path (loop detection) and of all visited folders */
   const visitedDirs = new Set<string>([s.dir]);
   const visitedFiles = new Set<string>();
 
-  const walkDir = async (abs: string, rel: string, viaSymlink: boolean, ancestors: Set<string>): Promise<void> => {
+  const walkDir = (abs: string, rel: string, viaSymlink: boolean, ancestors: Set<string>): void => {
     if (signal.aborted) return;
     let entries: Dirent[];
     try {
-      entries = await readdir(abs, { withFileTypes: true });
+      entries = readdirSync(abs, { withFileTypes: true });
     } catch (e) {
       ev.fail(rel || '.', `cannot list folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return;
@@ -287,7 +297,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
       ev.skip(rel + '/', 'vendored folder (python virtualenv)');
       return;
     }
-    const gi = entries.some((e) => e.name === '.gitignore') ? await loadIgnore(join(abs, '.gitignore')) : undefined;
+    const gi = entries.some((e) => e.name === '.gitignore') ? loadIgnore(join(abs, '.gitignore')) : undefined;
     const pushed = !!gi;
     if (gi) levels.push({ base: rel ? rel + '/' : '', ig: gi });
     try {
@@ -306,7 +316,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
             continue;
           }
           try {
-            real = await realpath(childAbs);
+            real = realpathSync(childAbs);
           } catch {
             ev.skip(childRel, 'broken symlink');
             continue;
@@ -317,7 +327,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           }
           let st;
           try {
-            st = await stat(real);
+            st = statSync(real);
           } catch (err) {
             ev.fail(childRel, `cannot stat symlink target: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
             continue;
@@ -343,7 +353,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
             ev.skip(childRel + '/', 'excluded by option');
             continue;
           }
-          const dirReal = real ?? (linked ? await realpath(childAbs).catch(() => childAbs) : childAbs);
+          const dirReal = real ?? (linked ? realOr(childAbs) : childAbs);
           if (ancestors.has(dirReal)) {
             ev.skip(childRel + '/', 'symlink loop');
             continue;
@@ -355,7 +365,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           visitedDirs.add(dirReal);
           const next = new Set(ancestors);
           next.add(dirReal);
-          await walkDir(real ?? childAbs, childRel, linked, next);
+          walkDir(real ?? childAbs, childRel, linked, next);
           continue;
         }
         if (!isFile) {
@@ -373,9 +383,9 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
         let size: number;
         let fileReal: string;
         try {
-          const st = await stat(childAbs);
+          const st = statSync(childAbs);
           size = st.size;
-          fileReal = real ?? (linked ? await realpath(childAbs) : childAbs);
+          fileReal = real ?? (linked ? realpathSync(childAbs) : childAbs);
         } catch (err) {
           ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
           continue;
@@ -393,7 +403,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
       if (pushed) levels.pop();
     }
   };
-  await walkDir(s.dir, '', false, new Set([s.dir]));
+  walkDir(s.dir, '', false, new Set([s.dir]));
   return files;
 }
 
@@ -401,7 +411,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
 export async function resolveRoot(p: string): Promise<{ real: string } | { error: string }> {
   try {
     const real = await realpath(p);
-    const st = await stat(real);
+    const st = statSync(real);
     if (!st.isDirectory()) return { error: 'not a directory' };
     return { real };
   } catch (e) {

@@ -1,22 +1,26 @@
 /**
  * Repo worker thread: builds its own RuleIndex from the rules' plain data, then scans the batches
- * of files the pool sends (synchronous reads, scanFile) and posts back each file's events.
+ * of files the pool sends (synchronous reads, scanFile) and posts back each file's events — the
+ * batches it claims first (pool.ts: every batch goes to every worker).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RuleIndex } from '../../src/rules/compile.js';
 import { parsers } from './parsers/index.js';
-import type { WireJob, WireSubject, WorkerInit } from './pool.js';
+import { claim, type WireJob, type WireSubject, type WorkerInit } from './pool.js';
 import { scanFile, type JobSubject } from './scan.js';
 
 const init = workerData as WorkerInit;
 const rules = new RuleIndex(init.services, init.modelFormats);
 const subjects: JobSubject[] = [];
+const claims = new Int32Array(init.claims);
 
 parentPort!.on('message', (m: { id: number; from: number; subjects: WireSubject[]; jobs: WireJob[] }) => {
   try {
     m.subjects.forEach((w, k) => {
       subjects[m.from + k] = { subject: w.subject, prefix: w.prefix, pyModules: new Map(w.pyModules.map(([d, names]) => [d, new Set(names)])) };
     });
+    // every batch comes to every worker: the first thread to claim it scans it
+    if (!claim(claims, m.id, init.me)) return;
     const result = m.jobs.map((j) => scanFile({ s: subjects[j.si], f: j.f, includedFrom: j.includedFrom }, rules, init.maxFileBytes, parsers, undefined, init.prefilter));
     parentPort!.postMessage({ id: m.id, result });
   } catch (e) {

@@ -125,6 +125,12 @@ export class RuleIndex {
   private credentials: CompiledCredential[] = [];
   private keywordRe: RegExp | null = null;
   private credentialsByKeyword = new Map<string, CompiledCredential[]>();
+  /**
+   * Keywords that are context, not part of the secret (`fal` for a `<uuid>:<hex>` key): they
+   * count only as a token (isKeywordToken), so `false` does not wake the fal-ai pattern. A keyword
+   * some credential's example secret contains (`T3BlbkFJ`, `AIza`, `sk-ant-api03-`) counts anywhere.
+   */
+  private tokenKeywords = new Set<string>();
   private awsTypes = new Map<string, RuleHit>();
   private awsEventSources = new Map<string, RuleHit>();
   private azureTypes = new Map<string, Array<{ service: string; kinds?: string[]; pattern: string }>>();
@@ -151,6 +157,7 @@ export class RuleIndex {
       this.byId.set(s.id, s);
       this.compileService(s);
     }
+    for (const [kw, list] of this.credentialsByKeyword) if (!list.some((c) => keywordInSecret(c, kw))) this.tokenKeywords.add(kw);
     const kws = [...this.credentialsByKeyword.keys()].sort((a, b) => b.length - a.length);
     this.keywordRe = kws.length ? new RegExp(kws.map(escapeRe).join('|'), 'gi') : null;
   }
@@ -413,7 +420,12 @@ export class RuleIndex {
     this.keywordRe.lastIndex = 0;
     let km: RegExpExecArray | null;
     while ((km = this.keywordRe.exec(text))) {
-      for (const c of this.credentialsByKeyword.get(km[0].toLowerCase()) ?? []) present.add(c);
+      const kw = km[0].toLowerCase();
+      if (this.tokenKeywords.has(kw) && !isKeywordToken(text, km.index, kw.length)) {
+        this.keywordRe.lastIndex = km.index + 1; // a keyword overlapping this one may start inside it
+        continue;
+      }
+      for (const c of this.credentialsByKeyword.get(kw) ?? []) present.add(c);
     }
     if (!present.size) return [];
     const hits: SecretHit[] = [];
@@ -661,6 +673,41 @@ function pathHasPrefix(path: string, prefix: string): boolean {
   }
   if (x.endsWith('/')) return p.startsWith(x);
   return p === x || p.startsWith(x + '/') || p.startsWith(x + '?');
+}
+
+/** Whether the secret a credential's pattern captures in one of its rule's examples holds the keyword. */
+function keywordInSecret(c: CompiledCredential, kw: string): boolean {
+  const re = new RegExp(c.rule.pattern, 'g');
+  for (const ex of c.rule.examples?.match ?? []) {
+    for (const m of ex.matchAll(re)) if ((m[1] ?? m[0]).toLowerCase().includes(kw)) return true;
+  }
+  return false;
+}
+
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isLetter = (c: number) => isUpper(c) || isLower(c);
+
+/**
+ * A context keyword found at `index` is a token of an identifier or a word, not the inside of a
+ * longer word: at each end where the keyword has a letter, the text beyond is not a letter, or a
+ * case change starts a word there — camelCase (`falKey`, `myFal`) or the end of an acronym
+ * (`OpenAIKey`: the upper-case letter that a lower-case one follows). `false`, `FALSE`, `fall`,
+ * `nonfal` are not the token `fal`; `FAL_KEY`, `fal.run`, `fal-ai`, `FalClient` are.
+ */
+export function isKeywordToken(text: string, index: number, len: number): boolean {
+  const first = text.charCodeAt(index);
+  const last = text.charCodeAt(index + len - 1);
+  if (index > 0 && isLetter(first)) {
+    const b = text.charCodeAt(index - 1);
+    const second = len > 1 ? text.charCodeAt(index + 1) : NaN;
+    if (isLetter(b) && !(isLower(b) && isUpper(first)) && !(isUpper(b) && isUpper(first) && isLower(second))) return false;
+  }
+  if (isLetter(last)) {
+    const a = text.charCodeAt(index + len);
+    if (isLetter(a) && !(isLower(last) && isUpper(a)) && !(isUpper(a) && isLower(text.charCodeAt(index + len + 1)))) return false;
+  }
+  return true;
 }
 
 function boundaryOk(text: string, index: number, len: number): boolean {

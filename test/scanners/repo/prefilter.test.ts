@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleIndex } from '../../../src/rules/compile.js';
 import { ruleIndex } from '../../../src/rules/load.js';
 import { serviceSchema } from '../../../src/rules/schema.js';
-import { ANCHOR_KINDS, AnchorSet, anchorsOf, prefilter, ruleAnchors } from '../../../scanners/repo/prefilter.js';
+import { ANCHOR_KINDS, AnchorSet, anchorsOf, decodeEscapes, prefilter, ruleAnchors, structuredKinds } from '../../../scanners/repo/prefilter.js';
 import { ROOT, rmTree, runScan, testRules, tree } from './helpers.js';
 
 
@@ -96,6 +96,15 @@ describe('prefilter', () => {
     expect(prefilter(rules, b('key: a')).escapes).toBe(false);
   });
 
+  it('structured parsers: with backslashes, the literals of the escape-decoded text count too, and only those', () => {
+    const env = ANCHOR_KINDS['env-vars'];
+    const sk = (t: string) => structuredKinds(rules, prefilter(rules, b(t)), t) & env;
+    expect(decodeEscapes('"\\x41\\u0042\\U00000043\\/\\\\ \\n" "ab\\\n    cd"')).toBe('"ABC/\\ \n" "abcd"');
+    for (const t of ['- "\\x41CME_LLM_API_KEY"', '{"e": "\\u0041CME_LLM_API_KEY"}', '- "ACME_LLM_\\\n   API_KEY"', 'ENV ACME_LLM_\\\nAPI_KEY=1']) expect(sk(t), t).toBe(env);
+    // a backslash alone no longer sends the file to the structured parsers (it did: escapes => run)
+    for (const t of ['dir: "C:\\\\tmp\\nlogs"', 're: "\\\\d+"', 'x: "\\u0041BC"']) expect(sk(t), t).toBe(0);
+  });
+
   it('a scan gives the same observations and coverage with and without it (every fixture, both rule sets)', async () => {
     const roots = [join(ROOT, 'fixtures'), join(ROOT, 'scanners')];
     let compared = 0;
@@ -121,6 +130,12 @@ describe('prefilter', () => {
     const root = tree({
       // YAML decodes \x41 to A: ACME_LLM_API_KEY, whose literal is not in the bytes
       'app.yaml': 'env:\n  - "\\x41CME_LLM_API_KEY"\n',
+      // JSON \u escapes, a YAML escaped line break inside the name (and TOML \U: not an env var there, on or off)
+      'env.json': '{"env": ["\\u0041CME_LLM_API_KEY"]}\n',
+      'cfg.toml': 'key = "\\U00000041CME_LLM_API_KEY"\n',
+      'split.yaml': 'env:\n  - "ACME_LLM_\\\n     API_KEY"\n',
+      // a backslash that decodes to nothing a rule names: the structured parsers are skipped
+      'paths.yaml': 'dir: "C:\\\\tmp\\nlogs"\nre: "\\\\d+"\n',
       // the placeholder label becomes `x`: x.acme-gw.test
       'client.ts': 'const u = `https://${tenant}.acme-gw.test/v1`;\n',
     });
@@ -131,7 +146,10 @@ describe('prefilter', () => {
     } finally {
       rmTree(root);
     }
-    expect(off.observations.map((o) => `${o.kind}:${o.value}`).sort()).toEqual(['env-var:ACME_LLM_API_KEY', 'url:https://x.acme-gw.test/v1']);
+    expect(off.observations.map((o) => `${o.kind}:${o.value}@${o.locator}`).sort()).toEqual([
+      'env-var:ACME_LLM_API_KEY@app.yaml:2', 'env-var:ACME_LLM_API_KEY@env.json:1', 'env-var:ACME_LLM_API_KEY@split.yaml:2', 'url:https://x.acme-gw.test/v1@client.ts:1',
+    ].sort());
     expect(JSON.stringify(on.observations)).toBe(JSON.stringify(off.observations));
+    expect(on.coverage.stats.prefilterSkippedParsers).toBeGreaterThan(0); // paths.yaml
   });
 });

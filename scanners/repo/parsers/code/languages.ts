@@ -375,15 +375,20 @@ export function bareHostHit(value: string, offset: number, rules: RuleIndex): Hi
   return { kind: 'host', value: host, offset, confidence: 'inferred', attrs: path ? { path } : undefined };
 }
 
+/** Four words or more (what `trim().split(/\s+/).length >= 4` counts), without building the words. */
+const FOUR_WORDS = /\S\s+\S+\s+\S+\s+\S/;
+export const fourWordsOrMore = (s: string): boolean => FOUR_WORDS.test(s);
+
 /** A string is prose (a message, a docstring) rather than a value when it reads like a sentence. */
 function isProse(s: StringSpan, lexed: Lexed): boolean {
-  if (s.value.trim().split(/\s+/).length >= 4) return true;
+  if (fourWordsOrMore(s.value)) return true;
+  if (!s.triple) return false;
   // an expression statement (docstring): nothing but whitespace before it on its line and after it
   const ls = lexed.code.lastIndexOf('\n', s.start - 1) + 1;
   const le = lexed.code.indexOf('\n', s.end);
   const before = lexed.code.slice(ls, s.start);
   const after = lexed.code.slice(s.end, le < 0 ? undefined : le);
-  return s.triple && before.trim() === '' && after.trim() === '';
+  return before.trim() === '' && after.trim() === '';
 }
 
 export function urlsInSource(lexed: Lexed, lang: SourceLang, rules: RuleIndex): Hit[] {
@@ -394,9 +399,12 @@ export function urlsInSource(lexed: Lexed, lang: SourceLang, rules: RuleIndex): 
   }
   for (const s of lexed.strings) {
     if (!s.value || s.value.length > 4000) continue;
+    // a URL needs `://`, a bare host a dot (HOST_RE): nothing else can be a hit
+    const url = s.value.includes('://');
+    if (!url && !s.value.includes('.')) continue;
     if (isProse(s, lexed)) continue;
     const vOff = s.end - s.value.length - (s.end > s.start + s.value.length ? (s.triple ? 3 : 1) : 0);
-    if (s.value.includes('://')) urlHitsIn(s.value, Math.max(s.start, vOff), rules, out);
+    if (url) urlHitsIn(s.value, Math.max(s.start, vOff), rules, out);
     else {
       const h = bareHostHit(s.value, s.start, rules);
       if (h) out.push(h);

@@ -11,6 +11,7 @@ import { isMcpConfigText } from './mcp.js';
 import { Lines, extOf } from './util.js';
 import { isMap, isPair, isScalar } from 'yaml';
 import { nodeOffset, parseStructured, walk } from './structured.js';
+import { decodeEscapes } from '../../prefilter.js';
 
 export const sourceUrlsParser: FileParser = {
   id: 'source-urls',
@@ -119,13 +120,58 @@ export const configUrlsParser: FileParser = {
 const URL_KEY = /^(?:base[-_]?url|api[-_]?base|api[-_]?url|base[-_]?path|endpoint|url|host|server[-_]?url|address)$/i;
 const LOCAL_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\]|host\.docker\.internal|[a-z0-9][a-z0-9-]*)$/i;
 
+const URL_SCHEME = /https?:/gi;
+const HOST_LABEL = /[A-Za-z0-9-]*/y;
+const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/i;
+/** The gate on text as written: a backslash is a slash (WHATWG special URLs). */
+function localUrlIn(text: string): boolean {
+  URL_SCHEME.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = URL_SCHEME.exec(text))) {
+    let i = m.index + m[0].length;
+    for (let c = text.charCodeAt(i); c === 47 || c === 92; c = text.charCodeAt(++i)); // '/' '\\'
+    let end = i;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 32 || c === 10 || c === 13 || c === 47 || c === 92 || c === 63 || c === 35) break; // space \n \r / \\ ? #
+      if (c === 37 || c === 9 || c === 91 || c > 127) return true; // % tab [ non-ASCII
+    }
+    // the host begins at the authority's start or after an `@` (user info; any of them, to be safe)
+    for (let at = i; at > 0 && at <= end; at = text.indexOf('@', at) + 1) {
+      HOST_LABEL.lastIndex = at;
+      const label = HOST_LABEL.exec(text)![0];
+      const after = text.charCodeAt(at + label.length);
+      if (after === 64) continue; // `user@`: user info, the host follows
+      // a single label (or none): local, or the parser decides; a numeric label may be an IPv4 form of loopback
+      if (after !== 46 || NUMERIC_LABEL.test(label)) return true;
+      if (label.toLowerCase() === 'host') return true; // host.docker.internal
+    }
+  }
+  return false;
+}
+
+/**
+ * Cheap gate of providerBlocks (the YAML / JSON parse is its whole cost): could the text hold an
+ * http(s) URL whose host LOCAL_HOST accepts? A URL as WHATWG parses it: the scheme, any slashes
+ * (or backslashes), the authority up to a space, `/`, `\\`, `?` or `#`; the host after the start or
+ * after any `@` in it (user info). No when every such host is a dotted name other than a loopback
+ * address (any numeric first label: `127.`, `0.`, `0x7f.`) or `host.docker.internal`; what could
+ * decode into a different host — `%` (percent-encoding), a tab (dropped by the URL parser),
+ * non-ASCII (IDNA mapping), `[` (IPv6) — answers yes. With backslashes in the text, the same
+ * test also runs on the text with its YAML / JSON escapes decoded (`http:\\/\\/\\u006cocalhost`).
+ */
+export function mayHoldLocalUrl(text: string): boolean {
+  return localUrlIn(text) || (text.includes('\\') && localUrlIn(decodeEscapes(text)));
+}
+
 /**
  * Provider maps (`apis: { localai: { base-url: http://localhost:8080 } }`): a block whose base URL
  * is on a local host (loopback, a single-label compose service) is emitted as a `url` with the
- * block's key as `attrs.configKey`; the rules decide whether the key names a provider.
+ * block's key as `attrs.configKey`; the rules decide whether the key names a provider. Files with
+ * no URL that could be local (mayHoldLocalUrl) are not parsed (`gate` false: always; tests).
  */
-export function providerBlocks(name: string, text: string): Hit[] {
-  const s = /\.(ya?ml|json|jsonc)$/i.test(name) ? parseStructured(name, text) : undefined;
+export function providerBlocks(name: string, text: string, gate = true): Hit[] {
+  const s = /\.(ya?ml|json|jsonc)$/i.test(name) && (!gate || mayHoldLocalUrl(text)) ? parseStructured(name, text) : undefined;
   if (!s) return [];
   const out: Hit[] = [];
   for (const doc of s.docs) {

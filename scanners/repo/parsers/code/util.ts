@@ -10,28 +10,37 @@ export function extOf(name: string): string {
   return i > 0 ? name.slice(i).toLowerCase() : '';
 }
 
-/** Fast 1-based line lookup for many offsets in the same text. */
+/** Fast 1-based line lookup for many offsets in the same text (line starts indexed on first use: most files emit nothing). */
 export class Lines {
-  private starts: number[] = [0];
-  constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  private idx?: number[];
+  constructor(readonly text: string) {}
+  private get starts(): number[] {
+    if (!this.idx) {
+      const starts = [0];
+      const text = this.text;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.idx = starts;
+    }
+    return this.idx;
   }
   /** 1-based line containing offset. */
   lineAt(offset: number): number {
+    const starts = this.starts;
     let lo = 0;
-    let hi = this.starts.length - 1;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
+      if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo + 1;
   }
   /** Text of a 1-based line, without the newline. */
   line(n: number): string {
-    const s = this.starts[n - 1];
+    const starts = this.starts;
+    const s = starts[n - 1];
     if (s === undefined) return '';
-    const e = n < this.starts.length ? this.starts[n] - 1 : this.text.length;
+    const e = n < starts.length ? starts[n] - 1 : this.text.length;
     return this.text.slice(s, e).replace(/\r$/, '');
   }
   /** Offset of the first character of a 1-based line. */
