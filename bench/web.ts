@@ -42,6 +42,9 @@ const BACKENDS = arg('backends', 'sqlite,postgres').split(',');
 const ONLY_CASES = process.argv.includes('--cases') ? arg('cases', '').split(',').map(Number) : undefined;
 const PROFILE = process.argv.includes('--profile') ? resolve(arg('profile', 'bench/.data/profiles')) : undefined;
 const REBUILD = process.argv.includes('--rebuild');
+/** Development: `--pg-url URL [--pg-pid PID]` measures an already-loaded PostgreSQL register (skips starting and loading one; PID: its postmaster, for CPU). */
+const PG_URL = process.argv.includes('--pg-url') ? arg('pg-url', '') : undefined;
+const PG_PID = process.argv.includes('--pg-pid') ? Number(arg('pg-pid', '0')) : undefined;
 
 const SERVICES = [
   ['openai-api', 'OpenAI API', 'OpenAI', 'llm-api'],
@@ -402,7 +405,8 @@ async function main() {
   LOAD.start = loadavg()[0];
   try {
     if (BACKENDS.includes('sqlite')) runs.push(await measure('SQLite, 1 replica', file, 1));
-    if (BACKENDS.includes('postgres')) {
+    if (BACKENDS.includes('postgres') && PG_URL) runs.push(await measure('PostgreSQL, 2 replicas', PG_URL, 2, PG_PID));
+    else if (BACKENDS.includes('postgres')) {
       const pg = await startPostgres();
       try {
         const url = await pg.createDatabase('webbench');
@@ -430,7 +434,7 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (runs.length < 2 || ONLY_CASES) return; // a partial run (development) writes no results
+  if (runs.length < 2 || ONLY_CASES || PG_URL) return; // a partial run (development) writes no results
   const cpu = cpus();
   const [sq, pgr] = runs;
   const yard = (r: CaseResult[]) => r[0];

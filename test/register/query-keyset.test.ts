@@ -37,11 +37,11 @@ interface Fixture {
 }
 
 /** Deterministic rows with many ties (names, dates, bytes, scores) so the unique last key decides. */
-function fixtures(): Fixture[] {
+function fixtures(n = N): Fixture[] {
   let s = 7;
   const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
   const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
-  return Array.from({ length: N }, (_, i) => {
+  return Array.from({ length: n }, (_, i) => {
     const status = pick(STATUSES);
     const withRisk = status !== 'sanctioned' || r() < 0.3;
     const tier = 1 + Math.floor(r() * 3);
@@ -228,6 +228,51 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
       }
     }, 120_000);
   }
+
+  it('deep offset pages seek from anchors of their own generation: equal to plain OFFSET, and a write between two reads is seen', async () => {
+    // 4,600 items: pages past 1,000, 2,000, 3,000 and 4,000 rows, whose anchors are read from the start,
+    // from a nearer anchor, from the cache, and again after a write
+    const big = fixtures(4_600);
+    const spec2 = await backend.fresh();
+    const reg2 = await backend.open(spec2);
+    try {
+      await reg2.loadTables(dumps(big));
+      await reg2.analyze();
+      const cases: Array<[ItemQuery, ItemSort]> = [
+        [{ state: 'all' }, 'name'],
+        [{ status: STATUS_SEVERITY.slice(0, 4) }, 'status'],
+        [{ state: 'all' }, 'score'],
+        [{ state: 'all', category: 'llm-api' }, 'last-seen'],
+        [{ state: 'all' }, 'bytes'],
+      ];
+      for (const [f, sort] of cases) {
+        const want = oracle(big, { ...f, sort });
+        expect(want.length, sort).toBeGreaterThan(1_400);
+        for (const offset of [1_000, 2_130, 999, 4_000, 3_050, 2_130, 1_999, 4_400]) {
+          const p = await reg2.queryItems({ ...f, sort, limit: PAGE, offset });
+          expect(p.rows.map((r) => r.id), `${sort} offset ${offset}`).toEqual(want.slice(offset, offset + PAGE));
+        }
+      }
+      // a write between two reads: the 40 items that sort first by name move to the end, so every
+      // anchor read before it points at the wrong row now
+      const f: ItemQuery = { state: 'all', sort: 'name', limit: PAGE };
+      const before = oracle(big, f);
+      expect((await reg2.queryItems({ ...f, offset: 3_000 })).rows.map((r) => r.id)).toEqual(before.slice(3_000, 3_000 + PAGE));
+      expect((await reg2.queryItems({ ...f, offset: 4_100 })).rows.map((r) => r.id)).toEqual(before.slice(4_100, 4_100 + PAGE));
+      const raw = await backend.raw(spec2);
+      for (const id of before.slice(0, 40)) {
+        await raw.run('UPDATE items SET name = $1 WHERE id = $2', [`zz-${id}`, id]);
+        big.find((x) => x.id === id)!.name = `zz-${id}`;
+      }
+      await raw.close();
+      const after = oracle(big, f);
+      expect(after.slice(3_000, 3_000 + PAGE)).not.toEqual(before.slice(3_000, 3_000 + PAGE));
+      for (const offset of [3_000, 4_100, 2_000, 4_100])
+        expect((await reg2.queryItems({ ...f, offset })).rows.map((r) => r.id), `after the write, offset ${offset}`).toEqual(after.slice(offset, offset + PAGE));
+    } finally {
+      await reg2.close();
+    }
+  }, 120_000);
 
   it('a cursor of another sort, or not one of ours, is a one-line error', async () => {
     const p = await reg.queryItems({ sort: 'name', limit: 10 });

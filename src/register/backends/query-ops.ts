@@ -23,6 +23,8 @@ export const COUNT_CAP = 1_000;
 /** Register-page totals by query, valid for one register generation (one per store, shared by its requests). */
 export class CountCache {
   private readonly m = new Map<string, { gen: number; total: number; capped: boolean }>();
+  /** Deep-offset anchors by query: the sort key of row `pos - 1` for positions that are multiples of ANCHOR_STEP, for one generation. */
+  private readonly a = new Map<string, { gen: number; at: Map<number, Array<string | number>> }>();
   get(key: string, gen: number): { total: number; capped: boolean } | undefined {
     const v = this.m.get(key);
     return v && v.gen === gen ? v : undefined;
@@ -31,7 +33,26 @@ export class CountCache {
     if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
     this.m.set(key, { gen, ...v });
   }
+  /** The anchors known for a query, with the generation they were read in (which the caller checks against its own statement's). */
+  anchors(key: string): { gen: number; at: Map<number, Array<string | number>> } | undefined {
+    return this.a.get(key);
+  }
+  setAnchor(key: string, gen: number, pos: number, values: Array<string | number>): void {
+    let v = this.a.get(key);
+    if (!v || v.gen !== gen) {
+      if (this.a.size >= 200) this.a.clear();
+      this.a.set(key, (v = { gen, at: new Map() }));
+    }
+    if (v.at.size < 1000) v.at.set(pos, values);
+  }
 }
+
+/**
+ * Deep offset pages (page=N) seek from an anchor: the sort key of the row just before the largest
+ * multiple of ANCHOR_STEP at or below the offset, read once per register generation and query,
+ * then skip the remainder — at most ANCHOR_STEP rows walked instead of the whole offset.
+ */
+export const ANCHOR_STEP = 1_000;
 
 /** The list's columns (no per-row JSON). */
 export const ITEM_SUMMARY_SELECT = `i.id, i.kind, i.service, i.name, i.vendor, i.category, i.artifact_type, i.artifact_key, i.status, i.status_reason, i.catalog_entry, i.state, i.sources, i.signals,
@@ -181,27 +202,45 @@ export function itemStatements(d: Dialect, f: ItemQuery) {
   const keys = SORT_KEYS[sort];
   const cursor = f.after ?? f.before;
   const reverse = !f.after && !!f.before;
-  const arms = cursor !== undefined ? keysetArms(keys, decodeCursor(sort, cursor), reverse) : undefined;
-  const order = orderSql(keys, reverse);
   const take = paged ? limit + 1 : limit;
-  const ids = arms
-    ? {
-        sql: `SELECT t.id FROM (${arms
-          .map((a, n) => `SELECT * FROM (SELECT i.id AS id, ${keys.map((x, j) => `${x.sql} AS k${j}`).join(', ')} FROM ${from} ${w ? `${w} AND` : 'WHERE'} ${a.sql} ORDER BY ${orderSql(keys.slice(n), reverse)} LIMIT ?) a${n}`)
-          .join(' UNION ALL ')}) t ORDER BY ${keys.map((x, j) => `t.k${j}${x.desc !== reverse ? ' DESC' : ''}`).join(', ')} LIMIT ?`,
-        args: [...arms.flatMap((a) => [...args, ...a.args, take]), take],
-      }
-    : { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, take, Math.max(f.offset ?? 0, 0)] };
+  const cols = keys.map((x, j) => `${x.sql} AS k${j}`).join(', ');
+  /**
+   * The ids (and, `withKeys`, the sort key columns k0…) of `n` rows after skipping `skip`: from the
+   * start, or strictly past `seek`'s key values (one index seek per key, see keysetArms).
+   */
+  const idsOf = (n: number, skip: number, seek?: { values: Array<string | number>; reverse: boolean }, withKeys = false) => {
+    if (!seek) return { sql: `SELECT i.id${withKeys ? `, ${cols}` : ''} FROM ${from} ${w} ORDER BY ${orderSql(keys, false)} LIMIT ? OFFSET ?`, args: [...args, n, skip] };
+    const arms = keysetArms(keys, seek.values, seek.reverse);
+    return {
+      sql: `SELECT t.id${withKeys ? `, ${keys.map((_, j) => `t.k${j}`).join(', ')}` : ''} FROM (${arms
+        .map((a, m) => `SELECT * FROM (SELECT i.id AS id, ${cols} FROM ${from} ${w ? `${w} AND` : 'WHERE'} ${a.sql} ORDER BY ${orderSql(keys.slice(m), seek.reverse)} LIMIT ?) a${m}`)
+        .join(' UNION ALL ')}) t ORDER BY ${keys.map((x, j) => `t.k${j}${x.desc !== seek.reverse ? ' DESC' : ''}`).join(', ')} LIMIT ?${skip ? ' OFFSET ?' : ''}`,
+      args: [...arms.flatMap((a) => [...args, ...a.args, n + skip]), n, ...(skip ? [skip] : [])],
+    };
+  };
+  const ids = cursor !== undefined ? idsOf(take, 0, { values: decodeCursor(sort, cursor), reverse }) : idsOf(take, Math.max(f.offset ?? 0, 0));
+  /**
+   * A page in one statement: the ids statement as a derived table, joined to the list's columns
+   * (in the ids' order), with the register generation read in the same snapshot.
+   */
+  const page = (st: { sql: string; args: unknown[] }, withGen: boolean) => ({
+    sql: `SELECT ${ITEM_SUMMARY_SELECT}${withGen ? `, (${GENERATION_SQL}) AS gen_n` : ''} FROM (${st.sql}) p ${d.forcedJoin} items i ON i.id = p.id LEFT JOIN risk_entries r ON r.item_id = i.id ORDER BY ${orderSql(keys, reverse)}`,
+    args: st.args,
+  });
   return {
     sort,
+    keys,
     reverse,
-    keyset: !!arms,
+    keyset: cursor !== undefined,
     limit,
+    take,
     key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
     // joined with the risk entries and paged: counted up to the cap, not to the end
     capped: viaRisk && paged,
     count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
     ids,
+    idsOf,
+    page,
   };
 }
 
@@ -270,18 +309,75 @@ async function hasGeneration(c: Conn): Promise<boolean> {
   return v;
 }
 
+/** The key values of the row a statement with `withKeys` returned, typed as the sort's keys. */
+const keyValues = (keys: Key[], r: Row): Array<string | number> => keys.map((x, j) => (x.type === 'number' ? Number(r[`k${j}`]) : String(r[`k${j}`])));
+
+/**
+ * The anchor for position `pos` (a multiple of ANCHOR_STEP): the key values of row `pos - 1` and
+ * the generation they were read in — cached, else read from the nearest cached anchor below it
+ * (if still the same generation), else from the start. Undefined when the list is shorter.
+ */
+async function anchorAt(c: Conn, counts: CountCache, q: ReturnType<typeof itemStatements>, pos: number): Promise<{ gen: number; values: Array<string | number> } | undefined> {
+  const key = `${q.key}\u0000${q.sort}`; // the count's key does not depend on the order; an anchor does
+  const known = counts.anchors(key);
+  const hit = known?.at.get(pos);
+  if (known && hit) return { gen: known.gen, values: hit };
+  let from = 0;
+  for (const at of known?.at.keys() ?? []) if (at < pos && at > from) from = at;
+  for (const start of from ? [from, 0] : [0]) {
+    const st = start ? q.idsOf(1, pos - 1 - start, { values: known!.at.get(start)!, reverse: false }, true) : q.idsOf(1, pos - 1, undefined, true);
+    const r = await c.get(`SELECT x.*, (${GENERATION_SQL}) AS gen_n FROM (${st.sql}) x`, st.args);
+    if (!r) return undefined;
+    const gen = Number(r.gen_n);
+    if (start && gen !== known!.gen) continue; // written since that anchor was read: from the start
+    const values = keyValues(q.keys, r);
+    counts.setAnchor(key, gen, pos, values);
+    return { gen, values };
+  }
+  return undefined;
+}
+
 /**
  * One page of the register. `counts`: the store's cache (outside transactions only — a transaction
- * counts what it sees itself). `byIds` reads rows by key in list-sized chunks.
+ * counts what it sees itself). `byIds` reads rows by key in list-sized chunks (unpaged lists).
+ *
+ * A page is one statement (ids, rows and the generation together); the total, when not cached for
+ * that generation, a second. A deep offset page seeks from a cached anchor of the same generation
+ * as the page statement itself reads — otherwise it is answered by the plain OFFSET statement — so
+ * it returns exactly what the plain OFFSET would.
  */
 export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undefined, f: ItemQuery, byIds: (sqlBefore: string, col: string, ids: readonly string[]) => Promise<Row[]>): Promise<Page<ItemSummary>> {
   const q = itemStatements(d, f);
+  const withGen = !!counts && (await hasGeneration(c));
+  let rows: Row[] | undefined;
+  let gen = -1;
+  if (f.limit === undefined) {
+    // every row (exports, the CLI): ids in order, then the rows in chunks
+    const ids = (await c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
+    gen = withGen ? await generation(c) : -1;
+    const byId = new Map((ids.length ? await byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids) : []).map((r) => [r.id as string, r]));
+    rows = ids.map((id) => byId.get(id)).filter((r): r is Row => !!r);
+  } else {
+    const offset = Math.max(f.offset ?? 0, 0);
+    if (withGen && !q.keyset && offset >= ANCHOR_STEP) {
+      const pos = Math.floor(offset / ANCHOR_STEP) * ANCHOR_STEP;
+      const a = await anchorAt(c, counts!, q, pos);
+      if (a) {
+        const st = q.page(q.idsOf(q.take, offset - pos, { values: a.values, reverse: false }), true);
+        const got = await c.all(st.sql, st.args);
+        // the anchor holds for this statement only in its own generation (an empty page cannot tell: the plain statement answers)
+        if (got.length && Number(got[0].gen_n) === a.gen) (rows = got), (gen = a.gen);
+      }
+    }
+    if (!rows) {
+      const st = q.page(q.ids, withGen);
+      rows = await c.all(st.sql, st.args);
+      gen = !withGen ? -1 : rows.length ? Number(rows[0].gen_n) : await generation(c);
+    }
+  }
   // The total is the costly part of a page (every matching row): computed once per register
-  // generation and query. The generation comes with the page's ids (one statement, one snapshot)
-  // and the count, when needed, runs after it, so a count is never older than its key.
-  const withGen = counts && (await hasGeneration(c));
-  const idRows = await c.all(withGen ? q.ids.sql.replace(/^SELECT (i|t)\.id /, `SELECT $1.id, (${GENERATION_SQL}) AS gen_n `) : q.ids.sql, q.ids.args);
-  const gen = !withGen ? -1 : idRows.length ? Number(idRows[0].gen_n) : await generation(c);
+  // generation and query. The generation comes with the page (one statement, one snapshot) and
+  // the count, when needed, runs after it, so a count is never older than its key.
   const cache = gen >= 0 ? counts : undefined;
   let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
   if (total < 0) {
@@ -289,14 +385,10 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
     cache?.set(q.key, gen, { total, capped });
   }
-  let ids = idRows.map((r) => r.id as string);
-  const more = ids.length > q.limit;
-  if (more) ids = ids.slice(0, q.limit);
-  if (q.reverse) ids.reverse();
-  if (!ids.length) return { total, capped, rows: [] };
-  const rows = await byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
-  const out = ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary);
+  const more = rows.length > q.limit;
+  if (more) rows = rows.slice(0, q.limit);
+  if (q.reverse) rows.reverse();
+  const out = rows.map(toSummary);
   if (f.limit === undefined || !out.length) return { total, capped, rows: out };
   // cursors for the neighbouring pages: forward, another page follows when the extra row came back;
   // backward (a `before` page), an earlier page exists when it did
@@ -315,7 +407,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
 export async function explainItemQuery(c: Conn, d: Dialect, f: ItemQuery): Promise<Array<{ what: string; sql: string; ms: number; plan: string[] }>> {
   const q = itemStatements(d, f);
   const out: Array<{ what: string; sql: string; ms: number; plan: string[] }> = [];
-  for (const [what, st] of [['count', q.count], ['page ids', q.ids]] as const) {
+  for (const [what, st] of [['count', q.count], ['page (ids, rows and generation in one statement)', q.page(q.ids, true)]] as const) {
     const t = performance.now();
     await c.all(st.sql, st.args);
     const ms = performance.now() - t;
