@@ -389,7 +389,8 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
   if (more) rows = rows.slice(0, q.limit);
   if (q.reverse) rows.reverse();
   const out = rows.map(toSummary);
-  if (f.limit === undefined || !out.length) return { total, capped, rows: out };
+  const atGen = gen >= 0 ? gen : undefined;
+  if (f.limit === undefined || !out.length) return { total, capped, rows: out, generation: atGen };
   // cursors for the neighbouring pages: forward, another page follows when the extra row came back;
   // backward (a `before` page), an earlier page exists when it did
   const hasNext = q.reverse ? true : more;
@@ -400,6 +401,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     rows: out,
     next: hasNext ? encodeCursor(q.sort, out[out.length - 1]) : undefined,
     prev: hasPrev ? encodeCursor(q.sort, out[0]) : undefined,
+    generation: atGen,
   };
 }
 
