@@ -218,13 +218,17 @@ export function itemStatements(d: Dialect, f: ItemQuery) {
       args: [...arms.flatMap((a) => [...args, ...a.args, n + skip]), n, ...(skip ? [skip] : [])],
     };
   };
-  const ids = cursor !== undefined ? idsOf(take, 0, { values: decodeCursor(sort, cursor), reverse }) : idsOf(take, Math.max(f.offset ?? 0, 0));
+  // An owner's list is small and its page is sorted from all of its rows anyway: the page statement
+  // counts them on the way (a window over the same rows) instead of a second statement walking them again.
+  const countsInline = paged && from === ownerFirst && cursor === undefined;
+  const plain = idsOf(take, Math.max(f.offset ?? 0, 0));
+  const ids = cursor !== undefined ? idsOf(take, 0, { values: decodeCursor(sort, cursor), reverse }) : countsInline ? { ...plain, sql: plain.sql.replace(/^SELECT i\.id /, 'SELECT i.id, COUNT(*) OVER () AS n_all ') } : plain;
   /**
    * A page in one statement: the ids statement as a derived table, joined to the list's columns
    * (in the ids' order), with the register generation read in the same snapshot.
    */
   const page = (st: { sql: string; args: unknown[] }, withGen: boolean) => ({
-    sql: `SELECT ${ITEM_SUMMARY_SELECT}${withGen ? `, (${GENERATION_SQL}) AS gen_n` : ''} FROM (${st.sql}) p ${d.forcedJoin} items i ON i.id = p.id LEFT JOIN risk_entries r ON r.item_id = i.id ORDER BY ${orderSql(keys, reverse)}`,
+    sql: `SELECT ${ITEM_SUMMARY_SELECT}${withGen ? `, (${GENERATION_SQL}) AS gen_n` : ''}${st === ids && countsInline ? ', p.n_all' : ''} FROM (${st.sql}) p ${d.forcedJoin} items i ON i.id = p.id LEFT JOIN risk_entries r ON r.item_id = i.id ORDER BY ${orderSql(keys, reverse)}`,
     args: st.args,
   });
   return {
@@ -380,6 +384,12 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
   // the count, when needed, runs after it, so a count is never older than its key.
   const cache = gen >= 0 ? counts : undefined;
   let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
+  if (total < 0 && rows.length && rows[0].n_all !== undefined) {
+    // counted by the page statement itself, capped as the count statement caps it
+    total = Number(rows[0].n_all);
+    if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+    cache?.set(q.key, gen, { total, capped });
+  }
   if (total < 0) {
     total = Number((await c.get(q.count.sql, q.count.args))?.n ?? 0);
     if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
