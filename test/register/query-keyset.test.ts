@@ -231,7 +231,8 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
 
   it('deep offset pages seek from anchors of their own generation: equal to plain OFFSET, and a write between two reads is seen', async () => {
     // 4,600 items: pages past 1,000, 2,000, 3,000 and 4,000 rows, whose anchors are read from the start,
-    // from a nearer anchor, from the cache, and again after a write
+    // from a nearer anchor, from the cache, and again after a write (the 1,500-item lists above page
+    // past ANCHOR_STEP too, with every filter and sort)
     const big = fixtures(4_600);
     const spec2 = await backend.fresh();
     const reg2 = await backend.open(spec2);
@@ -243,7 +244,7 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
         [{ status: STATUS_SEVERITY.slice(0, 4) }, 'status'],
         [{ state: 'all' }, 'score'],
         [{ state: 'all', category: 'llm-api' }, 'last-seen'],
-        [{ state: 'all' }, 'bytes'],
+        [{ state: 'all', riskStatus: ['triaged', 'suppressed', 'needs-intake'] }, 'bytes'],
       ];
       for (const [f, sort] of cases) {
         const want = oracle(big, { ...f, sort });
@@ -253,22 +254,34 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
           expect(p.rows.map((r) => r.id), `${sort} offset ${offset}`).toEqual(want.slice(offset, offset + PAGE));
         }
       }
-      // a write between two reads: the 40 items that sort first by name move to the end, so every
-      // anchor read before it points at the wrong row now
-      const f: ItemQuery = { state: 'all', sort: 'name', limit: PAGE };
-      const before = oracle(big, f);
-      expect((await reg2.queryItems({ ...f, offset: 3_000 })).rows.map((r) => r.id)).toEqual(before.slice(3_000, 3_000 + PAGE));
-      expect((await reg2.queryItems({ ...f, offset: 4_100 })).rows.map((r) => r.id)).toEqual(before.slice(4_100, 4_100 + PAGE));
+      // a write between two reads: the 40 items that sort first by name move to the end of the name
+      // order, the 40 last by bytes to its front, so the anchors read before it point at the wrong rows now
+      const byName: ItemQuery = { state: 'all', sort: 'name', limit: PAGE };
+      const byBytes: ItemQuery = { state: 'all', sort: 'bytes', limit: PAGE };
+      const before = oracle(big, byName);
+      const bytesBefore = oracle(big, byBytes);
+      for (const offset of [3_000, 4_100]) expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id)).toEqual(before.slice(offset, offset + PAGE));
+      expect((await reg2.queryItems({ ...byBytes, offset: 1_000 })).rows.map((r) => r.id)).toEqual(bytesBefore.slice(1_000, 1_000 + PAGE));
       const raw = await backend.raw(spec2);
       for (const id of before.slice(0, 40)) {
         await raw.run('UPDATE items SET name = $1 WHERE id = $2', [`zz-${id}`, id]);
         big.find((x) => x.id === id)!.name = `zz-${id}`;
       }
+      for (const id of bytesBefore.slice(-40)) {
+        await raw.run('UPDATE items SET bytes_out = 1000000000 WHERE id = $1', [id]);
+        big.find((x) => x.id === id)!.bytesOut = 1e9;
+      }
       await raw.close();
-      const after = oracle(big, f);
+      const after = oracle(big, byName);
+      const bytesAfter = oracle(big, byBytes);
       expect(after.slice(3_000, 3_000 + PAGE)).not.toEqual(before.slice(3_000, 3_000 + PAGE));
-      for (const offset of [3_000, 4_100, 2_000, 4_100])
-        expect((await reg2.queryItems({ ...f, offset })).rows.map((r) => r.id), `after the write, offset ${offset}`).toEqual(after.slice(offset, offset + PAGE));
+      expect(bytesAfter.slice(3_000, 3_000 + PAGE)).not.toEqual(bytesBefore.slice(3_000, 3_000 + PAGE));
+      // by name, 3,000 first: an anchor of the old generation answers from the cache, and the page statement tells
+      for (const offset of [3_000, 4_100, 2_000, 4_500])
+        expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id), `by name after the write, offset ${offset}`).toEqual(after.slice(offset, offset + PAGE));
+      // by bytes, 3,000 first: past every anchor read before the write (up to 1,000), the nearest of which is of the old generation
+      for (const offset of [3_000, 4_500, 1_000])
+        expect((await reg2.queryItems({ ...byBytes, offset })).rows.map((r) => r.id), `by bytes after the write, offset ${offset}`).toEqual(bytesAfter.slice(offset, offset + PAGE));
     } finally {
       await reg2.close();
     }

@@ -43,16 +43,17 @@ export class CountCache {
       if (this.a.size >= 200) this.a.clear();
       this.a.set(key, (v = { gen, at: new Map() }));
     }
-    if (v.at.size < 1000) v.at.set(pos, values);
+    if (v.at.size < 5000) v.at.set(pos, values);
   }
 }
 
 /**
  * Deep offset pages (page=N) seek from an anchor: the sort key of the row just before the largest
- * multiple of ANCHOR_STEP at or below the offset, read once per register generation and query,
- * then skip the remainder — at most ANCHOR_STEP rows walked instead of the whole offset.
+ * multiple of ANCHOR_STEP at or below the offset, read once per register generation, query and
+ * sort (with every anchor below it), then skip the remainder — fewer than ANCHOR_STEP rows walked
+ * instead of the whole offset.
  */
-export const ANCHOR_STEP = 1_000;
+export const ANCHOR_STEP = 100;
 
 /** The list's columns (no per-row JSON). */
 export const ITEM_SUMMARY_SELECT = `i.id, i.kind, i.service, i.name, i.vendor, i.category, i.artifact_type, i.artifact_key, i.status, i.status_reason, i.catalog_entry, i.state, i.sources, i.signals,
@@ -318,25 +319,29 @@ const keyValues = (keys: Key[], r: Row): Array<string | number> => keys.map((x, 
 
 /**
  * The anchor for position `pos` (a multiple of ANCHOR_STEP): the key values of row `pos - 1` and
- * the generation they were read in — cached, else read from the nearest cached anchor below it
- * (if still the same generation), else from the start. Undefined when the list is shorter.
+ * the generation they were read in — cached, else read together with every anchor between the
+ * nearest cached one below it (if still the same generation) or the start and `pos`, in one
+ * statement (the rows in between numbered in the sort's order, every ANCHOR_STEP-th kept).
+ * Undefined when the list is shorter.
  */
-async function anchorAt(c: Conn, counts: CountCache, q: ReturnType<typeof itemStatements>, pos: number): Promise<{ gen: number; values: Array<string | number> } | undefined> {
+async function anchorAt(c: Conn, counts: CountCache, q: ReturnType<typeof itemStatements>, pos: number, staleGen?: number): Promise<{ gen: number; values: Array<string | number> } | undefined> {
   const key = `${q.key}\u0000${q.sort}`; // the count's key does not depend on the order; an anchor does
-  const known = counts.anchors(key);
+  const cached = counts.anchors(key);
+  const known = cached && cached.gen !== staleGen ? cached : undefined;
   const hit = known?.at.get(pos);
   if (known && hit) return { gen: known.gen, values: hit };
   let from = 0;
   for (const at of known?.at.keys() ?? []) if (at < pos && at > from) from = at;
+  const order = q.keys.map((x, j) => `y.k${j}${x.desc ? ' DESC' : ''}`).join(', ');
   for (const start of from ? [from, 0] : [0]) {
-    const st = start ? q.idsOf(1, pos - 1 - start, { values: known!.at.get(start)!, reverse: false }, true) : q.idsOf(1, pos - 1, undefined, true);
-    const r = await c.get(`SELECT x.*, (${GENERATION_SQL}) AS gen_n FROM (${st.sql}) x`, st.args);
-    if (!r) return undefined;
-    const gen = Number(r.gen_n);
+    const st = q.idsOf(pos - start, 0, start ? { values: known!.at.get(start)!, reverse: false } : undefined, true);
+    const rows = await c.all(`SELECT x.*, (${GENERATION_SQL}) AS gen_n FROM (SELECT y.*, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn FROM (${st.sql}) y) x WHERE x.rn % ${ANCHOR_STEP} = 0 ORDER BY x.rn`, st.args);
+    if (!rows.length) return undefined;
+    const gen = Number(rows[0].gen_n);
     if (start && gen !== known!.gen) continue; // written since that anchor was read: from the start
-    const values = keyValues(q.keys, r);
-    counts.setAnchor(key, gen, pos, values);
-    return { gen, values };
+    for (const r of rows) counts.setAnchor(key, gen, start + Number(r.rn), keyValues(q.keys, r));
+    const last = rows[rows.length - 1];
+    return start + Number(last.rn) === pos ? { gen, values: keyValues(q.keys, last) } : undefined;
   }
   return undefined;
 }
@@ -365,12 +370,17 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     const offset = Math.max(f.offset ?? 0, 0);
     if (withGen && !q.keyset && offset >= ANCHOR_STEP) {
       const pos = Math.floor(offset / ANCHOR_STEP) * ANCHOR_STEP;
-      const a = await anchorAt(c, counts!, q, pos);
-      if (a) {
+      // the anchors hold for a page statement of their own generation only; a page that reads a newer
+      // one reads them again (from the start) once, else the plain statement answers (an empty page cannot tell)
+      let stale: number | undefined;
+      for (let attempt = 0; attempt < 2 && !rows; attempt++) {
+        const a = await anchorAt(c, counts!, q, pos, stale);
+        if (!a) break;
         const st = q.page(q.idsOf(q.take, offset - pos, { values: a.values, reverse: false }), true);
         const got = await c.all(st.sql, st.args);
-        // the anchor holds for this statement only in its own generation (an empty page cannot tell: the plain statement answers)
-        if (got.length && Number(got[0].gen_n) === a.gen) (rows = got), (gen = a.gen);
+        if (!got.length) break;
+        if (Number(got[0].gen_n) === a.gen) (rows = got), (gen = a.gen);
+        else stale = a.gen;
       }
     }
     if (!rows) {
