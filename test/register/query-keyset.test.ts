@@ -262,6 +262,26 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
       const bytesBefore = oracle(big, byBytes);
       for (const offset of [3_000, 4_100]) expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id)).toEqual(before.slice(offset, offset + PAGE));
       expect((await reg2.queryItems({ ...byBytes, offset: 1_000 })).rows.map((r) => r.id)).toEqual(bytesBefore.slice(1_000, 1_000 + PAGE));
+      // owners' lists (read whole once per generation): every offset page before the write
+      const owners: ItemQuery[] = [
+        { owner: 'ops@corp.example', category: 'llm-api', state: 'all', sort: 'name', limit: PAGE },
+        { owner: 'ops@corp.example', state: 'all', sort: 'name', limit: PAGE },
+      ];
+      const ownerPages = async (f: ItemQuery) => {
+        const got: string[] = [];
+        const totals = new Set<string>();
+        for (let offset = 0; offset < 1_300; offset += PAGE) {
+          const p = await reg2.queryItems({ ...f, offset });
+          got.push(...p.rows.map((r) => r.id));
+          totals.add(`${p.total}${p.capped ? '+' : ''}`);
+        }
+        return { got, totals: [...totals] };
+      };
+      for (const f of owners) {
+        const want = oracle(big, f);
+        expect(await ownerPages(f), JSON.stringify(f)).toEqual({ got: want, totals: [want.length > COUNT_CAP ? `${COUNT_CAP}+` : String(want.length)] });
+      }
+      expect(oracle(big, owners[1]).length).toBeGreaterThan(COUNT_CAP); // the capped list, with pages past what it holds
       const raw = await backend.raw(spec2);
       for (const id of before.slice(0, 40)) {
         await raw.run('UPDATE items SET name = $1 WHERE id = $2', [`zz-${id}`, id]);
@@ -279,6 +299,7 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
       // by name, 3,000 first: an anchor of the old generation answers from the cache, and the page statement tells
       for (const offset of [3_000, 4_100, 2_000, 4_500])
         expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id), `by name after the write, offset ${offset}`).toEqual(after.slice(offset, offset + PAGE));
+      for (const f of owners) expect((await ownerPages(f)).got, `after the write, ${JSON.stringify(f)}`).toEqual(oracle(big, f));
       // by bytes, 3,000 first: past every anchor read before the write (up to 1,000), the nearest of which is of the old generation
       for (const offset of [3_000, 4_500, 1_000])
         expect((await reg2.queryItems({ ...byBytes, offset })).rows.map((r) => r.id), `by bytes after the write, offset ${offset}`).toEqual(bytesAfter.slice(offset, offset + PAGE));

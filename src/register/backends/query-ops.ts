@@ -33,6 +33,15 @@ export class CountCache {
     if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
     this.m.set(key, { gen, ...v });
   }
+  /** Small lists read whole (see smallListPage): their ordered ids by query and sort, for one generation. */
+  private readonly l = new Map<string, { gen: number; ids: string[] }>();
+  list(key: string): { gen: number; ids: string[] } | undefined {
+    return this.l.get(key);
+  }
+  setList(key: string, gen: number, ids: string[]): void {
+    if (this.l.size >= 200) this.l.clear();
+    this.l.set(key, { gen, ids });
+  }
   /** The anchors known for a query, with the generation they were read in (which the caller checks against its own statement's). */
   anchors(key: string): { gen: number; at: Map<number, Array<string | number>> } | undefined {
     return this.a.get(key);
@@ -246,6 +255,7 @@ export function itemStatements(d: Dialect, f: ItemQuery) {
     ids,
     idsOf,
     page,
+    countsInline,
   };
 }
 
@@ -347,6 +357,40 @@ async function anchorAt(c: Conn, counts: CountCache, q: ReturnType<typeof itemSt
 }
 
 /**
+ * A page of an owner's list (no cursor): such a list is small (an owner's entries) and its page is
+ * sorted from all of its rows on every request, since no index holds them in the sort's order.
+ * Its ordered ids (up to COUNT_CAP + 1) are read once per register generation, query and sort,
+ * and a page then reads its rows by id in one statement that also reads the generation — a newer
+ * one reads the list again. Undefined when the list is empty or the page lies past what it holds:
+ * the page statement answers.
+ */
+async function smallListPage(c: Conn, d: Dialect, counts: CountCache, q: ReturnType<typeof itemStatements>, offset: number): Promise<{ gen: number; rows: Row[] } | undefined> {
+  const key = `${q.key}\u0000${q.sort}`;
+  let list = counts.list(key);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (!list) {
+      const st = q.idsOf(COUNT_CAP + 1, 0);
+      const r = await c.all(`SELECT x.id, (${GENERATION_SQL}) AS gen_n FROM (${st.sql}) x`, st.args);
+      if (!r.length) return undefined;
+      list = { gen: Number(r[0].gen_n), ids: r.map((x) => x.id as string) };
+      counts.setList(key, list.gen, list.ids);
+      const n = list.ids.length;
+      counts.set(q.key, list.gen, { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP });
+    }
+    const ids = list.ids.slice(offset, offset + q.take);
+    if (!ids.length || (list.ids.length > COUNT_CAP && offset + q.take > list.ids.length)) return undefined;
+    const l = d.inList('i.id', ids.length);
+    const rows = await c.all(`SELECT ${ITEM_SUMMARY_SELECT}, (${GENERATION_SQL}) AS gen_n FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE ${l.sql}`, l.params(ids));
+    if (rows.length === ids.length && Number(rows[0].gen_n) === list.gen) {
+      const byId = new Map(rows.map((r) => [r.id as string, r]));
+      return { gen: list.gen, rows: ids.map((id) => byId.get(id)!) };
+    }
+    list = undefined; // written since the list was read: read it again
+  }
+  return undefined;
+}
+
+/**
  * One page of the register. `counts`: the store's cache (outside transactions only — a transaction
  * counts what it sees itself). `byIds` reads rows by key in list-sized chunks (unpaged lists).
  *
@@ -368,7 +412,11 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     rows = ids.map((id) => byId.get(id)).filter((r): r is Row => !!r);
   } else {
     const offset = Math.max(f.offset ?? 0, 0);
-    if (withGen && !q.keyset && offset >= ANCHOR_STEP) {
+    if (withGen && q.countsInline) {
+      const got = await smallListPage(c, d, counts!, q, offset);
+      if (got) (rows = got.rows), (gen = got.gen);
+    }
+    if (!rows && withGen && !q.keyset && offset >= ANCHOR_STEP) {
       const pos = Math.floor(offset / ANCHOR_STEP) * ANCHOR_STEP;
       // the anchors hold for a page statement of their own generation only; a page that reads a newer
       // one reads them again (from the start) once, else the plain statement answers (an empty page cannot tell)
