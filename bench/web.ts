@@ -464,15 +464,20 @@ ${sq.results.map((x, i) => { const y = pgr.results[i]; return `| ${x.name} | ${x
 
 Result: SQLite — ${over(sq.results).length ? 'over the 100 ms p95 target: ' + over(sq.results).map((x) => x.name).join(', ') : 'every case under the 100 ms p95 target'}; PostgreSQL with two replicas — ${over(pgr.results).length ? 'over the 100 ms p95 target: ' + over(pgr.results).map((x) => x.name).join(', ') : 'every case under the 100 ms p95 target'}.
 
-How the register page stays cheap (src/register/backends/query-ops.ts, one query for both backends): it reads only the list's columns
-(no per-row JSON) and pages the item ids from covering indexes (PostgreSQL: INCLUDE columns, index-only scans) before reading the page's rows.
-A list sorted by a risk column walks the risk entries in that order; a list filtered on a risk column but sorted by an item column walks the
-items in order and looks each entry up (SQLite needs a CROSS JOIN to keep that order); the owner filter reads its entries' item ids from
-(owner, item_id). Next / Previous links carry the sort key of the page's edge row (keyset: an index seek, however deep); page=N still
-skips rows. Totals are cached per register generation (read with the page's ids), exact for item-only filters and capped at 1,000 ("1,000+")
-when the risk entries are joined. Text search: an FTS5 trigram index in SQLite, pg_trgm GIN indexes in PostgreSQL (the same matches as
-\`LIKE '%q%'\`). PostgreSQL statements are prepared once per connection; serve's pool is two connections per core. Rows are rendered by string
-concatenation through the same escaping as the templates; the governance defaults are parsed once, not per request.
+How the register page stays cheap (src/register/backends/query-ops.ts, one query for both backends): a page is one statement — the page's
+item ids from covering indexes (PostgreSQL: INCLUDE columns, index-only scans) as a derived table, joined to the list's columns only (no
+per-row JSON), with the register generation read in the same snapshot — so a PostgreSQL register page is one round trip when its total is
+cached. A list sorted by a risk column walks the risk entries in that order; a list filtered on a risk column but sorted by an item column
+walks the items in order and looks each entry up (SQLite needs a CROSS JOIN to keep that order). An owner's list (no index holds its items
+in the sort's order) is read whole — its ordered ids, up to 1,001 — once per register generation and sort, and its pages read their rows
+by id in a statement that checks the generation. Next / Previous links carry the sort key of the page's edge row (keyset: an index seek,
+however deep); page=N seeks from the sort key of the row before each 100th one (read, with every anchor below it, once per generation and
+sort; used only when the page statement reads that same generation) and skips fewer than 100 rows — the same rows as a plain OFFSET.
+Totals are cached per register generation, exact for item-only filters and capped at 1,000 ("1,000+") when the risk entries are joined.
+Text search: an FTS5 trigram index in SQLite, pg_trgm GIN indexes in PostgreSQL (the same matches as \`LIKE '%q%'\`). Each replica reuses a
+session lookup for page views for at most 1 s (posts look it up every time) and the overdue panel per register generation (migration 950:
+governance records move it too). PostgreSQL statements are prepared once per connection; serve's pool is two connections per core. Rows are
+rendered by string concatenation through the same escaping as the templates; the governance defaults are parsed once, not per request.
 `;
   writeFileSync(OUT, md);
   const xout = OUT.replace(/\.md$/, '-explain.md');
