@@ -42,6 +42,9 @@ const BACKENDS = arg('backends', 'sqlite,postgres').split(',');
 const ONLY_CASES = process.argv.includes('--cases') ? arg('cases', '').split(',').map(Number) : undefined;
 const PROFILE = process.argv.includes('--profile') ? resolve(arg('profile', 'bench/.data/profiles')) : undefined;
 const REBUILD = process.argv.includes('--rebuild');
+/** Development: `--pg-url URL [--pg-pid PID]` measures an already-loaded PostgreSQL register (skips starting and loading one; PID: its postmaster, for CPU). */
+const PG_URL = process.argv.includes('--pg-url') ? arg('pg-url', '') : undefined;
+const PG_PID = process.argv.includes('--pg-pid') ? Number(arg('pg-pid', '0')) : undefined;
 
 const SERVICES = [
   ['openai-api', 'OpenAI API', 'OpenAI', 'llm-api'],
@@ -402,7 +405,8 @@ async function main() {
   LOAD.start = loadavg()[0];
   try {
     if (BACKENDS.includes('sqlite')) runs.push(await measure('SQLite, 1 replica', file, 1));
-    if (BACKENDS.includes('postgres')) {
+    if (BACKENDS.includes('postgres') && PG_URL) runs.push(await measure('PostgreSQL, 2 replicas', PG_URL, 2, PG_PID));
+    else if (BACKENDS.includes('postgres')) {
       const pg = await startPostgres();
       try {
         const url = await pg.createDatabase('webbench');
@@ -430,7 +434,7 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (runs.length < 2 || ONLY_CASES) return; // a partial run (development) writes no results
+  if (runs.length < 2 || ONLY_CASES || PG_URL) return; // a partial run (development) writes no results
   const cpu = cpus();
   const [sq, pgr] = runs;
   const yard = (r: CaseResult[]) => r[0];
@@ -460,15 +464,20 @@ ${sq.results.map((x, i) => { const y = pgr.results[i]; return `| ${x.name} | ${x
 
 Result: SQLite — ${over(sq.results).length ? 'over the 100 ms p95 target: ' + over(sq.results).map((x) => x.name).join(', ') : 'every case under the 100 ms p95 target'}; PostgreSQL with two replicas — ${over(pgr.results).length ? 'over the 100 ms p95 target: ' + over(pgr.results).map((x) => x.name).join(', ') : 'every case under the 100 ms p95 target'}.
 
-How the register page stays cheap (src/register/backends/query-ops.ts, one query for both backends): it reads only the list's columns
-(no per-row JSON) and pages the item ids from covering indexes (PostgreSQL: INCLUDE columns, index-only scans) before reading the page's rows.
-A list sorted by a risk column walks the risk entries in that order; a list filtered on a risk column but sorted by an item column walks the
-items in order and looks each entry up (SQLite needs a CROSS JOIN to keep that order); the owner filter reads its entries' item ids from
-(owner, item_id). Next / Previous links carry the sort key of the page's edge row (keyset: an index seek, however deep); page=N still
-skips rows. Totals are cached per register generation (read with the page's ids), exact for item-only filters and capped at 1,000 ("1,000+")
-when the risk entries are joined. Text search: an FTS5 trigram index in SQLite, pg_trgm GIN indexes in PostgreSQL (the same matches as
-\`LIKE '%q%'\`). PostgreSQL statements are prepared once per connection; serve's pool is two connections per core. Rows are rendered by string
-concatenation through the same escaping as the templates; the governance defaults are parsed once, not per request.
+How the register page stays cheap (src/register/backends/query-ops.ts, one query for both backends): a page is one statement — the page's
+item ids from covering indexes (PostgreSQL: INCLUDE columns, index-only scans) as a derived table, joined to the list's columns only (no
+per-row JSON), with the register generation read in the same snapshot — so a PostgreSQL register page is one round trip when its total is
+cached. A list sorted by a risk column walks the risk entries in that order; a list filtered on a risk column but sorted by an item column
+walks the items in order and looks each entry up (SQLite needs a CROSS JOIN to keep that order). An owner's list (no index holds its items
+in the sort's order) is read whole — its ordered ids, up to 1,001 — once per register generation and sort, and its pages read their rows
+by id in a statement that checks the generation. Next / Previous links carry the sort key of the page's edge row (keyset: an index seek,
+however deep); page=N seeks from the sort key of the row before each 100th one (read, with every anchor below it, once per generation and
+sort; used only when the page statement reads that same generation) and skips fewer than 100 rows — the same rows as a plain OFFSET.
+Totals are cached per register generation, exact for item-only filters and capped at 1,000 ("1,000+") when the risk entries are joined.
+Text search: an FTS5 trigram index in SQLite, pg_trgm GIN indexes in PostgreSQL (the same matches as \`LIKE '%q%'\`). Each replica reuses a
+session lookup for page views for at most 1 s (posts look it up every time) and the overdue panel per register generation (migration 950:
+governance records move it too). PostgreSQL statements are prepared once per connection; serve's pool is two connections per core. Rows are
+rendered by string concatenation through the same escaping as the templates; the governance defaults are parsed once, not per request.
 `;
   writeFileSync(OUT, md);
   const xout = OUT.replace(/\.md$/, '-explain.md');

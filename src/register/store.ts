@@ -134,6 +134,11 @@ export interface Page<T> {
   /** Paged queries: cursors for the next / previous page (ItemQuery.after / before), when there is one. */
   next?: string;
   prev?: string;
+  /**
+   * The register generation the page was read in (moves with every write to items, risk entries
+   * and governance records), when the store knows it: what a caller may cache alongside the page.
+   */
+  generation?: number;
 }
 
 export interface FindingState {

@@ -57,8 +57,35 @@ function checkRole(role: string): Role {
   return role as Role;
 }
 
+/**
+ * How long a web replica reuses a session it looked up, for reads (GET / HEAD): a sign-out, a
+ * disabled account or a role change made on another replica (or by the CLI) reaches this one
+ * within this time; on this replica at once; and every state-changing request looks the session
+ * up again, so it is refused at once everywhere.
+ */
+export const SESSION_CACHE_MS = 1_000;
+
+type SessionCache = Map<string, { p: Principal; expiresAt: string; at: number }>;
+/** One session cache per store: every Auth on a store (the server's, an admin command's) drops what any of them changed. */
+const SESSION_CACHES = new WeakMap<RegisterStore, SessionCache>();
+
 export class Auth {
-  constructor(readonly register: RegisterStore) {}
+  /** Sessions looked up recently (by the cookie's hash; `at`: monotonic ms), used when `cacheMs` > 0. */
+  private readonly cache: SessionCache;
+
+  constructor(
+    readonly register: RegisterStore,
+    private readonly cacheMs = 0,
+  ) {
+    let c = SESSION_CACHES.get(register);
+    if (!c) SESSION_CACHES.set(register, (c = new Map()));
+    this.cache = c;
+  }
+
+  /** Drops the cached sessions of a user whose account this process changed. */
+  private forget(username: string): void {
+    for (const [h, c] of this.cache) if (c.p.name === username) this.cache.delete(h);
+  }
 
   async addUser(username: string, password: string, role: string, actor = 'cli'): Promise<void> {
     const r = checkRole(role);
@@ -73,6 +100,7 @@ export class Auth {
       // the audit log records who holds which role (never the password)
       await tx.appendAudit({ at, actor, action: existing ? 'user.updated' : 'user.created', entityType: 'user', entityId: username, before: existing ? { role: existing.role, disabled: existing.disabled, password: hashMarker(existing.passwordHash) } : undefined, after: { role: r, disabled: false, password: hashMarker(h) }, rationale: existing ? 'password and role reset' : 'local account created' });
     });
+    this.forget(username); // after the commit (a lookup racing it is bounded by cacheMs, as on another replica)
   }
 
   /**
@@ -88,6 +116,7 @@ export class Auth {
       if (disabled) await tx.deleteSessionsOf(username);
       await tx.appendAudit({ at, actor, action: disabled ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: username, before: { disabled: u.disabled }, after: { disabled }, rationale: disabled ? 'account disabled' : 'account enabled' });
     });
+    this.forget(username); // after the commit (a lookup racing it is bounded by cacheMs, as on another replica)
   }
 
   /** Changes a user's role (its sessions take the new role at once: a session reads the role from the account). */
@@ -101,6 +130,7 @@ export class Auth {
       await tx.upsertUser({ ...u, role: r });
       await tx.appendAudit({ at, actor, action: 'user.role-changed', entityType: 'user', entityId: username, before: { role: u.role }, after: { role: r }, rationale: `role ${u.role} → ${r}` });
     });
+    this.forget(username); // after the commit (a lookup racing it is bounded by cacheMs, as on another replica)
   }
 
   /** Removes a user and its sessions (the audit log keeps its history). */
@@ -112,6 +142,7 @@ export class Auth {
       await tx.deleteUser(username);
       await tx.appendAudit({ at, actor, action: 'user.removed', entityType: 'user', entityId: username, before: { role: u.role, disabled: u.disabled }, rationale: 'account removed' });
     });
+    this.forget(username); // after the commit (a lookup racing it is bounded by cacheMs, as on another replica)
   }
 
   /** An admin's unlock: clears the account's sign-in failures (the back-off starts over). */
@@ -149,16 +180,34 @@ export class Auth {
     return { cookie, csrf, expiresAt };
   }
 
-  async session(cookie: string | undefined, now = new Date()): Promise<Principal | undefined> {
+  /**
+   * The principal of a session cookie. `cached`: a lookup made by this process within `cacheMs`
+   * may answer (reads only; see SESSION_CACHE_MS).
+   */
+  async session(cookie: string | undefined, now = new Date(), opts: { cached?: boolean } = {}): Promise<Principal | undefined> {
     if (!cookie || cookie.length > 200) return undefined;
     const h = sha256(cookie);
+    const nowIso = now.toISOString();
+    if (opts.cached && this.cacheMs > 0) {
+      const c = this.cache.get(h);
+      if (c && performance.now() - c.at < this.cacheMs && c.expiresAt >= nowIso) return { ...c.p };
+    }
     const r = await this.register.getSession(h);
-    if (!r || r.disabled || r.expiresAt < now.toISOString()) return undefined;
-    return { kind: 'session', actor: `user:${r.username}`, name: r.username, role: r.role as Role, csrf: r.csrf, sessionHash: h };
+    if (!r || r.disabled || r.expiresAt < nowIso) {
+      this.cache.delete(h);
+      return undefined;
+    }
+    const p: Principal = { kind: 'session', actor: `user:${r.username}`, name: r.username, role: r.role as Role, csrf: r.csrf, sessionHash: h };
+    if (this.cacheMs > 0) {
+      if (this.cache.size >= 10_000) this.cache.clear(); // bounded
+      this.cache.set(h, { p, expiresAt: r.expiresAt, at: performance.now() });
+    }
+    return { ...p };
   }
 
   async endSession(sessionHash: string): Promise<void> {
     await this.register.deleteSession(sessionHash);
+    this.cache.delete(sessionHash);
   }
 
   async createToken(name: string, role: string, opts: { actor?: string; expiresDays?: number } = {}): Promise<{ id: string; token: string }> {

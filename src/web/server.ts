@@ -20,7 +20,7 @@ import { effectiveCatalog } from '../intake/catalog.js';
 export { catalogFromRuns } from '../intake/catalog.js';
 import { type Permission } from '../intake/machine.js';
 import { ITEM_STATUSES, QUEUE, SORTS, type RegisterQuery } from '../intake/query.js';
-import { Auth, can, safeEqual, type Principal } from './auth.js';
+import { Auth, can, safeEqual, SESSION_CACHE_MS, type Principal } from './auth.js';
 import * as V from './views.js';
 import { apiRoutes } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
@@ -62,6 +62,8 @@ export interface ServerOptions {
   loginChecksPerSecond?: number;
   now?: () => Date;
   logger?: boolean;
+  /** How long this replica reuses a session lookup for reads (default SESSION_CACHE_MS; 0: look up every request). */
+  sessionCacheMs?: number;
 }
 
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -74,7 +76,7 @@ declare module 'fastify' {
 
 export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { register, rules } = opts;
-  const auth = new Auth(register);
+  const auth = new Auth(register, opts.sessionCacheMs ?? SESSION_CACHE_MS);
   const now = opts.now ?? (() => new Date());
   const knownServices = new Set(rules.services.map((s) => s.id));
   const ctx: IntakeContext = { register, baseCatalog: opts.baseCatalog, knownServices, now, separationOfDuties: !!opts.separationOfDuties };
@@ -107,7 +109,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         return reply;
       }
     } else {
-      req.principal = await auth.session(req.cookies[cookies.session], now());
+      // reads may reuse this replica's recent lookup of the session; a state-changing request looks it up again
+      req.principal = await auth.session(req.cookies[cookies.session], now(), { cached: req.method === 'GET' || req.method === 'HEAD' });
     }
   });
 

@@ -37,11 +37,11 @@ interface Fixture {
 }
 
 /** Deterministic rows with many ties (names, dates, bytes, scores) so the unique last key decides. */
-function fixtures(): Fixture[] {
+function fixtures(n = N): Fixture[] {
   let s = 7;
   const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
   const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
-  return Array.from({ length: N }, (_, i) => {
+  return Array.from({ length: n }, (_, i) => {
     const status = pick(STATUSES);
     const withRisk = status !== 'sanctioned' || r() < 0.3;
     const tier = 1 + Math.floor(r() * 3);
@@ -228,6 +228,85 @@ describe.each(BACKENDS)('register item query on $name: every filter and sort aga
       }
     }, 120_000);
   }
+
+  it('deep offset pages seek from anchors of their own generation: equal to plain OFFSET, and a write between two reads is seen', async () => {
+    // 4,600 items: pages past 1,000, 2,000, 3,000 and 4,000 rows, whose anchors are read from the start,
+    // from a nearer anchor, from the cache, and again after a write (the 1,500-item lists above page
+    // past ANCHOR_STEP too, with every filter and sort)
+    const big = fixtures(4_600);
+    const spec2 = await backend.fresh();
+    const reg2 = await backend.open(spec2);
+    try {
+      await reg2.loadTables(dumps(big));
+      await reg2.analyze();
+      const cases: Array<[ItemQuery, ItemSort]> = [
+        [{ state: 'all' }, 'name'],
+        [{ status: STATUS_SEVERITY.slice(0, 4) }, 'status'],
+        [{ state: 'all' }, 'score'],
+        [{ state: 'all', category: 'llm-api' }, 'last-seen'],
+        [{ state: 'all', riskStatus: ['triaged', 'suppressed', 'needs-intake'] }, 'bytes'],
+      ];
+      for (const [f, sort] of cases) {
+        const want = oracle(big, { ...f, sort });
+        expect(want.length, sort).toBeGreaterThan(1_400);
+        for (const offset of [1_000, 2_130, 999, 4_000, 3_050, 2_130, 1_999, 4_400]) {
+          const p = await reg2.queryItems({ ...f, sort, limit: PAGE, offset });
+          expect(p.rows.map((r) => r.id), `${sort} offset ${offset}`).toEqual(want.slice(offset, offset + PAGE));
+        }
+      }
+      // a write between two reads: the 40 items that sort first by name move to the end of the name
+      // order, the 40 last by bytes to its front, so the anchors read before it point at the wrong rows now
+      const byName: ItemQuery = { state: 'all', sort: 'name', limit: PAGE };
+      const byBytes: ItemQuery = { state: 'all', sort: 'bytes', limit: PAGE };
+      const before = oracle(big, byName);
+      const bytesBefore = oracle(big, byBytes);
+      for (const offset of [3_000, 4_100]) expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id)).toEqual(before.slice(offset, offset + PAGE));
+      expect((await reg2.queryItems({ ...byBytes, offset: 1_000 })).rows.map((r) => r.id)).toEqual(bytesBefore.slice(1_000, 1_000 + PAGE));
+      // owners' lists (read whole once per generation): every offset page before the write
+      const owners: ItemQuery[] = [
+        { owner: 'ops@corp.example', category: 'llm-api', state: 'all', sort: 'name', limit: PAGE },
+        { owner: 'ops@corp.example', state: 'all', sort: 'name', limit: PAGE },
+      ];
+      const ownerPages = async (f: ItemQuery) => {
+        const got: string[] = [];
+        const totals = new Set<string>();
+        for (let offset = 0; offset < 1_300; offset += PAGE) {
+          const p = await reg2.queryItems({ ...f, offset });
+          got.push(...p.rows.map((r) => r.id));
+          totals.add(`${p.total}${p.capped ? '+' : ''}`);
+        }
+        return { got, totals: [...totals] };
+      };
+      for (const f of owners) {
+        const want = oracle(big, f);
+        expect(await ownerPages(f), JSON.stringify(f)).toEqual({ got: want, totals: [want.length > COUNT_CAP ? `${COUNT_CAP}+` : String(want.length)] });
+      }
+      expect(oracle(big, owners[1]).length).toBeGreaterThan(COUNT_CAP); // the capped list, with pages past what it holds
+      const raw = await backend.raw(spec2);
+      for (const id of before.slice(0, 40)) {
+        await raw.run('UPDATE items SET name = $1 WHERE id = $2', [`zz-${id}`, id]);
+        big.find((x) => x.id === id)!.name = `zz-${id}`;
+      }
+      for (const id of bytesBefore.slice(-40)) {
+        await raw.run('UPDATE items SET bytes_out = 1000000000 WHERE id = $1', [id]);
+        big.find((x) => x.id === id)!.bytesOut = 1e9;
+      }
+      await raw.close();
+      const after = oracle(big, byName);
+      const bytesAfter = oracle(big, byBytes);
+      expect(after.slice(3_000, 3_000 + PAGE)).not.toEqual(before.slice(3_000, 3_000 + PAGE));
+      expect(bytesAfter.slice(3_000, 3_000 + PAGE)).not.toEqual(bytesBefore.slice(3_000, 3_000 + PAGE));
+      // by name, 3,000 first: an anchor of the old generation answers from the cache, and the page statement tells
+      for (const offset of [3_000, 4_100, 2_000, 4_500])
+        expect((await reg2.queryItems({ ...byName, offset })).rows.map((r) => r.id), `by name after the write, offset ${offset}`).toEqual(after.slice(offset, offset + PAGE));
+      for (const f of owners) expect((await ownerPages(f)).got, `after the write, ${JSON.stringify(f)}`).toEqual(oracle(big, f));
+      // by bytes, 3,000 first: past every anchor read before the write (up to 1,000), the nearest of which is of the old generation
+      for (const offset of [3_000, 4_500, 1_000])
+        expect((await reg2.queryItems({ ...byBytes, offset })).rows.map((r) => r.id), `by bytes after the write, offset ${offset}`).toEqual(bytesAfter.slice(offset, offset + PAGE));
+    } finally {
+      await reg2.close();
+    }
+  }, 120_000);
 
   it('a cursor of another sort, or not one of ours, is a one-line error', async () => {
     const p = await reg.queryItems({ sort: 'name', limit: 10 });

@@ -23,6 +23,8 @@ export const COUNT_CAP = 1_000;
 /** Register-page totals by query, valid for one register generation (one per store, shared by its requests). */
 export class CountCache {
   private readonly m = new Map<string, { gen: number; total: number; capped: boolean }>();
+  /** Deep-offset anchors by query: the sort key of row `pos - 1` for positions that are multiples of ANCHOR_STEP, for one generation. */
+  private readonly a = new Map<string, { gen: number; at: Map<number, Array<string | number>> }>();
   get(key: string, gen: number): { total: number; capped: boolean } | undefined {
     const v = this.m.get(key);
     return v && v.gen === gen ? v : undefined;
@@ -31,7 +33,36 @@ export class CountCache {
     if (this.m.size >= 1000) this.m.clear(); // bounded: filters are many, generations move on
     this.m.set(key, { gen, ...v });
   }
+  /** Small lists read whole (see smallListPage): their ordered ids by query and sort, for one generation. */
+  private readonly l = new Map<string, { gen: number; ids: string[] }>();
+  list(key: string): { gen: number; ids: string[] } | undefined {
+    return this.l.get(key);
+  }
+  setList(key: string, gen: number, ids: string[]): void {
+    if (this.l.size >= 200) this.l.clear();
+    this.l.set(key, { gen, ids });
+  }
+  /** The anchors known for a query, with the generation they were read in (which the caller checks against its own statement's). */
+  anchors(key: string): { gen: number; at: Map<number, Array<string | number>> } | undefined {
+    return this.a.get(key);
+  }
+  setAnchor(key: string, gen: number, pos: number, values: Array<string | number>): void {
+    let v = this.a.get(key);
+    if (!v || v.gen !== gen) {
+      if (this.a.size >= 200) this.a.clear();
+      this.a.set(key, (v = { gen, at: new Map() }));
+    }
+    if (v.at.size < 5000) v.at.set(pos, values);
+  }
 }
+
+/**
+ * Deep offset pages (page=N) seek from an anchor: the sort key of the row just before the largest
+ * multiple of ANCHOR_STEP at or below the offset, read once per register generation, query and
+ * sort (with every anchor below it), then skip the remainder — fewer than ANCHOR_STEP rows walked
+ * instead of the whole offset.
+ */
+export const ANCHOR_STEP = 100;
 
 /** The list's columns (no per-row JSON). */
 export const ITEM_SUMMARY_SELECT = `i.id, i.kind, i.service, i.name, i.vendor, i.category, i.artifact_type, i.artifact_key, i.status, i.status_reason, i.catalog_entry, i.state, i.sources, i.signals,
@@ -181,27 +212,50 @@ export function itemStatements(d: Dialect, f: ItemQuery) {
   const keys = SORT_KEYS[sort];
   const cursor = f.after ?? f.before;
   const reverse = !f.after && !!f.before;
-  const arms = cursor !== undefined ? keysetArms(keys, decodeCursor(sort, cursor), reverse) : undefined;
-  const order = orderSql(keys, reverse);
   const take = paged ? limit + 1 : limit;
-  const ids = arms
-    ? {
-        sql: `SELECT t.id FROM (${arms
-          .map((a, n) => `SELECT * FROM (SELECT i.id AS id, ${keys.map((x, j) => `${x.sql} AS k${j}`).join(', ')} FROM ${from} ${w ? `${w} AND` : 'WHERE'} ${a.sql} ORDER BY ${orderSql(keys.slice(n), reverse)} LIMIT ?) a${n}`)
-          .join(' UNION ALL ')}) t ORDER BY ${keys.map((x, j) => `t.k${j}${x.desc !== reverse ? ' DESC' : ''}`).join(', ')} LIMIT ?`,
-        args: [...arms.flatMap((a) => [...args, ...a.args, take]), take],
-      }
-    : { sql: `SELECT i.id FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, args: [...args, take, Math.max(f.offset ?? 0, 0)] };
+  const cols = keys.map((x, j) => `${x.sql} AS k${j}`).join(', ');
+  /**
+   * The ids (and, `withKeys`, the sort key columns k0…) of `n` rows after skipping `skip`: from the
+   * start, or strictly past `seek`'s key values (one index seek per key, see keysetArms).
+   */
+  const idsOf = (n: number, skip: number, seek?: { values: Array<string | number>; reverse: boolean }, withKeys = false) => {
+    if (!seek) return { sql: `SELECT i.id${withKeys ? `, ${cols}` : ''} FROM ${from} ${w} ORDER BY ${orderSql(keys, false)} LIMIT ? OFFSET ?`, args: [...args, n, skip] };
+    const arms = keysetArms(keys, seek.values, seek.reverse);
+    return {
+      sql: `SELECT t.id${withKeys ? `, ${keys.map((_, j) => `t.k${j}`).join(', ')}` : ''} FROM (${arms
+        .map((a, m) => `SELECT * FROM (SELECT i.id AS id, ${cols} FROM ${from} ${w ? `${w} AND` : 'WHERE'} ${a.sql} ORDER BY ${orderSql(keys.slice(m), seek.reverse)} LIMIT ?) a${m}`)
+        .join(' UNION ALL ')}) t ORDER BY ${keys.map((x, j) => `t.k${j}${x.desc !== seek.reverse ? ' DESC' : ''}`).join(', ')} LIMIT ?${skip ? ' OFFSET ?' : ''}`,
+      args: [...arms.flatMap((a) => [...args, ...a.args, n + skip]), n, ...(skip ? [skip] : [])],
+    };
+  };
+  // An owner's list is small and its page is sorted from all of its rows anyway: the page statement
+  // counts them on the way (a window over the same rows) instead of a second statement walking them again.
+  const countsInline = paged && from === ownerFirst && cursor === undefined;
+  const plain = idsOf(take, Math.max(f.offset ?? 0, 0));
+  const ids = cursor !== undefined ? idsOf(take, 0, { values: decodeCursor(sort, cursor), reverse }) : countsInline ? { ...plain, sql: plain.sql.replace(/^SELECT i\.id /, 'SELECT i.id, COUNT(*) OVER () AS n_all ') } : plain;
+  /**
+   * A page in one statement: the ids statement as a derived table, joined to the list's columns
+   * (in the ids' order), with the register generation read in the same snapshot.
+   */
+  const page = (st: { sql: string; args: unknown[] }, withGen: boolean) => ({
+    sql: `SELECT ${ITEM_SUMMARY_SELECT}${withGen ? `, (${GENERATION_SQL}) AS gen_n` : ''}${st === ids && countsInline ? ', p.n_all' : ''} FROM (${st.sql}) p ${d.forcedJoin} items i ON i.id = p.id LEFT JOIN risk_entries r ON r.item_id = i.id ORDER BY ${orderSql(keys, reverse)}`,
+    args: st.args,
+  });
   return {
     sort,
+    keys,
     reverse,
-    keyset: !!arms,
+    keyset: cursor !== undefined,
     limit,
+    take,
     key: `${from}\u0000${w}\u0000${JSON.stringify(args)}\u0000${viaRisk && paged}`,
     // joined with the risk entries and paged: counted up to the cap, not to the end
     capped: viaRisk && paged,
     count: viaRisk && paged ? { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM ${from} ${w} LIMIT ${COUNT_CAP + 1}) t`, args } : { sql: `SELECT COUNT(*) AS n FROM ${from} ${w}`, args },
     ids,
+    idsOf,
+    page,
+    countsInline,
   };
 }
 
@@ -270,34 +324,141 @@ async function hasGeneration(c: Conn): Promise<boolean> {
   return v;
 }
 
+/** The key values of the row a statement with `withKeys` returned, typed as the sort's keys. */
+const keyValues = (keys: Key[], r: Row): Array<string | number> => keys.map((x, j) => (x.type === 'number' ? Number(r[`k${j}`]) : String(r[`k${j}`])));
+
+/**
+ * The anchor for position `pos` (a multiple of ANCHOR_STEP): the key values of row `pos - 1` and
+ * the generation they were read in — cached, else read together with every anchor between the
+ * nearest cached one below it (if still the same generation) or the start and `pos`, in one
+ * statement (the rows in between numbered in the sort's order, every ANCHOR_STEP-th kept).
+ * Undefined when the list is shorter.
+ */
+async function anchorAt(c: Conn, counts: CountCache, q: ReturnType<typeof itemStatements>, pos: number, staleGen?: number): Promise<{ gen: number; values: Array<string | number> } | undefined> {
+  const key = `${q.key}\u0000${q.sort}`; // the count's key does not depend on the order; an anchor does
+  const cached = counts.anchors(key);
+  const known = cached && cached.gen !== staleGen ? cached : undefined;
+  const hit = known?.at.get(pos);
+  if (known && hit) return { gen: known.gen, values: hit };
+  let from = 0;
+  for (const at of known?.at.keys() ?? []) if (at < pos && at > from) from = at;
+  const order = q.keys.map((x, j) => `y.k${j}${x.desc ? ' DESC' : ''}`).join(', ');
+  for (const start of from ? [from, 0] : [0]) {
+    const st = q.idsOf(pos - start, 0, start ? { values: known!.at.get(start)!, reverse: false } : undefined, true);
+    const rows = await c.all(`SELECT x.*, (${GENERATION_SQL}) AS gen_n FROM (SELECT y.*, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn FROM (${st.sql}) y) x WHERE x.rn % ${ANCHOR_STEP} = 0 ORDER BY x.rn`, st.args);
+    if (!rows.length) return undefined;
+    const gen = Number(rows[0].gen_n);
+    if (start && gen !== known!.gen) continue; // written since that anchor was read: from the start
+    for (const r of rows) counts.setAnchor(key, gen, start + Number(r.rn), keyValues(q.keys, r));
+    const last = rows[rows.length - 1];
+    return start + Number(last.rn) === pos ? { gen, values: keyValues(q.keys, last) } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A page of an owner's list (no cursor): such a list is small (an owner's entries) and its page is
+ * sorted from all of its rows on every request, since no index holds them in the sort's order.
+ * Its ordered ids (up to COUNT_CAP + 1) are read once per register generation, query and sort,
+ * and a page then reads its rows by id in one statement that also reads the generation — a newer
+ * one reads the list again. Undefined when the list is empty or the page lies past what it holds:
+ * the page statement answers.
+ */
+async function smallListPage(c: Conn, d: Dialect, counts: CountCache, q: ReturnType<typeof itemStatements>, offset: number): Promise<{ gen: number; rows: Row[] } | undefined> {
+  const key = `${q.key}\u0000${q.sort}`;
+  let list = counts.list(key);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (!list) {
+      const st = q.idsOf(COUNT_CAP + 1, 0);
+      const r = await c.all(`SELECT x.id, (${GENERATION_SQL}) AS gen_n FROM (${st.sql}) x`, st.args);
+      if (!r.length) return undefined;
+      list = { gen: Number(r[0].gen_n), ids: r.map((x) => x.id as string) };
+      counts.setList(key, list.gen, list.ids);
+      const n = list.ids.length;
+      counts.set(q.key, list.gen, { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP });
+    }
+    const ids = list.ids.slice(offset, offset + q.take);
+    if (!ids.length || (list.ids.length > COUNT_CAP && offset + q.take > list.ids.length)) return undefined;
+    const l = d.inList('i.id', ids.length);
+    const rows = await c.all(`SELECT ${ITEM_SUMMARY_SELECT}, (${GENERATION_SQL}) AS gen_n FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE ${l.sql}`, l.params(ids));
+    if (rows.length === ids.length && Number(rows[0].gen_n) === list.gen) {
+      const byId = new Map(rows.map((r) => [r.id as string, r]));
+      return { gen: list.gen, rows: ids.map((id) => byId.get(id)!) };
+    }
+    list = undefined; // written since the list was read: read it again
+  }
+  return undefined;
+}
+
 /**
  * One page of the register. `counts`: the store's cache (outside transactions only — a transaction
- * counts what it sees itself). `byIds` reads rows by key in list-sized chunks.
+ * counts what it sees itself). `byIds` reads rows by key in list-sized chunks (unpaged lists).
+ *
+ * A page is one statement (ids, rows and the generation together); the total, when not cached for
+ * that generation, a second. A deep offset page seeks from a cached anchor of the same generation
+ * as the page statement itself reads — otherwise it is answered by the plain OFFSET statement — so
+ * it returns exactly what the plain OFFSET would.
  */
 export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undefined, f: ItemQuery, byIds: (sqlBefore: string, col: string, ids: readonly string[]) => Promise<Row[]>): Promise<Page<ItemSummary>> {
   const q = itemStatements(d, f);
+  const withGen = !!counts && (await hasGeneration(c));
+  let rows: Row[] | undefined;
+  let gen = -1;
+  if (f.limit === undefined) {
+    // every row (exports, the CLI): ids in order, then the rows in chunks
+    const ids = (await c.all(q.ids.sql, q.ids.args)).map((r) => r.id as string);
+    gen = withGen ? await generation(c) : -1;
+    const byId = new Map((ids.length ? await byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids) : []).map((r) => [r.id as string, r]));
+    rows = ids.map((id) => byId.get(id)).filter((r): r is Row => !!r);
+  } else {
+    const offset = Math.max(f.offset ?? 0, 0);
+    if (withGen && q.countsInline) {
+      const got = await smallListPage(c, d, counts!, q, offset);
+      if (got) (rows = got.rows), (gen = got.gen);
+    }
+    if (!rows && withGen && !q.keyset && offset >= ANCHOR_STEP) {
+      const pos = Math.floor(offset / ANCHOR_STEP) * ANCHOR_STEP;
+      // the anchors hold for a page statement of their own generation only; a page that reads a newer
+      // one reads them again (from the start) once, else the plain statement answers (an empty page cannot tell)
+      let stale: number | undefined;
+      for (let attempt = 0; attempt < 2 && !rows; attempt++) {
+        const a = await anchorAt(c, counts!, q, pos, stale);
+        if (!a) break;
+        const st = q.page(q.idsOf(q.take, offset - pos, { values: a.values, reverse: false }), true);
+        const got = await c.all(st.sql, st.args);
+        if (!got.length) break;
+        if (Number(got[0].gen_n) === a.gen) (rows = got), (gen = a.gen);
+        else stale = a.gen;
+      }
+    }
+    if (!rows) {
+      const st = q.page(q.ids, withGen);
+      rows = await c.all(st.sql, st.args);
+      gen = !withGen ? -1 : rows.length ? Number(rows[0].gen_n) : await generation(c);
+    }
+  }
   // The total is the costly part of a page (every matching row): computed once per register
-  // generation and query. The generation comes with the page's ids (one statement, one snapshot)
-  // and the count, when needed, runs after it, so a count is never older than its key.
-  const withGen = counts && (await hasGeneration(c));
-  const idRows = await c.all(withGen ? q.ids.sql.replace(/^SELECT (i|t)\.id /, `SELECT $1.id, (${GENERATION_SQL}) AS gen_n `) : q.ids.sql, q.ids.args);
-  const gen = !withGen ? -1 : idRows.length ? Number(idRows[0].gen_n) : await generation(c);
+  // generation and query. The generation comes with the page (one statement, one snapshot) and
+  // the count, when needed, runs after it, so a count is never older than its key.
   const cache = gen >= 0 ? counts : undefined;
   let { total, capped } = cache?.get(q.key, gen) ?? { total: -1, capped: false };
+  if (total < 0 && rows.length && rows[0].n_all !== undefined) {
+    // counted by the page statement itself, capped as the count statement caps it
+    total = Number(rows[0].n_all);
+    if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
+    cache?.set(q.key, gen, { total, capped });
+  }
   if (total < 0) {
     total = Number((await c.get(q.count.sql, q.count.args))?.n ?? 0);
     if (q.capped && total > COUNT_CAP) (total = COUNT_CAP), (capped = true);
     cache?.set(q.key, gen, { total, capped });
   }
-  let ids = idRows.map((r) => r.id as string);
-  const more = ids.length > q.limit;
-  if (more) ids = ids.slice(0, q.limit);
-  if (q.reverse) ids.reverse();
-  if (!ids.length) return { total, capped, rows: [] };
-  const rows = await byIds(`SELECT ${ITEM_SUMMARY_SELECT} FROM items i LEFT JOIN risk_entries r ON r.item_id = i.id WHERE`, 'i.id', ids);
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
-  const out = ids.map((id) => byId.get(id)).filter((r): r is Row => !!r).map(toSummary);
-  if (f.limit === undefined || !out.length) return { total, capped, rows: out };
+  const more = rows.length > q.limit;
+  if (more) rows = rows.slice(0, q.limit);
+  if (q.reverse) rows.reverse();
+  const out = rows.map(toSummary);
+  const atGen = gen >= 0 ? gen : undefined;
+  if (f.limit === undefined || !out.length) return { total, capped, rows: out, generation: atGen };
   // cursors for the neighbouring pages: forward, another page follows when the extra row came back;
   // backward (a `before` page), an earlier page exists when it did
   const hasNext = q.reverse ? true : more;
@@ -308,6 +469,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
     rows: out,
     next: hasNext ? encodeCursor(q.sort, out[out.length - 1]) : undefined,
     prev: hasPrev ? encodeCursor(q.sort, out[0]) : undefined,
+    generation: atGen,
   };
 }
 
@@ -315,7 +477,7 @@ export async function queryItems(c: Conn, d: Dialect, counts: CountCache | undef
 export async function explainItemQuery(c: Conn, d: Dialect, f: ItemQuery): Promise<Array<{ what: string; sql: string; ms: number; plan: string[] }>> {
   const q = itemStatements(d, f);
   const out: Array<{ what: string; sql: string; ms: number; plan: string[] }> = [];
-  for (const [what, st] of [['count', q.count], ['page ids', q.ids]] as const) {
+  for (const [what, st] of [['count', q.count], ['page (ids, rows and generation in one statement)', q.page(q.ids, true)]] as const) {
     const t = performance.now();
     await c.all(st.sql, st.args);
     const ms = performance.now() - t;

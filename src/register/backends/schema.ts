@@ -124,6 +124,20 @@ CREATE INDEX risk_q_item ON risk_entries(item_id) INCLUDE (tier, inherent_score,
   return { version: 900, name: 'register-page-indexes', sql };
 }
 
+/**
+ * Web (950–974): governance records and settings move the register generation too, so what the
+ * register page shows from them (the overdue / reviews-due panel) is cached per generation, as the
+ * totals are.
+ */
+function governanceGeneration(d: 'sqlite' | 'postgres'): Migration {
+  const tables = ['governance_entries', 'governance_settings'];
+  const sql =
+    d === 'sqlite'
+      ? tables.flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => `CREATE TRIGGER ${t}_generation_${op.toLowerCase()} AFTER ${op} ON ${t} BEGIN UPDATE register_generation SET n = n + 1 WHERE id = 1; END;`)).join('\n')
+      : tables.map((t) => `CREATE TRIGGER ${t}_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION register_generation_bump();`).join('\n');
+  return { version: 950, name: 'governance-moves-register-generation', sql };
+}
+
 /** Sign-in: a failure row is written before the password is checked, tagged with its attempt (removed when right). */
 function signinAttempts(): Migration {
   return { version: 700, name: 'signin-pending-attempts', sql: `
@@ -431,6 +445,8 @@ CREATE TABLE notifications_sent (
   findingIndexes(),
   // ---- web (900–949)
   registerPageIndexes('sqlite'),
+  // ---- web (950–974)
+  governanceGeneration('sqlite'),
 ];
 
 /**
@@ -567,6 +583,8 @@ CREATE TABLE notifications_sent (
   findingIndexes(),
   // ---- web (900–949)
   registerPageIndexes('postgres'),
+  // ---- web (950–974)
+  governanceGeneration('postgres'),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

@@ -20,6 +20,20 @@ export function pageRoutes(w: WebContext): void {
   // ------------------------------------------------------------------ pages
   /** Filter drop-down values (distinct categories / owners), refreshed at most once a minute. */
   let facetCache: { at: number; v: Awaited<ReturnType<typeof facets>> } | undefined;
+  /**
+   * The overdue / reviews-due panel of page one, per register generation (governance records,
+   * settings and risk entries all move it: migration 950) and for at most PANEL_MS, since its
+   * deadlines are measured against the clock.
+   */
+  let panelCache: { gen: number; at: number; v: ReturnType<typeof overduePanel> } | undefined;
+  const PANEL_MS = 10_000;
+  const panelOf = async (gen: number | undefined) => {
+    const t = now().getTime();
+    if (gen !== undefined && panelCache?.gen === gen && panelCache.at > t - PANEL_MS && panelCache.at <= t) return panelCache.v;
+    const v = overduePanel(await overdueEntries(register, now()), await reviewsDue(register, now()));
+    if (gen !== undefined) panelCache = { gen, at: t, v };
+    return v;
+  };
   app.get('/register', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
@@ -36,7 +50,7 @@ export function pageRoutes(w: WebContext): void {
       res = { total: all.length, capped: false, rows: all.slice((q.page - 1) * PAGE_SIZE, q.page * PAGE_SIZE) };
     } else res = await queryRegister(register, { ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     if (!facetCache || facetCache.at < Date.now() - 60_000) facetCache = { at: Date.now(), v: await facets(register) };
-    const panel = q.page === 1 ? overduePanel(await overdueEntries(register, now()), await reviewsDue(register, now())) : undefined;
+    const panel = q.page === 1 ? await panelOf(res.generation) : undefined;
     return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE, { stage, threat, filters: governanceFilters({ stage, threat }), panel }));
   });
 
