@@ -14,7 +14,7 @@ import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { Reconciler } from '../reconcile/reconcile.js';
 import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
-import type { CommitSummary, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
+import type { CommitSummary, FindingWrite, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
 
 export interface CommitInput {
   runId: string;
@@ -140,6 +140,8 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     // this run touched are gathered on the way (consecutive findings mostly share an item)
     const touched = new Set<string>();
     let lastItem: string | undefined;
+    // one FindingWrite refilled per row: the store binds each row before it asks for the next
+    const row: FindingWrite = { finding: merged[0], itemId: '', unit: '', status: '', statusReason: '' };
     await tx.upsertFindings(
       {
         length: merged.length,
@@ -148,7 +150,12 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
           const v = reconciler.finding(f);
           const itemId = itemIdFor(f);
           if (itemId !== lastItem) touched.add((lastItem = itemId));
-          return { finding: f, itemId, unit: unitOf(f), status: v.status, statusReason: v.reason };
+          row.finding = f;
+          row.itemId = itemId;
+          row.unit = unitOf(f);
+          row.status = v.status;
+          row.statusReason = v.reason;
+          return row;
         },
       },
       runId,
