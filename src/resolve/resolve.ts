@@ -125,10 +125,24 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
     it.subjects = sortSubjects(it.subjects);
     it.sources.sort();
     it.signals.sort();
-    // in id order (code units, as Array.prototype.sort orders strings)
-    const fs = g.inOrder ? g.findings : g.findings.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const ids: string[] = new Array(fs.length);
+    // in id order (code units, as Array.prototype.sort orders strings; equal ids as they came)
+    let fs = g.findings;
+    let ids: string[] = new Array(fs.length);
     for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
+    if (!g.inOrder) {
+      // positions sorted by the dense id list: a comparison reads two ids, not two findings and their ids
+      const byPos = ids;
+      const idx = new Uint32Array(fs.length);
+      for (let i = 0; i < idx.length; i++) idx[i] = i;
+      idx.sort((x, y) => (byPos[x] < byPos[y] ? -1 : byPos[x] > byPos[y] ? 1 : x - y));
+      const sorted: Finding[] = new Array(fs.length);
+      ids = new Array(fs.length);
+      for (let i = 0; i < idx.length; i++) {
+        sorted[i] = fs[idx[i]];
+        ids[i] = byPos[idx[i]];
+      }
+      fs = sorted;
+    }
     it.findingIds = ids;
     out.push({ item: it, findings: fs });
   }
