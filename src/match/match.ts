@@ -208,7 +208,26 @@ export function matchAll(rules: RuleIndex, observations: Iterable<Observation>):
     if (f.locator < prev.locator) prev.locator = f.locator;
   }
   const kept = weighDialects(rules, weighProviderSwitches(rules, [...byId.values()]));
-  return kept.sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+  return sortForOutput(kept);
+}
+
+const collator = new Intl.Collator();
+
+/**
+ * Findings in the order `(a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id)`
+ * gives (a stable sort): each key built once and compared with one collator (the comparison
+ * localeCompare makes), instead of two concatenations per comparison — 40 million temporary
+ * strings for a million findings, each flattened for the collator.
+ */
+export function sortForOutput(fs: Finding[]): Finding[] {
+  const keys: string[] = new Array(fs.length);
+  for (let i = 0; i < fs.length; i++) keys[i] = fs[i].service + fs[i].locator + fs[i].id;
+  const idx = new Uint32Array(fs.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  idx.sort((x, y) => collator.compare(keys[x], keys[y]) || x - y);
+  const out: Finding[] = new Array(fs.length);
+  for (let i = 0; i < idx.length; i++) out[i] = fs[idx[i]];
+  return out;
 }
 
 /**

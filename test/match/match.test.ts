@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { matchAll, fingerprint } from '../../src/match/match.js';
+import { matchAll, fingerprint, sortForOutput } from '../../src/match/match.js';
 import { smallIndex } from '../helpers/rules.js';
 import { obs } from '../helpers/findings.js';
 
@@ -54,5 +54,24 @@ describe('match', () => {
     expect(JSON.stringify(f)).toBe(JSON.stringify(want));
     const parts = ['alpha-ai', 'network', 'egress', 'host', '', 'api.alpha-ai.test', 'user', 'u1', '', 'usage', ''];
     expect(f.id).toBe(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32));
+  });
+});
+
+describe('output order', () => {
+  it('findings in the order localeCompare gives their service + locator + id, equal keys as they came (a stable sort)', () => {
+    let seed = 3;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const pick = (xs: string[]) => xs[rnd(xs.length)];
+    const fs = Array.from({ length: 3000 }, (_, i) => ({
+      service: pick(['alpha-ai', 'alpha', 'Beta', 'béta', 'a-b', 'a_b']),
+      locator: `${pick(['', 'src/', 'Src/', '/var/log/', 'a.b/', 'x:'])}${pick(['a', 'B', 'é', '1', '10', '-', '_', ':', '.'])}:${rnd(30)}`,
+      id: pick(['', '0', 'a', 'A', '9f', 'é']),
+      n: i,
+    })) as unknown as Parameters<typeof sortForOutput>[0];
+    const want = [...fs].sort((a, b) => (a.service + a.locator + a.id).localeCompare(b.service + b.locator + b.id));
+    const got = sortForOutput([...fs]);
+    expect(got.map((f) => (f as unknown as { n: number }).n)).toEqual(want.map((f) => (f as unknown as { n: number }).n));
+    // equal keys are present, so stability is exercised
+    expect(new Set(fs.map((f) => f.service + f.locator + f.id)).size).toBeLessThan(fs.length);
   });
 });
