@@ -1,6 +1,7 @@
 // The commit benchmark's yardstick: a bare better-sqlite3 loop that inserts the same finding rows
-// (read from the register the CLI just wrote) into a fresh file with the same findings table and
-// indexes, in one transaction, through one prepared statement. Prints the insert loop's time.
+// (read from the register the CLI just wrote, in its rowid order: the order the commit inserted
+// them) into a fresh file with the same findings table and indexes and the register's page cache,
+// in one transaction, through one prepared statement. Prints the insert loop's time.
 //   node bench/commit-yardstick.mjs FROM.db TO.db
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -8,12 +9,17 @@ import { rmSync } from 'node:fs';
 const [from, to] = process.argv.slice(2);
 const src = new Database(from, { readonly: true });
 const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'findings' AND sql IS NOT NULL ORDER BY type DESC").pluck().all();
-const rows = src.prepare('SELECT * FROM findings').raw().all();
+const rows = src.prepare('SELECT * FROM findings ORDER BY rowid').raw().all();
 src.close();
 for (const s of ['', '-wal', '-shm']) rmSync(to + s, { force: true });
 const db = new Database(to);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
+// the register's own settings (src/register/backends/sqlite.ts): a 128 MiB page cache, temporary
+// b-trees in memory, memory-mapped reads — so the yardstick inserts as the register does
+db.pragma('cache_size = -131072');
+db.pragma('temp_store = MEMORY');
+db.pragma('mmap_size = 1073741824');
 for (const s of ddl) db.exec(s);
 const t0 = performance.now();
 const c0 = process.cpuUsage();

@@ -78,7 +78,7 @@ async function main() {
   generate(log, users, hosts);
   const mb = statSync(log).size / 2 ** 20;
   const pg = await startPostgres();
-  const rows: Array<{ backend: string; ms: number; cpu: number; rss: number; findings: number; commitMs: number; commitCpu: number; phases: string }> = [];
+  const rows: Array<{ backend: string; ms: number; cpu: number; rss: number; findings: number; commitMs: number; commitCpu: number; phases: string; gcMs: number; heap: string }> = [];
   const sqliteFile = join(DATA, 'commit-bench.db');
   let yard = { rows: 0, ms: 0, cpuMs: 0 };
   const load = loadavg().map((x) => x.toFixed(1)).join(', ');
@@ -86,11 +86,11 @@ async function main() {
     for (const s of ['', '-wal', '-shm']) rmSync(sqliteFile + s, { force: true });
     const pgUrl = await pg.createDatabase('commitbench');
     for (const [backend, spec] of [['SQLite (file)', sqliteFile], ['PostgreSQL (loopback)', pgUrl]] as const) {
-      const t = await timedCpu(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--egress', log, '--egress-workers', '0', '--db', spec, '--quiet'], { cwd: ROOT, env: { ...process.env, SHADOWSCAN_TIMINGS: '1' } });
+      const t = await timedCpu(process.execPath, [join(ROOT, 'bin/shadowscan.mjs'), 'scan', '--egress', log, '--db', spec, '--quiet'], { cwd: ROOT, env: { ...process.env, SHADOWSCAN_TIMINGS: '1' } });
       if (t.code !== 0) throw new Error(`${backend}: exit ${t.code}: ${t.stderr.slice(-2000)}`);
       const findings = await count(spec);
-      const m = /commit of \d+ findings: (\d+) ms wall, (\d+) ms CPU \(phases, wall\/CPU ms: ([^)]*)\)/.exec(t.stderr);
-      rows.push({ backend, ms: t.ms, cpu: t.cpuMs, rss: t.maxRssMb, findings, commitMs: Number(m?.[1] ?? NaN), commitCpu: Number(m?.[2] ?? NaN), phases: m?.[3] ?? '' });
+      const m = /commit of \d+ findings: (\d+) ms wall, (\d+) ms CPU \(phases, wall\/CPU ms: ([^)]*)\)(?:; GC (\d+) ms in \d+ pauses; heap (\d+ → \d+) MB)?/.exec(t.stderr);
+      rows.push({ backend, ms: t.ms, cpu: t.cpuMs, rss: t.maxRssMb, findings, commitMs: Number(m?.[1] ?? NaN), commitCpu: Number(m?.[2] ?? NaN), phases: m?.[3] ?? '', gcMs: Number(m?.[4] ?? NaN), heap: m?.[5] ?? '?' });
       console.error(`${backend}: ${(t.ms / 1000).toFixed(1)} s (CPU ${(t.cpuMs / 1000).toFixed(1)} s), commit ${m?.[1]} ms wall / ${m?.[2]} ms CPU, peak RSS ${t.maxRssMb.toFixed(0)} MB, ${findings.toLocaleString('en')} findings`);
     }
     const y = await timed(process.execPath, [join(here, 'commit-yardstick.mjs'), sqliteFile, join(DATA, 'commit-yardstick.db')], { cwd: ROOT });
@@ -103,17 +103,17 @@ async function main() {
   const s1 = (ms: number) => (ms / 1000).toFixed(1);
   const md = `## Register commit: ${N.toLocaleString('en')} findings, SQLite vs PostgreSQL
 
-Command: \`node bin/run-ts.mjs bench/commit.ts --findings ${N}\` (the whole CLI process: \`shadowscan scan --egress LOG --egress-workers 0 --db SPEC --quiet\`, from start to exit, into a fresh register, with \`SHADOWSCAN_TIMINGS=1\` so the CLI reports its commit phase on stderr). The egress parsing worker is turned off because its 48 MB heap limit fails a range that holds hundreds of thousands of distinct user × host pairs (exit 2, \"JS heap out of memory\" — a known limit of the worker, reported separately).
+Command: \`node bin/run-ts.mjs bench/commit.ts --findings ${N}\` (the whole CLI process: \`shadowscan scan --egress LOG --db SPEC --quiet\`, from start to exit, into a fresh register, with \`SHADOWSCAN_TIMINGS=1\` so the CLI reports its commit phase on stderr — wall, CPU, phases, the garbage collector's pauses and the V8 heap at the commit's start and end). The egress parsing workers run as a user runs them (their heap limit is computed now: 1,000,000 distinct user × host pairs scan with the default workers).
 
 Machine: ${machine()}; run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average at the start ${load} (other sessions share the 2 cores: wall times stretch with the load, CPU times much less). PostgreSQL: Debian's server on 127.0.0.1, started by the benchmark (fsync off, as a test server).
 
 Input: a Squid access.log of ${(users * hosts.length).toLocaleString('en')} lines (${mb.toFixed(0)} MiB): ${users.toLocaleString('en')} users × ${hosts.length} AI hosts from the rules, one line per pair, so the commit writes one finding per line.
 
-Yardstick, same run: \`node bench/commit-yardstick.mjs\` — a bare better-sqlite3 loop inserting the ${yard.rows.toLocaleString('en')} finding rows the CLI committed (read from its register first, not timed) into a fresh SQLite file with the same findings table and indexes, one prepared statement, one transaction: ${s1(yard.ms)} s wall, ${s1(yard.cpuMs)} s CPU.
+Yardstick, same run: \`node bench/commit-yardstick.mjs\` — a bare better-sqlite3 loop inserting the ${yard.rows.toLocaleString('en')} finding rows the CLI committed (read from its register first, in the order the commit inserted them, not timed) into a fresh SQLite file with the same findings table and indexes and the register's page cache (128 MiB, temp_store MEMORY, mmap), one prepared statement, one transaction: ${s1(yard.ms)} s wall, ${s1(yard.cpuMs)} s CPU.
 
-| Register | Whole process wall s | Whole process CPU s | Commit phase wall s | Commit phase CPU s | Commit CPU / yardstick CPU | Peak RSS MB | Findings committed | Whole wall vs SQLite |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
-${rows.map((x) => `| ${x.backend} | ${s1(x.ms)} | ${s1(x.cpu)} | ${s1(x.commitMs)} | ${s1(x.commitCpu)} | ${(x.commitCpu / yard.cpuMs).toFixed(2)}× | ${x.rss.toFixed(0)} | ${x.findings.toLocaleString('en')} | ${(x.ms / rows[0].ms).toFixed(2)}× |`).join('\n')}
+| Register | Whole process wall s | Whole process CPU s | Commit phase wall s | Commit phase CPU s | Commit CPU / yardstick CPU | GC pauses in the commit s | V8 heap at commit start → end MB | Peak RSS MB | Findings committed | Whole wall vs SQLite |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.map((x) => `| ${x.backend} | ${s1(x.ms)} | ${s1(x.cpu)} | ${s1(x.commitMs)} | ${s1(x.commitCpu)} | ${(x.commitCpu / yard.cpuMs).toFixed(2)}× | ${s1(x.gcMs)} | ${x.heap} | ${x.rss.toFixed(0)} | ${x.findings.toLocaleString('en')} | ${(x.ms / rows[0].ms).toFixed(2)}× |`).join('\n')}
 
 Commit phases (wall/CPU ms, from \`SHADOWSCAN_TIMINGS\`):
 ${rows.map((x) => `- ${x.backend}: ${x.phases}`).join('\n')}

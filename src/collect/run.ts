@@ -56,6 +56,17 @@ class MemoryState implements StateStore {
   }
 }
 
+/**
+ * `{ ...attrs, increment: true }`, built one property at a time: V8 gives the spread's result a
+ * hidden class of its own per object (a million observations, a million maps), these share one.
+ */
+function incremented(attrs: Observation['attrs']): NonNullable<Observation['attrs']> {
+  const out: Record<string, unknown> = {};
+  if (attrs) for (const k in attrs) out[k] = attrs[k];
+  out.increment = true;
+  return out as NonNullable<Observation['attrs']>;
+}
+
 export async function collect(runs: ScannerRun[], opts: CollectOptions): Promise<CollectResult> {
   const observations: Observation[] = [];
   const coverage: Coverage[] = [];
@@ -72,7 +83,7 @@ export async function collect(runs: ScannerRun[], opts: CollectOptions): Promise
       (o) => {
         // secrets never stored: whatever a scanner hands over passes the credential detector here
         o = maskObservation(opts.rules, o);
-        if (scanner.incremental && !opts.full) o = { ...o, attrs: { ...o.attrs, increment: true } };
+        if (scanner.incremental && !opts.full) o = { ...o, attrs: incremented(o.attrs) };
         observations.push(o);
         opts.onObservation?.(o);
       },

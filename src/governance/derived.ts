@@ -72,34 +72,48 @@ export type CommitFinding = DerivationFinding & Pick<Finding, 'service' | 'artif
  * The derived entries after a scan commit: every judged item that has a risk entry, from its
  * active findings (this run's and the others, as the judge saw them) and its new status. Findings
  * are grouped by what names their item (service, or artifact type and key: `itemIdFor`'s inputs),
- * one pass, no per-finding id lookups.
+ * one pass, no per-finding id lookups. A group keeps only the findings the derivation would not
+ * skip — the first of each kind and signal, then each with more bytes out than any before it
+ * (`deriveThreats` skips the others: an item's facts share its category) — so a million findings
+ * are never copied into facts, and the derivation reads the same facts in the same order.
  */
 export function derivedOfCommit(
   items: ReadonlyArray<{ item: { id: string; category?: string }; verdict: { status: string } }>,
   risks: ReadonlyMap<string, { id: string; itemId: string }>,
   ...active: ReadonlyArray<readonly CommitFinding[]>
 ): DerivedEntry[] {
-  const byItem = new Map<string, DerivationFinding[]>();
-  const services = new Map<string, DerivationFinding[]>();
-  const artifacts = new Map<string, DerivationFinding[]>();
+  interface Group {
+    facts: DerivationFinding[];
+    /** kind → signal → the most bytes out of a kept finding */
+    most: Map<string, Map<string, number>>;
+  }
+  const byItem = new Map<string, Group>();
+  const services = new Map<string, Group>();
+  const artifacts = new Map<string, Group>();
   for (const list of active) {
     for (const f of list) {
       const [groups, key] = f.artifact ? [artifacts, `${f.artifact.type}\u0000${f.artifact.key}`] : [services, f.service];
       let g = groups.get(key);
       if (!g) {
         const id = itemIdFor(f);
-        g = byItem.get(id) ?? [];
+        g = byItem.get(id) ?? { facts: [], most: new Map() };
         byItem.set(id, g);
         groups.set(key, g);
       }
-      g.push(f);
+      let bySignal = g.most.get(f.kind);
+      if (!bySignal) g.most.set(f.kind, (bySignal = new Map()));
+      const seen = bySignal.get(f.signal);
+      const bytes = f.bytesOut ?? 0;
+      if (seen !== undefined && seen >= bytes) continue;
+      bySignal.set(f.signal, bytes);
+      g.facts.push(f);
     }
   }
   const out: DerivedEntry[] = [];
   for (const x of items) {
     const risk = risks.get(x.item.id);
     if (!risk) continue;
-    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(byItem.get(x.item.id) ?? [], { category: x.item.category, status: x.verdict.status }) });
+    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(byItem.get(x.item.id)?.facts ?? [], { category: x.item.category, status: x.verdict.status }) });
   }
   return out;
 }

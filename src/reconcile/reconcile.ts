@@ -156,6 +156,19 @@ export class Reconciler {
     return expiredV ?? outOfScope!;
   }
 
+  /**
+   * The verdict every occurrence of a service gets, when it cannot depend on the subject or the
+   * artifact (no approval, or only approvals without scope): the object `occurrence` returns for
+   * each of them. Undefined when approvals are scoped.
+   */
+  constantVerdict(service: string): Verdict | undefined {
+    const known = this.constant.get(service);
+    if (known) return known;
+    if (!(this.approved.get(service) ?? []).every(unrestricted)) return undefined;
+    // decided as occurrence decides it: the subject and artifact are not read
+    return this.occurrence(service, { kind: 'none', id: '' });
+  }
+
   finding(f: Finding): Verdict {
     return this.occurrence(f.service, f.subject, f.artifact?.key);
   }

@@ -4,6 +4,7 @@
  * unit completely, the judge decides items, statuses and risk changes once, and the store
  * persists exactly that. A crash before COMMIT leaves the previous state intact.
  */
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding } from '../core/types.js';
 import { derivedOfCommit, storeDerived } from '../governance/derived.js';
@@ -13,7 +14,7 @@ import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { Reconciler } from '../reconcile/reconcile.js';
 import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
-import type { CommitSummary, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
+import type { CommitSummary, FindingWrite, RegisterStore, RiskEntry, RunMeta, StoredFigures } from './store.js';
 
 export interface CommitInput {
   runId: string;
@@ -57,12 +58,6 @@ function* idsOf(fs: readonly Finding[]): Iterable<string> {
   for (const f of fs) yield f.id;
 }
 
-function itemsOf(fs: readonly Finding[]): Set<string> {
-  const out = new Set<string>();
-  for (const f of fs) out.add(itemIdFor(f));
-  return out;
-}
-
 export function unitOf(f: Finding): string {
   const u = f.attrs?.unit;
   return typeof u === 'string' && u ? u : locatorPath(f.locator);
@@ -70,12 +65,21 @@ export function unitOf(f: Finding): string {
 
 /**
  * `SHADOWSCAN_TIMINGS=1` prints the commit's wall and CPU time, phase by phase, on stderr — how
- * the commit benchmark reports the commit apart from the scan (the whole process is timed too).
+ * the commit benchmark reports the commit apart from the scan (the whole process is timed too) —
+ * with the garbage collector's pauses during the commit and the V8 heap at its start and end.
  */
 function phaseClock(findings: number) {
   const on = !!process.env.SHADOWSCAN_TIMINGS;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const heap0 = on ? process.memoryUsage().heapUsed : 0;
+  let gcMs = 0;
+  let gcs = 0;
+  const gc = on ? new PerformanceObserver((l) => count(l.getEntries())) : undefined;
+  const count = (es: readonly PerformanceEntry[]) => {
+    for (const e of es) if (e.startTime >= t0) (gcMs += e.duration), gcs++;
+  };
+  gc?.observe({ entryTypes: ['gc'] });
   let last = t0;
   let lastCpu = c0;
   const parts: string[] = [];
@@ -88,10 +92,20 @@ function phaseClock(findings: number) {
       last = t;
       lastCpu = c;
     },
-    done(): void {
+    async done(): Promise<void> {
       if (!on) return;
+      const t = performance.now();
       const c = process.cpuUsage(c0);
-      process.stderr.write(`shadowscan timings: commit of ${findings} findings: ${Math.round(performance.now() - t0)} ms wall, ${Math.round((c.user + c.system) / 1000)} ms CPU (phases, wall/CPU ms: ${parts.join(', ')})\n`);
+      const heap = process.memoryUsage().heapUsed;
+      // GC entries are queued from the collector's epilogue: let them arrive, then take what is pending
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      count(gc!.takeRecords());
+      gc!.disconnect();
+      const mb = (n: number) => Math.round(n / 2 ** 20);
+      process.stderr.write(
+        `shadowscan timings: commit of ${findings} findings: ${Math.round(t - t0)} ms wall, ${Math.round((c.user + c.system) / 1000)} ms CPU (phases, wall/CPU ms: ${parts.join(', ')}); GC ${Math.round(gcMs)} ms in ${gcs} pauses; heap ${mb(heap0)} → ${mb(heap)} MB\n`,
+      );
     },
   };
 }
@@ -99,7 +113,7 @@ function phaseClock(findings: number) {
 export async function commitScan(store: RegisterStore, input: CommitInput): Promise<CommitResult> {
   const clock = phaseClock(input.findings.length);
   const r = await commitInTransaction(store, input, clock);
-  clock.done();
+  await clock.done();
   return r;
 }
 
@@ -122,14 +136,26 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     // one reconciler decides each finding's verdict as its row is written, and the judge reuses it
     const reconciler = new Reconciler(catalog, now);
     clock.mark('verdicts');
-    // written as built: one FindingWrite at a time, never an array of a million of them
+    // written as built: one FindingWrite at a time, never an array of a million of them; the items
+    // this run touched are gathered on the way (consecutive findings mostly share an item)
+    const touched = new Set<string>();
+    let lastItem: string | undefined;
+    // one FindingWrite refilled per row: the store binds each row before it asks for the next
+    const row: FindingWrite = { finding: merged[0], itemId: '', unit: '', status: '', statusReason: '' };
     await tx.upsertFindings(
       {
         length: merged.length,
         at: (i: number) => {
           const f = merged[i];
           const v = reconciler.finding(f);
-          return { finding: f, itemId: itemIdFor(f), unit: unitOf(f), status: v.status, statusReason: v.reason };
+          const itemId = itemIdFor(f);
+          if (itemId !== lastItem) touched.add((lastItem = itemId));
+          row.finding = f;
+          row.itemId = itemId;
+          row.unit = unitOf(f);
+          row.status = v.status;
+          row.statusReason = v.reason;
+          return row;
         },
       },
       runId,
@@ -159,7 +185,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
       priorItems,
       priorRisks,
       riskCount: await tx.countRisks(),
-      touched: itemsOf(merged),
+      touched,
       actor,
       // items of sources this run did not scan keep their status
       ranScanners: new Set(ran),

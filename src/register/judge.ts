@@ -160,8 +160,15 @@ export function judge(input: JudgeInput): Judgement {
   for (const { item: it, findings: fs } of resolveGroups(input.active)) {
     live.add(it.id);
     const basis = evidenceBasis(fs);
-    const vs: Verdict[] = new Array(fs.length);
-    for (let i = 0; i < fs.length; i++) vs[i] = reconciler.finding(fs[i]);
+    // a service item whose verdict cannot depend on the subject: every finding has that one verdict
+    // (the same object), and the item's is decided from it alone — no pass over its findings
+    const constant = it.kind === 'service' ? reconciler.constantVerdict(it.service) : undefined;
+    let vs: Verdict[];
+    if (constant) vs = [constant];
+    else {
+      vs = new Array(fs.length);
+      for (let i = 0; i < fs.length; i++) vs[i] = reconciler.finding(fs[i]);
+    }
     let v = reconciler.itemOf(it, vs);
     // mentioned only: a candidate, out of the intake queue, until usage-grade evidence appears
     if (basis.basis === 'candidate' && v.status !== 'sanctioned') v = { status: 'candidate', reason: `candidate — ${basis.reason}` };

@@ -192,6 +192,10 @@ export interface StoredFigures {
 }
 
 /** Rows read by index: an array, or rows built on demand (a million rows need not exist at once). */
+/**
+ * Rows built as they are consumed. The consumer is done with a row before it asks for the next,
+ * so a source may hand back the same object each time, refilled.
+ */
 export type RowSource<T> = { readonly length: number; at(i: number): T | undefined };
 
 /** A finding row as a commit writes it. */

@@ -62,20 +62,29 @@ export interface ItemGroup {
 
 const collator = new Intl.Collator();
 
+/** An item being grouped: its findings as they come, and whether they came in id order. */
+interface Grouping {
+  item: Item;
+  findings: Finding[];
+  /** The findings arrived in ascending id order (no sort needed). */
+  inOrder: boolean;
+  /** Subjects seen, by kind then id (Sets: an item seen by 10,000 users must not scan its list per finding). */
+  subjects: Map<string, Set<string>>;
+}
+
 /**
  * resolve, with each item's findings: one pass over the findings groups them by item (nothing is
- * looked up by finding id afterwards), then each item's findings are put in id order.
+ * looked up by finding id afterwards), then each item's findings are put in id order — sorted
+ * only when they did not arrive in it (a commit hands them over in id order).
  */
 export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
-  const items = new Map<string, Item>();
-  const groups = new Map<string, Finding[]>();
-  // subjects seen per item, by kind then id (Sets: an item seen by 10,000 users must not scan its list per finding)
-  const seenSubjects = new Map<string, Map<string, Set<string>>>();
+  // one state per item, found by one lookup per finding (its service, or artifact type and key, keyed as itemIdFor keys them)
+  const groups = new Map<string, Grouping>();
   for (const f of findings) {
     const id = itemIdFor(f);
-    let it = items.get(id);
-    if (!it) {
-      it = {
+    let g = groups.get(id);
+    if (!g) {
+      const item: Item = {
         id,
         kind: f.artifact ? 'artifact' : 'service',
         service: f.service,
@@ -90,17 +99,18 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
         signals: [],
         count: 0,
       };
-      items.set(id, it);
-      groups.set(id, []);
-      seenSubjects.set(id, new Map());
+      groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new Map() }));
     }
-    groups.get(id)!.push(f);
-    const byKind = seenSubjects.get(id)!;
-    let subjects = byKind.get(f.subject.kind);
-    if (!subjects) byKind.set(f.subject.kind, (subjects = new Set()));
-    if (!subjects.has(f.subject.id)) {
-      subjects.add(f.subject.id);
-      it.subjects.push(f.subject);
+    const it = g.item;
+    const fs = g.findings;
+    if (g.inOrder && fs.length && !(fs[fs.length - 1].id < f.id)) g.inOrder = false;
+    fs.push(f);
+    const subject = f.subject;
+    let ids = g.subjects.get(subject.kind);
+    if (!ids) g.subjects.set(subject.kind, (ids = new Set()));
+    if (!ids.has(subject.id)) {
+      ids.add(subject.id);
+      it.subjects.push(subject);
     }
     if (!it.sources.includes(f.source)) it.sources.push(f.source);
     if (!it.signals.includes(f.signal)) it.signals.push(f.signal);
@@ -110,13 +120,30 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
     if (f.bytesOut !== undefined) it.bytesOut = (it.bytesOut ?? 0) + f.bytesOut;
   }
   const out: ItemGroup[] = [];
-  for (const it of items.values()) {
+  for (const g of groups.values()) {
+    const it = g.item;
     it.subjects = sortSubjects(it.subjects);
     it.sources.sort();
     it.signals.sort();
-    // in id order (code units, as Array.prototype.sort orders strings)
-    const fs = groups.get(it.id)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    it.findingIds = fs.map((f) => f.id);
+    // in id order (code units, as Array.prototype.sort orders strings; equal ids as they came)
+    let fs = g.findings;
+    let ids: string[] = new Array(fs.length);
+    for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
+    if (!g.inOrder) {
+      // positions sorted by the dense id list: a comparison reads two ids, not two findings and their ids
+      const byPos = ids;
+      const idx = new Uint32Array(fs.length);
+      for (let i = 0; i < idx.length; i++) idx[i] = i;
+      idx.sort((x, y) => (byPos[x] < byPos[y] ? -1 : byPos[x] > byPos[y] ? 1 : x - y));
+      const sorted: Finding[] = new Array(fs.length);
+      ids = new Array(fs.length);
+      for (let i = 0; i < idx.length; i++) {
+        sorted[i] = fs[idx[i]];
+        ids[i] = byPos[idx[i]];
+      }
+      fs = sorted;
+    }
+    it.findingIds = ids;
     out.push({ item: it, findings: fs });
   }
   return out.sort((a, b) => a.item.id.localeCompare(b.item.id));

@@ -87,3 +87,17 @@ describe('catalog validation errors name the file, the path and what was expecte
     });
   }
 });
+
+describe('a service\'s constant verdict', () => {
+  const r = new Reconciler(catalog, new Date('2026-11-28T12:00:00Z'));
+  const subjects = [{ kind: 'repo', id: 'payments-api' }, { kind: 'user', id: 'bob@corp.test' }, { kind: 'account', id: '1' }, { kind: 'ip', id: '10.0.0.1', name: 'h' }];
+  it.each(['beta-ai', 'gamma-local', 'never-catalogued'])('%s (no scoped approval): the very verdict of every occurrence', (service) => {
+    const c = r.constantVerdict(service);
+    expect(c).toBeDefined();
+    for (const s of subjects) expect(r.occurrence(service, s, 'arn:x')).toBe(c);
+  });
+  it('none for a service with a scoped approval (its verdict depends on the subject)', () => {
+    expect(r.constantVerdict('alpha-ai')).toBeUndefined();
+    expect(new Set(subjects.map((s) => r.occurrence('alpha-ai', s).status)).size).toBeGreaterThan(1);
+  });
+});

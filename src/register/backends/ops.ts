@@ -54,6 +54,8 @@ const FINDING_COLS = [
 const FINDING_COLUMN_FIELDS: ReadonlySet<string> = new Set(['id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject', 'locator', 'count', 'bytesOut', 'bytesIn', 'firstSeen', 'lastSeen']);
 /** Fields every finding of one service and rule shares: their JSON is built once per (service, rule, pattern). */
 const FINDING_SHARED_FIELDS: ReadonlySet<string> = new Set(['serviceName', 'vendor', 'category', 'match']);
+/** Fields `data` leaves out: a column holds them, or the shared part does (one lookup per field). */
+const FINDING_DATA_SKIP: ReadonlySet<string> = new Set([...FINDING_COLUMN_FIELDS, ...FINDING_SHARED_FIELDS]);
 /** The columns a finding is read back from (findingOf). */
 const FINDING_READ = 'id, service, source, scanner, kind, value, signal, confidence, subject_kind, subject_id, subject_name, locator, count, bytes_out, bytes_in, seen_first, seen_last, data';
 
@@ -85,7 +87,7 @@ export class FindingExtras {
     } else out = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
     const rec = f as unknown as Record<string, unknown>;
     for (const k in rec) {
-      if (FINDING_COLUMN_FIELDS.has(k) || FINDING_SHARED_FIELDS.has(k)) continue;
+      if (FINDING_DATA_SKIP.has(k)) continue;
       const v = rec[k];
       if (v !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
     }
@@ -193,9 +195,18 @@ export class SqlOps implements RegisterOps {
       // one prepared single-row statement, run once per row in one call: each row is built into the
       // same array as it is bound (no array per row, no promise per row)
       const out: unknown[] = new Array(cols.length);
-      await this.c.runMany(sql(1), (function* () {
-        for (let i = 0; i < rows.length; i++) yield toRow(rows.at(i)!, out);
-      })());
+      // an iterator, not a generator: one result object refilled per row
+      let i = 0;
+      const step = { done: false, value: out as readonly unknown[] };
+      const it: IterableIterator<readonly unknown[]> = {
+        next: () => {
+          if (i >= rows.length) return { done: true, value: undefined };
+          step.value = toRow(rows.at(i++)!, out);
+          return step;
+        },
+        [Symbol.iterator]: () => it,
+      };
+      await this.c.runMany(sql(1), it);
       return;
     }
     const full = sql(Math.min(per, rows.length));

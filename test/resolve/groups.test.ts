@@ -1,0 +1,46 @@
+/**
+ * resolveGroups puts each item's findings in id order whether they arrive in it (a commit's own
+ * order) or not, and takes an item's names from its first finding in the order given.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/types.js';
+import { resolveGroups } from '../../src/resolve/resolve.js';
+
+function finding(id: string, service: string, user: string, name = service.toUpperCase()): Finding {
+  return { kind: 'host', value: `api.${service}.example`, source: 'network', scanner: 'egress', signal: 'usage', confidence: 'inferred', subject: { kind: 'user', id: user }, locator: `l:${id}`, id, service, serviceName: name, vendor: 'V', category: 'llm-api', match: { rule: 'domain', pattern: `api.${service}.example` } };
+}
+
+describe('resolveGroups', () => {
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const fs = Array.from({ length: 2000 }, (_, i) => finding(`${(i * 7919) % 2000}`.padStart(4, '0') + (i % 3 ? '' : 'x'), ['a', 'b', 'c'][rnd(3)], `u${rnd(50)}`));
+  // a duplicate id in one item (the earlier one first, as a stable sort leaves them)
+  fs.push({ ...fs[5], locator: 'dup' });
+  const byId = [...fs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const want = (groups: ReturnType<typeof resolveGroups>) => groups.map((g) => ({ item: g.item.id, ids: g.findings.map((f) => f.id), locators: g.findings.map((f) => f.locator), findingIds: g.item.findingIds }));
+
+  it.each([
+    ['in id order', byId],
+    ['shuffled', [...fs].sort(() => rnd(3) - 1)],
+    ['reversed', [...byId].reverse()],
+  ])('%s: every group in id order, the same groups', (_, input) => {
+    const got = want(resolveGroups(input));
+    for (const g of got) {
+      expect(g.ids).toEqual([...g.ids].sort());
+      expect(g.findingIds).toEqual(g.ids);
+    }
+    expect(got.map((g) => g.item)).toEqual(['svc-a', 'svc-b', 'svc-c']);
+    expect(got.map((g) => [...g.ids].sort())).toEqual(want(resolveGroups(byId)).map((g) => g.ids));
+    expect(got.reduce((n, g) => n + g.ids.length, 0)).toBe(fs.length);
+  });
+  it('equal ids keep the order they came in', () => {
+    const g = resolveGroups(fs).find((x) => x.findings.some((f) => f.locator === 'dup'))!;
+    const i = g.findings.findIndex((f) => f.id === fs[5].id);
+    expect(g.findings.slice(i, i + 2).map((f) => f.locator)).toEqual([fs[5].locator, 'dup']);
+  });
+  it('an item is named by its first finding in the order given, not its lowest id', () => {
+    const input = [finding('9', 'a', 'u1', 'Newer A'), finding('1', 'a', 'u2', 'Older A')];
+    expect(resolveGroups(input)[0].item.serviceName).toBe('Newer A');
+    expect(resolveGroups(input)[0].findings.map((f) => f.id)).toEqual(['1', '9']);
+  });
+});
