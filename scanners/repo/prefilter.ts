@@ -29,6 +29,14 @@ import { imageRepository, type RuleIndex } from '../../src/rules/compile.js';
 export const ANCHOR_KINDS = { imports: 1, hosts: 2, 'env-vars': 4, literals: 8, 'config-keys': 16, images: 32 } as const;
 export type AnchorKind = keyof typeof ANCHOR_KINDS;
 const ALL_KINDS = 63;
+/**
+ * Not a parser's kind: a credential keyword of the rules (RuleIndex.credentialKeywords), counted
+ * as scanSecrets counts it (a token keyword only as a token), found in the same pass. A text
+ * without it has no credential hit, so scanSecrets need not run on it.
+ */
+export const CREDENTIAL_KIND = 64;
+/** internal: a token-only credential keyword ends here; counted after the token test */
+const TOKEN_CANDIDATE = 128;
 
 export interface Anchor {
   text: string;
@@ -54,8 +62,12 @@ export class AnchorSet {
   /** every kind some anchor or word has */
   readonly present: number;
   readonly anchors: readonly Anchor[];
+  /** state → lengths of the token-only credential keywords ending in it */
+  private readonly tokenLens = new Map<number, number[]>();
+  /** a credential keyword this byte search cannot find (non-ASCII): CREDENTIAL_KIND always reported */
+  private readonly credentialAlways: boolean = false;
 
-  constructor(anchors: Iterable<Anchor | string>, words: Iterable<Anchor | string> = []) {
+  constructor(anchors: Iterable<Anchor | string>, words: Iterable<Anchor | string> = [], credentials: ReadonlyArray<{ keyword: string; token: boolean }> = []) {
     const norm = (a: Anchor | string): Anchor => (typeof a === 'string' ? { text: a.toLowerCase(), kind: 'imports' } : { text: a.text.toLowerCase(), kind: a.kind });
     const ws = [...words].map(norm);
     this.words = [...new Set(ws.map((w) => w.text))].sort();
@@ -65,9 +77,21 @@ export class AnchorSet {
     const list = minimal([...anchors].map(norm).filter((a) => a.text.length > 0));
     this.anchors = list;
     this.present = list.reduce((m, a) => m | ANCHOR_KINDS[a.kind], this.wordKinds);
+    // credential keywords: in the same automaton, with their own bits
+    const creds = credentials.map((c) => ({ text: c.keyword.toLowerCase(), token: c.token })).filter((c) => c.text.length > 0);
+    if (creds.some((c) => /[^\x00-\x7f]/.test(c.text))) {
+      this.credentialAlways = true;
+      this.present |= CREDENTIAL_KIND;
+      creds.length = 0;
+    }
+    if (creds.length) this.present |= CREDENTIAL_KIND;
+    const entries: Array<{ text: string; bits: number; tokenLen: number }> = [
+      ...list.map((a) => ({ text: a.text, bits: ANCHOR_KINDS[a.kind] as number, tokenLen: 0 })),
+      ...creds.map((c) => ({ text: c.text, bits: c.token ? TOKEN_CANDIDATE : CREDENTIAL_KIND, tokenLen: c.token ? c.text.length : 0 })),
+    ];
     const cls = new Uint8Array(256);
     let cols = 1;
-    for (const { text: a } of list) {
+    for (const { text: a } of entries) {
       for (let i = 0; i < a.length; i++) {
         const c = a.charCodeAt(i);
         if (c > 127) throw new Error(`non-ASCII anchor: ${a}`);
@@ -79,18 +103,21 @@ export class AnchorSet {
     // trie
     const next: number[][] = [new Array(cols).fill(0)];
     const term: number[] = [0];
-    for (const { text: a, kind } of list) {
+    const lens: number[][] = [[]];
+    for (const { text: a, bits, tokenLen } of entries) {
       let s = 0;
       for (let i = 0; i < a.length; i++) {
         const k = cls[a.charCodeAt(i)];
         if (!next[s][k]) {
           next.push(new Array(cols).fill(0));
           term.push(0);
+          lens.push([]);
           next[s][k] = next.length - 1;
         }
         s = next[s][k];
       }
-      term[s] |= ANCHOR_KINDS[kind];
+      term[s] |= bits;
+      if (tokenLen) lens[s].push(tokenLen);
     }
     // failure links, breadth first: a full transition table (DFA); a state also ends every
     // anchor its failure state ends
@@ -100,6 +127,7 @@ export class AnchorSet {
     for (let q = 0; q < queue.length; q++) {
       const s = queue[q];
       term[s] |= term[fail[s]];
+      if (lens[fail[s]].length) lens[s] = [...lens[s], ...lens[fail[s]]];
       for (let k = 1; k < cols; k++) {
         const t = next[s][k];
         if (t) {
@@ -112,6 +140,7 @@ export class AnchorSet {
     const out = new Uint8Array(next.length * cols);
     for (let s = 0; s < next.length; s++) {
       out[s * cols] = term[s];
+      if (lens[s].length) this.tokenLens.set(s * cols, lens[s]);
       for (let k = 0; k < cols; k++) delta[s * cols + k] = next[s][k] * cols;
     }
     this.delta = delta;
@@ -124,16 +153,21 @@ export class AnchorSet {
    */
   kinds(buf: Uint8Array, want = ALL_KINDS): number {
     want &= this.present;
-    let found = 0;
-    if (this.anchors.length) {
+    let found = this.credentialAlways ? CREDENTIAL_KIND : 0;
+    if ((found & want) === want) return found;
+    if (this.delta.length > 1) {
       const cls = this.cls;
       const delta = this.delta;
       const out = this.out;
       let s = 0;
       for (let i = 0, n = buf.length; i < n; i++) {
         s = delta[s + cls[buf[i]]];
-        const o = out[s];
+        let o = out[s];
         if (o !== 0) {
+          if (o & TOKEN_CANDIDATE) {
+            o &= ~TOKEN_CANDIDATE;
+            for (const len of this.tokenLens.get(s)!) if (isTokenAt(buf, i + 1 - len, len)) o |= CREDENTIAL_KIND;
+          }
           found |= o;
           if ((found & want) === want) return found;
         }
@@ -150,6 +184,31 @@ export class AnchorSet {
   test(buf: Uint8Array): boolean {
     return this.kinds(buf) !== 0;
   }
+}
+
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isLetter = (c: number) => isUpper(c) || isLower(c);
+
+/**
+ * RuleIndex's isKeywordToken on bytes: a keyword found at `index` is a token (at each end where
+ * it has a letter, the byte beyond is not a letter, or a camelCase / acronym-end case change
+ * starts a word there). A non-ASCII character is no ASCII letter in its UTF-8 bytes nor in its
+ * decoded text, so the answer is the text's.
+ */
+export function isTokenAt(buf: Uint8Array, index: number, len: number): boolean {
+  const first = buf[index];
+  const last = buf[index + len - 1];
+  if (index > 0 && isLetter(first)) {
+    const b = buf[index - 1];
+    const second = len > 1 ? buf[index + 1] : NaN;
+    if (isLetter(b) && !(isLower(b) && isUpper(first)) && !(isUpper(b) && isUpper(first) && isLower(second))) return false;
+  }
+  if (isLetter(last)) {
+    const a = buf[index + len];
+    if (isLetter(a) && !(isLower(last) && isUpper(a)) && !(isUpper(a) && isLower(buf[index + len + 1]))) return false;
+  }
+  return true;
 }
 
 /** Per kind, drops every anchor that contains another one of its kind (a text holding it holds the shorter one). */
@@ -245,7 +304,7 @@ export function anchorsOf(rules: RuleIndex): AnchorSet {
   let a = cache.get(rules);
   if (!a) {
     const r = ruleAnchors(rules);
-    cache.set(rules, (a = new AnchorSet(r.anchors, r.words)));
+    cache.set(rules, (a = new AnchorSet(r.anchors, r.words, rules.credentialKeywords())));
   }
   return a;
 }
@@ -270,7 +329,7 @@ export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): 
   const escapes = buf.indexOf(BACKSLASH) >= 0;
   const set = anchorsOf(rules);
   let kinds = set.kinds(buf, want);
-  if ((kinds & want & set.present) === (want & set.present)) return { kinds: ALL_KINDS, escapes };
+  if ((kinds & want & set.present) === (want & set.present)) return { kinds: kinds | ALL_KINDS, escapes };
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   // import names and provider keys are lower-cased: U+212A lower-cases to `k`
   if (b.includes(KELVIN)) kinds |= ANCHOR_KINDS.imports | ANCHOR_KINDS['config-keys'];

@@ -21,7 +21,7 @@ import type { FileParser, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
-import { kindBits, prefilter, structuredKinds } from './prefilter.js';
+import { CREDENTIAL_KIND, kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -247,13 +247,35 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
     return ev;
   }
   const buf = whole;
-  const text = decode(buf);
-  role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
-  lineOf = lineReader(text);
+  // one pass over the bytes (prefilter.ts): the kinds of rule literal the file's gated parsers
+  // read, and whether it holds a credential keyword of the rules, counted as scanSecrets counts it
+  const gated = prefilterOn && !utf16Bom(head);
+  const wanted = gated ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
+  const pf = gated ? prefilter(rules, buf, wanted | CREDENTIAL_KIND) : undefined;
+  let decoded: string | undefined;
+  // rule-gated parsers run only on files holding a rule literal
+  let parsersToRun = textParsers;
+  if (wanted && pf) {
+    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
+    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
+    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
+  }
+  const skippedParsers = textParsers.length - parsersToRun.length;
+  const mayHoldCredential = !pf || (pf.kinds & CREDENTIAL_KIND) !== 0;
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
-  // credentials in any text file
-  const hits = rules.scanSecrets(text);
+  if (!mayHoldCredential && !parsersToRun.length && !binParsers.length) {
+    // nothing can emit here: the file is counted, and its text never decoded
+    if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
+    ev.push({ t: 'scanned' });
+    return ev;
+  }
+  const text = decoded ?? decode(buf);
+  role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
+  lineOf = lineReader(text);
+  // credentials in any text file (none without a keyword: the regex pass is skipped)
+  const hits = mayHoldCredential ? rules.scanSecrets(text) : [];
   for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
   // longest first, so a secret containing another is replaced whole
   secrets.sort((a, b) => b.raw.length - a.raw.length);
@@ -276,17 +298,7 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   }
   if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
   for (const p of binParsers) run(p, undefined);
-  // rule-gated parsers run only on files holding a rule literal (prefilter.ts): one pass over the bytes
-  let parsersToRun = textParsers;
-  const wanted = prefilterOn && !utf16Bom(head) ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
-  if (wanted) {
-    const pf = prefilter(rules, buf, wanted);
-    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
-    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
-    const sk = sw && pf.escapes ? structuredKinds(rules, pf, text, sw) : pf.kinds;
-    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
-    if (parsersToRun.length < textParsers.length) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: textParsers.length - parsersToRun.length });
-  }
+  if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
   // mask, then cut: parsers cut their snippets from text whose secrets are already masked
   const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
   for (const p of parsersToRun) run(p, masked);

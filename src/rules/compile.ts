@@ -457,6 +457,14 @@ export class RuleIndex {
     return hits.sort((a, b) => a.index - b.index);
   }
 
+  /**
+   * The credential keywords (lower case) scanSecrets looks for, and whether each counts only as
+   * a token (isKeywordToken): a text holding none of them, so counted, has no credential hit.
+   */
+  credentialKeywords(): Array<{ keyword: string; token: boolean }> {
+    return [...this.credentialsByKeyword.keys()].map((keyword) => ({ keyword, token: this.tokenKeywords.has(keyword) }));
+  }
+
   /** Tests one credential rule against one string (used by `rules test` and the corpus test). */
   credentialRuleMatches(serviceId: string, patternId: string, text: string): boolean {
     return this.scanSecrets(text).some((h) => h.service === serviceId && h.patternId === patternId);

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { RuleIndex } from '../../../src/rules/compile.js';
 import { ruleIndex } from '../../../src/rules/load.js';
 import { serviceSchema } from '../../../src/rules/schema.js';
-import { ANCHOR_KINDS, AnchorSet, anchorsOf, decodeEscapes, prefilter, ruleAnchors, structuredKinds } from '../../../scanners/repo/prefilter.js';
+import fc from 'fast-check';
+import { isKeywordToken } from '../../../src/rules/compile.js';
+import { ANCHOR_KINDS, AnchorSet, CREDENTIAL_KIND, anchorsOf, decodeEscapes, isTokenAt, prefilter, ruleAnchors, structuredKinds } from '../../../scanners/repo/prefilter.js';
 import { ROOT, rmTree, runScan, testRules, tree } from './helpers.js';
 
 
@@ -78,7 +80,7 @@ describe('anchor set (Aho-Corasick over case-folded bytes)', () => {
       for (const d of s.match.domains) if (d.host) expect(set.test(b(`"https://${d.host}/v1"`)), d.host).toBe(true);
     }
     expect(words.every((w) => w.text.length < 4)).toBe(true);
-    expect(set.present).toBe(63); // every kind
+    expect(set.present).toBe(63 | CREDENTIAL_KIND); // every kind, and the credential keywords
   });
 });
 
@@ -152,4 +154,100 @@ describe('prefilter', () => {
     expect(JSON.stringify(on.observations)).toBe(JSON.stringify(off.observations));
     expect(on.coverage.stats.prefilterSkippedParsers).toBeGreaterThan(0); // paths.yaml
   });
+});
+
+describe('credential keywords in the same pass (CREDENTIAL_KIND)', () => {
+  const rules = ruleIndex().index;
+  const kws = rules.credentialKeywords();
+  const set = anchorsOf(rules);
+  const enc = (t: string) => Buffer.from(t, 'utf8');
+  /** Reference: some keyword occurrence (ASCII case folded) that scanSecrets would count. */
+  const counted = (text: string) => {
+    const lower = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    return kws.some(({ keyword, token }) => {
+      for (let i = lower.indexOf(keyword); i >= 0; i = lower.indexOf(keyword, i + 1)) if (!token || isKeywordToken(text, i, keyword.length)) return true;
+      return false;
+    });
+  };
+
+  it('the bundled rules have both kinds of keyword, all ASCII', () => {
+    expect(kws.some((k) => k.token)).toBe(true);
+    expect(kws.some((k) => !k.token)).toBe(true);
+    expect(kws.every((k) => /^[\x00-\x7f]+$/.test(k.keyword))).toBe(true);
+    expect(set.present & CREDENTIAL_KIND).toBe(CREDENTIAL_KIND);
+  });
+
+  it('the byte token test is the text token test (ASCII and multi-byte neighbours)', () => {
+    const alphabet = fc.constantFrom(...'abzAZ09_-. é€ıK\u212a'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.constantFrom(...kws.map((k) => k.keyword)), fc.array(alphabet, { maxLength: 8 }), fc.boolean(), (pre, kw, post, upper) => {
+        const k = upper ? kw.toUpperCase() : kw;
+        const text = pre.join('') + k + post.join('');
+        const i = pre.join('').length;
+        expect(isTokenAt(enc(text), Buffer.byteLength(text.slice(0, i)), k.length)).toBe(isKeywordToken(text, i, k.length));
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
+  });
+
+  it('is reported exactly when a keyword counts (property), and never missing when scanSecrets finds a credential', () => {
+    const pieces = [...kws.map((k) => k.keyword), ...kws.map((k) => k.keyword.toUpperCase()), 'false', 'Fal', 'x', 'Key', '_', '-', ' ', '\n', 'é', '"', '=', 'abc123', 'T3BlbkFJ', 'sk-proj-'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        const got = (set.kinds(enc(text), CREDENTIAL_KIND) & CREDENTIAL_KIND) !== 0;
+        expect(got, text).toBe(counted(text));
+        if (rules.scanSecrets(text).length) expect(got, text).toBe(true);
+      }),
+      { numRuns: 4000, seed: 7 },
+    );
+    // labelled: `false` is not the token `fal`; FAL_KEY is
+    const tokenOnly = kws.find((k) => k.token && 'false'.includes(k.keyword));
+    if (tokenOnly) {
+      expect(set.kinds(enc('enabled: false'), CREDENTIAL_KIND) & CREDENTIAL_KIND).toBe(0);
+      expect(set.kinds(enc(`${tokenOnly.keyword.toUpperCase()}_KEY=1`), CREDENTIAL_KIND) & CREDENTIAL_KIND).toBe(CREDENTIAL_KIND);
+    }
+  });
+
+  it('real files: the credentials found are the same with the gate as without it', async () => {
+    // every fixture file, the bundled rules: scanSecrets on all of them, and on the gated ones only
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    let files = 0;
+    let gatedOut = 0;
+    let hits = 0;
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else if (st.size < 1 << 20) {
+          const buf = readFileSync(p);
+          const text = buf.toString('utf8');
+          const all = rules.scanSecrets(text);
+          const gate = (set.kinds(buf, CREDENTIAL_KIND) & CREDENTIAL_KIND) !== 0;
+          files++;
+          hits += all.length;
+          if (!gate) gatedOut++;
+          if (!gate) expect(all, p).toEqual([]);
+        }
+      }
+    };
+    walk(join(ROOT, 'fixtures'));
+    expect(files).toBeGreaterThan(150);
+    // and every credential example of the bundled rules, alone and inside a line of code
+    for (const svc of rules.services) {
+      for (const c of svc.match.credentials) {
+        for (const ex of c.examples?.match ?? []) {
+          for (const text of [ex, `const config = { enabled: false, key: ${JSON.stringify(ex)} };\n`]) {
+            const found = rules.scanSecrets(text);
+            hits += found.length;
+            files++;
+            if (found.length) expect(set.kinds(enc(text), CREDENTIAL_KIND) & CREDENTIAL_KIND, text).toBe(CREDENTIAL_KIND);
+          }
+        }
+      }
+    }
+    expect(hits).toBeGreaterThan(50); // credentials the gate lets through
+    expect(gatedOut).toBeGreaterThan(files / 2); // and most files skip the regex pass
+  }, 120_000);
 });
