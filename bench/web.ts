@@ -332,7 +332,12 @@ async function cachedRegister(): Promise<{ file: string; built?: { genS: number;
   // keyed by every migration's text, not only the highest version: another range's migration (800–899) changes the schema too
   const schema = createHash('sha256').update(SQLITE_MIGRATIONS.map((m) => `${m.version}\u0000${m.sql}`).join('\u0000')).digest('hex').slice(0, 10);
   const file = join(dir, `web-${N_ITEMS}-schema${SCHEMA_VERSION}-${schema}-seed${SEED_VERSION}.db`);
-  if (existsSync(file) && !REBUILD) return { file };
+  if (existsSync(file) && !REBUILD) {
+    // a register copied in from an earlier schema (only triggers or indexes added since): upgraded in place, as any open does,
+    // before serve (read-only for the viewer) and the PostgreSQL copy (which needs equal schema versions) read it
+    await (await openRegister(file)).close();
+    return { file };
+  }
   const tmp = `${file}.tmp`;
   for (const x of ['', '-wal', '-shm']) rmSync(tmp + x, { force: true });
   console.error(`SQLite: generating and bulk-loading ${N_ITEMS} items into ${tmp} …`);

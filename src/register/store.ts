@@ -7,6 +7,7 @@
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import type { Item } from '../resolve/resolve.js';
 import type { RiskAssessment } from '../risk/assess.js';
+import type { GovernanceRecord } from '../governance/record.js';
 import type { GovernanceOps } from './backends/governance-ops.js';
 import type { AuditEvent, AuditRecord, VerifyResult } from './audit.js';
 import type { ProjRow } from './projections.js';
@@ -157,6 +158,16 @@ export interface ItemDetail {
   findingStates: Record<string, FindingState>;
   risk?: RiskEntry;
   history: AuditRecord[];
+}
+
+/**
+ * What the web's item page reads (`itemPage`): the item's detail, the risk entry's stored
+ * governance record (absent: none stored yet) and the register generation the item row was read
+ * in (absent: a register without the counter), which a caller may cache settings against.
+ */
+export interface ItemPageData extends ItemDetail {
+  governance?: GovernanceRecord;
+  generation?: number;
 }
 
 export interface RunRow {
@@ -336,6 +347,8 @@ export interface RegisterOps {
   queryItems(q: ItemQuery): Promise<Page<ItemSummary>>;
   itemsByIds(ids: string[]): Promise<Map<string, ItemRow>>;
   getItem(id: string): Promise<ItemDetail | undefined>;
+  /** An item (by its id or its risk entry's) for its page: row, risk entry, governance record and generation in one statement, then its findings and history. */
+  itemPage(idOrRisk: string): Promise<ItemPageData | undefined>;
   itemFacets(): Promise<{ categories: string[]; owners: string[] }>;
   serviceInUse(service: string): Promise<boolean>;
 

@@ -4,15 +4,34 @@
  * register's "overdue and escalated" panel. Every value goes through `html` (escaped).
  */
 import type { GovernanceView } from '../governance/governance.js';
-import { IA_DECISIONS, PENDING_STATUSES } from '../governance/governance.js';
+import { IA_DECISIONS, PENDING_STATUSES, viewOf } from '../governance/governance.js';
+import { threatsOfItem } from '../governance/derived.js';
 import { formatThreatLines, LIFECYCLE_STAGES, STRIDE } from '../governance/mapping.js';
-import type { RiskEntry } from '../register/store.js';
+import type { GovernanceSettings } from '../governance/settings.js';
+import type { ItemPageData, RiskEntry } from '../register/store.js';
 import { ANNEX_A } from '../risk/standards.js';
 import { can, type Principal } from './auth.js';
 import { html, path, type SafeHtml } from './html.js';
 import { badge, layout, type Flash } from './views.js';
 
 const day = (s: string | undefined) => (s ? s.slice(0, 10) : '–');
+
+/**
+ * The item page's governance view from what `itemPage` read (no further statement): the stored
+ * record, or — none stored yet — a fresh one holding the threats derived from the item's active
+ * findings, as `governanceView` builds it; settings as the caller holds them for the generation.
+ */
+export function itemGovernanceView(d: ItemPageData, settings: GovernanceSettings, now: Date): GovernanceView | undefined {
+  if (!d.risk) return undefined;
+  const record = d.governance ?? {
+    riskEntryId: d.risk.id,
+    itemId: d.risk.itemId,
+    threats: threatsOfItem(d.findings.filter((f) => d.findingStates[f.id]?.state === 'active'), { category: d.item.category, status: d.item.status }),
+    threatsSource: 'derived' as const,
+    updatedAt: now.toISOString(),
+  };
+  return viewOf(d.risk, record, settings, now);
+}
 
 export function governanceCard(me: Principal, itemId: string, g: GovernanceView): SafeHtml {
   const r = g.record;

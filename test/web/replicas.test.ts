@@ -6,12 +6,15 @@
  * by another process is refused on this one after that time — on the replica that made it, at
  * once — and a state-changing request looks the session up again, so a demoted user's form post is
  * refused at once on a replica that still holds the session. The register page's overdue panel (cached per register generation)
- * follows a governance change made by another process. Both backends.
+ * follows a governance change made by another process, and the item page's policy and governance settings (cached per
+ * generation) a policy or settings change. Both backends.
  */
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweep } from '../../src/governance/governance.js';
+import { sweep, updateSettings } from '../../src/governance/governance.js';
+import { requestIntake } from '../../src/intake/actions.js';
+import { setPolicy } from '../../src/intake/policy.js';
 import type { RegisterStore } from '../../src/register/register.js';
 import { Auth, SESSION_CACHE_MS } from '../../src/web/auth.js';
 import { createServer } from '../../src/web/server.js';
@@ -126,6 +129,34 @@ describe.skipIf(!haveChromium).each(BACKENDS)('two web replicas on one $name reg
     for (const base of [A, B]) {
       await page.goto(base + '/register');
       expect(await page.locator('#overdue tbody tr').count(), base).toBe(r.escalated.length);
+    }
+  });
+  it("the item page follows a policy change, then a governance settings change, made by another process", async () => {
+    const item = (await regA.queryItems({ limit: 50 })).rows.find((r) => r.riskStatus === 'needs-intake' && r.tier !== undefined);
+    expect(item).toBeDefined();
+    await requestIntake({ register: other, now: () => WEB_NOW }, item!.id, { rationale: 'needs a decision' }, 'local-admin');
+    const page = await signIn('alice');
+    const url = (base: string) => `${base}/items/${encodeURIComponent(item!.id)}`;
+    const sod = () => page.locator('text=Separation of duties').count();
+    const appetite = async () => (await page.locator('#gov-acceptance').textContent())?.trim().split(/\s/)[0];
+    const before: Record<string, string | undefined> = {};
+    for (const base of [A, B]) {
+      expect(await visit(page, url(base))).toEqual({ path: new URL(url(base)).pathname, status: 200 });
+      expect(await sod(), base).toBe(0);
+      before[base] = await appetite();
+    }
+    expect(before[A]).toBe(before[B]);
+    await setPolicy(other, 'separation-of-duties', true, 'local-admin');
+    for (const base of [A, B]) {
+      await page.goto(url(base));
+      expect(await sod(), base).toBe(1);
+      expect(await appetite(), base).toBe(before[A]);
+    }
+    const next = before[A] === '2' ? 3 : 2;
+    await updateSettings({ register: other, now: () => WEB_NOW }, [`tiers.${item!.tier}.appetite=${next}`], 'local-admin', 'stricter for the test');
+    for (const base of [A, B]) {
+      await page.goto(url(base));
+      expect(await appetite(), base).toBe(String(next));
     }
   });
 });

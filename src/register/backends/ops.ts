@@ -16,6 +16,7 @@ import type {
   FindingWrite,
   GoneCandidate,
   ItemDetail,
+  ItemPageData,
   ItemQuery,
   ItemRow,
   ItemSummary,
@@ -38,6 +39,7 @@ import type {
 import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
 import { GovernanceOps } from './governance-ops.js';
 import { CountCache, explainItemQuery, ITEM_SUMMARY_SELECT, num, pj, queryItems, toSummary } from './query-ops.js';
+import { itemPage } from './item-ops.js';
 
 export { COUNT_CAP, CountCache } from './query-ops.js';
 
@@ -508,6 +510,11 @@ export class SqlOps implements RegisterOps {
     };
   }
 
+  /** The item page's reads: item, risk entry, governance record and generation in one statement; findings and history (src/register/backends/item-ops.ts). */
+  async itemPage(idOrRisk: string): Promise<ItemPageData | undefined> {
+    return itemPage(this.c, idOrRisk);
+  }
+
   async itemFacets(): Promise<{ categories: string[]; owners: string[] }> {
     const categories = (await this.c.all('SELECT DISTINCT category FROM items ORDER BY category')).map((r) => r.category as string);
     const owners = (await this.c.all('SELECT DISTINCT owner FROM risk_entries WHERE owner IS NOT NULL ORDER BY owner LIMIT 500')).map((r) => r.owner as string);
@@ -806,7 +813,7 @@ export class SqlOps implements RegisterOps {
   }
 }
 
-function auditRow(r: Row): AuditRecord {
+export function auditRow(r: Row): AuditRecord {
   return {
     seq: Number(r.seq),
     at: r.at,
@@ -831,7 +838,7 @@ function projectionOf(table: string, columns: string[]) {
 }
 
 
-function toItemRow(r: Row): ItemRow {
+export function toItemRow(r: Row): ItemRow {
   const data = pj<{ subjects?: ItemRow['subjects']; artifact?: ItemRow['artifact'] }>(r.data, {});
   return { ...toSummary(r), subjects: data.subjects ?? [], artifact: data.artifact };
 }

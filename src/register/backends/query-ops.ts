@@ -318,7 +318,7 @@ async function generation(c: Conn): Promise<number> {
 
 /** Whether the register has its generation counter (a read-only register of an older schema may not); asked once per connection. */
 const GENERATION_KNOWN = new WeakMap<Conn, boolean>();
-async function hasGeneration(c: Conn): Promise<boolean> {
+export async function hasGeneration(c: Conn): Promise<boolean> {
   let v = GENERATION_KNOWN.get(c);
   if (v === undefined) GENERATION_KNOWN.set(c, (v = (await generation(c)) >= 0));
   return v;

@@ -130,12 +130,19 @@ CREATE INDEX risk_q_item ON risk_entries(item_id) INCLUDE (tier, inherent_score,
  * totals are.
  */
 function governanceGeneration(d: 'sqlite' | 'postgres'): Migration {
-  const tables = ['governance_entries', 'governance_settings'];
-  const sql =
-    d === 'sqlite'
-      ? tables.flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => `CREATE TRIGGER ${t}_generation_${op.toLowerCase()} AFTER ${op} ON ${t} BEGIN UPDATE register_generation SET n = n + 1 WHERE id = 1; END;`)).join('\n')
-      : tables.map((t) => `CREATE TRIGGER ${t}_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION register_generation_bump();`).join('\n');
-  return { version: 950, name: 'governance-moves-register-generation', sql };
+  return { version: 950, name: 'governance-moves-register-generation', sql: generationTriggers(d, ['governance_entries', 'governance_settings']) };
+}
+
+/** Triggers that move the register generation on every write to these tables. */
+function generationTriggers(d: 'sqlite' | 'postgres', tables: string[]): string {
+  return d === 'sqlite'
+    ? tables.flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => `CREATE TRIGGER ${t}_generation_${op.toLowerCase()} AFTER ${op} ON ${t} BEGIN UPDATE register_generation SET n = n + 1 WHERE id = 1; END;`)).join('\n')
+    : tables.map((t) => `CREATE TRIGGER ${t}_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION register_generation_bump();`).join('\n');
+}
+
+/** Web (951): the policy (the `settings` projection) moves the register generation, so the item page caches it per generation. */
+function policyGeneration(d: 'sqlite' | 'postgres'): Migration {
+  return { version: 951, name: 'policy-moves-register-generation', sql: generationTriggers(d, ['settings']) };
 }
 
 /** Sign-in: a failure row is written before the password is checked, tagged with its attempt (removed when right). */
@@ -447,6 +454,7 @@ CREATE TABLE notifications_sent (
   registerPageIndexes('sqlite'),
   // ---- web (950–974)
   governanceGeneration('sqlite'),
+  policyGeneration('sqlite'),
 ];
 
 /**
@@ -585,6 +593,7 @@ CREATE TABLE notifications_sent (
   registerPageIndexes('postgres'),
   // ---- web (950–974)
   governanceGeneration('postgres'),
+  policyGeneration('postgres'),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

@@ -1,5 +1,5 @@
 /** The server-rendered pages and their form actions. */
-import { readPolicy } from '../../intake/policy.js';
+import { readPolicy, type Policy } from '../../intake/policy.js';
 import { catalogToYaml } from '../../catalog/catalog.js';
 import { approve, decline, falsePositive, reopen, requestIntake, suppress, triage, type ActionResult, type DeclineInput } from '../../intake/actions.js';
 import { BLOCKLIST_FORMATS, BLOCKLIST_MEDIA, type BlocklistFormat } from '../../intake/blocklist.js';
@@ -8,9 +8,10 @@ import { IntakeError, TRANSITIONS, type IntakeAction } from '../../intake/machin
 import { facets, queryRegister } from '../../intake/query.js';
 import * as V from '../views.js';
 import { approveFromForm, triageFromForm } from './forms.js';
-import { governanceView, overdueEntries, reviewsDue } from '../../governance/governance.js';
+import { governanceView, loadSettings, overdueEntries, reviewsDue } from '../../governance/governance.js';
+import type { GovernanceSettings } from '../../governance/settings.js';
 import { LIFECYCLE_STAGES, STRIDE } from '../../governance/mapping.js';
-import { governanceCard, governanceFilters, overduePanel } from '../governance-views.js';
+import { governanceCard, governanceFilters, itemGovernanceView, overduePanel } from '../governance-views.js';
 import { governanceRoutes } from './governance.js';
 import { userRoutes } from './users.js';
 import { PAGE_SIZE, type WebContext } from './context.js';
@@ -54,15 +55,30 @@ export function pageRoutes(w: WebContext): void {
     return page(reply, V.registerPage(me, q, res, facetCache!.v, PAGE_SIZE, { stage, threat, filters: governanceFilters({ stage, threat }), panel }));
   });
 
+  /**
+   * The item page's governance settings and policy, per register generation (governance settings
+   * move it: migration 950; the policy: migration 951), read after the generation they are kept for.
+   */
+  let itemCtxCache: { gen: number; settings: GovernanceSettings; policy: Policy } | undefined;
+  const itemCtxOf = async (gen: number | undefined) => {
+    if (gen !== undefined && itemCtxCache?.gen === gen) return itemCtxCache;
+    const v = { gen: gen ?? -1, settings: await loadSettings(register), policy: await readPolicy(register) };
+    if (gen !== undefined) itemCtxCache = v;
+    return v;
+  };
   app.get('/items/:id', async (req, reply) => {
     const me = need(req, reply, 'view');
     if (!me) return reply;
-    const v = await itemView((req.params as { id: string }).id);
-    if (!v) return deny(req, reply, 404, 'no such item');
+    // one statement for the item, its risk entry, governance record and generation; then findings and history
+    const d = await register.itemPage((req.params as { id: string }).id);
+    if (!d) return deny(req, reply, 404, 'no such item');
+    const v: V.ItemView = { ...d, risk: d.risk as V.ItemView['risk'] };
     const fl = me.sessionHash ? flashes.get(me.sessionHash) ?? [] : [];
     if (me.sessionHash) flashes.delete(me.sessionHash);
-    const gov = v.risk ? governanceCard(me, v.item.id, await governanceView(register, v.risk.id, now())) : undefined;
-    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties || (await readPolicy(register)).separationOfDuties }, gov));
+    const c = await itemCtxOf(d.generation);
+    const g = itemGovernanceView(d, c.settings, now());
+    const gov = g ? governanceCard(me, d.item.id, g) : undefined;
+    return page(reply, V.itemPage(me, v, fl, { separationOfDuties: !!ctx.separationOfDuties || c.policy.separationOfDuties }, gov));
   });
 
   app.get('/items/:id/triage', async (req, reply) => {
