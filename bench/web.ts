@@ -5,7 +5,7 @@
  * JSON API, served by real `shadowscan serve` processes — one on SQLite, two replicas on
  * PostgreSQL — under 20 concurrent clients.
  *
- *   node bin/run-ts.mjs bench/web.ts [--items 100000] [--requests 400] [--clients 20] [--out bench/results/web.md]
+ *   node bin/run-ts.mjs bench/web.ts [--items 100000] [--requests 2000] [--clients 20] [--out bench/results/web.md]
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -34,7 +34,7 @@ const arg = (name: string, d: string) => {
   return i > 0 ? process.argv[i + 1] : d;
 };
 const N_ITEMS = Number(arg('items', '100000'));
-const N_REQ = Number(arg('requests', '400'));
+const N_REQ = Number(arg('requests', '2000'));
 const CLIENTS = Number(arg('clients', '20'));
 const OUT = arg('out', 'bench/results/web.md');
 /** Development: `--backends sqlite`, `--cases 4,5` (1-based), `--profile DIR` (serve under node --cpu-prof), `--rebuild` (ignore the cached register). */
@@ -267,7 +267,11 @@ async function load(servers: Replica[], dbPid: number | undefined, headers: Reco
   const dbCpu = () => (dbPid ? childPids(dbPid).reduce((a, p) => a + procCpuMs(p), procCpuMs(dbPid)) : 0);
   for (const [ci, c] of cases.entries()) {
     if (ONLY_CASES && !ONLY_CASES.includes(ci + 1)) continue;
-    for (const b of bases) for (let i = 0; i < 5; i++) await get(agent, new URL(b + c.url()), headers); // warm-up
+    // warm-up at the measured concurrency (CLIENTS clients, two requests each, over the replicas):
+    // every pool connection of every replica has prepared this case's statements — the steady state
+    await Promise.all(Array.from({ length: CLIENTS }, async (_, k) => {
+      for (let i = 0; i < 2; i++) await get(agent, new URL(bases[(k + i) % bases.length] + c.url()), headers);
+    }));
     const times: number[] = [];
     let bytes = 0;
     let n = 0;
@@ -458,7 +462,7 @@ SQLite ${built ? `${built.loadS.toFixed(1)} s (rows generated and audit chain ha
 
 Method: real \`shadowscan serve\` processes (SQLite: one; PostgreSQL: two replicas on one register, as behind a load balancer), one viewer session
 created in the register (every replica accepts it); ${CLIENTS} concurrent clients (keep-alive connections, reading only status and length) send ${N_REQ} requests per case,
-round-robin over the replicas, after warm-up, timed end to end (request → full body) by the benchmark process, so the figures include HTML rendering,
+round-robin over the replicas, after a warm-up at the same concurrency (2 × clients requests per case, so every pool connection has prepared the case's statements), timed end to end (request → full body) by the benchmark process, so the figures include HTML rendering,
 the session lookup and HTTP — and the clients, the servers and PostgreSQL share the machine's ${cpu.length} cores. CPU per request: user + system time
 of the serve processes (and of PostgreSQL's server processes) over the case, from /proc, divided by the requests. Yardstick: the stylesheet, served by the
 same processes without touching the register — the floor of HTTP + routing + session lookup on this machine at this moment. Target: p95 < 100 ms.

@@ -25,6 +25,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** PostgreSQL connections per process (web replicas may want more). */
   poolSize?: number;
+  /** PostgreSQL: keep every connection the pool opened (a long-running server), instead of closing idle ones after 10 s. */
+  keepConnections?: boolean;
 }
 
 export async function openRegister(spec?: string, opts: OpenOptions = {}): Promise<RegisterStore> {

@@ -80,7 +80,8 @@ export function webCommand(program: Command, io: Io): void {
     .action(async (o) => {
       // PostgreSQL: a pool of two connections per core — requests beyond it queue in this process
       // instead of competing for the same cores inside the database server
-      const register = await Register.open(o.db, { poolSize: Math.max(2, 2 * availableParallelism()) });
+      // instead of competing for the same cores inside the database server; connections stay open
+      const register = await Register.open(o.db, { poolSize: Math.max(2, 2 * availableParallelism()), keepConnections: true });
       const { index } = ruleIndex(o.rules ?? []);
       const known = new Set(index.services.map((s) => s.id));
       const base = o.catalog ? { catalog: loadCatalog(o.catalog, known), file: o.catalog as string } : await catalogFromRuns(register, known);

@@ -108,14 +108,17 @@ export class PostgresStore extends SqlStore {
     super(new PgConn(pool), POSTGRES);
   }
 
-  static async open(url: string, opts: { readonly?: boolean; poolSize?: number } = {}): Promise<PostgresStore> {
+  static async open(url: string, opts: { readonly?: boolean; poolSize?: number; keepConnections?: boolean } = {}): Promise<PostgresStore> {
     const location = redactUrl(url);
     // No parallel query on register connections: its statements are index walks that return a page
     // or a batch, and starting parallel workers cost more than the work — EXPLAIN ANALYZE of the
     // register page's owner + category query at 100k items (bench/results/web-explain.md): the
     // plan's own work 6 ms, the Gather Merge with one worker 44 ms. With several replicas and
     // runners on one server, workers also compete with the other sessions for the same cores.
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: 'shadowscan', options: '-c max_parallel_workers_per_gather=0' });
+    // A long-running server keeps the connections it opened (min = max): otherwise a burst after 10 s
+    // of quiet pays a new server process, its authentication and every prepared statement again.
+    const max = opts.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: url, max, ...(opts.keepConnections ? { min: max } : {}), application_name: 'shadowscan', options: '-c max_parallel_workers_per_gather=0' });
     // an idle client's network error must not crash the process: the next query reports it
     pool.on('error', () => undefined);
     let client: pg.PoolClient;
