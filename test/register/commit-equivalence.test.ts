@@ -17,6 +17,7 @@ import { demoRuns, DEMO_DIR } from '../../src/cli/commands/demo.js';
 import { collect, silentLogger } from '../../src/collect/run.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { Coverage, Finding } from '../../src/core/types.js';
+import { derivedOfCommit, storeDerived } from '../../src/governance/derived.js';
 import { decline, falsePositive, triage } from '../../src/intake/actions.js';
 import { mergeDecisions } from '../../src/intake/catalog.js';
 import { matchAll } from '../../src/match/match.js';
@@ -29,7 +30,10 @@ import { itemIdFor } from '../../src/resolve/resolve.js';
 import { ruleIndex } from '../../src/rules/load.js';
 import { BACKENDS, type Backend } from './backends.js';
 
-/** The commit as it was before batching (src/register/commit.ts at ccbd4d0), kept as the reference. */
+/**
+ * The commit as it was before batching (src/register/commit.ts at ccbd4d0), kept as the reference,
+ * plus what the commit gained on purpose since: the derived stages and threats stored per entry.
+ */
 async function referenceCommit(store: RegisterStore, input: CommitInput): Promise<CommitSummary> {
   const { runId, now } = input;
   const at = now.toISOString();
@@ -49,7 +53,8 @@ async function referenceCommit(store: RegisterStore, input: CommitInput): Promis
     const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));
     const priorRisks = await tx.risksByItem();
     const priorItems = await tx.priorItems();
-    const j = judge({ active: await tx.activeFindings(), catalog, rules: input.rules, now, priorItems, priorRisks, riskCount: await tx.countRisks(), touched: new Set(merged.map((f) => itemIdFor(f))), actor });
+    const active = await tx.activeFindings();
+    const j = judge({ active, catalog, rules: input.rules, now, priorItems, priorRisks, riskCount: await tx.countRisks(), touched: new Set(merged.map((f) => itemIdFor(f))), actor });
     await tx.setFindingVerdicts([...j.verdicts].map(([id, v]) => ({ id, status: v.status, reason: v.reason })));
     const lastDetected = (x: (typeof j.items)[number]) => (x.touched ? at : (priorItems.get(x.item.id)?.lastDetectedAt ?? at));
     await tx.upsertItems(j.items.map((x) => ({ item: x.item, status: x.verdict.status, statusReason: x.verdict.reason, catalogEntry: x.verdict.entry, lastDetectedAt: lastDetected(x) })), at);
@@ -65,6 +70,10 @@ async function referenceCommit(store: RegisterStore, input: CommitInput): Promis
     summary.items.byStatus = j.statuses;
     summary.riskEntries.created = j.riskChanges.filter((c) => c.kind === 'created').length;
     summary.riskEntries.reopened = j.riskChanges.filter((c) => c.kind === 'reopened').length;
+    // issue 15 (added to the reference since): each entry's derived stages and threats stored with it
+    const risks = new Map(priorRisks);
+    for (const c of j.riskChanges) risks.set(c.entry.itemId, c.entry);
+    await storeDerived(tx, derivedOfCommit(j.items, risks, active), at, new Set(j.riskChanges.filter((c) => c.kind === 'created').map((c) => c.entry.id)));
     await tx.setState(input.state, at);
     await tx.finishRun(runId, { status, coverage: input.coverage, errors: input.errors, summary, scanners: input.scannerVersions });
     return summary;
