@@ -105,6 +105,9 @@ export function deriveThreats(facts: EvidenceFact[], item: { status: string }, m
     if (!e.reasons.includes(r.reason)) e.reasons.push(r.reason);
     out.set(k, e);
   };
+  // reasons joined in the mapping file's order, whatever order the evidence arrives in
+  const order = ruleOrder(map);
+  const byFile = (a: string, b: string) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0);
   // a fact adds nothing after one of the same kind, signal and category with at least its bytes
   // (every rule it meets, that one met): skipped, so an item with 10,000 findings costs a few rules
   const most = new Map<string, Map<string, Map<string, number>>>(); // kind → signal → category → bytes
@@ -122,7 +125,19 @@ export function deriveThreats(facts: EvidenceFact[], item: { status: string }, m
     for (const r of k.rules) if (holds(r.when, f)) add(r);
   }
   for (const r of map.item.rules) if (holds(r.when, { status: item.status })) add(r);
-  return sortThreats([...out.values()].map((e) => ({ stage: e.stage, threat: e.threat, reason: e.reasons.join('; ') })));
+  return sortThreats([...out.values()].map((e) => ({ stage: e.stage, threat: e.threat, reason: e.reasons.sort(byFile).join('; ') })));
+}
+
+const RULE_ORDER = new WeakMap<ThreatMap, Map<string, number>>();
+/** Each reason's first position in the mapping (evidence kinds in file order, then the item rules). */
+function ruleOrder(map: ThreatMap): Map<string, number> {
+  let o = RULE_ORDER.get(map);
+  if (!o) {
+    o = new Map();
+    for (const r of [...Object.values(map.kinds).flatMap((k) => k.rules), ...map.item.rules]) if (!o.has(r.reason)) o.set(r.reason, o.size);
+    RULE_ORDER.set(map, o);
+  }
+  return o;
 }
 
 export function sortThreats(ts: Threat[]): Threat[] {

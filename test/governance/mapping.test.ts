@@ -104,10 +104,12 @@ describe('deriveThreats skips facts that cannot add anything (equivalence)', () 
       if (!e.reasons.includes(r.reason)) e.reasons.push(r.reason);
       out.set(`${r.stage}/${r.threat}`, e);
     };
+    const fileOrder = [...Object.values(map.kinds).flatMap((k) => k.rules), ...map.item.rules].map((r) => r.reason);
     for (const f of facts) for (const r of map.kinds[f.kind].rules) if (holds(r.when, f)) add(r);
     for (const r of map.item.rules) if (holds(r.when, { status })) add(r);
     return [...out.values()]
-      .map((e) => ({ stage: e.stage, threat: e.threat, reason: e.reasons.join('; ') }))
+      // reasons in the mapping file's order (evidence kinds, then the item rules)
+      .map((e) => ({ stage: e.stage, threat: e.threat, reason: [...e.reasons].sort((a, b) => fileOrder.indexOf(a) - fileOrder.indexOf(b)).join('; ') }))
       .sort((a, b) => LIFECYCLE_STAGES.indexOf(a.stage as never) - LIFECYCLE_STAGES.indexOf(b.stage as never) || STRIDE.indexOf(a.threat as never) - STRIDE.indexOf(b.threat as never));
   }
 
@@ -126,6 +128,14 @@ describe('deriveThreats skips facts that cannot add anything (equivalence)', () 
     fc.assert(
       fc.property(fc.array(fact, { maxLength: 40 }), fc.constantFrom('unsanctioned', 'sanctioned', 'declined-but-in-use'), (facts, status) => {
         expect(deriveThreats(facts, { status })).toEqual(reference(facts, status));
+      }),
+      { numRuns: 400 },
+    );
+    // the same evidence in any order gives the same threats and reasons, word for word (a re-scan
+    // reading its sources in another order must not rewrite the stored derivation)
+    fc.assert(
+      fc.property(fc.array(fact, { maxLength: 40 }).chain((fs) => fc.tuple(fc.constant(fs), fc.shuffledSubarray(fs, { minLength: fs.length, maxLength: fs.length }))), ([facts, shuffled]) => {
+        expect(deriveThreats(shuffled, { status: 'unsanctioned' })).toEqual(deriveThreats(facts, { status: 'unsanctioned' }));
       }),
       { numRuns: 400 },
     );

@@ -88,6 +88,7 @@ const TABLES: Record<string, string> = {
   catalog_decisions: 'id',
   scanner_state: 'scanner, state_key',
   scan_runs: 'id',
+  governance_entries: 'risk_entry_id',
 };
 const NUMERIC = new Set(['count', 'bytes_out', 'bytes_in', 'subject_count', 'finding_count', 'event_count', 'tier', 'likelihood', 'impact', 'inherent_score', 'seq', 'active']);
 
