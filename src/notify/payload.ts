@@ -131,9 +131,14 @@ export function teamsPayload(n: Notice): Record<string, unknown> {
     });
   if (n.expiringApprovals.length) body.push({ type: 'TextBlock', wrap: true, text: 'Approvals expiring soon: ' + n.expiringApprovals.map((a) => `${a.id} (${a.service}) on ${a.expires}`).join('; ') });
   body.push({ type: 'TextBlock', isSubtle: true, size: 'Small', wrap: true, text: `run ${n.runId} · ${n.at}` });
+  return teamsMessage(headline(n), body);
+}
+
+/** A Teams message carrying one Adaptive Card with `body`. */
+function teamsMessage(summary: string, body: unknown[]): Record<string, unknown> {
   return {
     type: 'message',
-    summary: headline(n),
+    summary,
     attachments: [
       {
         contentType: 'application/vnd.microsoft.card.adaptive',
@@ -177,27 +182,12 @@ export function governancePayload(format: 'json' | 'slack' | 'teams', g: Governa
       ],
     };
   if (format === 'teams')
-    return {
-      type: 'message',
-      summary: title,
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: {
-            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-            type: 'AdaptiveCard',
-            version: '1.4',
-            body: [
-              { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: title },
-              { type: 'TextBlock', wrap: true, text: g.text },
-              { type: 'FactSet', facts: [{ title: 'Risk entry', value: g.riskEntry.id }, { title: 'Status', value: g.riskEntry.status }, { title: 'Tier', value: String(g.riskEntry.tier) }] },
-              { type: 'TextBlock', isSubtle: true, size: 'Small', wrap: true, text: `${g.event} · ${g.at}` },
-            ],
-          },
-        },
-      ],
-    };
+    return teamsMessage(title, [
+      { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: title },
+      { type: 'TextBlock', wrap: true, text: g.text },
+      { type: 'FactSet', facts: [{ title: 'Risk entry', value: g.riskEntry.id }, { title: 'Status', value: g.riskEntry.status }, { title: 'Tier', value: String(g.riskEntry.tier) }] },
+      { type: 'TextBlock', isSubtle: true, size: 'Small', wrap: true, text: `${g.event} · ${g.at}` },
+    ]);
   return { source: 'shadowscan', event: g.event, text: g.text, riskEntry: g.riskEntry, ...g.detail, at: g.at };
 }
 
