@@ -318,22 +318,24 @@ function impactAssessmentGate(v: GovernanceView): void {
  * its tier or triage requires, and residual risk above the tier's appetite accepted on record by
  * the role the settings name. `accept` records that acceptance first, in the same transaction.
  */
-export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date, accept?: { role: string; rationale: string }, actor?: string): Promise<void> {
+export async function approvalGates(tx: RegisterOps, risk: RiskEntry, now: Date, accept?: { role: string; rationale: string }, actor?: string): Promise<GovernanceSettings> {
   let v = viewOf(risk, await recordOf(tx, risk, now.toISOString()), await loadSettings(tx), now);
   impactAssessmentGate(v);
   if (v.needsAcceptance && (accept?.role?.trim() || accept?.rationale?.trim())) {
     v = viewOf(risk, await mutateIn(tx, risk, actor ?? '', 'residual-accepted', acceptance(accept, actor ?? ''), now), v.settings, now);
   }
   if (v.needsAcceptance) throw new IntakeError(`${risk.id}: residual risk ${v.residualScore} is above the tier ${risk.tier} appetite ${v.appetite}: the ${v.acceptanceRole} role must accept it before approval (with the approval: acceptance role and rationale, e.g. --accept-role ${v.acceptanceRole} --accept-rationale "…"; or shadowscan governance accept)`, 409);
+  return v.settings;
 }
 
 /**
- * The expiry an approval of `risk` may have: the tier's review date (its review cycle from `now`).
+ * The expiry an approval of `risk` may have: the tier's review date (its review cycle from `now`,
+ * in the settings the approval's gates read).
  * A later expiry, or none, becomes that date; a later one with a warning saying so. Every approval
  * path calls it inside the approval's transaction (intake approve, the web, the API, governance approve).
  */
-export async function approvalExpiry(tx: RegisterOps, risk: RiskEntry, now: Date, asked?: string): Promise<{ expires: string; reviewMonths: number; warning?: string }> {
-  const t = tierSettings(await loadSettings(tx), risk.tier);
+export function approvalExpiry(settings: GovernanceSettings, risk: RiskEntry, now: Date, asked?: string): { expires: string; reviewMonths: number; warning?: string } {
+  const t = tierSettings(settings, risk.tier);
   const reviewDue = addMonths(now.toISOString().slice(0, 10), t.reviewMonths);
   if (asked && asked <= reviewDue) return { expires: asked, reviewMonths: t.reviewMonths };
   return { expires: reviewDue, reviewMonths: t.reviewMonths, ...(asked ? { warning: `approval expiry ${asked} capped at the tier ${risk.tier} review date ${reviewDue} (review every ${t.reviewMonths} months)` } : {}) };

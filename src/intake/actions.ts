@@ -300,10 +300,10 @@ export async function approve(ctx: IntakeContext, id: string, input: ApproveInpu
     await checkApprover(tx, policy, e.tier, actor, e.id, 'approve');
     // issue 15's gates hold on every approval path (loaded here: governance builds on intake)
     const gov = await import('../governance/governance.js');
-    await gov.approvalGates(tx, e, now, input.acceptance, actor);
+    const settings = await gov.approvalGates(tx, e, now, input.acceptance, actor);
     // the expiry runs at most to the tier's review date (none given: that date)
     const asked = input.expires?.trim() ? checkDate(input.expires.trim(), 'review / expiry date', now, { future: true }) : undefined;
-    const { expires, reviewMonths, warning: capped } = await gov.approvalExpiry(tx, e, now, asked);
+    const { expires, reviewMonths, warning: capped } = gov.approvalExpiry(settings, e, now, asked);
     if (ctx.knownServices && !ctx.knownServices.has(e.service)) throw new IntakeError(`${e.id}: unknown service "${e.service}" (not in the rules)`);
     const business = (input.owner?.business ?? e.owner ?? '').trim();
     if (!business) throw new IntakeError(`${e.id}: an owner is required to approve (set one at triage or give owner.business)`);
