@@ -1,7 +1,10 @@
 // The commit benchmark's yardstick: a bare better-sqlite3 loop that inserts the same finding rows
 // (read from the register the CLI just wrote, in its rowid order: the order the commit inserted
 // them) into a fresh file with the same findings table and indexes and the register's page cache,
-// in one transaction, through one prepared statement. Prints the insert loop's time.
+// in one transaction, through one prepared statement. Prints the insert loop's time — and, as the
+// floor under it, SQLite alone: the same rows copied by one INSERT … SELECT from the attached
+// register into another fresh file with the same table, indexes and page cache (no JavaScript
+// per row: what the engine itself costs to store these rows).
 //   node bench/commit-yardstick.mjs FROM.db TO.db
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -11,16 +14,20 @@ const src = new Database(from, { readonly: true });
 const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'findings' AND sql IS NOT NULL ORDER BY type DESC").pluck().all();
 const rows = src.prepare('SELECT * FROM findings ORDER BY rowid').raw().all();
 src.close();
-for (const s of ['', '-wal', '-shm']) rmSync(to + s, { force: true });
-const db = new Database(to);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-// the register's own settings (src/register/backends/sqlite.ts): a 128 MiB page cache, temporary
-// b-trees in memory, memory-mapped reads — so the yardstick inserts as the register does
-db.pragma('cache_size = -131072');
-db.pragma('temp_store = MEMORY');
-db.pragma('mmap_size = 1073741824');
-for (const s of ddl) db.exec(s);
+const fresh = (file) => {
+  for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // the register's own settings (src/register/backends/sqlite.ts): a 128 MiB page cache, temporary
+  // b-trees in memory, memory-mapped reads — so the yardstick inserts as the register does
+  db.pragma('cache_size = -131072');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 1073741824');
+  for (const s of ddl) db.exec(s);
+  return db;
+};
+const db = fresh(to);
 const t0 = performance.now();
 const c0 = process.cpuUsage();
 const st = db.prepare(`INSERT INTO findings VALUES (${rows[0].map(() => '?').join(', ')})`);
@@ -29,4 +36,18 @@ for (const r of rows) st.run(r);
 db.exec('COMMIT');
 db.close();
 const c = process.cpuUsage(c0);
-console.log(JSON.stringify({ rows: rows.length, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }));
+const ms = performance.now() - t0;
+const floor = fresh(`${to}.sql`);
+floor.prepare('ATTACH ? AS src').run(from);
+const t1 = performance.now();
+const c1 = process.cpuUsage();
+floor.exec('BEGIN');
+floor.exec('INSERT INTO main.findings SELECT * FROM src.findings ORDER BY rowid');
+floor.exec('COMMIT');
+const c2 = process.cpuUsage(c1);
+const sqlMs = performance.now() - t1;
+const copied = floor.prepare('SELECT COUNT(*) FROM main.findings').pluck().get();
+floor.close();
+for (const s of ['', '-wal', '-shm']) rmSync(`${to}.sql${s}`, { force: true });
+if (copied !== rows.length) throw new Error(`SQLite alone copied ${copied} rows, not ${rows.length}`);
+console.log(JSON.stringify({ rows: rows.length, ms, cpuMs: (c.user + c.system) / 1000, sqlMs, sqlCpuMs: (c2.user + c2.system) / 1000 }));

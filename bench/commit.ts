@@ -80,7 +80,7 @@ async function main() {
   const pg = await startPostgres();
   const rows: Array<{ backend: string; ms: number; cpu: number; rss: number; findings: number; commitMs: number; commitCpu: number; phases: string; gcMs: number; heap: string }> = [];
   const sqliteFile = join(DATA, 'commit-bench.db');
-  let yard = { rows: 0, ms: 0, cpuMs: 0 };
+  let yard = { rows: 0, ms: 0, cpuMs: 0, sqlMs: 0, sqlCpuMs: 0 };
   const load = loadavg().map((x) => x.toFixed(1)).join(', ');
   try {
     for (const s of ['', '-wal', '-shm']) rmSync(sqliteFile + s, { force: true });
@@ -96,7 +96,7 @@ async function main() {
     const y = await timed(process.execPath, [join(here, 'commit-yardstick.mjs'), sqliteFile, join(DATA, 'commit-yardstick.db')], { cwd: ROOT });
     if (y.code !== 0) throw new Error(`yardstick: exit ${y.code}: ${y.stderr.slice(-2000)}`);
     yard = JSON.parse(y.stdout);
-    console.error(`yardstick: ${yard.rows} rows in ${(yard.ms / 1000).toFixed(1)} s (CPU ${(yard.cpuMs / 1000).toFixed(1)} s)`);
+    console.error(`yardstick: ${yard.rows} rows in ${(yard.ms / 1000).toFixed(1)} s (CPU ${(yard.cpuMs / 1000).toFixed(1)} s); SQLite alone ${(yard.sqlMs / 1000).toFixed(1)} s (CPU ${(yard.sqlCpuMs / 1000).toFixed(1)} s)`);
   } finally {
     await pg.stop();
   }
@@ -109,7 +109,7 @@ Machine: ${machine()}; run ${new Date().toISOString().slice(0, 16).replace('T', 
 
 Input: a Squid access.log of ${(users * hosts.length).toLocaleString('en')} lines (${mb.toFixed(0)} MiB): ${users.toLocaleString('en')} users × ${hosts.length} AI hosts from the rules, one line per pair, so the commit writes one finding per line.
 
-Yardstick, same run: \`node bench/commit-yardstick.mjs\` — a bare better-sqlite3 loop inserting the ${yard.rows.toLocaleString('en')} finding rows the CLI committed (read from its register first, in the order the commit inserted them, not timed) into a fresh SQLite file with the same findings table and indexes and the register's page cache (128 MiB, temp_store MEMORY, mmap), one prepared statement, one transaction: ${s1(yard.ms)} s wall, ${s1(yard.cpuMs)} s CPU.
+Yardstick, same run: \`node bench/commit-yardstick.mjs\` — a bare better-sqlite3 loop inserting the ${yard.rows.toLocaleString('en')} finding rows the CLI committed (read from its register first, in the order the commit inserted them, not timed) into a fresh SQLite file with the same findings table and indexes and the register's page cache (128 MiB, temp_store MEMORY, mmap), one prepared statement, one transaction: ${s1(yard.ms)} s wall, ${s1(yard.cpuMs)} s CPU. The floor under it, SQLite alone (the same rows copied by one \`INSERT … SELECT\` from the attached register into another fresh file with the same table, indexes and page cache — no JavaScript per row): ${s1(yard.sqlMs)} s wall, ${s1(yard.sqlCpuMs)} s CPU.
 
 | Register | Whole process wall s | Whole process CPU s | Commit phase wall s | Commit phase CPU s | Commit CPU / yardstick CPU | GC pauses in the commit s | V8 heap at commit start → end MB | Peak RSS MB | Findings committed | Whole wall vs SQLite |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
