@@ -4,7 +4,8 @@
 // in one transaction, through one prepared statement. Prints the insert loop's time — and, as the
 // floor under it, SQLite alone: the same rows copied by one INSERT … SELECT from the attached
 // register into another fresh file with the same table, indexes and page cache (no JavaScript
-// per row: what the engine itself costs to store these rows).
+// per row: what the engine itself costs to store these rows). It also times reading the rows
+// (one `SELECT *` as arrays): the yardstick of a re-scan, which reads every active finding back.
 //   node bench/commit-yardstick.mjs FROM.db TO.db
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -12,7 +13,12 @@ import { rmSync } from 'node:fs';
 const [from, to] = process.argv.slice(2);
 const src = new Database(from, { readonly: true });
 const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'findings' AND sql IS NOT NULL ORDER BY type DESC").pluck().all();
+// timed too: the yardstick of a re-scan, which reads every active finding back
+const r0 = performance.now();
+const rc0 = process.cpuUsage();
 const rows = src.prepare('SELECT * FROM findings ORDER BY rowid').raw().all();
+const rc = process.cpuUsage(rc0);
+const readMs = performance.now() - r0;
 src.close();
 const fresh = (file) => {
   for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
@@ -50,4 +56,4 @@ const copied = floor.prepare('SELECT COUNT(*) FROM main.findings').pluck().get()
 floor.close();
 for (const s of ['', '-wal', '-shm']) rmSync(`${to}.sql${s}`, { force: true });
 if (copied !== rows.length) throw new Error(`SQLite alone copied ${copied} rows, not ${rows.length}`);
-console.log(JSON.stringify({ rows: rows.length, ms, cpuMs: (c.user + c.system) / 1000, sqlMs, sqlCpuMs: (c2.user + c2.system) / 1000 }));
+console.log(JSON.stringify({ rows: rows.length, ms, cpuMs: (c.user + c.system) / 1000, sqlMs, sqlCpuMs: (c2.user + c2.system) / 1000, readMs, readCpuMs: (rc.user + rc.system) / 1000 }));

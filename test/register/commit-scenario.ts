@@ -43,6 +43,15 @@ const ACCOUNTS: Subject[] = [
   { kind: 'account', id: '444455556666' },
 ];
 
+/** The row a commit writes for `f`, as the SQLite backend returns it. */
+export function findingRow(f: Finding, data: string) {
+  return {
+    id: f.id, service: f.service, source: f.source, scanner: f.scanner, kind: f.kind, value: f.value, signal: f.signal, confidence: f.confidence,
+    subject_kind: f.subject.kind, subject_id: f.subject.id, subject_name: f.subject.name ?? null, locator: f.locator, count: f.count ?? 1,
+    bytes_out: f.bytesOut ?? null, bytes_in: f.bytesIn ?? null, seen_first: f.firstSeen ?? null, seen_last: f.lastSeen ?? null, data,
+  };
+}
+
 /** About `n` findings over the first services of the rules. */
 export function generatedEstate(rules: RuleIndex, n: number): Finding[] {
   const services = rules.services.slice(0, 9);

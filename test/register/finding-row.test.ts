@@ -13,18 +13,9 @@ import { openRegister } from '../../src/register/register.js';
 import { FindingExtras, findingOf } from '../../src/register/backends/ops.js';
 import { ruleIndex } from '../../src/rules/load.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { generatedEstate } from './commit-scenario.js';
+import { findingRow as row, generatedEstate } from './commit-scenario.js';
 
 const { index: rules } = ruleIndex([]);
-
-/** The row a commit writes for `f`, as the SQLite backend returns it. */
-function row(f: Finding, data: string) {
-  return {
-    id: f.id, service: f.service, source: f.source, scanner: f.scanner, kind: f.kind, value: f.value, signal: f.signal, confidence: f.confidence,
-    subject_kind: f.subject.kind, subject_id: f.subject.id, subject_name: f.subject.name ?? null, locator: f.locator, count: f.count ?? 1,
-    bytes_out: f.bytesOut ?? null, bytes_in: f.bytesIn ?? null, seen_first: f.firstSeen ?? null, seen_last: f.lastSeen ?? null, data,
-  };
-}
 
 describe('finding rows', () => {
   const estate = generatedEstate(rules, 300);

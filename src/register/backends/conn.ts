@@ -7,6 +7,11 @@ export type Row = Record<string, any>;
 
 export interface Conn {
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * `all`, each row handed to `fn` as it is read and only `fn`'s result kept: a large read (every
+   * active finding, at a re-scan) does not hold the driver's row objects and its own at once.
+   */
+  map<R, T = Row>(sql: string, params: readonly unknown[], fn: (row: T) => R): Promise<R[]>;
   get<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
   /**

@@ -102,31 +102,73 @@ export class FindingExtras {
   }
 }
 
+/**
+ * Reads finding rows. A reader made by `findingReader()` keeps one copy of each repeated text
+ * (service, kind, host, subject, scanner, names, one `match` object per rule and pattern …) for
+ * the rows it reads: a re-scan reads every active finding back, and a million findings each
+ * holding its own copies of the same few hundred strings was most of the heap the judge walked.
+ * Findings are built with their keys in one order, so they share V8's hidden classes.
+ */
+export function findingReader(): (r: Row) => Finding {
+  const pool = new Map<string, string>();
+  const matches = new Map<string, unknown>();
+  const s = (v: unknown): unknown => {
+    if (typeof v !== 'string') return v;
+    const x = pool.get(v);
+    if (x !== undefined) return x;
+    if (pool.size >= 100_000) pool.clear();
+    pool.set(v, v);
+    return v;
+  };
+  const match = (m: unknown): unknown => {
+    if (!m || typeof m !== 'object') return m;
+    const o = m as Record<string, unknown>;
+    let n = 0;
+    for (const k in o) n += k === 'rule' || k === 'pattern' ? 1 : 2;
+    if (n !== 2 || typeof o.rule !== 'string' || typeof o.pattern !== 'string') return m;
+    const key = `${o.rule}\u0000${o.pattern}`;
+    const x = matches.get(key);
+    if (x !== undefined) return x;
+    if (matches.size >= 10_000) matches.clear();
+    matches.set(key, m);
+    return m;
+  };
+  return (r) => readFinding(r, s, match);
+}
+
+const same = (v: unknown) => v;
+
 /** A finding from its row: the columns, then `data` (the other fields; rows of older registers: the whole finding, used as it is). */
 export function findingOf(r: Row): Finding {
+  return readFinding(r, same, same);
+}
+
+function readFinding(r: Row, s: (v: unknown) => unknown, match: (m: unknown) => unknown): Finding {
   const x = pj<Record<string, unknown>>(r.data, {});
   // a row of an older register: data is the whole finding, as it was written
   if (typeof x.id === 'string') return x as unknown as Finding;
   const f: Record<string, unknown> = {
-    kind: r.kind,
-    value: r.value,
-    source: r.source,
-    scanner: r.scanner,
-    signal: r.signal,
-    confidence: r.confidence,
-    subject: r.subject_name === null || r.subject_name === undefined ? { kind: r.subject_kind, id: r.subject_id } : { kind: r.subject_kind, id: r.subject_id, name: r.subject_name },
+    kind: s(r.kind),
+    value: s(r.value),
+    source: s(r.source),
+    scanner: s(r.scanner),
+    signal: s(r.signal),
+    confidence: s(r.confidence),
+    subject: r.subject_name === null || r.subject_name === undefined ? { kind: s(r.subject_kind), id: s(r.subject_id) } : { kind: s(r.subject_kind), id: s(r.subject_id), name: s(r.subject_name) },
     locator: r.locator,
   };
-  if (r.seen_first !== null && r.seen_first !== undefined) f.firstSeen = r.seen_first;
-  if (r.seen_last !== null && r.seen_last !== undefined) f.lastSeen = r.seen_last;
-  f.count = Number(r.count);
+  if (r.seen_first !== null && r.seen_first !== undefined) f.firstSeen = s(r.seen_first);
+  if (r.seen_last !== null && r.seen_last !== undefined) f.lastSeen = s(r.seen_last);
+  // a finding written without a count says so in data ("count":null): no count, not a deleted one
+  if (x.count !== null) f.count = Number(r.count);
   if (r.bytes_out !== null && r.bytes_out !== undefined) f.bytesOut = Number(r.bytes_out);
   if (r.bytes_in !== null && r.bytes_in !== undefined) f.bytesIn = Number(r.bytes_in);
   f.id = r.id;
-  f.service = r.service;
+  f.service = s(r.service);
   for (const k in x) {
-    if (x[k] === null && k === 'count') delete f.count;
-    else f[k] = x[k];
+    const v = x[k];
+    if (k === 'count' && v === null) continue;
+    f[k] = k === 'match' ? match(v) : typeof v === 'string' ? s(v) : v;
   }
   return f as unknown as Finding;
 }
@@ -376,17 +418,21 @@ export class SqlOps implements RegisterOps {
   }
 
   async activeFindings(): Promise<Finding[]> {
-    return (await this.c.all(`SELECT ${FINDING_READ} FROM findings WHERE state = 'active'`)).map(findingOf);
+    return this.c.map(`SELECT ${FINDING_READ} FROM findings WHERE state = 'active'`, [], findingReader());
   }
 
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
-    const rows = await this.c.all(`SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`, [runId, runId]);
-    return rows.map((r) => ({ finding: findingOf(r), status: r.status, statusReason: r.status_reason }));
+    const read = findingReader();
+    return this.c.map(`SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`, [runId, runId], (r) => ({
+      finding: read(r),
+      status: r.status as string,
+      statusReason: r.status_reason as string,
+    }));
   }
 
   async activeFindingsOfItem(itemId: string): Promise<Finding[]> {
-    return (await this.c.all(`SELECT ${FINDING_READ} FROM findings WHERE item_id = ? AND state = 'active'`, [itemId])).map(findingOf);
+    return this.c.map(`SELECT ${FINDING_READ} FROM findings WHERE item_id = ? AND state = 'active'`, [itemId], findingReader());
   }
 
   async setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void> {
@@ -415,8 +461,16 @@ export class SqlOps implements RegisterOps {
       where.push('state = ?');
       args.push(f.state ?? 'active');
     }
-    const rows = await this.c.all(`SELECT * FROM findings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY service, locator, id`, args);
-    return rows.map((r) => ({ ...findingOf(r), status: r.status, statusReason: r.status_reason, state: r.state, firstDetectedAt: r.first_detected_at, lastDetectedAt: r.last_detected_at, itemId: r.item_id }));
+    const read = findingReader();
+    return this.c.map(`SELECT * FROM findings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY service, locator, id`, args, (r) => ({
+      ...read(r),
+      status: r.status as string,
+      statusReason: r.status_reason as string,
+      state: r.state as StoredFinding['state'],
+      firstDetectedAt: r.first_detected_at as string,
+      lastDetectedAt: r.last_detected_at as string,
+      itemId: r.item_id as string,
+    }));
   }
 
   async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {

@@ -73,6 +73,16 @@ class PgConn implements Conn {
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return (await this.query(sql, params)).rows as T[];
   }
+  async map<R, T = Row>(sql: string, params: readonly unknown[], fn: (row: T) => R): Promise<R[]> {
+    // the driver hands over the whole result at once; each row object is dropped as it is mapped
+    const rows = (await this.query(sql, params)).rows as T[];
+    const out: R[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      out[i] = fn(rows[i]);
+      (rows as unknown[])[i] = undefined;
+    }
+    return out;
+  }
   async get<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }

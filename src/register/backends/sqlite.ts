@@ -37,6 +37,7 @@ const SQLITE: Dialect = {
 
 class SqliteConn implements Conn {
   private cache = new Map<string, Database.Statement>();
+  private rowMakers = new Map<string, { st: Database.Statement; make: (a: unknown[]) => Row }>();
   constructor(readonly db: Database.Database) {}
 
   private stmt(sql: string): Database.Statement {
@@ -51,6 +52,25 @@ class SqliteConn implements Conn {
 
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.stmt(sql).all(...params) as T[];
+  }
+  /**
+   * Rows read as arrays (the driver builds no keyed object per row) and turned into objects of one
+   * shape by a function made once per statement: for a large read, a third of the driver's time.
+   */
+  async map<R, T = Row>(sql: string, params: readonly unknown[], fn: (row: T) => R): Promise<R[]> {
+    let m = this.rowMakers.get(sql);
+    if (!m) {
+      const st = this.db.prepare(sql).raw(true);
+      const names = st.columns().map((c) => c.name);
+      // the column names are the statement's own (identifiers of our SQL), quoted as JSON strings
+      const make = new Function('a', `return {${names.map((n, i) => `${JSON.stringify(n)}: a[${i}]`).join(', ')}};`) as (a: unknown[]) => Row;
+      m = { st, make };
+      if (this.rowMakers.size > 100) this.rowMakers.clear();
+      this.rowMakers.set(sql, m);
+    }
+    const out: R[] = [];
+    for (const a of m.st.iterate(...params)) out.push(fn(m.make(a as unknown[]) as T));
+    return out;
   }
   async get<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
     return this.stmt(sql).get(...params) as T | undefined;
@@ -76,6 +96,9 @@ class LockedConn implements Conn {
   ) {}
   all<T = Row>(sql: string, params?: readonly unknown[]) {
     return this.lock.run(() => this.inner.all<T>(sql, params));
+  }
+  map<R, T = Row>(sql: string, params: readonly unknown[], fn: (row: T) => R) {
+    return this.lock.run(() => this.inner.map<R, T>(sql, params, fn));
   }
   get<T = Row>(sql: string, params?: readonly unknown[]) {
     return this.lock.run(() => this.inner.get<T>(sql, params));
