@@ -77,6 +77,52 @@ interface Grouping {
  * looked up by finding id afterwards), then each item's findings are put in id order — sorted
  * only when they did not arrive in it (a commit hands them over in id order).
  */
+/** The numeric value of the first 13 characters of `id` when they are lower-case hex digits (52 bits: exact in a double), else -1. */
+function hexPrefix(id: string): number {
+  if (id.length < 13) return -1;
+  let v = 0;
+  for (let i = 0; i < 13; i++) {
+    const c = id.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * The positions of `ids` in id order (code units, as Array.prototype.sort orders strings; equal
+ * ids in the order given). Finding ids are hex digests: when every id starts with 13 lower-case hex
+ * digits and no two share them, those 52 bits order the ids as their text does (digits and a–f
+ * sort as their values), so the positions come from a native sort of numbers and one lookup each
+ * — not a comparison function called n log n times on two strings. Anything else takes the
+ * comparison sort.
+ */
+export function idOrder(ids: readonly string[]): Uint32Array {
+  const n = ids.length;
+  const idx = new Uint32Array(n);
+  const keys = new Float64Array(n);
+  const at = new Map<number, number>();
+  let fast = n > 1;
+  for (let i = 0; i < n && fast; i++) {
+    const k = hexPrefix(ids[i]);
+    if (k < 0 || at.has(k)) fast = false;
+    else {
+      keys[i] = k;
+      at.set(k, i);
+    }
+  }
+  if (fast) {
+    keys.sort();
+    for (let i = 0; i < n; i++) idx[i] = at.get(keys[i])!;
+    return idx;
+  }
+  for (let i = 0; i < n; i++) idx[i] = i;
+  // a comparison reads two ids of the dense list, not two findings and their ids
+  idx.sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : x - y));
+  return idx;
+}
+
 export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
   // one state per item, found by one lookup per finding (its service, or artifact type and key, keyed as itemIdFor keys them)
   const groups = new Map<string, Grouping>();
@@ -130,11 +176,8 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
     let ids: string[] = new Array(fs.length);
     for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
     if (!g.inOrder) {
-      // positions sorted by the dense id list: a comparison reads two ids, not two findings and their ids
       const byPos = ids;
-      const idx = new Uint32Array(fs.length);
-      for (let i = 0; i < idx.length; i++) idx[i] = i;
-      idx.sort((x, y) => (byPos[x] < byPos[y] ? -1 : byPos[x] > byPos[y] ? 1 : x - y));
+      const idx = idOrder(byPos);
       const sorted: Finding[] = new Array(fs.length);
       ids = new Array(fs.length);
       for (let i = 0; i < idx.length; i++) {

@@ -2,9 +2,10 @@
  * resolveGroups puts each item's findings in id order whether they arrive in it (a commit's own
  * order) or not, and takes an item's names from its first finding in the order given.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
-import { resolveGroups } from '../../src/resolve/resolve.js';
+import { idOrder, resolveGroups } from '../../src/resolve/resolve.js';
 
 function finding(id: string, service: string, user: string, name = service.toUpperCase()): Finding {
   return { kind: 'host', value: `api.${service}.example`, source: 'network', scanner: 'egress', signal: 'usage', confidence: 'inferred', subject: { kind: 'user', id: user }, locator: `l:${id}`, id, service, serviceName: name, vendor: 'V', category: 'llm-api', match: { rule: 'domain', pattern: `api.${service}.example` } };
@@ -42,5 +43,36 @@ describe('resolveGroups', () => {
     const input = [finding('9', 'a', 'u1', 'Newer A'), finding('1', 'a', 'u2', 'Older A')];
     expect(resolveGroups(input)[0].item.serviceName).toBe('Newer A');
     expect(resolveGroups(input)[0].findings.map((f) => f.id)).toEqual(['1', '9']);
+  });
+});
+
+describe('idOrder', () => {
+  /** The order the comparison sort gives: code units, equal ids as they came. */
+  const reference = (ids: string[]) => ids.map((_, i) => i).sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : x - y));
+  const hex = (len: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: len, maxLength: len });
+  // digests, digests sharing long prefixes, duplicates, upper case, short and non-hex ids
+  const id = fc.oneof(
+    { weight: 6, arbitrary: hex(32) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('0123456789abc', 'fffffffffffff', '00000000000a0'), hex(19)).map(([p, r]) => p + r) },
+    { weight: 1, arbitrary: hex(32).map((h) => h.toUpperCase()) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 14 }) },
+    { weight: 1, arbitrary: fc.tuple(hex(12), fc.constantFrom('g', 'G', '-', ' ', 'é'), hex(19)).map(([a, b, c]) => a + b + c) },
+  );
+
+  it('orders positions exactly as the comparison sort does, on every mix of ids', () => {
+    fc.assert(
+      fc.property(fc.array(id, { maxLength: 300 }), fc.array(fc.nat(), { maxLength: 20 }), (ids, dups) => {
+        const all = [...ids, ...dups.filter(() => ids.length > 0).map((d) => ids[d % ids.length])];
+        expect([...idOrder(all)]).toEqual(reference(all));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('digests only (the fast path): the same order as the comparison sort, at 50,000 ids', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const ids = Array.from({ length: 50_000 }, () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() % 16]).join(''));
+    expect([...idOrder(ids)]).toEqual(reference(ids));
   });
 });
