@@ -9,7 +9,6 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding } from '../core/types.js';
 import { derivedOfCommit, storeDerived } from '../governance/derived.js';
 import { mergeDecisions } from '../intake/catalog.js';
-import { locatorPath } from '../match/match.js';
 import { itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { Reconciler } from '../reconcile/reconcile.js';
@@ -58,9 +57,14 @@ function* idsOf(fs: readonly Finding[]): Iterable<string> {
   for (const f of fs) yield f.id;
 }
 
-export function unitOf(f: Finding): string {
+/**
+ * The unit a finding's row records: the scanner's own (`attrs.unit`: a repository, an account and
+ * region), or none — a reader takes the locator's path then (goneCandidates), so a million egress
+ * rows do not each store their log file's path twice.
+ */
+export function unitOf(f: Finding): string | null {
   const u = f.attrs?.unit;
-  return typeof u === 'string' && u ? u : locatorPath(f.locator);
+  return typeof u === 'string' && u ? u : null;
 }
 
 /**
@@ -141,7 +145,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     const touched = new Set<string>();
     let lastItem: string | undefined;
     // one FindingWrite refilled per row: the store binds each row before it asks for the next
-    const row: FindingWrite = { finding: merged[0], itemId: '', unit: '', status: '', statusReason: '' };
+    const row: FindingWrite = { finding: merged[0], itemId: '', unit: null, status: '', statusReason: '' };
     await tx.upsertFindings(
       {
         length: merged.length,

@@ -213,7 +213,8 @@ export type RowSource<T> = { readonly length: number; at(i: number): T | undefin
 export interface FindingWrite {
   finding: Finding;
   itemId: string;
-  unit: string;
+  /** the scanner's unit (attrs.unit), or null: the locator's path is the unit (see unitOf) */
+  unit: string | null;
   /** The finding's verdict (the commit's reconciler, reused by the judge), written with the row. */
   status: string;
   statusReason: string;
