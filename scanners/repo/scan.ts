@@ -210,7 +210,12 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   // the file's role (attrs.role on every observation); per line in files mixing code and markup
   let role: Role = 'config';
   let lineOf: (n: number) => string | undefined = () => undefined;
-  const roleAt = (line: number | undefined): Role => (line ? lineRole(role, f.rel, lineOf(line)) : role);
+  /** a text file whose text is decoded only if something emits (see below): decodes it, sets role and lineOf */
+  let textRole: (() => void) | undefined;
+  const roleAt = (line: number | undefined): Role => {
+    textRole?.();
+    return line ? lineRole(role, f.rel, lineOf(line)) : role;
+  };
   const run = (p: FileParser, text: string | undefined) => {
     try {
       p.parse({
@@ -261,19 +266,30 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
     const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
     parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
   }
+  // parsers that need a literal (FileParser.needs) run only on a file holding one
+  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
   const skippedParsers = textParsers.length - parsersToRun.length;
   const mayHoldCredential = !pf || (pf.kinds & CREDENTIAL_KIND) !== 0;
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
-  if (!mayHoldCredential && !parsersToRun.length && !binParsers.length) {
-    // nothing can emit here: the file is counted, and its text never decoded
+  const textOf = (t: string) => {
+    role = fileRole({ relPath: f.rel, agentConfig, head: t.slice(0, 4096) });
+    lineOf = lineReader(t);
+    return t;
+  };
+  if (!mayHoldCredential && !parsersToRun.length) {
+    // no credential and no text parser here: the binary parsers (path, head and size: agent
+    // configs, model files) run, and the text is decoded only for the role of what they emit
+    textRole = () => {
+      textRole = undefined;
+      textOf(decoded ?? decode(buf));
+    };
+    for (const p of binParsers) run(p, undefined);
     if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
     ev.push({ t: 'scanned' });
     return ev;
   }
-  const text = decoded ?? decode(buf);
-  role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
-  lineOf = lineReader(text);
+  const text = textOf(decoded ?? decode(buf));
   // credentials in any text file (none without a keyword: the regex pass is skipped)
   const hits = mayHoldCredential ? rules.scanSecrets(text) : [];
   for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
