@@ -393,8 +393,27 @@ export function anchorsOf(rules: RuleIndex): AnchorSet {
 
 const KELVIN = Buffer.from('\u212a', 'utf8');
 const BACKSLASH = 0x5c;
-/** `://` then a host holding a placeholder (`{`, `<`, `$`) before the path. */
-const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
+/** `://` then a host holding a placeholder (`{`, `<`, `$`) before the path: the regex hostPlaceholder tests on the bytes. */
+export const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
+/** Bytes that end a host for HOST_PLACEHOLDER (`\s` as the latin1 text reads them, `/`, quotes), and its placeholder bytes. */
+const HOST_END = new Uint8Array(256);
+for (const c of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x2f, 0x22, 0x27, 0x60]) HOST_END[c] = 1;
+for (const c of [0x7b, 0x3c, 0x24]) HOST_END[c] = 2;
+
+/**
+ * HOST_PLACEHOLDER.test(buf as latin1 text), without the text: after each `://` (Buffer.indexOf),
+ * the first of the next 261 bytes that is a host end or a placeholder decides.
+ */
+export function hostPlaceholder(buf: Buffer): boolean {
+  for (let p = buf.indexOf('://'); p >= 0; p = buf.indexOf('://', p + 1)) {
+    for (let j = p + 3, end = Math.min(buf.length, p + 3 + 261); j < end; j++) {
+      const e = HOST_END[buf[j]];
+      if (e === 2) return true;
+      if (e === 1) break;
+    }
+  }
+  return false;
+}
 
 export interface PrefilterResult {
   /** ANCHOR_KINDS bits: the kinds of rule literal found (or of what could make one, see above) */
@@ -416,7 +435,7 @@ export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): 
   // import names and provider keys are lower-cased: U+212A lower-cases to `k`
   if (b.includes(KELVIN)) kinds |= ANCHOR_KINDS.imports | ANCHOR_KINDS['config-keys'];
   // a URL host placeholder becomes the label `x`
-  if (!(kinds & ANCHOR_KINDS.hosts) && b.includes('://') && HOST_PLACEHOLDER.test(b.toString('latin1'))) kinds |= ANCHOR_KINDS.hosts;
+  if (!(kinds & ANCHOR_KINDS.hosts) && hostPlaceholder(b)) kinds |= ANCHOR_KINDS.hosts;
   return { kinds, escapes };
 }
 

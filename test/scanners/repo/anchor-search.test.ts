@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKeywordToken } from '../../../src/rules/compile.js';
 import { ruleIndex } from '../../../src/rules/load.js';
-import { ANCHOR_KINDS, AnchorSet, CREDENTIAL_KIND, isWordAt, ruleAnchors, type Anchor, type AnchorKind } from '../../../scanners/repo/prefilter.js';
+import { ANCHOR_KINDS, AnchorSet, CREDENTIAL_KIND, HOST_PLACEHOLDER, hostPlaceholder, isWordAt, ruleAnchors, type Anchor, type AnchorKind } from '../../../scanners/repo/prefilter.js';
 import { ROOT, filesUnder } from './helpers.js';
 
 const KINDS = Object.keys(ANCHOR_KINDS) as AnchorKind[];
@@ -124,4 +124,29 @@ describe('anchor search in four parts (AnchorSet.kinds)', () => {
     expect(long).toBeGreaterThan(30);
     expect(found).toBeGreaterThan(50);
   }, 120_000);
+
+  it('the byte host-placeholder test is the regex on the latin1 text (property, and every fixture)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('://', 'https://', '{', '<', '$', '${x}', '/', ' ', '\t', '\n', '"', "'", '`', 'a.b', '\u00a0', '\u0085', 'é'),
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('x'.repeat(255), 'x'.repeat(257), 'x'.repeat(258), 'y'.repeat(300)),
+    );
+    let yes = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 10 }), fc.boolean(), (parts, latin1) => {
+        const buf = Buffer.from(parts.join(''), latin1 ? 'latin1' : 'utf8');
+        const want = HOST_PLACEHOLDER.test(buf.toString('latin1'));
+        if (want) yes++;
+        expect(hostPlaceholder(buf), JSON.stringify(buf.toString('latin1'))).toBe(want);
+      }),
+      { numRuns: 5000, seed: 3 },
+    );
+    expect(yes).toBeGreaterThan(100);
+    // the 260-byte bound, either side
+    for (const n of [259, 260, 261]) expect(hostPlaceholder(Buffer.from(`https://${'h'.repeat(n - 5)}{x}`)), String(n)).toBe(HOST_PLACEHOLDER.test(`https://${'h'.repeat(n - 5)}{x}`));
+    for (const p of filesUnder(join(ROOT, 'fixtures'))) {
+      const buf = readFileSync(p);
+      expect(hostPlaceholder(buf), p).toBe(HOST_PLACEHOLDER.test(buf.toString('latin1')));
+    }
+  });
 });
