@@ -17,7 +17,7 @@ import type { RuleIndex, SecretHit } from '../../src/rules/compile.js';
 import type { RepoOptions } from './index.js';
 import { parsers as defaultParsers } from './parsers/index.js';
 import { requirementIncludes, requirementsParser } from './parsers/manifests/index.js';
-import type { FileParser, ParsedObservation } from './parsers/types.js';
+import type { FileParser, ParseInput, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
@@ -216,18 +216,21 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
     textRole?.();
     return line ? lineRole(role, f.rel, lineOf(line)) : role;
   };
+  // what every parser run of this file is given (parsers read their input, never change it)
+  const input: ParseInput = {
+    relPath: f.rel,
+    name,
+    text: undefined,
+    head: head.length > HEAD_BYTES ? head.subarray(0, HEAD_BYTES) : head,
+    size: f.size,
+    rules,
+    emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
+    problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
+  };
   const run = (p: FileParser, text: string | undefined) => {
     try {
-      p.parse({
-        relPath: f.rel,
-        name,
-        text,
-        head: head.subarray(0, HEAD_BYTES),
-        size: f.size,
-        rules,
-        emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
-        problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
-      });
+      input.text = text;
+      p.parse(input);
     } catch (e) {
       ev.push({ t: 'problem', locator: loc, message: redact(`parser ${p.id} failed: ${(e as Error)?.message ?? String(e)}`, secrets) });
     }

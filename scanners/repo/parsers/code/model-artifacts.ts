@@ -53,7 +53,7 @@ function magicLength(f: ModelFormat, head: Buffer, ext = true): number {
     if (m.withExtension && !ext) continue;
     const bytes = bytesOf(m);
     if (m.offset + bytes.length > head.length) continue;
-    if (head.subarray(m.offset, m.offset + bytes.length).equals(bytes)) best = Math.max(best, bytes.length);
+    if (head.compare(bytes, 0, bytes.length, m.offset, m.offset + bytes.length) === 0) best = Math.max(best, bytes.length);
   }
   return best;
 }
@@ -63,7 +63,8 @@ const lowerExts = new WeakMap<object, string[]>();
 function hasExt(f: ModelFormat, lowerName: string): boolean {
   let exts = lowerExts.get(f);
   if (!exts) lowerExts.set(f, (exts = f.extensions.map((e) => e.toLowerCase())));
-  return exts.some((e) => lowerName.endsWith(e));
+  for (const e of exts) if (lowerName.endsWith(e)) return true;
+  return false;
 }
 
 interface Candidate {
@@ -74,7 +75,7 @@ interface Candidate {
 
 export function detectModelFormat(formats: ReadonlyArray<ModelFormat>, name: string, head: Buffer): Candidate | undefined {
   const lower = name.toLowerCase();
-  const isZip = head.length >= 4 && head.subarray(0, 4).equals(ZIP_LOCAL);
+  const isZip = head.length >= 4 && head.compare(ZIP_LOCAL, 0, 4, 0, 4) === 0;
   let entries: string[] | undefined;
   const cands: Candidate[] = [];
   for (const f of formats) {
