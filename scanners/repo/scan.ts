@@ -207,13 +207,18 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   }
   const head = whole.length > SNIFF_BYTES ? whole.subarray(0, SNIFF_BYTES) : whole;
   const secrets: Secret[] = [];
-  // the file's role (attrs.role on every observation); per line in files mixing code and markup
-  let role: Role = 'config';
+  // The file's role (attrs.role on every observation; per line in files mixing code and markup),
+  // from its path and, for a text file, its first lines: computed when the first observation
+  // needs it (most files emit nothing).
+  let role: Role | undefined;
+  /** a text file's text (its first lines decide its role) */
+  let roleText: string | undefined;
   let lineOf: (n: number) => string | undefined = () => undefined;
-  /** a text file whose text is decoded only if something emits (see below): decodes it, sets role and lineOf */
+  /** a text file whose text is decoded only if something emits (see below): decodes it, sets roleText and lineOf */
   let textRole: (() => void) | undefined;
   const roleAt = (line: number | undefined): Role => {
     textRole?.();
+    role ??= fileRole({ relPath: f.rel, agentConfig: !!rules.matchAgentConfig(f.rel), head: roleText?.slice(0, 4096) });
     return line ? lineRole(role, f.rel, lineOf(line)) : role;
   };
   // what every parser run of this file is given (parsers read their input, never change it)
@@ -236,9 +241,6 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
     }
   };
   const binary = !utf16Bom(head) && (binaryExt || looksBinary(head));
-  const agentConfig = !!rules.matchAgentConfig(f.rel);
-  // by path alone for files not read as text (a text file's role also reads its first lines, below)
-  if (binary || f.size > maxFileBytes) role = fileRole({ relPath: f.rel, agentConfig });
   if (binary) {
     ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
     if (!binParsers.length) {
@@ -276,7 +278,7 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
   const textOf = (t: string) => {
-    role = fileRole({ relPath: f.rel, agentConfig, head: t.slice(0, 4096) });
+    roleText = t;
     lineOf = lineReader(t);
     return t;
   };
