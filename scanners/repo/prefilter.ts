@@ -35,8 +35,8 @@ const ALL_KINDS = 63;
  * without it has no credential hit, so scanSecrets need not run on it.
  */
 export const CREDENTIAL_KIND = 64;
-/** internal: a token-only credential keyword ends here; counted after the token test */
-const TOKEN_CANDIDATE = 128;
+/** internal: a token-only credential keyword or a word anchor ends here; counted after its test (Check) */
+const CHECK = 128;
 
 export interface Anchor {
   text: string;
@@ -47,23 +47,15 @@ export interface Anchor {
  * A compiled set of anchors: `kinds(buf)` is the bit set (ANCHOR_KINDS) of the kinds of the
  * anchors found in a text, ASCII case folded; `test(buf)` whether any is there.
  * `words` (short import segments such as a two-letter package name) count only as whole words:
- * not next to a letter, digit or `_`.
+ * not next to a letter, digit or `_` (tested on the bytes where the automaton finds one).
  */
 export class AnchorSet {
-  private readonly wordRe: RegExp | null;
-  private readonly wordKinds: number;
   readonly words: readonly string[];
-  /** byte → column (0: a byte no anchor holds) */
-  private readonly cls: Uint8Array;
-  /** state × columns → next state × columns */
-  private readonly delta: Int32Array;
-  /** state × columns → kinds of the anchors ending in that state (0: none) */
-  private readonly out: Uint8Array;
+  /** the automaton (see Tables) */
+  private readonly tables: Tables;
   /** every kind some anchor or word has */
   readonly present: number;
   readonly anchors: readonly Anchor[];
-  /** state → lengths of the token-only credential keywords ending in it */
-  private readonly tokenLens = new Map<number, number[]>();
   /** a credential keyword this byte search cannot find (non-ASCII): CREDENTIAL_KIND always reported */
   private readonly credentialAlways: boolean = false;
 
@@ -72,11 +64,9 @@ export class AnchorSet {
     const ws = [...words].map(norm);
     this.words = [...new Set(ws.map((w) => w.text))].sort();
     for (const w of this.words) if (!/^[a-z0-9_]+$/.test(w)) throw new Error(`not a word anchor: ${w}`);
-    this.wordRe = this.words.length ? new RegExp(`(?<![A-Za-z0-9_])(?:${this.words.join('|')})(?![A-Za-z0-9_])`, 'i') : null;
-    this.wordKinds = ws.reduce((m, w) => m | ANCHOR_KINDS[w.kind], 0);
     const list = minimal([...anchors].map(norm).filter((a) => a.text.length > 0));
     this.anchors = list;
-    this.present = list.reduce((m, a) => m | ANCHOR_KINDS[a.kind], this.wordKinds);
+    this.present = [...list, ...ws].reduce((m, a) => m | ANCHOR_KINDS[a.kind], 0);
     // credential keywords: in the same automaton, with their own bits
     const creds = credentials.map((c) => ({ text: c.keyword.toLowerCase(), token: c.token })).filter((c) => c.text.length > 0);
     if (creds.some((c) => /[^\x00-\x7f]/.test(c.text))) {
@@ -85,9 +75,11 @@ export class AnchorSet {
       creds.length = 0;
     }
     if (creds.length) this.present |= CREDENTIAL_KIND;
-    const entries: Array<{ text: string; bits: number; tokenLen: number }> = [
-      ...list.map((a) => ({ text: a.text, bits: ANCHOR_KINDS[a.kind] as number, tokenLen: 0 })),
-      ...creds.map((c) => ({ text: c.text, bits: c.token ? TOKEN_CANDIDATE : CREDENTIAL_KIND, tokenLen: c.token ? c.text.length : 0 })),
+    // a word and a token keyword end in a state with the CHECK bit, and are counted after their test
+    const entries: Array<{ text: string; bits: number; check?: Check }> = [
+      ...list.map((a) => ({ text: a.text, bits: ANCHOR_KINDS[a.kind] as number })),
+      ...ws.map((w) => ({ text: w.text, bits: CHECK, check: { len: w.text.length, word: true, bits: ANCHOR_KINDS[w.kind] } })),
+      ...creds.map((c) => (c.token ? { text: c.text, bits: CHECK, check: { len: c.text.length, word: false, bits: CREDENTIAL_KIND } } : { text: c.text, bits: CREDENTIAL_KIND })),
     ];
     const cls = new Uint8Array(256);
     let cols = 1;
@@ -99,12 +91,11 @@ export class AnchorSet {
       }
     }
     for (let c = 65; c <= 90; c++) cls[c] = cls[c + 32];
-    this.cls = cls;
     // trie
     const next: number[][] = [new Array(cols).fill(0)];
     const term: number[] = [0];
-    const lens: number[][] = [[]];
-    for (const { text: a, bits, tokenLen } of entries) {
+    const lens: Check[][] = [[]];
+    for (const { text: a, bits, check } of entries) {
       let s = 0;
       for (let i = 0; i < a.length; i++) {
         const k = cls[a.charCodeAt(i)];
@@ -117,7 +108,7 @@ export class AnchorSet {
         s = next[s][k];
       }
       term[s] |= bits;
-      if (tokenLen) lens[s].push(tokenLen);
+      if (check) lens[s].push(check);
     }
     // failure links, breadth first: a full transition table (DFA); a state also ends every
     // anchor its failure state ends
@@ -136,15 +127,22 @@ export class AnchorSet {
         } else next[s][k] = next[fail[s]][k];
       }
     }
+    // numbering: the root, then breadth first the states where nothing ends, then those where something does
+    const order = [0, ...queue.filter((s) => !term[s]), ...queue.filter((s) => term[s])];
+    const num = new Int32Array(next.length);
+    order.forEach((s, i) => (num[s] = i));
     const delta = new Int32Array(next.length * cols);
     const out = new Uint8Array(next.length * cols);
-    for (let s = 0; s < next.length; s++) {
-      out[s * cols] = term[s];
-      if (lens[s].length) this.tokenLens.set(s * cols, lens[s]);
-      for (let k = 0; k < cols; k++) delta[s * cols + k] = next[s][k] * cols;
+    const checks = new Map<number, Check[]>();
+    let outFrom = next.length * cols;
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i];
+      if (term[s] && outFrom > i * cols) outFrom = i * cols;
+      out[i * cols] = term[s];
+      if (lens[s].length) checks.set(i * cols, lens[s]);
+      for (let k = 0; k < cols; k++) delta[i * cols + k] = num[next[s][k]] * cols;
     }
-    this.delta = delta;
-    this.out = out;
+    this.tables = { cls, delta, out, outFrom, checks, overlap: Math.max(0, entries.reduce((m, e) => Math.max(m, e.text.length), 0) - 1) };
   }
 
   /**
@@ -155,35 +153,119 @@ export class AnchorSet {
     want &= this.present;
     let found = this.credentialAlways ? CREDENTIAL_KIND : 0;
     if ((found & want) === want) return found;
-    if (this.delta.length > 1) {
-      const cls = this.cls;
-      const delta = this.delta;
-      const out = this.out;
-      let s = 0;
-      for (let i = 0, n = buf.length; i < n; i++) {
-        s = delta[s + cls[buf[i]]];
-        let o = out[s];
-        if (o !== 0) {
-          if (o & TOKEN_CANDIDATE) {
-            o &= ~TOKEN_CANDIDATE;
-            for (const len of this.tokenLens.get(s)!) if (isTokenAt(buf, i + 1 - len, len)) o |= CREDENTIAL_KIND;
-          }
-          found |= o;
-          if ((found & want) === want) return found;
-        }
-      }
-    }
-    if (this.wordRe && (this.wordKinds & want) !== 0 && (found & this.wordKinds) !== this.wordKinds) {
-      const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-      if (this.wordRe.test(b.toString('latin1'))) found |= this.wordKinds;
-    }
-    return found;
+    return this.tables.delta.length > 1 ? search(this.tables, buf, want, found) : found;
   }
 
   /** True when any anchor occurs in `buf`. */
   test(buf: Uint8Array): boolean {
     return this.kinds(buf) !== 0;
   }
+}
+
+/**
+ * An Aho-Corasick automaton as a full transition table over byte columns. States are numbered
+ * breadth first (the shallow states a search spends most of its bytes in sit together), and the
+ * states where an anchor ends come last: one comparison with `outFrom` tells a byte that ends nothing.
+ */
+interface Tables {
+  /** byte → column (0: a byte no anchor holds) */
+  cls: Uint8Array;
+  /** state × columns → next state × columns */
+  delta: Int32Array;
+  /** state × columns → kinds of the anchors ending in that state (0: none) */
+  out: Uint8Array;
+  /** the first state (× columns) where some anchor ends */
+  outFrom: number;
+  /** state → the words and token-only credential keywords ending in it (CHECK) */
+  checks: Map<number, Check[]>;
+  /** the longest anchor or keyword, less one byte */
+  overlap: number;
+}
+
+/** A word anchor or a token-only credential keyword: counted (bits) when its test holds where it ends. */
+interface Check {
+  len: number;
+  /** a whole word (isWordAt), else a token (isTokenAt) */
+  word: boolean;
+  bits: number;
+}
+
+/** From this size on, a search runs four parts of the text side by side (search). */
+const SPLIT_BYTES = 1024;
+
+/** The kinds of the anchors ending in state `s` at byte `i` (a word only as a word, a token keyword only as a token). */
+function ending(t: Tables, buf: Uint8Array, s: number, i: number): number {
+  let o = t.out[s];
+  if (o & CHECK) {
+    o &= ~CHECK;
+    for (const c of t.checks.get(s)!) if ((o & c.bits) !== c.bits && (c.word ? isWordAt(buf, i + 1 - c.len, c.len) : isTokenAt(buf, i + 1 - c.len, c.len))) o |= c.bits;
+  }
+  return o;
+}
+
+const isWordByte = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/** The bytes at [index, index + len) are a whole word: no letter, digit or `_` right before or after. */
+export function isWordAt(buf: Uint8Array, index: number, len: number): boolean {
+  return (index === 0 || !isWordByte(buf[index - 1])) && (index + len >= buf.length || !isWordByte(buf[index + len]));
+}
+
+/**
+ * Runs the automaton over `buf`, adding the kinds found to `found`; stops once every kind in
+ * `want` is there. A lookup needs the state the previous byte's lookup gave, so one pass is a
+ * chain of dependent loads: from SPLIT_BYTES on, the text is cut in four parts searched in one
+ * loop (four independent chains the CPU runs side by side). Each part after the first starts
+ * `overlap` bytes before its own bytes, from the root, so it finds every anchor ending in them
+ * (an anchor is at most overlap + 1 bytes long): the kinds found are those of one pass.
+ */
+function search(t: Tables, buf: Uint8Array, want: number, found: number): number {
+  const { cls, delta, outFrom, overlap } = t;
+  const n = buf.length;
+  let i = 0;
+  let a = 0;
+  if (n >= SPLIT_BYTES && n >= 8 * overlap) {
+    const q = n >> 2;
+    // parts: [0, q) · [q - overlap, 2q) · [2q - overlap, 3q) · [3q - overlap, n); the loop runs each for q bytes
+    const ob = q - overlap;
+    const oc = 2 * q - overlap;
+    const od = 3 * q - overlap;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    for (; i < q; i++) {
+      a = delta[a + cls[buf[i]]];
+      b = delta[b + cls[buf[ob + i]]];
+      c = delta[c + cls[buf[oc + i]]];
+      d = delta[d + cls[buf[od + i]]];
+      if (a >= outFrom || b >= outFrom || c >= outFrom || d >= outFrom) {
+        if (a >= outFrom) found |= ending(t, buf, a, i);
+        if (b >= outFrom) found |= ending(t, buf, b, ob + i);
+        if (c >= outFrom) found |= ending(t, buf, c, oc + i);
+        if (d >= outFrom) found |= ending(t, buf, d, od + i);
+        if ((found & want) === want) return found;
+      }
+    }
+    // the parts' last bytes: [ob + q, 2q), [oc + q, 3q), [od + q, n)
+    found = tail(t, buf, ob + q, 2 * q, b, want, found);
+    if ((found & want) === want) return found;
+    found = tail(t, buf, oc + q, 3 * q, c, want, found);
+    if ((found & want) === want) return found;
+    return tail(t, buf, od + q, n, d, want, found);
+  }
+  return tail(t, buf, 0, n, 0, want, found);
+}
+
+/** The automaton from state `s` over buf[from, to). */
+function tail(t: Tables, buf: Uint8Array, from: number, to: number, s: number, want: number, found: number): number {
+  const { cls, delta, outFrom } = t;
+  for (let i = from; i < to; i++) {
+    s = delta[s + cls[buf[i]]];
+    if (s >= outFrom) {
+      found |= ending(t, buf, s, i);
+      if ((found & want) === want) return found;
+    }
+  }
+  return found;
 }
 
 const isUpper = (c: number) => c >= 65 && c <= 90;
@@ -311,8 +393,27 @@ export function anchorsOf(rules: RuleIndex): AnchorSet {
 
 const KELVIN = Buffer.from('\u212a', 'utf8');
 const BACKSLASH = 0x5c;
-/** `://` then a host holding a placeholder (`{`, `<`, `$`) before the path. */
-const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
+/** `://` then a host holding a placeholder (`{`, `<`, `$`) before the path: the regex hostPlaceholder tests on the bytes. */
+export const HOST_PLACEHOLDER = /:\/\/[^\s/"'`]{0,260}?[{<$]/;
+/** Bytes that end a host for HOST_PLACEHOLDER (`\s` as the latin1 text reads them, `/`, quotes), and its placeholder bytes. */
+const HOST_END = new Uint8Array(256);
+for (const c of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x2f, 0x22, 0x27, 0x60]) HOST_END[c] = 1;
+for (const c of [0x7b, 0x3c, 0x24]) HOST_END[c] = 2;
+
+/**
+ * HOST_PLACEHOLDER.test(buf as latin1 text), without the text: after each `://` (Buffer.indexOf),
+ * the first of the next 261 bytes that is a host end or a placeholder decides.
+ */
+export function hostPlaceholder(buf: Buffer): boolean {
+  for (let p = buf.indexOf('://'); p >= 0; p = buf.indexOf('://', p + 1)) {
+    for (let j = p + 3, end = Math.min(buf.length, p + 3 + 261); j < end; j++) {
+      const e = HOST_END[buf[j]];
+      if (e === 2) return true;
+      if (e === 1) break;
+    }
+  }
+  return false;
+}
 
 export interface PrefilterResult {
   /** ANCHOR_KINDS bits: the kinds of rule literal found (or of what could make one, see above) */
@@ -334,7 +435,7 @@ export function prefilter(rules: RuleIndex, buf: Uint8Array, want = ALL_KINDS): 
   // import names and provider keys are lower-cased: U+212A lower-cases to `k`
   if (b.includes(KELVIN)) kinds |= ANCHOR_KINDS.imports | ANCHOR_KINDS['config-keys'];
   // a URL host placeholder becomes the label `x`
-  if (!(kinds & ANCHOR_KINDS.hosts) && b.includes('://') && HOST_PLACEHOLDER.test(b.toString('latin1'))) kinds |= ANCHOR_KINDS.hosts;
+  if (!(kinds & ANCHOR_KINDS.hosts) && hostPlaceholder(b)) kinds |= ANCHOR_KINDS.hosts;
   return { kinds, escapes };
 }
 

@@ -17,7 +17,7 @@ import type { RuleIndex, SecretHit } from '../../src/rules/compile.js';
 import type { RepoOptions } from './index.js';
 import { parsers as defaultParsers } from './parsers/index.js';
 import { requirementIncludes, requirementsParser } from './parsers/manifests/index.js';
-import type { FileParser, ParsedObservation } from './parsers/types.js';
+import type { FileParser, ParseInput, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
 import { RepoPool, type WireSubject } from './pool.js';
@@ -207,30 +207,40 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   }
   const head = whole.length > SNIFF_BYTES ? whole.subarray(0, SNIFF_BYTES) : whole;
   const secrets: Secret[] = [];
-  // the file's role (attrs.role on every observation); per line in files mixing code and markup
-  let role: Role = 'config';
+  // The file's role (attrs.role on every observation; per line in files mixing code and markup),
+  // from its path and, for a text file, its first lines: computed when the first observation
+  // needs it (most files emit nothing).
+  let role: Role | undefined;
+  /** a text file's text (its first lines decide its role) */
+  let roleText: string | undefined;
   let lineOf: (n: number) => string | undefined = () => undefined;
-  const roleAt = (line: number | undefined): Role => (line ? lineRole(role, f.rel, lineOf(line)) : role);
+  /** a text file whose text is decoded only if something emits (see below): decodes it, sets roleText and lineOf */
+  let textRole: (() => void) | undefined;
+  const roleAt = (line: number | undefined): Role => {
+    textRole?.();
+    role ??= fileRole({ relPath: f.rel, agentConfig: !!rules.matchAgentConfig(f.rel), head: roleText?.slice(0, 4096) });
+    return line ? lineRole(role, f.rel, lineOf(line)) : role;
+  };
+  // what every parser run of this file is given (parsers read their input, never change it)
+  const input: ParseInput = {
+    relPath: f.rel,
+    name,
+    text: undefined,
+    head: head.length > HEAD_BYTES ? head.subarray(0, HEAD_BYTES) : head,
+    size: f.size,
+    rules,
+    emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
+    problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
+  };
   const run = (p: FileParser, text: string | undefined) => {
     try {
-      p.parse({
-        relPath: f.rel,
-        name,
-        text,
-        head: head.subarray(0, HEAD_BYTES),
-        size: f.size,
-        rules,
-        emit: (o) => ev.push({ t: 'obs', o: toObservation(o, job, secrets, roleAt(o.line)) }),
-        problem: (message, line) => ev.push({ t: 'problem', locator: line ? `${loc}:${line}` : loc, message: redact(String(message), secrets) }),
-      });
+      input.text = text;
+      p.parse(input);
     } catch (e) {
       ev.push({ t: 'problem', locator: loc, message: redact(`parser ${p.id} failed: ${(e as Error)?.message ?? String(e)}`, secrets) });
     }
   };
   const binary = !utf16Bom(head) && (binaryExt || looksBinary(head));
-  const agentConfig = !!rules.matchAgentConfig(f.rel);
-  // by path alone for files not read as text (a text file's role also reads its first lines, below)
-  if (binary || f.size > maxFileBytes) role = fileRole({ relPath: f.rel, agentConfig });
   if (binary) {
     ev.push({ t: 'stat', name: 'binaryFiles', delta: 1 });
     if (!binParsers.length) {
@@ -261,19 +271,30 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
     const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
     parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
   }
+  // parsers that need a literal (FileParser.needs) run only on a file holding one
+  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
   const skippedParsers = textParsers.length - parsersToRun.length;
   const mayHoldCredential = !pf || (pf.kinds & CREDENTIAL_KIND) !== 0;
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
-  if (!mayHoldCredential && !parsersToRun.length && !binParsers.length) {
-    // nothing can emit here: the file is counted, and its text never decoded
+  const textOf = (t: string) => {
+    roleText = t;
+    lineOf = lineReader(t);
+    return t;
+  };
+  if (!mayHoldCredential && !parsersToRun.length) {
+    // no credential and no text parser here: the binary parsers (path, head and size: agent
+    // configs, model files) run, and the text is decoded only for the role of what they emit
+    textRole = () => {
+      textRole = undefined;
+      textOf(decoded ?? decode(buf));
+    };
+    for (const p of binParsers) run(p, undefined);
     if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
     ev.push({ t: 'scanned' });
     return ev;
   }
-  const text = decoded ?? decode(buf);
-  role = fileRole({ relPath: f.rel, agentConfig, head: text.slice(0, 4096) });
-  lineOf = lineReader(text);
+  const text = textOf(decoded ?? decode(buf));
   // credentials in any text file (none without a keyword: the regex pass is skipped)
   const hits = mayHoldCredential ? rules.scanSecrets(text) : [];
   for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });

@@ -56,5 +56,12 @@ export interface FileParser {
   anchored?: readonly AnchorKind[];
   /** With `anchored`: the parser decodes structured text (YAML / JSON / TOML escapes, line continuations). */
   structured?: boolean;
+  /**
+   * ASCII literals (case-sensitive), at least one of which the text must hold for the parser to
+   * emit or report anything: its parse returns first thing on a text holding none of them. The
+   * pre-filter tests them on the bytes (an ASCII byte decodes to itself in UTF-8) and skips the
+   * parser without decoding the file.
+   */
+  needs?: readonly string[];
   parse(input: ParseInput): void;
 }

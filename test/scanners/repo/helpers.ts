@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,18 @@ export function tree(spec: Record<string, string | Buffer>, root = mkdtempSync(j
 
 export function rmTree(root: string): void {
   rmSync(root, { recursive: true, force: true });
+}
+
+/** Every file under `dir` smaller than `maxBytes`, recursively, in directory order. */
+export function filesUnder(dir: string, maxBytes = 1 << 20): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...filesUnder(p, maxBytes));
+    else if (st.size < maxBytes) out.push(p);
+  }
+  return out;
 }
 
 export interface ScanResult {

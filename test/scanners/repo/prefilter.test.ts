@@ -6,7 +6,7 @@ import { serviceSchema } from '../../../src/rules/schema.js';
 import fc from 'fast-check';
 import { isKeywordToken } from '../../../src/rules/compile.js';
 import { ANCHOR_KINDS, AnchorSet, CREDENTIAL_KIND, anchorsOf, decodeEscapes, isTokenAt, prefilter, ruleAnchors, structuredKinds } from '../../../scanners/repo/prefilter.js';
-import { ROOT, rmTree, runScan, testRules, tree } from './helpers.js';
+import { ROOT, filesUnder, rmTree, runScan, testRules, tree } from './helpers.js';
 
 
 const b = (s: string) => Buffer.from(s, 'utf8');
@@ -211,28 +211,20 @@ describe('credential keywords in the same pass (CREDENTIAL_KIND)', () => {
 
   it('real files: the credentials found are the same with the gate as without it', async () => {
     // every fixture file, the bundled rules: scanSecrets on all of them, and on the gated ones only
-    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { readFileSync } = await import('node:fs');
     let files = 0;
     let gatedOut = 0;
     let hits = 0;
-    const walk = (d: string) => {
-      for (const e of readdirSync(d)) {
-        const p = join(d, e);
-        const st = statSync(p);
-        if (st.isDirectory()) walk(p);
-        else if (st.size < 1 << 20) {
-          const buf = readFileSync(p);
-          const text = buf.toString('utf8');
-          const all = rules.scanSecrets(text);
-          const gate = (set.kinds(buf, CREDENTIAL_KIND) & CREDENTIAL_KIND) !== 0;
-          files++;
-          hits += all.length;
-          if (!gate) gatedOut++;
-          if (!gate) expect(all, p).toEqual([]);
-        }
-      }
-    };
-    walk(join(ROOT, 'fixtures'));
+    for (const p of filesUnder(join(ROOT, 'fixtures'))) {
+      const buf = readFileSync(p);
+      const text = buf.toString('utf8');
+      const all = rules.scanSecrets(text);
+      const gate = (set.kinds(buf, CREDENTIAL_KIND) & CREDENTIAL_KIND) !== 0;
+      files++;
+      hits += all.length;
+      if (!gate) gatedOut++;
+      if (!gate) expect(all, p).toEqual([]);
+    }
     expect(files).toBeGreaterThan(150);
     // and every credential example of the bundled rules, alone and inside a line of code
     for (const svc of rules.services) {

@@ -143,6 +143,8 @@ export const bicepParser: FileParser = {
 /** ARM templates (JSON) and CloudFormation / SAM templates (YAML or JSON). */
 export const templateParser: FileParser = {
   id: 'iac-templates',
+  // the first tests of parse: an ARM template names a `Microsoft.` type, a CloudFormation one an `AWS::` type
+  needs: ['Microsoft.', 'AWS::'],
   matches(_relPath, name) {
     const e = extOf(name);
     return e === '.json' || e === '.yaml' || e === '.yml' || e === '.template';

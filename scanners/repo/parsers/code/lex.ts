@@ -59,9 +59,24 @@ const STYLES: Record<LexStyle, Opts> = {
   jsonc: { line: ['//'], block: ['/*', '*/'], backtick: 'none', single: 'string' },
 };
 
+const SPACES = ' '.repeat(1024);
+/** `n` spaces (a slice of one long run: no new characters for the common lengths). */
+function spaces(n: number): string {
+  return n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
+}
+
+/** The text with every character but line breaks replaced by a space. */
 function blank(s: string): string {
-  // runs, not characters: one replacement per line of a comment
-  return s.replace(/[^\n\r]+/g, (m) => ' '.repeat(m.length));
+  // one line (most comments and string contents): a run of spaces; else one run per line
+  return LINE_BREAK.test(s) ? s.replace(/[^\n\r]+/g, (m) => spaces(m.length)) : spaces(s.length);
+}
+const LINE_BREAK = /[\n\r]/;
+
+/** The UTF-16 code unit is what `\s` matches (ECMAScript WhiteSpace and LineTerminator), without a regex call. */
+export function isSpace(c: number): boolean {
+  return c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff);
 }
 
 const REGEX_PREV = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
@@ -86,6 +101,20 @@ function starters(style: LexStyle): { set: Set<string>; re: RegExp } {
     STARTERS.set(style, st);
   }
   return st;
+}
+
+/** In a template literal, the characters that matter (escape, end, interpolation, braces). */
+const TEMPLATE_STOP = /[\\`${}]/g;
+const STRING_STOPS = new Map<string, RegExp>();
+/** The characters that end a string literal opened by `quote` or escape one (see lex). */
+function stringStop(quote: string, raw: boolean, singleLine: boolean): RegExp {
+  const key = `${quote}${raw ? 'r' : ''}${singleLine ? 'l' : ''}`;
+  let re = STRING_STOPS.get(key);
+  if (!re) {
+    re = new RegExp(`[${quote === '`' ? '`' : '\\' + quote}${raw ? '' : '\\\\'}${singleLine ? '\\n' : ''}]`, 'g');
+    STRING_STOPS.set(key, re);
+  }
+  return re;
 }
 
 export function lex(text: string, style: LexStyle): Lexed {
@@ -118,10 +147,9 @@ export function lex(text: string, style: LexStyle): Lexed {
     if (!start.set.has(c)) {
       // plain code: jump to the next character that can start a comment / string / regex
       start.re.lastIndex = i;
-      const m = start.re.exec(text);
-      const next = m ? m.index : n;
+      const next = start.re.test(text) ? start.re.lastIndex - 1 : n;
       for (let k = next - 1; k >= i; k--) {
-        if (!/\s/.test(text[k])) {
+        if (!isSpace(text.charCodeAt(k))) {
           lastSig = text[k];
           lastSigEnd = k + 1;
           break;
@@ -142,7 +170,7 @@ export function lex(text: string, style: LexStyle): Lexed {
     let isLine = false;
     for (const lc of o.line) {
       if (text.startsWith(lc, i)) {
-        if (lc === '#' && o.hashNeedsSpace && i > 0 && !/\s/.test(text[i - 1])) continue;
+        if (lc === '#' && o.hashNeedsSpace && i > 0 && !isSpace(text.charCodeAt(i - 1))) continue;
         isLine = true;
         break;
       }
@@ -158,6 +186,12 @@ export function lex(text: string, style: LexStyle): Lexed {
     if (o.block && text.startsWith(o.block[0], i)) {
       let depth = 1;
       let j = i + o.block[0].length;
+      if (!o.nestedBlock) {
+        // the first closer (a native search, not a test at every character)
+        const e = text.indexOf(o.block[1], j);
+        j = e < 0 ? n : e + o.block[1].length;
+        depth = 0;
+      }
       while (j < n && depth > 0) {
         if (text.startsWith(o.block[1], j)) {
           depth--;
@@ -220,11 +254,10 @@ export function lex(text: string, style: LexStyle): Lexed {
       if (verbatim) {
         let j = q + 1;
         while (j < n) {
-          if (text[j] === '"') {
-            if (text[j + 1] === '"') { j += 2; continue; }
-            break;
-          }
-          j++;
+          j = text.indexOf('"', j);
+          if (j < 0) j = n;
+          else if (text[j + 1] === '"') j += 2;
+          else break;
         }
         const to = Math.min(n, j + 1);
         str(i, to, q + 1, j, false);
@@ -236,7 +269,16 @@ export function lex(text: string, style: LexStyle): Lexed {
     if (o.triple && (c === '"' || (c === "'" && o.single === 'string')) && text[i + 1] === c && text[i + 2] === c) {
       const q = c + c + c;
       let j = i + 3;
-      while (j < n && !text.startsWith(q, j)) j += text[j] === '\\' && style === 'python' ? 2 : 1;
+      // the first closer not escaped (Python: a backslash skips the next character)
+      while (j < n) {
+        const e = text.indexOf(q, j);
+        const b = style === 'python' ? text.indexOf('\\', j) : -1;
+        if (b >= 0 && (e < 0 || b < e)) j = b + 2;
+        else {
+          j = e < 0 ? n : e;
+          break;
+        }
+      }
       const to = Math.min(n, j + 3);
       str(prefixStart(text, i, style), to, i + 3, Math.min(j, n), true);
       i = to;
@@ -259,6 +301,13 @@ export function lex(text: string, style: LexStyle): Lexed {
         let depth = 0;
         let tpl = false;
         while (j < n) {
+          // only these characters change anything: jump to the next one
+          TEMPLATE_STOP.lastIndex = j;
+          if (!TEMPLATE_STOP.test(text)) {
+            j = n;
+            break;
+          }
+          j = TEMPLATE_STOP.lastIndex - 1;
           const d = text[j];
           if (d === '\\') { j += 2; continue; }
           if (depth === 0 && d === '`') break;
@@ -274,12 +323,18 @@ export function lex(text: string, style: LexStyle): Lexed {
       }
       const raw = c === '`';
       let j = i + 1;
+      // the next character that ends the literal or escapes one: the quote, a backslash (not in a
+      // raw literal), a line break (in a single-line literal)
+      const stop = stringStop(c, raw, !o.multiline && !raw);
       while (j < n) {
-        const d = text[j];
-        if (d === '\\' && !raw) { j += 2; continue; }
-        if (d === c) break;
-        if (d === '\n' && !o.multiline && !raw) break;
-        j++;
+        stop.lastIndex = j;
+        if (!stop.test(text)) {
+          j = n;
+          break;
+        }
+        j = stop.lastIndex - 1;
+        if (text[j] === '\\' && !raw) { j += 2; continue; }
+        break;
       }
       const closed = j < n && text[j] === c;
       const to = closed ? j + 1 : Math.min(j, n);
@@ -287,7 +342,7 @@ export function lex(text: string, style: LexStyle): Lexed {
       i = Math.max(to, i + 1);
       continue;
     }
-    if (!/\s/.test(c)) {
+    if (!isSpace(c.charCodeAt(0))) {
       lastSig = c;
       lastSigEnd = i + 1;
     }

@@ -128,6 +128,8 @@ export function launchTarget(command: string, args: string[]): Launch | undefine
 
 export const mcpConfigParser: FileParser = {
   id: 'mcp-config',
+  // isMcpConfigText, the first test of parse: MARKERS' names or `servers` (mcp_servers and context_servers hold it)
+  needs: ['mcpServers', 'servers'],
   matches(_relPath, name) {
     return EXTS.has(extOf(name));
   },

@@ -39,19 +39,32 @@ export function zipEntryNames(head: Buffer): string[] {
   return [...names];
 }
 
+/** A magic's bytes, decoded once per rule (not per file). */
+const magicBytes = new WeakMap<object, Buffer>();
+function bytesOf(m: ModelFormat['magic'][number]): Buffer {
+  let b = magicBytes.get(m);
+  if (!b) magicBytes.set(m, (b = Buffer.from(m.hex, 'hex')));
+  return b;
+}
+
 function magicLength(f: ModelFormat, head: Buffer, ext = true): number {
   let best = 0;
   for (const m of f.magic) {
     if (m.withExtension && !ext) continue;
-    const bytes = Buffer.from(m.hex, 'hex');
+    const bytes = bytesOf(m);
     if (m.offset + bytes.length > head.length) continue;
-    if (head.subarray(m.offset, m.offset + bytes.length).equals(bytes)) best = Math.max(best, bytes.length);
+    if (head.compare(bytes, 0, bytes.length, m.offset, m.offset + bytes.length) === 0) best = Math.max(best, bytes.length);
   }
   return best;
 }
 
+/** A format's extensions in lower case, once per rule. */
+const lowerExts = new WeakMap<object, string[]>();
 function hasExt(f: ModelFormat, lowerName: string): boolean {
-  return f.extensions.some((e) => lowerName.endsWith(e.toLowerCase()));
+  let exts = lowerExts.get(f);
+  if (!exts) lowerExts.set(f, (exts = f.extensions.map((e) => e.toLowerCase())));
+  for (const e of exts) if (lowerName.endsWith(e)) return true;
+  return false;
 }
 
 interface Candidate {
@@ -62,7 +75,7 @@ interface Candidate {
 
 export function detectModelFormat(formats: ReadonlyArray<ModelFormat>, name: string, head: Buffer): Candidate | undefined {
   const lower = name.toLowerCase();
-  const isZip = head.length >= 4 && head.subarray(0, 4).equals(ZIP_LOCAL);
+  const isZip = head.length >= 4 && head.compare(ZIP_LOCAL, 0, 4, 0, 4) === 0;
   let entries: string[] | undefined;
   const cands: Candidate[] = [];
   for (const f of formats) {

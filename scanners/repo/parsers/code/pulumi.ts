@@ -92,6 +92,8 @@ function providerAliases(code: string, python: boolean): Map<string, string> {
 
 export const pulumiCodeParser: FileParser = {
   id: 'pulumi-code',
+  // the first test of parse (below)
+  needs: ['pulumi'],
   matches: (_p, name) => ['.ts', '.js', '.mjs', '.cjs', '.py'].includes(extOf(name)),
   parse(input) {
     const text = input.text;

@@ -90,7 +90,12 @@ export function requirementIncludes(text: string): Array<{ kind: 'requirement' |
 }
 
 /** requirements.txt, requirements-dev.txt, dev-requirements.txt, requirements/*.txt, requirements.in, constraints.txt. */
+const REQUIREMENTS_WORD = /requirements|constraints/i;
+
 export function isRequirementsPath(relPath: string, name: string): boolean {
+  // every form below names `requirements` or `constraints` in the name or the path: a literal
+  // search rejects the other files (nearly all) before the backtracking patterns
+  if (!REQUIREMENTS_WORD.test(name) && !REQUIREMENTS_WORD.test(relPath)) return false;
   if (/^(?:.*[-_.])?requirements(?:[-_.].*)?\.(?:txt|in|pip)$/i.test(name)) return true;
   if (/^constraints(?:[-_.].*)?\.txt$/i.test(name)) return true;
   return /(?:^|\/)requirements\/[^/]+\.(?:txt|in)$/i.test(relPath);
