@@ -59,7 +59,7 @@ interface JobState {
   cron: Cron;
   timer?: unknown;
   next?: Date;
-  running?: Promise<TickOutcome>;
+  running?: Promise<SchedulerEvent>;
   last?: SchedulerEvent;
 }
 
@@ -144,36 +144,33 @@ export class Scheduler {
       this.emit({ source, outcome: 'skipped-overlap', at }, st);
       return 'skipped-overlap';
     }
-    const p = (async (): Promise<TickOutcome> => {
+    // the tick's event is emitted once it has ended — its lock released, the job no longer running —
+    // so whoever hears 'ran' can start the next tick at once without meeting this one
+    const p = (async (): Promise<SchedulerEvent> => {
       let release: (() => Promise<void>) | undefined;
-      if (scheduledAt && this.opts.claim && !(await this.opts.claim(source, scheduledAt))) {
-        this.emit({ source, outcome: 'skipped-claimed', at }, st);
-        return 'skipped-claimed';
-      }
+      if (scheduledAt && this.opts.claim && !(await this.opts.claim(source, scheduledAt))) return { source, outcome: 'skipped-claimed', at };
       if (this.opts.lock) {
         release = await this.opts.lock(source);
-        if (!release) {
-          this.emit({ source, outcome: 'skipped-locked', at }, st);
-          return 'skipped-locked';
-        }
+        if (!release) return { source, outcome: 'skipped-locked', at };
       }
       const t0 = this.clock.now();
       try {
         await this.opts.run(source, this.abort.signal);
-        this.emit({ source, outcome: 'ran', at, durationMs: this.clock.now() - t0 }, st);
-        return 'ran';
+        return { source, outcome: 'ran', at, durationMs: this.clock.now() - t0 };
       } catch (e) {
-        this.emit({ source, outcome: 'failed', at, error: (e as Error)?.message ?? String(e), durationMs: this.clock.now() - t0 }, st);
-        return 'failed';
+        return { source, outcome: 'failed', at, error: (e as Error)?.message ?? String(e), durationMs: this.clock.now() - t0 };
       } finally {
         await release?.();
       }
     })();
     st.running = p;
+    let e: SchedulerEvent;
     try {
-      return await p;
+      e = await p;
     } finally {
       st.running = undefined;
     }
+    this.emit(e, st);
+    return e.outcome;
   }
 }

@@ -66,6 +66,37 @@ describe('Scheduler (fake clock)', () => {
     await s.stop();
   });
 
+  it("a tick's outcome is heard once the tick has ended: its lock released, the source free for the next tick", async () => {
+    const clock = new FakeClock(START);
+    const releasing = deferred();
+    const heard: Array<{ outcome: string; running: boolean; released: boolean }> = [];
+    let released = false;
+    const s: Scheduler = new Scheduler({
+      clock,
+      timezone: 'UTC',
+      jobs: [{ source: 'repo', schedule: '* * * * *' }],
+      onEvent: (e) => heard.push({ outcome: e.outcome, running: s.status()[0].running, released }),
+      run: async () => undefined,
+      // a lock whose release takes a while (a register write on a loaded machine)
+      lock: async () => async () => {
+        await releasing.promise;
+        released = true;
+      },
+    }).start();
+    await clock.advance(60_000);
+    await flush();
+    // the run is over but its lock is not released yet: nothing heard
+    expect(heard).toEqual([]);
+    releasing.resolve();
+    await flush();
+    expect(heard).toEqual([{ outcome: 'ran', running: false, released: true }]);
+    // the next tick, as soon as the outcome was heard, runs (no overlap with the one that ended)
+    await clock.advance(60_000);
+    await flush();
+    expect(heard.map((h) => h.outcome)).toEqual(['ran', 'ran']);
+    await s.stop();
+  });
+
   it('skips a tick when another process holds the source lock, and reports failures without stopping', async () => {
     const clock = new FakeClock(START);
     const events: SchedulerEvent[] = [];
