@@ -126,7 +126,7 @@ ${rows.map((x) => `- ${x.backend}: ${x.phases}`).join('\n')}
 
 ### Re-scan with nothing new (a scheduled scan's path)
 
-The same command again on each register right after its first scan: the log was read to its end, so the run writes no finding, and its commit reads the ${N.toLocaleString('en')} active findings back and judges them. Yardstick, same run: a bare better-sqlite3 read of the same rows (\`SELECT * FROM findings\` as arrays, one call): ${s1(yard.readMs)} s wall, ${s1(yard.readCpuMs)} s CPU.
+The same command again on each register right after its first scan: the log was read to its end, so the run writes no finding, and its commit reads the ${N.toLocaleString('en')} active findings back and judges them. Yardstick, same run: a bare better-sqlite3 read of the same rows (\`SELECT * FROM findings\` iterated as arrays, every value touched, nothing kept): ${s1(yard.readMs)} s wall, ${s1(yard.readCpuMs)} s CPU.
 
 | Register | Whole process wall s | Whole process CPU s | Commit phase wall s | Commit phase CPU s | Commit CPU / bare read CPU | GC pauses in the commit s | V8 heap at commit start → end MB | Peak RSS MB | Findings written |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|

@@ -23,7 +23,8 @@ for (const name of which) {
     process.exitCode = 1;
   }
 }
-const parts = ALL.map((n) => join('bench/results', `${n}.md`)).filter(existsSync).map((f) => readFileSync(f, 'utf8').trim());
+// commit-floor.md: `node bench/commit-floor.mjs` (by hand, after the commit benchmark: it reads the register that one wrote)
+const parts = ALL.flatMap((n) => (n === 'commit' ? [n, 'commit-floor'] : [n])).map((n) => join('bench/results', `${n}.md`)).filter(existsSync).map((f) => readFileSync(f, 'utf8').trim());
 writeFileSync(
   'BENCHMARKS.md',
   `# Benchmarks\n\nRun with \`npm run bench\` (all) or \`npm run bench -- NAME\` (one of: ${ALL.join(', ')}). Each benchmark generates its own input under \`bench/.data/\` (git-ignored), compares against a baseline measured in the same run (a ratio, because these machines are noisy) and writes \`bench/results/NAME.md\`; this file is assembled from those.\n\nLast assembled on ${machine()}.\n\n${parts.join('\n\n')}\n`,
