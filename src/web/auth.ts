@@ -7,6 +7,9 @@ import { ShadowscanError } from '../core/errors.js';
 import type { RegisterStore } from '../register/register.js';
 import type { Permission } from '../intake/machine.js';
 import { MAX_TOKEN_DAYS, positiveInt } from '../core/validate.js';
+
+/** How stale a token's recorded last use may get before a request records it again. */
+const TOKEN_TOUCH_MS = 60_000;
 import { hashMarker } from '../register/projections.js';
 
 /** The native argon2 binding loads when a password is hashed or checked, not with every CLI command. */
@@ -229,7 +232,8 @@ export class Auth {
     if (!token || !token.startsWith('sst_') || token.length > 200) return undefined;
     const r = await this.register.tokenByHash(sha256(token));
     if (!r || r.revoked || (r.expiresAt && r.expiresAt < now.toISOString())) return undefined;
-    await this.register.touchToken(r.id, now.toISOString());
+    // last use to the minute: a token polling the API writes once a minute, not once a request
+    if (!r.lastUsedAt || Date.parse(r.lastUsedAt) <= now.getTime() - TOKEN_TOUCH_MS) await this.register.touchToken(r.id, now.toISOString());
     return { kind: 'token', actor: `token:${r.name}`, name: r.name, role: r.role as Role };
   }
 

@@ -184,6 +184,25 @@ export class SqliteStore extends SqlStore {
     });
   }
 
+  /**
+   * A token's last use is a note, not a decision: it never waits for another process's write
+   * transaction. A scan's commit holds the file's write lock for seconds, and better-sqlite3 waits
+   * on the thread that serves every request — one API call during a scheduled scan would stall the
+   * whole server until the commit ends. Busy: not noted this time; a later use notes it.
+   */
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.lock.run(async () => {
+      this.raw.db.pragma('busy_timeout = 0');
+      try {
+        await this.raw.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [at, id]);
+      } catch (e) {
+        if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw e;
+      } finally {
+        this.raw.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+    });
+  }
+
   async analyze(): Promise<void> {
     await this.lock.run(() => this.raw.db.exec('ANALYZE'));
   }
