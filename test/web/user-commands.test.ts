@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
 import { openRegister } from '../../src/register/register.js';
+import { Auth } from '../../src/web/auth.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 function io(): Io & { out_: string; err_: string } {
@@ -54,6 +55,17 @@ describe('user and token commands', () => {
     const created = await run(['token', 'create', '--role', 'viewer', '--name', 'ci', '--expires-days', '7', '--db', db]);
     const id = /token (tok-\S+)/.exec(created.err)![1];
     expect((await run(['token', 'list', '--db', db])).out).toMatch(new RegExp(`^${id}\\s+ci\\s+viewer\\s+\\S+ expires \\S+\\n$`));
+    // a use of the token shows in the list (to the minute)
+    const token = /^(sst_\S+)$/m.exec(created.out)![1];
+    {
+      const r = await openRegister(db);
+      try {
+        expect((await new Auth(r).bearer(token, new Date('2026-12-07T10:15:42.123Z')))?.name).toBe('ci');
+      } finally {
+        await r.close();
+      }
+    }
+    expect((await run(['token', 'list', '--db', db])).out).toMatch(new RegExp(`^${id}\\s+ci\\s+viewer\\s+\\S+ expires \\S+ last used 2026-12-07T10:15Z\\n$`));
     expect((await run(['token', 'revoke', id, '--db', db])).code).toBe(0);
     expect((await run(['token', 'list', '--db', db])).out).toMatch(/ revoked\n$/);
     expect((await run(['token', 'revoke', 'tok-nope', '--db', db])).code).toBe(2);

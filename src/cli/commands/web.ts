@@ -193,7 +193,7 @@ export function webCommand(program: Command, io: Io): void {
     .action(async (o) => {
       const register = await openExisting(o.db, true);
       try {
-        for (const t of await new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.expiresAt ? ` expires ${t.expiresAt}` : ''}${t.revoked ? ' revoked' : ''}\n`);
+        for (const t of await new Auth(register).listTokens()) io.out(`${t.id.padEnd(16)}${t.name.padEnd(20)}${t.role.padEnd(10)}${t.createdAt}${t.expiresAt ? ` expires ${t.expiresAt}` : ''}${t.lastUsedAt ? ` last used ${t.lastUsedAt.slice(0, 16)}Z` : ''}${t.revoked ? ' revoked' : ''}\n`);
       } finally {
         await register.close();
       }
