@@ -15,6 +15,8 @@ import { SQLITE_MIGRATIONS } from './schema.js';
 
 /** How long a writer waits for another process's write transaction before giving up. */
 const BUSY_TIMEOUT_MS = 60_000;
+/** SQLITE_BUSY or one of its extended codes: another connection holds the lock. */
+const isBusy = (e: unknown) => String((e as { code?: unknown })?.code).startsWith('SQLITE_BUSY');
 
 const SQLITE: Dialect = {
   name: 'sqlite',
@@ -170,18 +172,43 @@ export class SqliteStore extends SqlStore {
     }
   }
 
+  /**
+   * A write transaction. When another process holds the file's write lock (a scan's commit, for
+   * seconds), the wait is asynchronous: the attempt gives the connection back and retries — so
+   * this process keeps serving reads meanwhile — instead of SQLite's busy wait, which sleeps on
+   * the thread that serves every request. Gives up, as the busy wait did, after BUSY_TIMEOUT_MS.
+   */
   protected async withTransaction<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
-    return this.lock.run(async () => {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      const r = await this.lock.run(async (): Promise<{ value: T } | undefined> => {
+        if (!this.beginUnlessBusy(deadline)) return undefined;
+        try {
+          const value = await fn(this.raw);
+          this.raw.db.exec('COMMIT');
+          return { value };
+        } catch (e) {
+          if (this.raw.db.inTransaction) this.raw.db.exec('ROLLBACK');
+          throw e;
+        }
+      });
+      if (r) return r.value;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /** BEGIN IMMEDIATE without SQLite's busy wait: false while another process holds the write lock (until `deadline`). */
+  private beginUnlessBusy(deadline: number): boolean {
+    this.raw.db.pragma('busy_timeout = 0');
+    try {
       this.raw.db.exec('BEGIN IMMEDIATE');
-      try {
-        const r = await fn(this.raw);
-        this.raw.db.exec('COMMIT');
-        return r;
-      } catch (e) {
-        if (this.raw.db.inTransaction) this.raw.db.exec('ROLLBACK');
-        throw e;
-      }
-    });
+      return true;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      return false;
+    } finally {
+      this.raw.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   /**
@@ -196,7 +223,7 @@ export class SqliteStore extends SqlStore {
       try {
         await this.raw.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [at, id]);
       } catch (e) {
-        if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw e;
+        if (!isBusy(e)) throw e;
       } finally {
         this.raw.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
