@@ -178,8 +178,11 @@ export class Auth {
     const cookie = randomToken();
     const csrf = randomToken();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-    await this.register.purgeSessions(now.toISOString());
-    await this.register.insertSession({ idHash: sha256(cookie), username, csrf, createdAt: now.toISOString(), expiresAt });
+    // in a transaction: with SQLite, one that waits for a scan's write lock without stopping the server
+    await this.register.transaction(async (tx) => {
+      await tx.purgeSessions(now.toISOString());
+      await tx.insertSession({ idHash: sha256(cookie), username, csrf, createdAt: now.toISOString(), expiresAt });
+    });
     return { cookie, csrf, expiresAt };
   }
 
@@ -209,7 +212,7 @@ export class Auth {
   }
 
   async endSession(sessionHash: string): Promise<void> {
-    await this.register.deleteSession(sessionHash);
+    await this.register.transaction((tx) => tx.deleteSession(sessionHash));
     this.cache.delete(sessionHash);
   }
 

@@ -57,7 +57,8 @@ export function authRoutes(w: WebContext): void {
       }
       const role = await auth.checkPassword(username, password);
       if (!role) return loginPage(req, reply, { next: b.next, error: 'Unknown user name or wrong password.' }, 401);
-      await register.endLoginAttempt(claim.attempt);
+      const attempt = claim.attempt;
+      await register.transaction((tx) => tx.endLoginAttempt(attempt));
       const s = await auth.createSession(username, now());
       reply.clearCookie(cookies.prelogin, { ...cookieOpts });
       reply.setCookie(cookies.session, s.cookie, { ...cookieOpts, maxAge: Math.floor(SESSION_TTL_MS / 1000) });
