@@ -76,16 +76,31 @@ const TIME_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:
  * document when the text starts with `[` or `{` otherwise; else CSV / TSV. `complete` says the
  * head is the whole content (its last line is complete).
  */
+/** A line that is one JSON object (optionally after an ISO time stamp). */
+function lineObject(line: string): boolean {
+  const s = line[0] === '{' ? line : TIME_PREFIX.test(line) ? line.replace(TIME_PREFIX, '') : '';
+  if (!s || s[s.length - 1] !== '}') return false;
+  try {
+    return !!obj(JSON.parse(s));
+  } catch {
+    return false;
+  }
+}
+
 export function sniffContainer(text: string, complete = true): Container {
   const t = text.replace(/^\uFEFF/, '');
   const first = t.trimStart()[0];
   const raw = t.split('\n');
   if (!complete) raw.pop();
+  // the file's last line without a newline after it may be cut: it can vote for JSON lines (a
+  // whole object) but not against them (a cut record is not evidence of another container)
+  const unterminated = complete && raw.length > 1 && raw[raw.length - 1].trim() !== '' ? raw.length - 1 : -1;
   let lines = 0;
   let objects = 0;
-  for (const l of raw) {
-    let s = l.trim();
+  for (let i = 0; i < raw.length; i++) {
+    let s = raw[i].trim();
     if (!s) continue;
+    if (i === unterminated && !lineObject(s)) continue;
     if (++lines > 200) break;
     if (s[0] !== '{') {
       if (!TIME_PREFIX.test(s)) continue;

@@ -60,6 +60,14 @@ describe('JSON lines are detected from structure, not from the first 4 KiB', () 
     expect(sniffContainer(JSON.stringify(oktaRecs.slice(0, 3), null, 1))).toBe('json');
     expect(sniffContainer(`{"a": ${'1'.repeat(100)}`, false)).toBe('jsonl');
     expect(sniffContainer(readFileSync(join(FIX, 'entra-signins.csv'), 'utf8'))).toBe('csv');
+    // a junk first line and a cut last line (no newline after it) around one whole record: the cut
+    // line does not vote (found by the fuzz test, seed -2075180034: the record was read as a JSON
+    // document and lost)
+    expect(sniffContainer(['null', okta[0], '{'].join('\n'))).toBe('jsonl');
+    expect(sniffContainer(['xyz', okta[0], '{"uuid": "cut'].join('\n'))).toBe('jsonl');
+    // a whole last line without a newline still votes; a cut pretty-printed document stays a document
+    expect(sniffContainer(['null', okta[0], okta[1]].join('\n'))).toBe('jsonl');
+    expect(sniffContainer(JSON.stringify(oktaRecs.slice(0, 3), null, 1).slice(0, -40), true)).toBe('json');
   });
 });
 
