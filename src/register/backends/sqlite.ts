@@ -199,13 +199,20 @@ export class SqliteStore extends SqlStore {
 
   /** BEGIN IMMEDIATE without SQLite's busy wait: false while another process holds the write lock (until `deadline`). */
   private beginUnlessBusy(deadline: number): boolean {
-    this.raw.db.pragma('busy_timeout = 0');
     try {
-      this.raw.db.exec('BEGIN IMMEDIATE');
+      this.withoutBusyWait(() => this.raw.db.exec('BEGIN IMMEDIATE'));
       return true;
     } catch (e) {
       if (!isBusy(e) || Date.now() >= deadline) throw e;
       return false;
+    }
+  }
+
+  /** Runs one statement with SQLite's busy wait off (SQLITE_BUSY at once), then turns it back on. */
+  private withoutBusyWait(fn: () => unknown): void {
+    this.raw.db.pragma('busy_timeout = 0');
+    try {
+      fn();
     } finally {
       this.raw.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
@@ -218,14 +225,11 @@ export class SqliteStore extends SqlStore {
    * whole server until the commit ends. Busy: not noted this time; a later use notes it.
    */
   async touchToken(id: string, at: string): Promise<void> {
-    await this.lock.run(async () => {
-      this.raw.db.pragma('busy_timeout = 0');
+    await this.lock.run(() => {
       try {
-        await this.raw.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [at, id]);
+        this.withoutBusyWait(() => this.raw.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id));
       } catch (e) {
         if (!isBusy(e)) throw e;
-      } finally {
-        this.raw.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
     });
   }
