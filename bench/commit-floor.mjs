@@ -8,7 +8,8 @@
 // does). Prints a Markdown table.
 //   node bench/commit-floor.mjs [FROM.db] [--out bench/results/commit-floor.md]
 import Database from 'better-sqlite3';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { freshDb, removeDb } from './sqlite-file.mjs';
 import { cpus, loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
@@ -40,15 +41,7 @@ const variants = [
   { name: 'narrow row, no index on id, SQLite alone', ddl: [NARROW('id TEXT NOT NULL'), ...NARROW_INDEXES], select: NARROW_SELECT },
 ];
 
-function fresh() {
-  for (const s of ['', '-wal', '-shm']) rmSync(to + s, { force: true });
-  const db = new Database(to);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -131072');
-  db.pragma('temp_store = MEMORY');
-  return db;
-}
+const fresh = () => freshDb(to);
 
 const results = [];
 for (const v of variants) {
@@ -77,7 +70,7 @@ for (const v of variants) {
   results.push({ name: v.name, ms, cpu: (c.user + c.system) / 1000, avg });
   process.stderr.write(`${v.name}: ${(ms / 1000).toFixed(1)} s wall, ${((c.user + c.system) / 1e6).toFixed(1)} s CPU\n`);
 }
-for (const s of ['', '-wal', '-shm']) rmSync(to + s, { force: true });
+removeDb(to);
 
 const md = `## What storing 1M finding rows costs SQLite (the floor under the commit)
 

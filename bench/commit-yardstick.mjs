@@ -9,7 +9,7 @@
 // active finding back.
 //   node bench/commit-yardstick.mjs FROM.db TO.db
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { freshDb, removeDb } from './sqlite-file.mjs';
 
 const [from, to] = process.argv.slice(2);
 const src = new Database(from, { readonly: true });
@@ -26,15 +26,7 @@ const rows = src.prepare('SELECT * FROM findings ORDER BY rowid').raw().all();
 if (touched !== rows.length * (rows[0]?.length ?? 0)) throw new Error('the read pass saw other rows');
 src.close();
 const fresh = (file) => {
-  for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  // the register's own settings (src/register/backends/sqlite.ts): a 128 MiB page cache, temporary
-  // b-trees in memory, memory-mapped reads — so the yardstick inserts as the register does
-  db.pragma('cache_size = -131072');
-  db.pragma('temp_store = MEMORY');
-  db.pragma('mmap_size = 1073741824');
+  const db = freshDb(file, { mmap: true });
   for (const s of ddl) db.exec(s);
   return db;
 };
@@ -59,6 +51,6 @@ const c2 = process.cpuUsage(c1);
 const sqlMs = performance.now() - t1;
 const copied = floor.prepare('SELECT COUNT(*) FROM main.findings').pluck().get();
 floor.close();
-for (const s of ['', '-wal', '-shm']) rmSync(`${to}.sql${s}`, { force: true });
+removeDb(`${to}.sql`);
 if (copied !== rows.length) throw new Error(`SQLite alone copied ${copied} rows, not ${rows.length}`);
 console.log(JSON.stringify({ rows: rows.length, ms, cpuMs: (c.user + c.system) / 1000, sqlMs, sqlCpuMs: (c2.user + c2.system) / 1000, readMs, readCpuMs: (rc.user + rc.system) / 1000 }));
