@@ -56,12 +56,12 @@ describe('finding rows', () => {
     (await openRegister(file)).close();
     const db = new Database(file, { readonly: true });
     try {
-      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'").pluck().all();
-      expect(names).toContain('findings_presence');
-      expect(names).not.toContain('findings_service');
-      expect(names).not.toContain('findings_state_signal');
+      // the rows live in finding_rows (migration 1000); findings is the view over them
+      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_rows'").pluck().all();
+      expect(names).toContain('finding_rows_presence');
+      expect(names).not.toContain('finding_rows_service');
       const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id, scanner, unit, subject_id, locator FROM findings WHERE state = 'active' AND signal <> 'usage' AND scanner IN (?, ?)").all('repo', 'aws') as Array<{ detail: string }>;
-      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX findings_presence/);
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX finding_rows_presence/);
     } finally {
       db.close();
     }

@@ -10,6 +10,7 @@
 import type { TableDump } from '../store.js';
 import { marks, type Conn, type Dialect } from './conn.js';
 import { TABLES } from './schema.js';
+import { NarrowFindings } from './sqlite-findings.js';
 
 /** Rows per INSERT statement on SQLite's bulk path (PostgreSQL takes a dump per statement, as arrays). */
 const BULK_ROWS = 64;
@@ -111,6 +112,7 @@ export async function bulkLoad(c: Conn, d: Dialect, dumps: Iterable<TableDump> |
   const counted: Record<string, number> = {};
   const prepared = new Set<string>();
   const saved: Saved[] = [];
+  let narrow: NarrowFindings | undefined;
   for await (const dump of dumps as AsyncIterable<TableDump>) {
     if (!(TABLES as readonly string[]).includes(dump.table)) throw new Error(`unknown table ${dump.table}`);
     if (!prepared.has(dump.table)) {
@@ -119,7 +121,8 @@ export async function bulkLoad(c: Conn, d: Dialect, dumps: Iterable<TableDump> |
     }
     if (d.name === 'postgres') {
       if (dump.rows.length) await insertDumpPg(c, dump);
-    } else await insertDump(c, d, dump);
+    } else if (dump.table === 'findings') await (narrow ??= new NarrowFindings(c)).loadDump(dump.columns, dump.rows);
+    else await insertDump(c, d, dump);
     counted[dump.table] = (counted[dump.table] ?? 0) + dump.rows.length;
   }
   for (const s of saved) await restoreDerived(c, s);

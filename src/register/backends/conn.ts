@@ -22,6 +22,11 @@ export interface Conn {
   runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void>;
   /** Several statements separated by semicolons, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * SQLite, inside a write transaction only: the prepared statement itself, run synchronously —
+   * the narrow finding writer's row loop (src/register/backends/sqlite-findings.ts).
+   */
+  prepared?(sql: string): { run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }; get(...params: unknown[]): unknown };
 }
 
 export interface Dialect {

@@ -40,6 +40,7 @@ import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from '
 import { GovernanceOps } from './governance-ops.js';
 import { CountCache, explainItemQuery, ITEM_SUMMARY_SELECT, num, pj, queryItems, toSummary } from './query-ops.js';
 import { itemPage } from './item-ops.js';
+import { FINDINGS_VIEW_FROM, LAST_COMMIT_OF_RUN, NarrowFindings, viewColumns, type DataParts } from './sqlite-findings.js';
 
 export { COUNT_CAP, CountCache } from './query-ops.js';
 
@@ -73,10 +74,20 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export class FindingExtras {
   private readonly shared = new Map<string, string>();
   json(f: Finding): string {
+    const d = this.parts(f);
+    return d.shared === '{' ? d.own : d.own === '{}' ? `${d.shared}}` : `${d.shared},${d.own.slice(1)}`;
+  }
+  /**
+   * `data` in two parts: what every finding of one service, rule and pattern shares (service name,
+   * vendor, category, match: built once, cached), and the finding's own fields. A match with more
+   * than rule and pattern is the finding's own (`shared` is then `{`). SQLite stores the shared
+   * part once per shape (sqlite-findings.ts); `json` joins the two as PostgreSQL stores them.
+   */
+  parts(f: Finding): DataParts {
     const m = f.match;
     let simple = !!m && typeof m === 'object';
     if (simple) for (const k in m) if (k !== 'rule' && k !== 'pattern') simple = false;
-    let out: string;
+    let shared: string;
     if (simple) {
       const key = `${f.service}\u0000${f.serviceName}\u0000${f.vendor}\u0000${f.category}\u0000${m.rule}\u0000${m.pattern}`;
       let s = this.shared.get(key);
@@ -85,8 +96,9 @@ export class FindingExtras {
         if (this.shared.size > 10_000) this.shared.clear();
         this.shared.set(key, s);
       }
-      out = s;
-    } else out = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
+      shared = s;
+    } else shared = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
+    let out = simple ? '{' : shared;
     const rec = f as unknown as Record<string, unknown>;
     for (const k in rec) {
       if (FINDING_DATA_SKIP.has(k)) continue;
@@ -98,7 +110,7 @@ export class FindingExtras {
     for (const k in f.subject) if (k !== 'kind' && k !== 'id' && k !== 'name') extraSubject = true;
     if (extraSubject) out += `${out.length > 1 ? ',' : ''}"subject":${JSON.stringify(f.subject)}`;
     if (f.count === undefined) out += `${out.length > 1 ? ',' : ''}"count":null`;
-    return `${out}}`;
+    return simple ? { shared, own: `${out}}` } : { shared: '{', own: `${out}}` };
   }
 }
 
@@ -199,6 +211,13 @@ export class SqlOps implements RegisterOps {
     private readonly counts?: CountCache,
   ) {}
 
+  private narrowFindings?: NarrowFindings;
+  /** SQLite: the narrow findings tables' lookups, and inside a write transaction their writer (sqlite-findings.ts); PostgreSQL keeps its table. */
+  protected narrow(): NarrowFindings | undefined {
+    if (this.d.name !== 'sqlite') return undefined;
+    return (this.narrowFindings ??= new NarrowFindings(this.c));
+  }
+
   /** The governance tables' statements on this connection (inside a transaction: in it). */
   governance(): GovernanceOps {
     return new GovernanceOps(this.c, this.d);
@@ -266,6 +285,8 @@ export class SqlOps implements RegisterOps {
 
   /** Inserts dumped rows as they are (db migrate). */
   async insertTable(d: TableDump): Promise<void> {
+    const narrow = d.table === 'findings' ? this.narrow() : undefined;
+    if (narrow) return narrow.loadDump(d.columns, d.rows);
     await this.insertRows(d.table, d.columns, d.rows);
   }
 
@@ -361,12 +382,16 @@ export class SqlOps implements RegisterOps {
   async findingFigures(ids: string[]): Promise<Map<string, StoredFigures>> {
     // a fresh register stores nothing: no lookup of a million ids to find that out
     if (!ids.length || !(await this.hasFindings())) return new Map();
+    const narrow = this.narrow();
+    if (narrow) return narrow.figures(ids);
     const rows = await this.byIds('SELECT id, count, bytes_out, bytes_in, seen_first, seen_last FROM findings WHERE', 'id', ids);
     return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
   }
 
   async upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void> {
     const extras = new FindingExtras();
+    const narrow = this.narrow();
+    if (narrow) return narrow.upsert(rows, runId, at, (f) => extras.parts(f));
     const fixed = [['state', "'active'"], ['first_detected_at', lit(at)], ['last_detected_at', lit(at)], ['first_scan_id', lit(runId)], ['last_scan_id', lit(runId)]] as const;
     await this.insertRows(
       'findings',
@@ -411,6 +436,8 @@ export class SqlOps implements RegisterOps {
   }
 
   async markFindingsGone(ids: string[], at: string): Promise<void> {
+    const narrow = this.narrow();
+    if (narrow) return narrow.markGone(ids, at);
     for (const chunk of chunks(ids, 5000)) {
       const l = this.d.inList('id', chunk.length);
       await this.c.run(`UPDATE findings SET state = 'gone', gone_at = ? WHERE ${l.sql}`, [at, ...l.params(chunk)]);
@@ -424,7 +451,11 @@ export class SqlOps implements RegisterOps {
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
     const read = findingReader();
-    return this.c.map(`SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`, [runId, runId], (r) => ({
+    const sql =
+      this.d.name === 'sqlite'
+        ? `SELECT ${viewColumns(`status, status_reason, ${FINDING_READ}`)} FROM ${FINDINGS_VIEW_FROM} WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`
+        : `SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`;
+    return this.c.map(sql, this.d.name === 'sqlite' ? [runId] : [runId, runId], (r) => ({
       finding: read(r),
       status: r.status as string,
       statusReason: r.status_reason as string,
@@ -437,10 +468,8 @@ export class SqlOps implements RegisterOps {
 
   async setFindingVerdicts(v: Array<{ id: string; status: string; reason: string }>): Promise<void> {
     if (!v.length) return;
-    if (this.d.name === 'sqlite') {
-      await this.c.runMany('UPDATE findings SET status = ?, status_reason = ? WHERE id = ? AND (status <> ? OR status_reason <> ?)', v.map((x) => [x.status, x.reason, x.id, x.status, x.reason]));
-      return;
-    }
+    const narrow = this.narrow();
+    if (narrow) return narrow.setVerdicts(v);
     for (const batch of chunks(v, 5000)) {
       await this.c.run(
         `UPDATE findings f SET status = u.status, status_reason = u.reason FROM (SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) AS t(id, status, reason)) u
@@ -474,7 +503,8 @@ export class SqlOps implements RegisterOps {
   }
 
   async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {
-    const rows = await this.c.all('SELECT id, count, bytes_out, bytes_in, status, status_reason FROM findings WHERE last_scan_id = ?', [runId]);
+    const cols = 'id, count, bytes_out, bytes_in, status, status_reason';
+    const rows = await this.c.all(this.d.name === 'sqlite' ? `SELECT ${viewColumns(cols)} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN}` : `SELECT ${cols} FROM findings WHERE last_scan_id = ?`, [runId]);
     return new Map(rows.map((r) => [r.id, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), status: r.status, statusReason: r.status_reason }]));
   }
 
@@ -491,10 +521,15 @@ export class SqlOps implements RegisterOps {
   }
 
   async diffFindings(f: { runId: string; scanner: string } | { ids: string[] }): Promise<DiffFindingRow[]> {
+    const narrow = 'ids' in f ? this.narrow() : undefined;
     const rows =
       'ids' in f
-        ? await this.byIds("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE state = 'active' AND", 'id', f.ids)
-        : await this.c.all("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?", [f.runId, f.scanner]);
+        ? narrow
+          ? (await narrow.rowsOf(f.ids, 'item_id, s.subject_kind AS subject_kind, subject_id, subject_name, state', 'JOIN finding_shapes s ON s.n = finding_rows.shape')).filter((r) => r.state === 'active')
+          : await this.byIds("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE state = 'active' AND", 'id', f.ids)
+        : this.d.name === 'sqlite'
+          ? await this.c.all(`SELECT ${viewColumns('id, item_id, subject_kind, subject_id, subject_name')} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN} AND r.state = 'active' AND s.scanner = ?`, [f.runId, f.scanner])
+          : await this.c.all("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?", [f.runId, f.scanner]);
     return rows.map((r) => ({ id: r.id, itemId: r.item_id, subjectKind: r.subject_kind, subjectId: r.subject_id, subjectName: r.subject_name ?? undefined }));
   }
 

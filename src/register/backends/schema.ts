@@ -7,6 +7,7 @@
  * register files upgrade in place.
  */
 import { STATUS_SEVERITY } from '../../reconcile/reconcile.js';
+import { FINDING_ROWS_MIGRATION } from './sqlite-findings.js';
 
 export interface Migration {
   version: number;
@@ -228,6 +229,18 @@ CREATE INDEX findings_presence ON findings(scanner) WHERE state = 'active' AND s
   };
 }
 // ---- end commit ---------------------------------------------------------------------------------
+
+// ---- commit, narrow findings (issue 12): versions 1000–1099 ---------------------------------------
+/**
+ * SQLite stores findings narrow (src/register/backends/sqlite-findings.ts): shared columns once per
+ * shape, verdict and commit, no index on the random id, `findings` a view of the same columns.
+ * PostgreSQL keeps its table: the version is recorded there too, so both backends carry the same
+ * schema version (db migrate compares them).
+ */
+function narrowFindings(dialect: 'sqlite' | 'postgres'): Migration {
+  return { version: 1000, name: 'findings-narrow-rows', sql: dialect === 'sqlite' ? FINDING_ROWS_MIGRATION : 'SELECT 1;' };
+}
+// ---- end commit, narrow findings -----------------------------------------------------------------
 
 export const SQLITE_MIGRATIONS: Migration[] = [
   { version: 1, name: 'core-register', sql: `
@@ -455,6 +468,8 @@ CREATE TABLE notifications_sent (
   // ---- web (950–974)
   governanceGeneration('sqlite'),
   policyGeneration('sqlite'),
+  // ---- commit (1000–1099)
+  narrowFindings('sqlite'),
 ];
 
 /**
@@ -594,6 +609,8 @@ CREATE TABLE notifications_sent (
   // ---- web (950–974)
   governanceGeneration('postgres'),
   policyGeneration('postgres'),
+  // ---- commit (1000–1099)
+  narrowFindings('postgres'),
 ];
 
 /** Every table of the register, parents first (the order `db migrate` copies them in). */

@@ -8,6 +8,7 @@ import { type Conn, type Dialect } from './conn.js';
 import { bulkLoad } from './bulk.js';
 import { CountCache, SqlOps } from './ops.js';
 import { TABLES, type Migration } from './schema.js';
+import { FINDINGS_VIEW_COLUMNS, FINDINGS_VIEW_FROM } from './sqlite-findings.js';
 
 /** Primary-key columns per table: dumps are read in key order. */
 const KEYS: Record<string, string> = {
@@ -106,6 +107,10 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
   async *dumpTable(table: string, batch: number): AsyncIterable<TableDump> {
     if (!(TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
     // one-column keys page by key (each batch an index seek); composite keys (small tables) by offset
+    if (table === 'findings' && this.d.name === 'sqlite') {
+      yield* this.dumpNarrowFindings(batch);
+      return;
+    }
     const key = KEYS[table];
     const single = !key.includes(',');
     let last: unknown;
@@ -117,6 +122,19 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
       const columns = Object.keys(rows[0]);
       last = rows[rows.length - 1][key];
       yield { table, columns, rows: rows.map((r) => columns.map((k) => r[k] ?? null)) };
+      if (rows.length < batch) return;
+    }
+  }
+
+  /** SQLite's findings view, paged by the rows' own key (the id has no index there): the view's columns, in the order rows were written. */
+  private async *dumpNarrowFindings(batch: number): AsyncIterable<TableDump> {
+    let last = 0;
+    for (;;) {
+      const rows = await this.c.all(`SELECT ${FINDINGS_VIEW_COLUMNS}, r.rid AS rid_ FROM ${FINDINGS_VIEW_FROM} WHERE r.rid > ? ORDER BY r.rid LIMIT ?`, [last, batch]);
+      if (!rows.length) return;
+      const columns = Object.keys(rows[0]).filter((k) => k !== 'rid_');
+      last = Number(rows[rows.length - 1].rid_);
+      yield { table: 'findings', columns, rows: rows.map((r) => columns.map((k) => r[k] ?? null)) };
       if (rows.length < batch) return;
     }
   }

@@ -37,7 +37,7 @@ const SQLITE: Dialect = {
   forcedJoin: 'CROSS JOIN',
 };
 
-class SqliteConn implements Conn {
+export class SqliteConn implements Conn {
   private cache = new Map<string, Database.Statement>();
   private rowMakers = new Map<string, { st: Database.Statement; make: (a: unknown[]) => Row }>();
   constructor(readonly db: Database.Database) {}
@@ -79,6 +79,10 @@ class SqliteConn implements Conn {
   }
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
     return { changes: this.stmt(sql).run(...params).changes };
+  }
+  /** The cached statement itself, run synchronously (SQLite's narrow finding writer, sqlite-findings.ts). */
+  prepared(sql: string): Database.Statement {
+    return this.stmt(sql);
   }
   async runMany(sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
     const s = this.stmt(sql);
