@@ -131,6 +131,9 @@ const UPDATE_SET = 'item_id = ?, shape = ?, verdict = ?, value = ?, signal = ?, 
 export class NarrowFindings {
   private shapes?: Map<string, number>;
   private verdicts?: Map<string, number>;
+  /** Shapes met in this transaction, by their shared `data` text (see shape()). */
+  private readonly byData0 = new Map<string, Array<{ service: string; source: string; scanner: string; kind: string; confidence: string; subjectKind: string; n: number }>>();
+  private lastVerdict?: { status: string; reason: string; n: number };
   private readonly commits = new Map<string, number>();
   /** id → rowid of the findings read by `figures` (this transaction), and of those it inserted. */
   private readonly rids = new Map<string, number>();
@@ -154,23 +157,39 @@ export class NarrowFindings {
     for (const r of await this.c.all('SELECT n, status, reason FROM finding_verdicts')) this.verdicts.set(`${r.status}\u0000${r.reason}`, Number(r.n));
   }
 
+  /**
+   * A shape's number: by the shared `data` text first (one string object per service, rule and
+   * pattern, from FindingExtras' cache, so its hash is computed once), then the six columns compared
+   * by identity or value — no key built per row.
+   */
   private shape(service: string, source: string, scanner: string, kind: string, confidence: string, subjectKind: string, data0: string): number {
+    let list = this.byData0.get(data0);
+    if (list) {
+      for (const x of list) {
+        if (x.service === service && x.source === source && x.scanner === scanner && x.kind === kind && x.confidence === confidence && x.subjectKind === subjectKind) return x.n;
+      }
+    } else this.byData0.set(data0, (list = []));
     const key = shapeKey(service, source, scanner, kind, confidence, subjectKind, data0);
     let n = this.shapes!.get(key);
     if (n === undefined) {
       n = Number(this.prepared('INSERT INTO finding_shapes (service, source, scanner, kind, confidence, subject_kind, data0) VALUES (?, ?, ?, ?, ?, ?, ?)').run(service, source, scanner, kind, confidence, subjectKind, data0).lastInsertRowid);
       this.shapes!.set(key, n);
     }
+    // a shared text many shapes have (`{`: nothing shared) keeps at most a few here; the rest go by key
+    if (list.length < 16) list.push({ service, source, scanner, kind, confidence, subjectKind, n });
     return n;
   }
 
   private verdict(status: string, reason: string): number {
+    const last = this.lastVerdict;
+    if (last && last.status === status && last.reason === reason) return last.n;
     const key = `${status}\u0000${reason}`;
     let n = this.verdicts!.get(key);
     if (n === undefined) {
       n = Number(this.prepared('INSERT INTO finding_verdicts (status, reason) VALUES (?, ?)').run(status, reason).lastInsertRowid);
       this.verdicts!.set(key, n);
     }
+    this.lastVerdict = { status, reason, n };
     return n;
   }
 
