@@ -12,6 +12,7 @@ import { checkRegisterFile } from '../../core/register-file.js';
 import { likeContains, Mutex, type Conn, type Dialect, type Row } from './conn.js';
 import { migrate, SqlStore } from './sql-store.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
+import { checkpointInBackground, type CheckpointResult } from './sqlite-checkpoint.js';
 
 /** How long a writer waits for another process's write transaction before giving up. */
 const BUSY_TIMEOUT_MS = 60_000;
@@ -129,6 +130,16 @@ const FILE_LOCKS = new Map<string, Mutex>();
 
 export class SqliteStore extends SqlStore {
   readonly kind = 'sqlite' as const;
+  /**
+   * A write transaction that changed at least this many rows commits without SQLite's automatic
+   * checkpoint; a worker thread checkpoints instead (sqlite-checkpoint.ts). Smaller ones keep the
+   * automatic checkpoint (a few MB, cheaper inline than a thread).
+   */
+  static backgroundCheckpointChanges = 100_000;
+  private checkpointing?: Promise<void>;
+  private checkpointAgain = false;
+  /** The last background checkpoint's outcome (tests, diagnostics). */
+  lastCheckpoint?: CheckpointResult;
   private constructor(
     readonly location: string,
     private readonly raw: SqliteConn,
@@ -188,8 +199,17 @@ export class SqliteStore extends SqlStore {
       const r = await this.lock.run(async (): Promise<{ value: T } | undefined> => {
         if (!this.beginUnlessBusy(deadline)) return undefined;
         try {
+          const changes0 = this.totalChanges();
           const value = await fn(this.raw);
-          this.raw.db.exec('COMMIT');
+          if (this.totalChanges() - changes0 >= SqliteStore.backgroundCheckpointChanges && this.location !== ':memory:') {
+            this.raw.db.pragma('wal_autocheckpoint = 0');
+            try {
+              this.raw.db.exec('COMMIT');
+            } finally {
+              this.raw.db.pragma('wal_autocheckpoint = 1000');
+            }
+            this.checkpointLater();
+          } else this.raw.db.exec('COMMIT');
           return { value };
         } catch (e) {
           if (this.raw.db.inTransaction) this.raw.db.exec('ROLLBACK');
@@ -199,6 +219,34 @@ export class SqliteStore extends SqlStore {
       if (r) return r.value;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
+  }
+
+  private totalChanges(): number {
+    return Number(this.raw.prepared('SELECT total_changes()').pluck().get());
+  }
+
+  /** A checkpoint in a worker thread; one at a time (a commit meanwhile asks for one more). */
+  private checkpointLater(): void {
+    if (this.checkpointing) {
+      this.checkpointAgain = true;
+      return;
+    }
+    const t0 = performance.now();
+    this.checkpointing = checkpointInBackground(this.location).then((r) => {
+      this.lastCheckpoint = r;
+      // SHADOWSCAN_TIMINGS (the commit benchmark): what the checkpoint did, off the committing thread
+      if (process.env.SHADOWSCAN_TIMINGS) process.stderr.write(`shadowscan timings: background WAL checkpoint: ${r.ok ? `${r.checkpointed} of ${r.log} frames` : `failed: ${r.error}`} in ${Math.round(performance.now() - t0)} ms\n`);
+      this.checkpointing = undefined;
+      if (this.checkpointAgain) {
+        this.checkpointAgain = false;
+        this.checkpointLater();
+      }
+    });
+  }
+
+  /** Resolves when no background checkpoint is running (close waits for it). */
+  async checkpointsDone(): Promise<void> {
+    while (this.checkpointing) await this.checkpointing;
   }
 
   /** BEGIN IMMEDIATE without SQLite's busy wait: false while another process holds the write lock (until `deadline`). */
@@ -243,6 +291,7 @@ export class SqliteStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointsDone();
     await this.lock.run(() => {
       // SQLite's advice for every connection that wrote: refresh the statistics the planner uses
       // (only tables whose counts changed a lot), so the register's indexes stay chosen as it grows
