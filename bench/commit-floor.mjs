@@ -18,8 +18,17 @@ const from = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--out')
 const to = `${from}.floor`;
 
 const src = new Database(from, { readonly: true });
-const table = src.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'findings'").pluck().get();
-const indexes = src.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL").pluck().all();
+// the wide table the register had before migration 1000 (and PostgreSQL has): from the file when it
+// still has it, else from the findings view's columns with the indexes that table had
+const wide = src.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'findings'").pluck().get();
+const viewCols = Object.keys(src.prepare('SELECT * FROM findings LIMIT 1').get() ?? {});
+const table = wide ?? `CREATE TABLE findings (${viewCols.map((c) => (c === 'id' ? 'id TEXT PRIMARY KEY' : c)).join(', ')})`;
+const indexes = wide
+  ? src.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL").pluck().all()
+  : ['CREATE INDEX findings_item ON findings(item_id)', 'CREATE INDEX findings_last_scan ON findings(last_scan_id, scanner)', "CREATE INDEX findings_presence ON findings(scanner) WHERE state = 'active' AND signal <> 'usage'"];
+// the narrow rows as the register stores them now (migration 1000), when the file has them
+const rowsTable = src.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'finding_rows'").pluck().get();
+const rowsIndexes = src.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_rows' AND sql IS NOT NULL").pluck().all();
 const n = src.prepare('SELECT COUNT(*) FROM findings').pluck().get();
 const bytes = src.prepare('SELECT AVG(LENGTH(CAST(id AS BLOB)) + LENGTH(CAST(data AS BLOB)) + LENGTH(CAST(locator AS BLOB)) + IFNULL(LENGTH(CAST(unit AS BLOB)), 0)) FROM findings').pluck().get();
 src.close();
@@ -33,9 +42,15 @@ const NARROW_INDEXES = ['CREATE INDEX findings_item ON findings(item_id)', 'CREA
 const NARROW_SELECT = `id, item_id, 7, value, subject_id, subject_name, CASE WHEN unit IS NOT NULL AND substr(locator, 1, length(unit)) = unit THEN substr(locator, length(unit) + 1) ELSE locator END, count, bytes_out, bytes_in, seen_first, seen_last, 12, 12, 0, gone_at, IFNULL(data ->> '$.attrs', '{}')`;
 
 const variants = [
-  { name: 'rows as stored (27 columns), SQLite alone', ddl: [table, ...indexes], select: '*' },
-  { name: 'rows as stored, better-sqlite3 loop', ddl: [table, ...indexes], select: '*', loop: true },
-  { name: 'rows as stored, no index on id, SQLite alone', ddl: [table.replace(/\bid TEXT PRIMARY KEY\b/, 'id TEXT NOT NULL'), ...indexes], select: '*' },
+  ...(rowsTable
+    ? [
+        { name: 'as stored now (finding_rows, migration 1000), SQLite alone', ddl: [rowsTable, ...rowsIndexes], select: '*', from: 'finding_rows', into: 'finding_rows' },
+        { name: 'as stored now (finding_rows, migration 1000), better-sqlite3 loop', ddl: [rowsTable, ...rowsIndexes], select: '*', from: 'finding_rows', into: 'finding_rows', loop: true },
+      ]
+    : []),
+  { name: "wide row (PostgreSQL's table; SQLite's before migration 1000), SQLite alone", ddl: [table, ...indexes], select: '*' },
+  { name: 'wide row, better-sqlite3 loop', ddl: [table, ...indexes], select: '*', loop: true },
+  { name: 'wide row, no index on id, SQLite alone', ddl: [table.replace(/\bid TEXT PRIMARY KEY\b/, 'id TEXT NOT NULL'), ...indexes], select: '*' },
   { name: 'narrow row (17 columns), SQLite alone', ddl: [NARROW('id TEXT PRIMARY KEY'), ...NARROW_INDEXES], select: NARROW_SELECT },
   { name: 'narrow row, better-sqlite3 loop', ddl: [NARROW('id TEXT PRIMARY KEY'), ...NARROW_INDEXES], select: NARROW_SELECT, loop: true },
   { name: 'narrow row, no index on id, SQLite alone', ddl: [NARROW('id TEXT NOT NULL'), ...NARROW_INDEXES], select: NARROW_SELECT },
@@ -50,24 +65,23 @@ for (const v of variants) {
   db.prepare('ATTACH ? AS src').run(from);
   // the variant's rows are made before the clock starts (as the commit has them in memory): a
   // temporary table for SQLite alone, arrays for the loop
-  db.exec(`CREATE TEMP TABLE x AS SELECT ${v.select} FROM src.findings ORDER BY rowid`);
+  db.exec(`CREATE TEMP TABLE x AS SELECT ${v.select} FROM src.${v.from ?? 'findings'} ${v.from ? 'ORDER BY rowid' : ''}`);
   const sql = 'SELECT * FROM temp.x ORDER BY rowid';
   const rows = v.loop ? db.prepare(sql).raw(true).all() : null;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   db.exec('BEGIN');
   if (rows) {
-    const st = db.prepare(`INSERT INTO main.findings VALUES (${rows[0].map(() => '?').join(', ')})`);
+    const st = db.prepare(`INSERT INTO main.${v.into ?? 'findings'} VALUES (${rows[0].map(() => '?').join(', ')})`);
     for (const r of rows) st.run(r);
-  } else db.exec(`INSERT INTO main.findings ${sql}`);
+  } else db.exec(`INSERT INTO main.${v.into ?? 'findings'} ${sql}`);
   db.exec('COMMIT');
   const c = process.cpuUsage(c0);
   const ms = performance.now() - t0;
-  const stored = db.prepare('SELECT COUNT(*) FROM main.findings').pluck().get();
-  const avg = db.prepare("SELECT AVG(LENGTH(CAST(id AS BLOB)) + LENGTH(CAST(data AS BLOB)) + LENGTH(CAST(locator AS BLOB))) FROM main.findings").pluck().get();
+  const stored = db.prepare(`SELECT COUNT(*) FROM main.${v.into ?? 'findings'}`).pluck().get();
   db.close();
   if (stored !== n) throw new Error(`${v.name}: stored ${stored} rows, not ${n}`);
-  results.push({ name: v.name, ms, cpu: (c.user + c.system) / 1000, avg });
+  results.push({ name: v.name, ms, cpu: (c.user + c.system) / 1000 });
   process.stderr.write(`${v.name}: ${(ms / 1000).toFixed(1)} s wall, ${((c.user + c.system) / 1e6).toFixed(1)} s CPU\n`);
 }
 removeDb(to);

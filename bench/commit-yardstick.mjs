@@ -1,4 +1,6 @@
 // The commit benchmark's yardstick: a bare better-sqlite3 loop that inserts the same finding rows
+// (SQLite's narrow rows since migration 1000: finding_rows as stored, the small shape / verdict /
+// commit tables left out — the commit writes a handful of those)
 // (read from the register the CLI just wrote, in its rowid order: the order the commit inserted
 // them) into a fresh file with the same findings table and indexes and the register's page cache,
 // in one transaction, through one prepared statement. Prints the insert loop's time — and, as the
@@ -13,7 +15,10 @@ import { freshDb, removeDb } from './sqlite-file.mjs';
 
 const [from, to] = process.argv.slice(2);
 const src = new Database(from, { readonly: true });
-const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'findings' AND sql IS NOT NULL ORDER BY type DESC").pluck().all();
+// the table the rows are stored in: finding_rows since migration 1000 (findings is a view over it
+// and its shape / verdict / commit tables), findings in registers before it
+const table = src.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'finding_rows'").pluck().get() ?? 'findings';
+const ddl = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC").pluck().all(table);
 // the yardstick of a re-scan, which reads every active finding back: one pass over the rows as
 // arrays, each value touched, nothing kept (keeping a million arrays is the collector's work, not the read's)
 const r0 = performance.now();
@@ -22,8 +27,9 @@ let touched = 0;
 for (const r of src.prepare('SELECT * FROM findings').raw(true).iterate()) touched += r.length;
 const rc = process.cpuUsage(rc0);
 const readMs = performance.now() - r0;
-const rows = src.prepare('SELECT * FROM findings ORDER BY rowid').raw().all();
-if (touched !== rows.length * (rows[0]?.length ?? 0)) throw new Error('the read pass saw other rows');
+const viewCols = src.prepare('SELECT * FROM findings LIMIT 1').raw().get()?.length ?? 0;
+const rows = src.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().all();
+if (touched !== rows.length * viewCols) throw new Error('the read pass saw other rows');
 src.close();
 const fresh = (file) => {
   const db = freshDb(file, { mmap: true });
@@ -33,7 +39,7 @@ const fresh = (file) => {
 const db = fresh(to);
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-const st = db.prepare(`INSERT INTO findings VALUES (${rows[0].map(() => '?').join(', ')})`);
+const st = db.prepare(`INSERT INTO ${table} VALUES (${rows[0].map(() => '?').join(', ')})`);
 db.exec('BEGIN');
 for (const r of rows) st.run(r);
 db.exec('COMMIT');
@@ -45,11 +51,11 @@ floor.prepare('ATTACH ? AS src').run(from);
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 floor.exec('BEGIN');
-floor.exec('INSERT INTO main.findings SELECT * FROM src.findings ORDER BY rowid');
+floor.exec(`INSERT INTO main.${table} SELECT * FROM src.${table} ORDER BY rowid`);
 floor.exec('COMMIT');
 const c2 = process.cpuUsage(c1);
 const sqlMs = performance.now() - t1;
-const copied = floor.prepare('SELECT COUNT(*) FROM main.findings').pluck().get();
+const copied = floor.prepare(`SELECT COUNT(*) FROM main.${table}`).pluck().get();
 floor.close();
 removeDb(`${to}.sql`);
 if (copied !== rows.length) throw new Error(`SQLite alone copied ${copied} rows, not ${rows.length}`);
