@@ -20,7 +20,8 @@ import { requirementIncludes, requirementsParser } from './parsers/manifests/ind
 import type { FileParser, ParseInput, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
-import { RepoPool, type WireSubject } from './pool.js';
+import { LANES, RepoPool, type WireSubject } from './pool.js';
+import { sourceLangOf } from './parsers/code/languages.js';
 import { CREDENTIAL_KIND, kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
@@ -37,6 +38,11 @@ export const MIN_FILES_FOR_WORKERS = 200;
 const BATCH_FILES = 32;
 /** … or this many bytes. */
 const BATCH_BYTES = 1 << 20;
+
+/** A file's lane (pool.ts): 0 for source code (the lexer and the source parsers read it), else 1. */
+export function laneOf(f: WalkFile): number {
+  return sourceLangOf(f.rel.slice(f.rel.lastIndexOf('/') + 1)) ? 0 : 1;
+}
 
 /** Extensions that are binary whatever their first bytes say: never read as text. */
 export const BINARY_EXTENSIONS = new Set(
@@ -483,30 +489,48 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   const subjectIds = new Map<JobSubject, number>();
   const wire: WireSubject[] = [];
   interface Batch {
-    from: number;
-    to: number;
+    /** the batch's files (indices into jobs, in path order) */
+    idx: number[];
+    lane: number;
     result?: Promise<Ev[][]>;
     settled?: boolean;
   }
   const batches: Batch[] = [];
+  /** per file: its batch, and its place in that batch */
+  const batchOf: number[] = [];
+  const placeIn: number[] = [];
+  /** per lane, the files listed and not yet in a batch, and their bytes */
+  const pending: number[][] = Array.from({ length: LANES }, () => []);
+  const pendingBytes: number[] = new Array<number>(LANES).fill(0);
   let cut = 0;
   let submitted = 0;
-  /** cuts the listed files into batches (a last short one only once the walk is over) */
+  const close = (lane: number) => {
+    const idx = pending[lane];
+    idx.forEach((i, k) => ((batchOf[i] = batches.length), (placeIn[i] = k)));
+    batches.push({ idx, lane });
+    pending[lane] = [];
+    pendingBytes[lane] = 0;
+  };
+  /**
+   * Cuts the listed files into batches of one lane each (source code or not, see pool.ts), in path
+   * order within a lane; a last short batch of a lane only once the walk is over.
+   */
   const cutBatches = (last: boolean) => {
-    while (cut < jobs.length) {
-      let end = cut;
-      let bytes = 0;
-      while (end < jobs.length && end - cut < BATCH_FILES && (end === cut || bytes + jobs[end].f.size <= BATCH_BYTES)) bytes += jobs[end++].f.size;
-      if (end === jobs.length && end - cut < BATCH_FILES && bytes < BATCH_BYTES && !last) break;
-      batches.push({ from: cut, to: end });
-      cut = end;
+    for (; cut < jobs.length; cut++) {
+      const f = jobs[cut].f;
+      const lane = laneOf(f);
+      if (pending[lane].length && pendingBytes[lane] + f.size > BATCH_BYTES) close(lane);
+      pending[lane].push(cut);
+      pendingBytes[lane] += f.size;
+      if (pending[lane].length >= BATCH_FILES || pendingBytes[lane] >= BATCH_BYTES) close(lane);
     }
+    if (last) for (let lane = 0; lane < LANES; lane++) if (pending[lane].length) close(lane);
   };
   const submit = () => {
     if (!pool) return;
     for (; submitted < batches.length; submitted++) {
       const batch = batches[submitted];
-      const part = jobs.slice(batch.from, batch.to);
+      const part = batch.idx.map((i) => jobs[i]);
       const fresh: WireSubject[] = [];
       const items = part.map((j) => {
         let si = subjectIds.get(j.s);
@@ -519,10 +543,12 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
         return { si, f: j.f, includedFrom: j.includedFrom };
       });
       // a batch a worker could not finish (it crashed) is scanned here instead
-      batch.result = pool.run(fresh, wire.length - fresh.length, items, () => part.map(local)).catch((e) => {
-        ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
-        return part.map(local);
-      });
+      batch.result = pool
+        .run(fresh, wire.length - fresh.length, items, () => part.map(local), batch.lane)
+        .catch((e) => {
+          ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
+          return part.map(local);
+        });
       void batch.result.then(() => (batch.settled = true));
     }
   };
@@ -611,19 +637,18 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   if (pool) {
     sink.stat('workerThreads', pool.size);
     try {
-      for (let b = 0; b < batches.length && !ctx.signal.aborted; b++) {
+      // replayed in path order: each file's batch (of its lane) is awaited when its turn comes
+      for (; next < jobs.length && !ctx.signal.aborted; next++) {
+        const b = batchOf[next];
         const batch = batches[b];
         // rather than wait, scan a batch no worker has taken yet (then let the workers' answers in)
         while (!batch.settled && pool.steal()) await new Promise<void>((r) => setImmediate(r));
         const res = await batch.result!;
-        batches[b] = undefined as never;
-        for (let k = 0; k < res.length; k++, next++) {
-          if (ctx.signal.aborted) break;
-          replay(jobs[next], res[k]);
-          progress(next);
-        }
+        replay(jobs[next], res[placeIn[next]]);
+        progress(next);
+        if (placeIn[next] === batch.idx.length - 1) batches[b] = undefined as never;
       }
-    } finally {
+        } finally {
       await pool.close();
     }
   } else {
