@@ -457,6 +457,31 @@ export function lex(text: string, style: LexStyle): Lexed {
   return new LexResult(st.out.join(''), st.strings);
 }
 
+/**
+ * Every construct of every style, once, in a one-byte and a two-byte string: lexed for each style
+ * when this module loads (well under a millisecond), so each branch of the lexer has type feedback
+ * before V8 optimises it. Otherwise optimised code meets a construct (or style) the files seen so
+ * far did not hold, deoptimises and is compiled again — several times per thread over a scan
+ * (node --trace-deopt: "Insufficient type feedback").
+ */
+const PRIMER = [
+  'a = 1; // line',
+  '# hash line',
+  'x#no y # hash',
+  '/* block */ /* nested /* inner */ outer */',
+  'if (x) y = /a[/]b\\/c/gi; z = a / b; return /re/;',
+  's = "dq \\"esc\\" \\\\ end"; t = \'sq \\\'x\\\' end\'; c = \'a\'; d = \'\\n\'; l = \'lt;',
+  'u = `tpl ${a + `in${b}`} {x} \\` end`;',
+  'r = r"raw"; r2 = r#"raw "# hash"#; b = br"bytes";',
+  'v = @"verb ""q"" end"; w = $@"interp {x}"; w2 = $"plain {y}";',
+  'p = """triple \\""" doc"""; q = \'\'\'single\'\'\'; f = rb\'x\'; f2 = f"x{y}";',
+  '=begin',
+  'ruby block',
+  '=end',
+  'unterminated "string',
+].join('\n');
+for (const text of [PRIMER, PRIMER + ' \u00e9\u2713 "\u2028"']) for (const style of Object.keys(STYLES) as LexStyle[]) void lex(text, style).bare;
+
 /** Python string prefixes (r, b, f, u, rb …) belong to the literal. */
 function prefixStart(text: string, i: number, style: LexStyle): number {
   if (style !== 'python') return i;
