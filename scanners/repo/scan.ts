@@ -552,6 +552,10 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       void batch.result.then(() => (batch.settled = true));
     }
   };
+  /** (a loop outside this async function: see replayKnown) */
+  const addJobs = (js: JobSubject, files: WalkFile[], included: Map<string, string>) => {
+    for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
+  };
   const startPool = () => {
     if (starting || !wantWorkers || jobs.length < minFiles || ctx.signal.aborted) return;
     const size = Math.min(wantWorkers, Math.ceil(jobs.length / BATCH_FILES));
@@ -586,7 +590,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
       const js: JobSubject = { subject: s.subject, prefix: s.prefix, pyModules: pythonModules(files) };
-      for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
+      addJobs(js, files, included);
       startPool();
       cutBatches(false);
       submit();
@@ -637,18 +641,31 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   if (pool) {
     sink.stat('workerThreads', pool.size);
     try {
-      // replayed in path order: each file's batch (of its lane) is awaited when its turn comes
-      for (; next < jobs.length && !ctx.signal.aborted; next++) {
+      // replayed in path order: each file's batch (of its lane) is awaited when its turn comes,
+      // once per batch; the files whose answers are in are replayed by a plain loop (replayKnown),
+      // so this async function resumes once per batch, not per file
+      const answers = new Map<number, Ev[][]>();
+      const replayKnown = (from: number): number => {
+        let i = from;
+        for (; i < jobs.length && !ctx.signal.aborted; i++) {
+          const b = batchOf[i];
+          const res = answers.get(b);
+          if (!res) break;
+          replay(jobs[i], res[placeIn[i]]);
+          progress(i);
+          if (placeIn[i] === res.length - 1) answers.delete(b);
+        }
+        return i;
+      };
+      while ((next = replayKnown(next)) < jobs.length && !ctx.signal.aborted) {
         const b = batchOf[next];
         const batch = batches[b];
         // rather than wait, scan a batch no worker has taken yet (then let the workers' answers in)
         while (!batch.settled && pool.steal()) await new Promise<void>((r) => setImmediate(r));
-        const res = await batch.result!;
-        replay(jobs[next], res[placeIn[next]]);
-        progress(next);
-        if (placeIn[next] === batch.idx.length - 1) batches[b] = undefined as never;
+        answers.set(b, await batch.result!);
+        batches[b] = undefined as never;
       }
-        } finally {
+    } finally {
       await pool.close();
     }
   } else {
