@@ -199,18 +199,8 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   if (job.includedFrom && !textParsers.includes(requirementsParser) && table.includes(requirementsParser)) textParsers.push(requirementsParser);
   const binParsers = table.filter((p) => p.binary && safeMatch(p, f.rel, name, ev, loc));
   const binaryExt = BINARY_EXTENSIONS.has(extOf(name));
-  let whole: Buffer;
-  try {
-    const fd = openFile(f.abs, 'r');
-    try {
-      whole = readAt(fd, binaryExt || f.size > maxFileBytes ? Math.min(f.size, SNIFF_BYTES) : f.size);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-    return ev;
-  }
+  const whole = readFile(f, binaryExt || f.size > maxFileBytes ? Math.min(f.size, SNIFF_BYTES) : f.size, openFile, ev);
+  if (!whole) return ev;
   const head = whole.length > SNIFF_BYTES ? whole.subarray(0, SNIFF_BYTES) : whole;
   const secrets: Secret[] = [];
   // The file's role (attrs.role on every observation; per line in files mixing code and markup),
@@ -265,22 +255,11 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   const buf = whole;
   // one pass over the bytes (prefilter.ts): the kinds of rule literal the file's gated parsers
   // read, and whether it holds a credential keyword of the rules, counted as scanSecrets counts it
-  const gated = prefilterOn && !utf16Bom(head);
-  const wanted = gated ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
-  const pf = gated ? prefilter(rules, buf, wanted | CREDENTIAL_KIND) : undefined;
-  let decoded: string | undefined;
-  // rule-gated parsers run only on files holding a rule literal
-  let parsersToRun = textParsers;
-  if (wanted && pf) {
-    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
-    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
-    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
-    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
-  }
-  // parsers that need a literal (FileParser.needs) run only on a file holding one
-  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
+  const g = gate(rules, buf, textParsers, prefilterOn && !utf16Bom(head));
+  const decoded = g.decoded;
+  const parsersToRun = g.parsers;
   const skippedParsers = textParsers.length - parsersToRun.length;
-  const mayHoldCredential = !pf || (pf.kinds & CREDENTIAL_KIND) !== 0;
+  const mayHoldCredential = g.mayHoldCredential;
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
   const textOf = (t: string) => {
@@ -306,6 +285,55 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
   // longest first, so a secret containing another is replaced whole
   secrets.sort((a, b) => b.raw.length - a.raw.length);
+  if (hits.length) credentialEvents(ev, hits, text, secrets, job, loc, roleAt);
+  for (const p of binParsers) run(p, undefined);
+  if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
+  // mask, then cut: parsers cut their snippets from text whose secrets are already masked
+  const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
+  for (const p of parsersToRun) run(p, masked);
+  ev.push({ t: 'scanned' });
+  return ev;
+}
+
+/** Opens, reads `bytes` (see readAt) and closes a file; undefined (a `failed` event) when it cannot. */
+function readFile(f: WalkFile, bytes: number, openFile: typeof openSync, ev: Ev[]): Buffer | undefined {
+  try {
+    const fd = openFile(f.abs, 'r');
+    try {
+      return readAt(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    return undefined;
+  }
+}
+
+/**
+ * The pre-filter's decision for a text file (prefilter.ts): one pass over the bytes for the kinds
+ * of rule literal the file's gated parsers read and for a credential keyword of the rules; the
+ * text parsers left to run, and the decoded text when the decision needed it.
+ */
+function gate(rules: RuleIndex, buf: Buffer, textParsers: FileParser[], gated: boolean): { parsers: FileParser[]; mayHoldCredential: boolean; decoded?: string } {
+  const wanted = gated ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
+  const pf = gated ? prefilter(rules, buf, wanted | CREDENTIAL_KIND) : undefined;
+  let decoded: string | undefined;
+  // rule-gated parsers run only on files holding a rule literal
+  let parsersToRun = textParsers;
+  if (wanted && pf) {
+    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
+    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
+    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
+  }
+  // parsers that need a literal (FileParser.needs) run only on a file holding one
+  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
+  return { parsers: parsersToRun, mayHoldCredential: !pf || (pf.kinds & CREDENTIAL_KIND) !== 0, decoded };
+}
+
+/** The credential observations of a file (values and snippets redacted), and their count. */
+function credentialEvents(ev: Ev[], hits: SecretHit[], text: string, secrets: Secret[], job: FileJob, loc: string, roleAt: (line: number) => Role): void {
   for (const h of hits) {
     ev.push({
       t: 'obs',
@@ -316,21 +344,14 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
         scanner: SCANNER_ID,
         signal: 'credential',
         confidence: 'declared',
-        subject: s.subject,
+        subject: job.s.subject,
         locator: `${loc}:${h.line}`,
         snippet: redact(credentialSnippet(text, h, hits), secrets),
-        attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel, role: roleAt(h.line) },
+        attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: job.f.rel, role: roleAt(h.line) },
       },
     });
   }
-  if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
-  for (const p of binParsers) run(p, undefined);
-  if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
-  // mask, then cut: parsers cut their snippets from text whose secrets are already masked
-  const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
-  for (const p of parsersToRun) run(p, masked);
-  ev.push({ t: 'scanned' });
-  return ev;
+  ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
 }
 
 function safeMatch(p: FileParser, rel: string, name: string, ev: Ev[], loc: string): boolean {
