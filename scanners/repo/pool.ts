@@ -32,7 +32,20 @@ export interface WorkerInit {
   claims: SharedArrayBuffer;
   /** this worker's claim mark (negative) */
   me: number;
+  /** the lane whose batches this worker scans first (see RepoPool) */
+  lane: number;
 }
+
+/**
+ * Lanes: each batch holds files of one lane (scan.ts: source code, or everything else) and each
+ * thread scans the batches of its own lane first — the main thread lane 0, the first worker lane 1
+ * (workers alternate) — and the other lane's unclaimed batches when it has none left. A V8 isolate
+ * compiles the code it runs: a thread that runs mostly the source-code lexer and parsers, or mostly
+ * the YAML / JSON / manifest parsers, warms up (and optimises) about half the code, not all of it.
+ */
+export const LANES = 2;
+/** The main thread's lane. */
+export const MAIN_LANE = 0;
 
 /**
  * A worker's young generation (MB): its objects live for one file, so a small nursery costs no
@@ -53,6 +66,7 @@ export function claim(claims: Int32Array, id: number, me: number): boolean {
 
 interface Task {
   id: number;
+  lane: number;
   jobs: WireJob[];
   /** the same files scanned in the calling thread (work stealing) */
   local: () => Ev[][];
@@ -100,7 +114,7 @@ export class RepoPool {
     const pool = new RepoPool(new SharedArrayBuffer(CLAIM_SLOTS * 4));
     const started = await Promise.allSettled(
       Array.from({ length: size }, async (_, k) => {
-        const init: WorkerInit = { services: [...rules.services], modelFormats: [...rules.modelFormats], maxFileBytes, prefilter, claims: pool.sab, me: -2 - k };
+        const init: WorkerInit = { services: [...rules.services], modelFormats: [...rules.modelFormats], maxFileBytes, prefilter, claims: pool.sab, me: -2 - k, lane: (MAIN_LANE + 1 + k) % LANES };
         const w = await startWorker(import.meta.url, './worker', 'repo-worker', { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
         await new Promise<void>((res, rej) => {
           const onMsg = (m: { ready?: boolean }) => (done(), m?.ready ? res() : rej(new Error('worker did not start')));
@@ -152,13 +166,14 @@ export class RepoPool {
 
   /**
    * Scans a batch of files in whichever thread claims it first; `local` scans the same files in
-   * the calling thread (steal()). `fresh` are subjects first named by this batch, numbered from `from`.
+   * the calling thread (steal()). `fresh` are subjects first named by this batch, numbered from `from`;
+   * `lane` is the lane of its files (LANES).
    */
-  run(fresh: WireSubject[], from: number, jobs: WireJob[], local: () => Ev[][]): Promise<Ev[][]> {
+  run(fresh: WireSubject[], from: number, jobs: WireJob[], local: () => Ev[][], lane = MAIN_LANE): Promise<Ev[][]> {
     if (fresh.length) this.subjects.splice(from, fresh.length, ...fresh);
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('pool closed'));
-      const t: Task = { id: this.nextId++, jobs, local, resolve, reject };
+      const t: Task = { id: this.nextId++, lane, jobs, local, resolve, reject };
       if (this.inFlight.size >= CLAIM_SLOTS) this.backlog.push(t);
       else this.post(t);
     });
@@ -172,18 +187,24 @@ export class RepoPool {
     for (const j of t.jobs) if (j.si + 1 > need) need = j.si + 1;
     for (const slot of this.slots) {
       const subjects = slot.known < need ? this.subjects.slice(slot.known, need) : [];
-      slot.w.postMessage({ id: t.id, from: slot.known, subjects, jobs: t.jobs });
+      slot.w.postMessage({ id: t.id, lane: t.lane, from: slot.known, subjects, jobs: t.jobs });
       slot.known = Math.max(slot.known, need);
     }
   }
 
   /**
-   * Work stealing: scans, in the calling thread, the first batch no thread has claimed yet (the
-   * main thread, when it would otherwise wait). False when every batch is claimed.
+   * Work stealing: scans, in the calling thread, the first batch of the main thread's lane no
+   * thread has claimed yet, else the first of any lane (the main thread, when it would otherwise
+   * wait). False when every batch is claimed.
    */
   steal(): boolean {
+    return this.stealFrom(MAIN_LANE) || this.stealFrom(-1);
+  }
+
+  /** steal() within one lane (−1: any). */
+  private stealFrom(lane: number): boolean {
     for (const t of this.inFlight.values()) {
-      if (!claim(this.claims, t.id, MAIN)) continue;
+      if ((lane >= 0 && t.lane !== lane) || !claim(this.claims, t.id, MAIN)) continue;
       let result: Ev[][];
       try {
         result = t.local();

@@ -143,6 +143,15 @@ export class AnchorSet {
       for (let k = 0; k < cols; k++) delta[i * cols + k] = num[next[s][k]] * cols;
     }
     this.tables = { cls, delta, out, outFrom, checks, overlap: Math.max(0, entries.reduce((m, e) => Math.max(m, e.text.length), 0) - 1) };
+    // type feedback for both forms of the search (one part, four parts, an anchor ending in each)
+    // before V8 optimises it: otherwise the optimised search deoptimises on the first text of the
+    // other form (node --trace-deopt: "Insufficient type feedback") and is compiled again
+    if (delta.length > 1) {
+      const sample = entries.slice(0, 64).map((e) => e.text).join(' ') + ' ';
+      const long = sample.repeat(Math.ceil((SPLIT_BYTES + 8 * this.tables.overlap) / sample.length));
+      // twice each: V8 allocates a function's feedback vector lazily, after its first runs
+      for (const b of [sample.slice(0, 64), long, sample.slice(0, 64), long]) search(this.tables, Buffer.from(b), ALL_KINDS | CREDENTIAL_KIND, 0);
+    }
   }
 
   /**

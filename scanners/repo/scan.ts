@@ -20,7 +20,8 @@ import { requirementIncludes, requirementsParser } from './parsers/manifests/ind
 import type { FileParser, ParseInput, ParsedObservation } from './parsers/types.js';
 import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile } from './walk.js';
 import { fileRole, lineRole, type Role } from './role.js';
-import { RepoPool, type WireSubject } from './pool.js';
+import { LANES, RepoPool, type WireSubject } from './pool.js';
+import { sourceLangOf } from './parsers/code/languages.js';
 import { CREDENTIAL_KIND, kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
@@ -37,6 +38,11 @@ export const MIN_FILES_FOR_WORKERS = 200;
 const BATCH_FILES = 32;
 /** … or this many bytes. */
 const BATCH_BYTES = 1 << 20;
+
+/** A file's lane (pool.ts): 0 for source code (the lexer and the source parsers read it), else 1. */
+export function laneOf(f: WalkFile): number {
+  return sourceLangOf(f.rel.slice(f.rel.lastIndexOf('/') + 1)) ? 0 : 1;
+}
 
 /** Extensions that are binary whatever their first bytes say: never read as text. */
 export const BINARY_EXTENSIONS = new Set(
@@ -193,18 +199,8 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   if (job.includedFrom && !textParsers.includes(requirementsParser) && table.includes(requirementsParser)) textParsers.push(requirementsParser);
   const binParsers = table.filter((p) => p.binary && safeMatch(p, f.rel, name, ev, loc));
   const binaryExt = BINARY_EXTENSIONS.has(extOf(name));
-  let whole: Buffer;
-  try {
-    const fd = openFile(f.abs, 'r');
-    try {
-      whole = readAt(fd, binaryExt || f.size > maxFileBytes ? Math.min(f.size, SNIFF_BYTES) : f.size);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-    return ev;
-  }
+  const whole = readFile(f, binaryExt || f.size > maxFileBytes ? Math.min(f.size, SNIFF_BYTES) : f.size, openFile, ev);
+  if (!whole) return ev;
   const head = whole.length > SNIFF_BYTES ? whole.subarray(0, SNIFF_BYTES) : whole;
   const secrets: Secret[] = [];
   // The file's role (attrs.role on every observation; per line in files mixing code and markup),
@@ -259,22 +255,11 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   const buf = whole;
   // one pass over the bytes (prefilter.ts): the kinds of rule literal the file's gated parsers
   // read, and whether it holds a credential keyword of the rules, counted as scanSecrets counts it
-  const gated = prefilterOn && !utf16Bom(head);
-  const wanted = gated ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
-  const pf = gated ? prefilter(rules, buf, wanted | CREDENTIAL_KIND) : undefined;
-  let decoded: string | undefined;
-  // rule-gated parsers run only on files holding a rule literal
-  let parsersToRun = textParsers;
-  if (wanted && pf) {
-    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
-    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
-    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
-    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
-  }
-  // parsers that need a literal (FileParser.needs) run only on a file holding one
-  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
+  const g = gate(rules, buf, textParsers, prefilterOn && !utf16Bom(head));
+  const decoded = g.decoded;
+  const parsersToRun = g.parsers;
   const skippedParsers = textParsers.length - parsersToRun.length;
-  const mayHoldCredential = !pf || (pf.kinds & CREDENTIAL_KIND) !== 0;
+  const mayHoldCredential = g.mayHoldCredential;
   ev.push({ t: 'stat', name: 'bytesRead', delta: buf.length });
   ev.push({ t: 'stat', name: 'textFiles', delta: 1 });
   const textOf = (t: string) => {
@@ -300,6 +285,55 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
   for (const h of hits) secrets.push({ raw: text.slice(h.index, h.index + h.secret.length), display: h.secret.display });
   // longest first, so a secret containing another is replaced whole
   secrets.sort((a, b) => b.raw.length - a.raw.length);
+  if (hits.length) credentialEvents(ev, hits, text, secrets, job, loc, roleAt);
+  for (const p of binParsers) run(p, undefined);
+  if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
+  // mask, then cut: parsers cut their snippets from text whose secrets are already masked
+  const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
+  for (const p of parsersToRun) run(p, masked);
+  ev.push({ t: 'scanned' });
+  return ev;
+}
+
+/** Opens, reads `bytes` (see readAt) and closes a file; undefined (a `failed` event) when it cannot. */
+function readFile(f: WalkFile, bytes: number, openFile: typeof openSync, ev: Ev[]): Buffer | undefined {
+  try {
+    const fd = openFile(f.abs, 'r');
+    try {
+      return readAt(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    ev.push({ t: 'failed', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    return undefined;
+  }
+}
+
+/**
+ * The pre-filter's decision for a text file (prefilter.ts): one pass over the bytes for the kinds
+ * of rule literal the file's gated parsers read and for a credential keyword of the rules; the
+ * text parsers left to run, and the decoded text when the decision needed it.
+ */
+function gate(rules: RuleIndex, buf: Buffer, textParsers: FileParser[], gated: boolean): { parsers: FileParser[]; mayHoldCredential: boolean; decoded?: string } {
+  const wanted = gated ? textParsers.reduce((m, p) => (p.anchored ? m | kindBits(p.anchored) : m), 0) : 0;
+  const pf = gated ? prefilter(rules, buf, wanted | CREDENTIAL_KIND) : undefined;
+  let decoded: string | undefined;
+  // rule-gated parsers run only on files holding a rule literal
+  let parsersToRun = textParsers;
+  if (wanted && pf) {
+    // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
+    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
+    parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
+  }
+  // parsers that need a literal (FileParser.needs) run only on a file holding one
+  if (gated && parsersToRun.some((p) => p.needs)) parsersToRun = parsersToRun.filter((p) => !p.needs || p.needs.some((l) => buf.includes(l)));
+  return { parsers: parsersToRun, mayHoldCredential: !pf || (pf.kinds & CREDENTIAL_KIND) !== 0, decoded };
+}
+
+/** The credential observations of a file (values and snippets redacted), and their count. */
+function credentialEvents(ev: Ev[], hits: SecretHit[], text: string, secrets: Secret[], job: FileJob, loc: string, roleAt: (line: number) => Role): void {
   for (const h of hits) {
     ev.push({
       t: 'obs',
@@ -310,21 +344,14 @@ export function scanFile(job: FileJob, rules: RuleIndex, maxFileBytes: number, t
         scanner: SCANNER_ID,
         signal: 'credential',
         confidence: 'declared',
-        subject: s.subject,
+        subject: job.s.subject,
         locator: `${loc}:${h.line}`,
         snippet: redact(credentialSnippet(text, h, hits), secrets),
-        attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: f.rel, role: roleAt(h.line) },
+        attrs: { service: h.service, pattern: h.patternId, fingerprint: h.secret.fingerprint, prefix: h.secret.prefix, last4: h.secret.last4, path: job.f.rel, role: roleAt(h.line) },
       },
     });
   }
-  if (hits.length) ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
-  for (const p of binParsers) run(p, undefined);
-  if (skippedParsers) ev.push({ t: 'stat', name: 'prefilterSkippedParsers', delta: skippedParsers });
-  // mask, then cut: parsers cut their snippets from text whose secrets are already masked
-  const masked = hits.length ? maskSpans(text, hits.map((h) => ({ index: h.index, length: h.secret.length, display: h.secret.display }))) : text;
-  for (const p of parsersToRun) run(p, masked);
-  ev.push({ t: 'scanned' });
-  return ev;
+  ev.push({ t: 'stat', name: 'credentials', delta: hits.length });
 }
 
 function safeMatch(p: FileParser, rel: string, name: string, ev: Ev[], loc: string): boolean {
@@ -483,30 +510,48 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   const subjectIds = new Map<JobSubject, number>();
   const wire: WireSubject[] = [];
   interface Batch {
-    from: number;
-    to: number;
+    /** the batch's files (indices into jobs, in path order) */
+    idx: number[];
+    lane: number;
     result?: Promise<Ev[][]>;
     settled?: boolean;
   }
   const batches: Batch[] = [];
+  /** per file: its batch, and its place in that batch */
+  const batchOf: number[] = [];
+  const placeIn: number[] = [];
+  /** per lane, the files listed and not yet in a batch, and their bytes */
+  const pending: number[][] = Array.from({ length: LANES }, () => []);
+  const pendingBytes: number[] = new Array<number>(LANES).fill(0);
   let cut = 0;
   let submitted = 0;
-  /** cuts the listed files into batches (a last short one only once the walk is over) */
+  const close = (lane: number) => {
+    const idx = pending[lane];
+    idx.forEach((i, k) => ((batchOf[i] = batches.length), (placeIn[i] = k)));
+    batches.push({ idx, lane });
+    pending[lane] = [];
+    pendingBytes[lane] = 0;
+  };
+  /**
+   * Cuts the listed files into batches of one lane each (source code or not, see pool.ts), in path
+   * order within a lane; a last short batch of a lane only once the walk is over.
+   */
   const cutBatches = (last: boolean) => {
-    while (cut < jobs.length) {
-      let end = cut;
-      let bytes = 0;
-      while (end < jobs.length && end - cut < BATCH_FILES && (end === cut || bytes + jobs[end].f.size <= BATCH_BYTES)) bytes += jobs[end++].f.size;
-      if (end === jobs.length && end - cut < BATCH_FILES && bytes < BATCH_BYTES && !last) break;
-      batches.push({ from: cut, to: end });
-      cut = end;
+    for (; cut < jobs.length; cut++) {
+      const f = jobs[cut].f;
+      const lane = laneOf(f);
+      if (pending[lane].length && pendingBytes[lane] + f.size > BATCH_BYTES) close(lane);
+      pending[lane].push(cut);
+      pendingBytes[lane] += f.size;
+      if (pending[lane].length >= BATCH_FILES || pendingBytes[lane] >= BATCH_BYTES) close(lane);
     }
+    if (last) for (let lane = 0; lane < LANES; lane++) if (pending[lane].length) close(lane);
   };
   const submit = () => {
     if (!pool) return;
     for (; submitted < batches.length; submitted++) {
       const batch = batches[submitted];
-      const part = jobs.slice(batch.from, batch.to);
+      const part = batch.idx.map((i) => jobs[i]);
       const fresh: WireSubject[] = [];
       const items = part.map((j) => {
         let si = subjectIds.get(j.s);
@@ -519,12 +564,18 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
         return { si, f: j.f, includedFrom: j.includedFrom };
       });
       // a batch a worker could not finish (it crashed) is scanned here instead
-      batch.result = pool.run(fresh, wire.length - fresh.length, items, () => part.map(local)).catch((e) => {
-        ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
-        return part.map(local);
-      });
+      batch.result = pool
+        .run(fresh, wire.length - fresh.length, items, () => part.map(local), batch.lane)
+        .catch((e) => {
+          ctx.log.debug(`repo: worker failed (${(e as Error).message}); scanning its files in the main thread`);
+          return part.map(local);
+        });
       void batch.result.then(() => (batch.settled = true));
     }
+  };
+  /** (a loop outside this async function: see replayKnown) */
+  const addJobs = (js: JobSubject, files: WalkFile[], included: Map<string, string>) => {
+    for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
   };
   const startPool = () => {
     if (starting || !wantWorkers || jobs.length < minFiles || ctx.signal.aborted) return;
@@ -560,7 +611,7 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
       subjectsSeen.push(s);
       const included = await followRequirementIncludes(s, files, opts.maxFileBytes, (l, m) => sink.problem(l, m));
       const js: JobSubject = { subject: s.subject, prefix: s.prefix, pyModules: pythonModules(files) };
-      for (const f of files) jobs.push({ s: js, f, includedFrom: included.get(f.rel) });
+      addJobs(js, files, included);
       startPool();
       cutBatches(false);
       submit();
@@ -611,17 +662,29 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
   if (pool) {
     sink.stat('workerThreads', pool.size);
     try {
-      for (let b = 0; b < batches.length && !ctx.signal.aborted; b++) {
+      // replayed in path order: each file's batch (of its lane) is awaited when its turn comes,
+      // once per batch; the files whose answers are in are replayed by a plain loop (replayKnown),
+      // so this async function resumes once per batch, not per file
+      const answers = new Map<number, Ev[][]>();
+      const replayKnown = (from: number): number => {
+        let i = from;
+        for (; i < jobs.length && !ctx.signal.aborted; i++) {
+          const b = batchOf[i];
+          const res = answers.get(b);
+          if (!res) break;
+          replay(jobs[i], res[placeIn[i]]);
+          progress(i);
+          if (placeIn[i] === res.length - 1) answers.delete(b);
+        }
+        return i;
+      };
+      while ((next = replayKnown(next)) < jobs.length && !ctx.signal.aborted) {
+        const b = batchOf[next];
         const batch = batches[b];
         // rather than wait, scan a batch no worker has taken yet (then let the workers' answers in)
         while (!batch.settled && pool.steal()) await new Promise<void>((r) => setImmediate(r));
-        const res = await batch.result!;
+        answers.set(b, await batch.result!);
         batches[b] = undefined as never;
-        for (let k = 0; k < res.length; k++, next++) {
-          if (ctx.signal.aborted) break;
-          replay(jobs[next], res[k]);
-          progress(next);
-        }
       }
     } finally {
       await pool.close();

@@ -3,11 +3,13 @@
  * first thread that claims it (a worker, or the main thread through steal()); each batch is
  * scanned exactly once and answers what the main thread alone answers; a worker lost mid-scan
  * loses only the batches it had claimed (the caller rescans those), the rest still complete.
+ * Lanes: a worker scans the batches of its own lane first, the main thread steals its own lane's
+ * first; every batch is still scanned once, with the same answer.
  */
 import { describe, expect, it } from 'vitest';
 import { ruleIndex } from '../../../src/rules/load.js';
 import { parsers } from '../../../scanners/repo/parsers/index.js';
-import { RepoPool } from '../../../scanners/repo/pool.js';
+import { MAIN_LANE, RepoPool } from '../../../scanners/repo/pool.js';
 import { scanFile, type Ev, type JobSubject } from '../../../scanners/repo/scan.js';
 import { findSubjects, resolveRoot, walkSubject, type WalkFile } from '../../../scanners/repo/walk.js';
 import { FIXTURES } from './helpers.js';
@@ -71,6 +73,40 @@ describe('repo worker pool', () => {
       const ok = settled.filter((r) => r.status === 'fulfilled').length;
       expect(ok).toBeGreaterThan(0);
       for (const r of settled) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/worker exited/);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('lanes: the worker scans its own lane\'s batches before the other lane\'s; the main thread steals from its own lane first', async () => {
+    const files = await fixtureFiles();
+    const s: JobSubject = { subject: { kind: 'repo', id: 'fixtures' }, prefix: '' };
+    const scan = (f: WalkFile) => scanFile({ s, f }, rules, 1 << 21, parsers);
+    const batches: WalkFile[][] = [];
+    for (let i = 0; i + 2 <= files.length && batches.length < 24; i += 2) batches.push(files.slice(i, i + 2));
+    // six of the worker's lane first, then alternating
+    const laneOfBatch = (k: number) => (k < 6 || k % 2 === 0 ? 1 - MAIN_LANE : MAIN_LANE);
+    const pool = await RepoPool.start(1, rules, 1 << 21);
+    try {
+      const wire = [{ subject: s.subject, prefix: '', pyModules: [] }];
+      const order: number[] = [];
+      const stolen: number[] = [];
+      const results = batches.map((b, k) =>
+        pool
+          .run(k === 0 ? wire : [], 0, b.map((f) => ({ si: 0, f })), () => (stolen.push(k), b.map(scan)), laneOfBatch(k))
+          .then((r) => (order.push(k), r)),
+      );
+      // one steal, before the worker has answered anything: the first batch of the main thread's lane
+      expect(pool.steal()).toBe(true);
+      expect(stolen).toEqual([7]);
+      const got = await Promise.all(results);
+      expect(JSON.stringify(got)).toBe(JSON.stringify(batches.map((b) => b.map(scan))));
+      // the worker (lane 1) answered every batch of its lane, in order, before any of the main thread's lane
+      const byWorker = order.filter((k) => k !== 7);
+      const own = batches.map((_, k) => k).filter((k) => laneOfBatch(k) !== MAIN_LANE);
+      expect(byWorker.slice(0, own.length)).toEqual(own);
+      expect(byWorker.slice(own.length).every((k) => laneOfBatch(k) === MAIN_LANE)).toBe(true);
+      expect(byWorker.length + stolen.length).toBe(batches.length);
     } finally {
       await pool.close();
     }

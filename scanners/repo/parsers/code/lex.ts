@@ -29,7 +29,7 @@ export interface Lexed {
 
 export type LexStyle = 'js' | 'c' | 'csharp' | 'go' | 'rust' | 'python' | 'ruby' | 'shell' | 'php' | 'hash' | 'hcl' | 'jsonc';
 
-interface Opts {
+interface StyleSpec {
   line: string[];
   hashNeedsSpace?: boolean;
   block?: [string, string];
@@ -44,7 +44,11 @@ interface Opts {
   rubyBlock?: boolean;
 }
 
-const STYLES: Record<LexStyle, Opts> = {
+/** A style with every field set, in one order: one hidden class for every style (see LexState). */
+type Opts = Required<Omit<StyleSpec, 'block'>> & { block: [string, string] | undefined };
+const DEFAULTS: Opts = { line: [], hashNeedsSpace: false, block: undefined, nestedBlock: false, triple: false, backtick: 'none', single: 'string', verbatimAt: false, regex: false, rustRaw: false, multiline: false, rubyBlock: false };
+
+const SPECS: Record<LexStyle, StyleSpec> = {
   js: { line: ['//'], block: ['/*', '*/'], backtick: 'template', single: 'string', regex: true },
   c: { line: ['//'], block: ['/*', '*/'], triple: true, backtick: 'none', single: 'char' },
   csharp: { line: ['//'], block: ['/*', '*/'], triple: true, backtick: 'none', single: 'char', verbatimAt: true },
@@ -58,6 +62,7 @@ const STYLES: Record<LexStyle, Opts> = {
   hcl: { line: ['#', '//'], block: ['/*', '*/'], backtick: 'none', single: 'string' },
   jsonc: { line: ['//'], block: ['/*', '*/'], backtick: 'none', single: 'string' },
 };
+const STYLES = Object.fromEntries(Object.entries(SPECS).map(([k, v]) => [k, { ...DEFAULTS, ...v }])) as Record<LexStyle, Opts>;
 
 const SPACES = ' '.repeat(1024);
 /** `n` spaces (a slice of one long run: no new characters for the common lengths). */
@@ -117,260 +122,365 @@ function stringStop(quote: string, raw: boolean, singleLine: boolean): RegExp {
   return re;
 }
 
+/**
+ * The lexer's state for one text. The lexer is a short loop over small functions (one per
+ * construct), not one large function: V8 optimises each on its own, so a construct first met late
+ * in a scan (a Rust raw string, a Ruby `=begin`) deoptimises and recompiles only its own small
+ * function. As one function of ~3 KB of bytecode, the lexer was recompiled 7–9 times per thread
+ * over the accuracy corpus at ~0.2–0.4 s of compiler time each (node --trace-opt).
+ */
+class LexState {
+  readonly out: string[] = [];
+  readonly strings: StringSpan[] = [];
+  i = 0;
+  /** start of the pending verbatim chunk */
+  last = 0;
+  /** last significant code character (for regex detection) */
+  lastSig = '';
+  lastSigEnd = 0;
+  readonly n: number;
+  constructor(
+    readonly text: string,
+    readonly style: LexStyle,
+    readonly o: Opts,
+  ) {
+    this.n = text.length;
+  }
+}
+
+/** Where the global, one-character `re` next matches at or after `from`; the text's length if nowhere. */
+function nextAt(re: RegExp, text: string, from: number): number {
+  re.lastIndex = from;
+  return re.test(text) ? re.lastIndex - 1 : text.length;
+}
+
+function flush(st: LexState, to: number): void {
+  if (to > st.last) st.out.push(st.text.slice(st.last, to));
+}
+
+function comment(st: LexState, from: number, to: number): void {
+  flush(st, from);
+  st.out.push(blank(st.text.slice(from, to)));
+  st.last = to;
+}
+
+function str(st: LexState, from: number, to: number, vStart: number, vEnd: number, triple: boolean, template: boolean): void {
+  st.strings.push({ start: from, end: to, value: st.text.slice(vStart, Math.max(vStart, vEnd)), triple, template });
+  st.lastSig = '"';
+  st.lastSigEnd = to;
+}
+
+/** Plain code: jumps to the next character that can start a comment / string / regex. */
+function plain(st: LexState, re: RegExp): void {
+  const { text, i } = st;
+  const next = nextAt(re, text, i);
+  for (let k = next - 1; k >= i; k--) {
+    if (!isSpace(text.charCodeAt(k))) {
+      st.lastSig = text[k];
+      st.lastSigEnd = k + 1;
+      break;
+    }
+  }
+  st.i = next;
+}
+
+/** Ruby `=begin … =end` at a line start. */
+function rubyBlock(st: LexState): boolean {
+  const { text, i } = st;
+  if (!((i === 0 || text[i - 1] === '\n') && text.startsWith('=begin', i))) return false;
+  const e = text.indexOf('\n=end', i);
+  const to = e < 0 ? st.n : e + 5;
+  comment(st, i, to);
+  st.i = to;
+  return true;
+}
+
+function lineComment(st: LexState): boolean {
+  const { text, i, o } = st;
+  let isLine = false;
+  for (const lc of o.line) {
+    if (text.startsWith(lc, i)) {
+      if (lc === '#' && o.hashNeedsSpace && i > 0 && !isSpace(text.charCodeAt(i - 1))) continue;
+      isLine = true;
+      break;
+    }
+  }
+  if (!isLine) return false;
+  let e = text.indexOf('\n', i);
+  if (e < 0) e = st.n;
+  comment(st, i, e);
+  st.i = e;
+  return true;
+}
+
+function blockComment(st: LexState, block: [string, string]): boolean {
+  const { text, i, n, o } = st;
+  if (!text.startsWith(block[0], i)) return false;
+  let depth = 1;
+  let j = i + block[0].length;
+  if (!o.nestedBlock) {
+    // the first closer (a native search, not a test at every character)
+    const e = text.indexOf(block[1], j);
+    j = e < 0 ? n : e + block[1].length;
+    depth = 0;
+  }
+  while (j < n && depth > 0) {
+    if (text.startsWith(block[1], j)) {
+      depth--;
+      j += block[1].length;
+    } else if (o.nestedBlock && text.startsWith(block[0], j)) {
+      depth++;
+      j += block[0].length;
+    } else j++;
+  }
+  comment(st, i, j);
+  st.i = j;
+  return true;
+}
+
+/** A JS regex literal where one can start (after an operator, a keyword or nothing). */
+function regexLiteral(st: LexState): boolean {
+  const { text, i, n } = st;
+  if (text[i + 1] === '/' || text[i + 1] === '*') return false;
+  const before = text.slice(Math.max(0, st.lastSigEnd - 12), st.lastSigEnd);
+  if (!(st.lastSig === '' || REGEX_PREV.has(st.lastSig) || REGEX_KW.test(before))) return false;
+  let j = i + 1;
+  let cls = false;
+  let ok = false;
+  while (j < n && text[j] !== '\n') {
+    const d = text[j];
+    if (d === '\\') {
+      j += 2;
+      continue;
+    }
+    if (d === '[') cls = true;
+    else if (d === ']') cls = false;
+    else if (d === '/' && !cls) {
+      ok = true;
+      break;
+    }
+    j++;
+  }
+  if (!ok) return false;
+  j++;
+  while (j < n && /[a-z]/i.test(text[j])) j++;
+  // keep the regex as code but blank it so quotes inside do not confuse anything
+  comment(st, i, j);
+  st.lastSig = '/';
+  st.lastSigEnd = j;
+  st.i = j;
+  return true;
+}
+
+/** Rust raw strings r"…", r#"…"#, br"…". */
+function rustRaw(st: LexState, c: string): boolean {
+  const { text, i, n } = st;
+  if (!((c === 'r' || (c === 'b' && text[i + 1] === 'r')) && (i === 0 || !/[\w]/.test(text[i - 1])))) return false;
+  const p = c === 'b' ? i + 2 : i + 1;
+  let h = 0;
+  while (text[p + h] === '#') h++;
+  if (text[p + h] !== '"') return false;
+  const close = '"' + '#'.repeat(h);
+  const vs = p + h + 1;
+  const e = text.indexOf(close, vs);
+  const to = e < 0 ? n : e + close.length;
+  str(st, i, to, vs, e < 0 ? n : e, false, false);
+  st.i = to;
+  return true;
+}
+
+/** C# verbatim / interpolated-verbatim strings. */
+function verbatimString(st: LexState): boolean {
+  const { text, i, n } = st;
+  if (!(text[i + 1] === '"' || ((text[i + 1] === '@' || text[i + 1] === '$') && text[i + 2] === '"'))) return false;
+  const q = text[i + 1] === '"' ? i + 1 : i + 2;
+  if (!text.slice(i, q).includes('@')) return false;
+  let j = q + 1;
+  while (j < n) {
+    j = text.indexOf('"', j);
+    if (j < 0) j = n;
+    else if (text[j + 1] === '"') j += 2;
+    else break;
+  }
+  const to = Math.min(n, j + 1);
+  str(st, i, to, q + 1, j, false, false);
+  st.i = to;
+  return true;
+}
+
+function tripleString(st: LexState, c: string): boolean {
+  const { text, i, n, style } = st;
+  if (!((c === '"' || (c === "'" && st.o.single === 'string')) && text[i + 1] === c && text[i + 2] === c)) return false;
+  const q = c + c + c;
+  let j = i + 3;
+  // the first closer not escaped (Python: a backslash skips the next character)
+  while (j < n) {
+    const e = text.indexOf(q, j);
+    const b = style === 'python' ? text.indexOf('\\', j) : -1;
+    if (b >= 0 && (e < 0 || b < e)) j = b + 2;
+    else {
+      j = e < 0 ? n : e;
+      break;
+    }
+  }
+  const to = Math.min(n, j + 3);
+  str(st, prefixStart(text, i, style), to, i + 3, Math.min(j, n), true, false);
+  st.i = to;
+  return true;
+}
+
+/** A JS template literal with ${} nesting. */
+function templateLiteral(st: LexState): void {
+  const { text, i, n } = st;
+  let j = i + 1;
+  let depth = 0;
+  let tpl = false;
+  while (j < n) {
+    // only these characters change anything: jump to the next one
+    j = nextAt(TEMPLATE_STOP, text, j);
+    if (j >= n) break;
+    const d = text[j];
+    if (d === '\\') {
+      j += 2;
+      continue;
+    }
+    if (depth === 0 && d === '`') break;
+    if (d === '$' && text[j + 1] === '{') {
+      depth++;
+      tpl = true;
+      j += 2;
+      continue;
+    }
+    if (depth > 0 && d === '}') depth--;
+    else if (depth > 0 && d === '{') depth++;
+    j++;
+  }
+  const to = Math.min(n, j + 1);
+  str(st, i, to, i + 1, Math.min(j, n), false, tpl);
+  st.i = to;
+}
+
+/** A quoted string (or, in the char / Rust styles, a quote that opens none: skipped). */
+function quotedString(st: LexState, c: string): void {
+  const { text, i, n, o } = st;
+  if (c === "'" && o.single === 'rust') {
+    // lifetime 'a (no closing quote right after one char or an escape)
+    if (!RUST_CHAR.test(text.slice(i, i + 12))) {
+      st.i = i + 1;
+      return;
+    }
+  }
+  if (c === "'" && o.single === 'char') {
+    const e = text.indexOf("'", i + 1);
+    const nl = text.indexOf('\n', i + 1);
+    if (e < 0 || (nl >= 0 && nl < e) || e - i > 12) {
+      st.i = i + 1;
+      return;
+    }
+  }
+  if (c === '`' && o.backtick === 'template') return templateLiteral(st);
+  const raw = c === '`';
+  let j = i + 1;
+  // the next character that ends the literal or escapes one: the quote, a backslash (not in a
+  // raw literal), a line break (in a single-line literal)
+  const stop = stringStop(c, raw, !o.multiline && !raw);
+  while (j < n) {
+    j = nextAt(stop, text, j);
+    if (j >= n) break;
+    if (text[j] === '\\' && !raw) {
+      j += 2;
+      continue;
+    }
+    break;
+  }
+  const closed = j < n && text[j] === c;
+  const to = closed ? j + 1 : Math.min(j, n);
+  str(st, prefixStart(text, i, st.style), to, i + 1, Math.min(j, n), false, false);
+  st.i = Math.max(to, i + 1);
+}
+const RUST_CHAR = /^'(?:\\.[^']*|[^'\\\n])'/;
+
+/** Comments blanked, strings kept; the blanked-strings text computed on first use. */
+class LexResult implements Lexed {
+  private bareCache: string | undefined;
+  constructor(
+    readonly code: string,
+    readonly strings: StringSpan[],
+  ) {}
+  get bare(): string {
+    if (this.bareCache === undefined) {
+      const { code, strings } = this;
+      const parts: string[] = [];
+      let p = 0;
+      for (const s of strings) {
+        if (s.start < p) continue;
+        parts.push(code.slice(p, s.start + 1));
+        parts.push(blank(code.slice(s.start + 1, Math.max(s.start + 1, s.end - 1))));
+        p = Math.max(s.start + 1, s.end - 1);
+      }
+      parts.push(code.slice(p));
+      this.bareCache = parts.join('');
+    }
+    return this.bareCache;
+  }
+}
+
 export function lex(text: string, style: LexStyle): Lexed {
   const o = STYLES[style];
   const start = starters(style);
-  const n = text.length;
-  const out: string[] = [];
-  const strings: StringSpan[] = [];
-  let i = 0;
-  let last = 0; // start of pending verbatim chunk
-  let lastSig = ''; // last significant code character (for regex detection)
-  let lastSigEnd = 0;
-  const flush = (to: number) => {
-    if (to > last) out.push(text.slice(last, to));
-  };
-  const comment = (from: number, to: number) => {
-    flush(from);
-    out.push(blank(text.slice(from, to)));
-    last = to;
-  };
-  const str = (from: number, to: number, vStart: number, vEnd: number, triple: boolean, template = false) => {
-    strings.push({ start: from, end: to, value: text.slice(vStart, Math.max(vStart, vEnd)), triple, template });
-    lastSig = '"';
-    lastSigEnd = to;
-  };
-  const lineStart = (p: number) => p === 0 || text[p - 1] === '\n';
-
-  while (i < n) {
-    const c = text[i];
+  const st = new LexState(text, style, o);
+  const n = st.n;
+  while (st.i < n) {
+    const c = text[st.i];
     if (!start.set.has(c)) {
-      // plain code: jump to the next character that can start a comment / string / regex
-      start.re.lastIndex = i;
-      const next = start.re.test(text) ? start.re.lastIndex - 1 : n;
-      for (let k = next - 1; k >= i; k--) {
-        if (!isSpace(text.charCodeAt(k))) {
-          lastSig = text[k];
-          lastSigEnd = k + 1;
-          break;
-        }
-      }
-      i = next;
+      plain(st, start.re);
       continue;
     }
-    // ruby =begin … =end
-    if (o.rubyBlock && c === '=' && lineStart(i) && text.startsWith('=begin', i)) {
-      const e = text.indexOf('\n=end', i);
-      const to = e < 0 ? n : e + 5;
-      comment(i, to);
-      i = to;
-      continue;
-    }
-    // line comments
-    let isLine = false;
-    for (const lc of o.line) {
-      if (text.startsWith(lc, i)) {
-        if (lc === '#' && o.hashNeedsSpace && i > 0 && !isSpace(text.charCodeAt(i - 1))) continue;
-        isLine = true;
-        break;
-      }
-    }
-    if (isLine) {
-      let e = text.indexOf('\n', i);
-      if (e < 0) e = n;
-      comment(i, e);
-      i = e;
-      continue;
-    }
-    // block comments
-    if (o.block && text.startsWith(o.block[0], i)) {
-      let depth = 1;
-      let j = i + o.block[0].length;
-      if (!o.nestedBlock) {
-        // the first closer (a native search, not a test at every character)
-        const e = text.indexOf(o.block[1], j);
-        j = e < 0 ? n : e + o.block[1].length;
-        depth = 0;
-      }
-      while (j < n && depth > 0) {
-        if (text.startsWith(o.block[1], j)) {
-          depth--;
-          j += o.block[1].length;
-        } else if (o.nestedBlock && text.startsWith(o.block[0], j)) {
-          depth++;
-          j += o.block[0].length;
-        } else j++;
-      }
-      comment(i, j);
-      i = j;
-      continue;
-    }
-    // JS regex literal
-    if (o.regex && c === '/' && text[i + 1] !== '/' && text[i + 1] !== '*') {
-      const before = text.slice(Math.max(0, lastSigEnd - 12), lastSigEnd);
-      if (lastSig === '' || REGEX_PREV.has(lastSig) || REGEX_KW.test(before)) {
-        let j = i + 1;
-        let cls = false;
-        let ok = false;
-        while (j < n && text[j] !== '\n') {
-          const d = text[j];
-          if (d === '\\') { j += 2; continue; }
-          if (d === '[') cls = true;
-          else if (d === ']') cls = false;
-          else if (d === '/' && !cls) { ok = true; break; }
-          j++;
-        }
-        if (ok) {
-          j++;
-          while (j < n && /[a-z]/i.test(text[j])) j++;
-          // keep the regex as code but blank it so quotes inside do not confuse anything
-          comment(i, j);
-          lastSig = '/';
-          lastSigEnd = j;
-          i = j;
-          continue;
-        }
-      }
-    }
-    // rust raw strings r"…", r#"…"#, br"…"
-    if (o.rustRaw && (c === 'r' || (c === 'b' && text[i + 1] === 'r')) && (i === 0 || !/[\w]/.test(text[i - 1]))) {
-      const p = c === 'b' ? i + 2 : i + 1;
-      let h = 0;
-      while (text[p + h] === '#') h++;
-      if (text[p + h] === '"') {
-        const close = '"' + '#'.repeat(h);
-        const vs = p + h + 1;
-        const e = text.indexOf(close, vs);
-        const to = e < 0 ? n : e + close.length;
-        str(i, to, vs, e < 0 ? n : e, false);
-        i = to;
-        continue;
-      }
-    }
-    // C# verbatim / interpolated-verbatim strings
-    if (o.verbatimAt && (c === '@' || c === '$') && (text[i + 1] === '"' || ((text[i + 1] === '@' || text[i + 1] === '$') && text[i + 2] === '"'))) {
-      const q = text[i + 1] === '"' ? i + 1 : i + 2;
-      const verbatim = text.slice(i, q).includes('@');
-      if (verbatim) {
-        let j = q + 1;
-        while (j < n) {
-          j = text.indexOf('"', j);
-          if (j < 0) j = n;
-          else if (text[j + 1] === '"') j += 2;
-          else break;
-        }
-        const to = Math.min(n, j + 1);
-        str(i, to, q + 1, j, false);
-        i = to;
-        continue;
-      }
-    }
-    // triple-quoted strings
-    if (o.triple && (c === '"' || (c === "'" && o.single === 'string')) && text[i + 1] === c && text[i + 2] === c) {
-      const q = c + c + c;
-      let j = i + 3;
-      // the first closer not escaped (Python: a backslash skips the next character)
-      while (j < n) {
-        const e = text.indexOf(q, j);
-        const b = style === 'python' ? text.indexOf('\\', j) : -1;
-        if (b >= 0 && (e < 0 || b < e)) j = b + 2;
-        else {
-          j = e < 0 ? n : e;
-          break;
-        }
-      }
-      const to = Math.min(n, j + 3);
-      str(prefixStart(text, i, style), to, i + 3, Math.min(j, n), true);
-      i = to;
-      continue;
-    }
-    if (c === '"' || (c === "'" && o.single !== 'char') || (c === "'" && o.single === 'char') || (c === '`' && o.backtick !== 'none')) {
-      if (c === "'" && o.single === 'rust') {
-        // lifetime 'a (no closing quote right after one char or an escape)
-        const m = /^'(?:\\.[^']*|[^'\\\n])'/.exec(text.slice(i, i + 12));
-        if (!m) { i++; continue; }
-      }
-      if (c === "'" && o.single === 'char') {
-        const e = text.indexOf("'", i + 1);
-        const nl = text.indexOf('\n', i + 1);
-        if (e < 0 || (nl >= 0 && nl < e) || e - i > 12) { i++; continue; }
-      }
-      if (c === '`' && o.backtick === 'template') {
-        // template literal with ${} nesting
-        let j = i + 1;
-        let depth = 0;
-        let tpl = false;
-        while (j < n) {
-          // only these characters change anything: jump to the next one
-          TEMPLATE_STOP.lastIndex = j;
-          if (!TEMPLATE_STOP.test(text)) {
-            j = n;
-            break;
-          }
-          j = TEMPLATE_STOP.lastIndex - 1;
-          const d = text[j];
-          if (d === '\\') { j += 2; continue; }
-          if (depth === 0 && d === '`') break;
-          if (d === '$' && text[j + 1] === '{') { depth++; tpl = true; j += 2; continue; }
-          if (depth > 0 && d === '}') depth--;
-          else if (depth > 0 && d === '{') depth++;
-          j++;
-        }
-        const to = Math.min(n, j + 1);
-        str(i, to, i + 1, Math.min(j, n), false, tpl);
-        i = to;
-        continue;
-      }
-      const raw = c === '`';
-      let j = i + 1;
-      // the next character that ends the literal or escapes one: the quote, a backslash (not in a
-      // raw literal), a line break (in a single-line literal)
-      const stop = stringStop(c, raw, !o.multiline && !raw);
-      while (j < n) {
-        stop.lastIndex = j;
-        if (!stop.test(text)) {
-          j = n;
-          break;
-        }
-        j = stop.lastIndex - 1;
-        if (text[j] === '\\' && !raw) { j += 2; continue; }
-        break;
-      }
-      const closed = j < n && text[j] === c;
-      const to = closed ? j + 1 : Math.min(j, n);
-      str(prefixStart(text, i, style), to, i + 1, Math.min(j, n), false);
-      i = Math.max(to, i + 1);
+    if (o.rubyBlock && c === '=' && rubyBlock(st)) continue;
+    if (lineComment(st)) continue;
+    if (o.block && blockComment(st, o.block)) continue;
+    if (o.regex && c === '/' && regexLiteral(st)) continue;
+    if (o.rustRaw && rustRaw(st, c)) continue;
+    if (o.verbatimAt && (c === '@' || c === '$') && verbatimString(st)) continue;
+    if (o.triple && tripleString(st, c)) continue;
+    if (c === '"' || c === "'" || (c === '`' && o.backtick !== 'none')) {
+      quotedString(st, c);
       continue;
     }
     if (!isSpace(c.charCodeAt(0))) {
-      lastSig = c;
-      lastSigEnd = i + 1;
+      st.lastSig = c;
+      st.lastSigEnd = st.i + 1;
     }
-    i++;
+    st.i++;
   }
-  flush(n);
-  const code = out.join('');
-  let bareCache: string | undefined;
-  return {
-    code,
-    strings,
-    get bare() {
-      if (bareCache === undefined) {
-        const parts: string[] = [];
-        let p = 0;
-        for (const s of strings) {
-          if (s.start < p) continue;
-          parts.push(code.slice(p, s.start + 1));
-          parts.push(blank(code.slice(s.start + 1, Math.max(s.start + 1, s.end - 1))));
-          p = Math.max(s.start + 1, s.end - 1);
-        }
-        parts.push(code.slice(p));
-        bareCache = parts.join('');
-      }
-      return bareCache;
-    },
-  };
+  flush(st, n);
+  return new LexResult(st.out.join(''), st.strings);
 }
+
+/**
+ * Every construct of every style, once, in a one-byte and a two-byte string: lexed for each style
+ * when this module loads (well under a millisecond), so each branch of the lexer has type feedback
+ * before V8 optimises it. Otherwise optimised code meets a construct (or style) the files seen so
+ * far did not hold, deoptimises and is compiled again — several times per thread over a scan
+ * (node --trace-deopt: "Insufficient type feedback").
+ */
+const PRIMER = [
+  'a = 1; // line',
+  '# hash line',
+  'x#no y # hash',
+  '/* block */ /* nested /* inner */ outer */',
+  'if (x) y = /a[/]b\\/c/gi; z = a / b; return /re/;',
+  's = "dq \\"esc\\" \\\\ end"; t = \'sq \\\'x\\\' end\'; c = \'a\'; d = \'\\n\'; l = \'lt;',
+  'u = `tpl ${a + `in${b}`} {x} \\` end`;',
+  'r = r"raw"; r2 = r#"raw "# hash"#; b = br"bytes";',
+  'v = @"verb ""q"" end"; w = $@"interp {x}"; w2 = $"plain {y}";',
+  'p = """triple \\""" doc"""; q = \'\'\'single\'\'\'; f = rb\'x\'; f2 = f"x{y}";',
+  '=begin',
+  'ruby block',
+  '=end',
+  'unterminated "string',
+].join('\n');
+for (const text of [PRIMER, PRIMER + ' \u00e9\u2713 "\u2028"']) for (const style of Object.keys(STYLES) as LexStyle[]) void lex(text, style).bare;
 
 /** Python string prefixes (r, b, f, u, rb …) belong to the literal. */
 function prefixStart(text: string, i: number, style: LexStyle): number {
