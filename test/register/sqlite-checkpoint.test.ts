@@ -59,6 +59,22 @@ describe('background WAL checkpoint', () => {
     await store.close();
   });
 
+  it('a small commit right after a large one leaves the copying to the worker (no second, inline checkpoint)', async () => {
+    SqliteStore.backgroundCheckpointChanges = 2_000;
+    const file = join(tmpDir(), 'r.db');
+    const store = await SqliteStore.open(file);
+    await write(store, 5_000, 2_000);
+    const atCommit = statSync(file).size;
+    // a small transaction with the WAL past 1,000 pages: SQLite's automatic checkpoint would run in its COMMIT
+    await store.transaction((tx) => tx.setState({ egress: { offset: 1 } }, '2026-11-01T00:00:01.000Z'));
+    expect(statSync(file).size).toBe(atCommit);
+    await store.checkpointsDone();
+    expect(store.lastCheckpoint).toMatchObject({ ok: true, busy: 0 });
+    expect(store.lastCheckpoint!.checkpointed).toBe(store.lastCheckpoint!.log);
+    expect(statSync(file).size).toBeGreaterThan(atCommit + 1_000_000);
+    await store.close();
+  });
+
   it('a small transaction keeps SQLite checkpointing inline: no worker', async () => {
     const file = join(tmpDir(), 'r.db');
     const store = await SqliteStore.open(file);

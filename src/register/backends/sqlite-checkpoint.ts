@@ -18,7 +18,7 @@ try {
   db = new Database(workerData.file, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-  parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
+  parentPort.postMessage({ ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
 } catch (e) {
   parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
 } finally {
@@ -28,6 +28,8 @@ try {
 
 export interface CheckpointResult {
   ok: boolean;
+  /** 1 when another checkpoint ran meanwhile (this one could not finish) */
+  busy?: number;
   /** frames in the WAL, and frames copied into the database file */
   log?: number;
   checkpointed?: number;
