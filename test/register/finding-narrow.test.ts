@@ -124,6 +124,12 @@ describe('SQLite narrow findings', () => {
     ins.run('c3', 'svc-alpha-ai', 'alpha-ai', 'repo', 'repo', 'env-var', 'ALPHA_API_KEY', 'presence', 'inferred', 'repo', 'r1', null, '.env:1', null, 1, null, null, null, null, 'unsanctioned', 'no catalog entry', 'gone', '2026-10-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z', 'run-1', 'run-1', '2026-10-02T00:00:00.000Z', '{}');
     const before = db.prepare('SELECT * FROM findings ORDER BY id').all();
     db.close();
+    // opened read-only it is not migrated: its findings table is read as it is, by the statements that do not need the narrow rows
+    const ro = await openRegister(file, { readonly: true });
+    expect([...(await ro.findingsOfRun('run-2')).keys()]).toEqual(['a1']);
+    expect((await ro.diffFindings({ runId: 'run-1', scanner: 'egress' })).map((r) => r.id)).toEqual(['b2']);
+    expect((await ro.diffFindings({ ids: ['a1', 'c3', 'zz'] })).map((r) => r.id)).toEqual(['a1']);
+    await ro.close();
     const reg = await openRegister(file);
     const moved = await reg.listFindings({ state: 'all' });
     await reg.close();

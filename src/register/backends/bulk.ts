@@ -121,7 +121,7 @@ export async function bulkLoad(c: Conn, d: Dialect, dumps: Iterable<TableDump> |
     }
     if (d.name === 'postgres') {
       if (dump.rows.length) await insertDumpPg(c, dump);
-    } else if (dump.table === 'findings') await (narrow ??= new NarrowFindings(c)).loadDump(dump.columns, dump.rows);
+    } else if (dump.table === 'findings' && d.narrowFindings) await (narrow ??= new NarrowFindings(c)).loadDump(dump.columns, dump.rows);
     else await insertDump(c, d, dump);
     counted[dump.table] = (counted[dump.table] ?? 0) + dump.rows.length;
   }

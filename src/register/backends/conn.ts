@@ -43,6 +43,12 @@ export interface Dialect {
   itemSearch(q: string): { sql: string; params: unknown[] };
   /** A join that the planner must take in this order. */
   forcedJoin: string;
+  /**
+   * SQLite with migration 1000 applied: findings stored narrow, `findings` a view
+   * (sqlite-findings.ts). False for PostgreSQL, and for a SQLite register opened read-only before
+   * it was migrated (its findings table is read as it is).
+   */
+  narrowFindings?: boolean;
 }
 
 /** `?`, `?`, … placeholders for n values. */

@@ -214,7 +214,7 @@ export class SqlOps implements RegisterOps {
   private narrowFindings?: NarrowFindings;
   /** SQLite: the narrow findings tables' lookups, and inside a write transaction their writer (sqlite-findings.ts); PostgreSQL keeps its table. */
   protected narrow(): NarrowFindings | undefined {
-    if (this.d.name !== 'sqlite') return undefined;
+    if (!this.d.narrowFindings) return undefined;
     return (this.narrowFindings ??= new NarrowFindings(this.c));
   }
 
@@ -452,10 +452,10 @@ export class SqlOps implements RegisterOps {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
     const read = findingReader();
     const sql =
-      this.d.name === 'sqlite'
+      this.d.narrowFindings
         ? `SELECT ${viewColumns(`status, status_reason, ${FINDING_READ}`)} FROM ${FINDINGS_VIEW_FROM} WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`
         : `SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`;
-    return this.c.map(sql, this.d.name === 'sqlite' ? [runId] : [runId, runId], (r) => ({
+    return this.c.map(sql, this.d.narrowFindings ? [runId] : [runId, runId], (r) => ({
       finding: read(r),
       status: r.status as string,
       statusReason: r.status_reason as string,
@@ -504,7 +504,7 @@ export class SqlOps implements RegisterOps {
 
   async findingsOfRun(runId: string): Promise<Map<string, { count: number; bytesOut?: number; bytesIn?: number; status: string; statusReason: string }>> {
     const cols = 'id, count, bytes_out, bytes_in, status, status_reason';
-    const rows = await this.c.all(this.d.name === 'sqlite' ? `SELECT ${viewColumns(cols)} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN}` : `SELECT ${cols} FROM findings WHERE last_scan_id = ?`, [runId]);
+    const rows = await this.c.all(this.d.narrowFindings ? `SELECT ${viewColumns(cols)} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN}` : `SELECT ${cols} FROM findings WHERE last_scan_id = ?`, [runId]);
     return new Map(rows.map((r) => [r.id, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), status: r.status, statusReason: r.status_reason }]));
   }
 
@@ -527,7 +527,7 @@ export class SqlOps implements RegisterOps {
         ? narrow
           ? (await narrow.rowsOf(f.ids, 'item_id, s.subject_kind AS subject_kind, subject_id, subject_name, state', 'JOIN finding_shapes s ON s.n = finding_rows.shape')).filter((r) => r.state === 'active')
           : await this.byIds("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE state = 'active' AND", 'id', f.ids)
-        : this.d.name === 'sqlite'
+        : this.d.narrowFindings
           ? await this.c.all(`SELECT ${viewColumns('id, item_id, subject_kind, subject_id, subject_name')} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN} AND r.state = 'active' AND s.scanner = ?`, [f.runId, f.scanner])
           : await this.c.all("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?", [f.runId, f.scanner]);
     return rows.map((r) => ({ id: r.id, itemId: r.item_id, subjectKind: r.subject_kind, subjectId: r.subject_id, subjectName: r.subject_name ?? undefined }));

@@ -145,8 +145,9 @@ export class SqliteStore extends SqlStore {
     private readonly raw: SqliteConn,
     private readonly lock: Mutex,
     private readonly readonly: boolean,
+    dialect: Dialect,
   ) {
-    super(new LockedConn(raw, lock), SQLITE);
+    super(new LockedConn(raw, lock), dialect);
   }
 
   static async open(file: string, opts: { readonly?: boolean } = {}): Promise<SqliteStore> {
@@ -179,7 +180,8 @@ export class SqliteStore extends SqlStore {
       if (!lock) FILE_LOCKS.set(path, (lock = new Mutex()));
       if (!opts.readonly) await lock.run(() => migrate(raw, SQLITE_MIGRATIONS, SQLITE.begin));
       else db.prepare('SELECT COUNT(*) FROM audit_log').get(); // a file that is not a register fails here, in one line
-      return new SqliteStore(path, raw, lock, opts.readonly ?? false);
+      const narrow = !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'finding_rows'").get();
+      return new SqliteStore(path, raw, lock, opts.readonly ?? false, { ...SQLITE, narrowFindings: narrow });
     } catch (e) {
       db.close();
       if (e instanceof RegisterError) throw e;
