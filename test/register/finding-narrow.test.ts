@@ -146,4 +146,30 @@ describe('SQLite narrow findings', () => {
       ['b2', 'active', 'approved'],
     ]);
   });
+
+  it('migration 1000 fails, and leaves the register as it was, when a row cannot be moved', async () => {
+    const file = join(tmpDir(), 'odd.db');
+    const db = new Database(file);
+    await migrate(new SqliteConn(db), SQLITE_MIGRATIONS.filter((m) => m.version < 1000), ['BEGIN IMMEDIATE']);
+    // a row the narrow tables cannot hold (a NULL status: possible only in a file edited outside shadowscan)
+    db.unsafeMode(true); // defensive mode off: the schema text may be edited
+    db.pragma('writable_schema = ON');
+    db.prepare("UPDATE sqlite_master SET sql = replace(sql, 'status TEXT NOT NULL', 'status TEXT') WHERE type = 'table' AND name = 'findings'").run();
+    db.pragma('writable_schema = OFF');
+    db.close();
+    const odd = new Database(file);
+    odd.prepare(`INSERT INTO findings (id, item_id, service, source, scanner, kind, value, signal, confidence, subject_kind, subject_id, locator, status, status_reason, first_detected_at, last_detected_at, first_scan_id, last_scan_id, data)
+      VALUES ('x1', 'svc-a', 'a', 'repo', 'repo', 'package', 'a', 'presence', 'declared', 'repo', 'r1', 'p.json:1', NULL, 'why', 't', 't', 'run-1', 'run-1', '{}')`).run();
+    odd.close();
+    // one line naming the file and the row's fault; the migration's transaction is rolled back
+    await expect(openRegister(file)).rejects.toThrow(/odd\.db: .*NOT NULL constraint failed: finding_verdicts\.status/);
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.prepare("SELECT type FROM sqlite_master WHERE name = 'findings'").pluck().get()).toBe('table');
+      expect(after.prepare('SELECT id FROM findings').pluck().all()).toEqual(['x1']);
+      expect(after.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'finding_rows'").pluck().get()).toBe(0);
+    } finally {
+      after.close();
+    }
+  });
 });
