@@ -51,6 +51,9 @@ export interface Dialect {
   narrowFindings?: boolean;
 }
 
+/** A nullable numeric column as a number, or undefined (BIGINT columns arrive as strings from PostgreSQL). */
+export const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
 /** `?`, `?`, … placeholders for n values. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 

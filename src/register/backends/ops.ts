@@ -40,7 +40,7 @@ import { chunks, likeContains, marks, type Conn, type Dialect, type Row } from '
 import { GovernanceOps } from './governance-ops.js';
 import { CountCache, explainItemQuery, ITEM_SUMMARY_SELECT, num, pj, queryItems, toSummary } from './query-ops.js';
 import { itemPage } from './item-ops.js';
-import { FINDINGS_VIEW_FROM, LAST_COMMIT_OF_RUN, NarrowFindings, viewColumns, type DataParts } from './sqlite-findings.js';
+import { FINDINGS_VIEW_FROM, LAST_COMMIT_OF_RUN, NarrowFindings, storedFigures, viewColumns, type DataParts } from './sqlite-findings.js';
 
 export { COUNT_CAP, CountCache } from './query-ops.js';
 
@@ -385,7 +385,7 @@ export class SqlOps implements RegisterOps {
     const narrow = this.narrow();
     if (narrow) return narrow.figures(ids);
     const rows = await this.byIds('SELECT id, count, bytes_out, bytes_in, seen_first, seen_last FROM findings WHERE', 'id', ids);
-    return new Map(rows.map((r) => [r.id as string, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined }]));
+    return new Map(rows.map((r) => [r.id as string, storedFigures(r)]));
   }
 
   async upsertFindings(rows: RowSource<FindingWrite>, runId: string, at: string): Promise<void> {
@@ -521,15 +521,19 @@ export class SqlOps implements RegisterOps {
   }
 
   async diffFindings(f: { runId: string; scanner: string } | { ids: string[] }): Promise<DiffFindingRow[]> {
-    const narrow = 'ids' in f ? this.narrow() : undefined;
-    const rows =
-      'ids' in f
-        ? narrow
-          ? (await narrow.rowsOf(f.ids, 'item_id, s.subject_kind AS subject_kind, subject_id, subject_name, state', 'JOIN finding_shapes s ON s.n = finding_rows.shape')).filter((r) => r.state === 'active')
-          : await this.byIds("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE state = 'active' AND", 'id', f.ids)
-        : this.d.narrowFindings
-          ? await this.c.all(`SELECT ${viewColumns('id, item_id, subject_kind, subject_id, subject_name')} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN} AND r.state = 'active' AND s.scanner = ?`, [f.runId, f.scanner])
-          : await this.c.all("SELECT id, item_id, subject_kind, subject_id, subject_name FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?", [f.runId, f.scanner]);
+    const cols = 'id, item_id, subject_kind, subject_id, subject_name';
+    const narrow = this.narrow();
+    let rows: Row[];
+    if ('ids' in f) {
+      rows = narrow
+        ? (await narrow.rowsOf(f.ids, 'item_id, s.subject_kind AS subject_kind, subject_id, subject_name, state', 'JOIN finding_shapes s ON s.n = finding_rows.shape')).filter((r) => r.state === 'active')
+        : await this.byIds(`SELECT ${cols} FROM findings WHERE state = 'active' AND`, 'id', f.ids);
+    } else {
+      const sql = narrow
+        ? `SELECT ${viewColumns(cols)} FROM ${FINDINGS_VIEW_FROM} WHERE ${LAST_COMMIT_OF_RUN} AND r.state = 'active' AND s.scanner = ?`
+        : `SELECT ${cols} FROM findings WHERE last_scan_id = ? AND state = 'active' AND scanner = ?`;
+      rows = await this.c.all(sql, [f.runId, f.scanner]);
+    }
     return rows.map((r) => ({ id: r.id, itemId: r.item_id, subjectKind: r.subject_kind, subjectId: r.subject_id, subjectName: r.subject_name ?? undefined }));
   }
 

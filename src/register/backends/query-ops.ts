@@ -14,7 +14,7 @@
 import { RegisterError } from '../../core/errors.js';
 import { STATUS_SEVERITY } from '../../reconcile/reconcile.js';
 import type { ItemQuery, ItemSort, ItemSummary, Page } from '../store.js';
-import { likeContains, marks, type Conn, type Dialect, type Row } from './conn.js';
+import { likeContains, marks, num, type Conn, type Dialect, type Row } from './conn.js';
 import { RANK_SQL } from './schema.js';
 
 /** Counts above this are reported as "more than" when the risk entries are joined. */
@@ -268,7 +268,7 @@ export const pj = <T>(s: string | null | undefined, d: T): T => {
     return d;
   }
 };
-export const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+export { num } from './conn.js';
 
 export function toSummary(r: Row): ItemSummary {
   return {

@@ -106,11 +106,11 @@ export abstract class SqlStore extends SqlOps implements RegisterStore {
 
   async *dumpTable(table: string, batch: number): AsyncIterable<TableDump> {
     if (!(TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
-    // one-column keys page by key (each batch an index seek); composite keys (small tables) by offset
     if (table === 'findings' && this.d.narrowFindings) {
       yield* this.dumpNarrowFindings(batch);
       return;
     }
+    // one-column keys page by key (each batch an index seek); composite keys (small tables) by offset
     const key = KEYS[table];
     const single = !key.includes(',');
     let last: unknown;

@@ -15,7 +15,7 @@
  * verdict changes, the diff's carried findings) are one pass too. Uniqueness is the writer's:
  * inside the write transaction, a stored id is updated, never inserted again.
  */
-import type { Conn, Row } from './conn.js';
+import { num, type Conn, type Row } from './conn.js';
 import type { FindingWrite, RowSource, StoredFigures } from '../store.js';
 import type { Finding } from '../../core/types.js';
 
@@ -121,7 +121,8 @@ export interface DataParts {
 }
 
 const ROW_COLS = 'id, item_id, shape, verdict, value, signal, subject_id, subject_name, locator, unit, count, bytes_out, bytes_in, seen_first, seen_last, data';
-const UPDATE_SET = 'item_id = ?, shape = ?, verdict = ?, value = ?, signal = ?, subject_id = ?, subject_name = ?, locator = ?, unit = ?, count = ?, bytes_out = ?, bytes_in = ?, seen_first = ?, seen_last = ?, data = ?';
+/** An update of a stored row sets the same columns but its id. */
+const UPDATE_SET = ROW_COLS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
 
 /**
  * One write transaction's view of the narrow tables: shapes, verdicts and commits by key (read
@@ -221,7 +222,7 @@ export class NarrowFindings {
     const out = new Map<string, StoredFigures>();
     for (const r of rows) {
       this.rids.set(r.id, Number(r.rid));
-      out.set(r.id, { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined });
+      out.set(r.id, storedFigures(r));
     }
     for (const id of ids) this.looked.add(id);
     return out;
@@ -331,6 +332,7 @@ function shapeKey(service: string, source: string, scanner: string, kind: string
   return `${service}\u0000${source}\u0000${scanner}\u0000${kind}\u0000${confidence}\u0000${subjectKind}\u0000${data0}`;
 }
 
-function num(v: unknown): number | undefined {
-  return v === null || v === undefined ? undefined : Number(v);
+/** A finding's stored figures from its row (`count, bytes_out, bytes_in, seen_first, seen_last`), on either backend. */
+export function storedFigures(r: Row): StoredFigures {
+  return { count: Number(r.count), bytesOut: num(r.bytes_out), bytesIn: num(r.bytes_in), seenFirst: r.seen_first ?? undefined, seenLast: r.seen_last ?? undefined };
 }
