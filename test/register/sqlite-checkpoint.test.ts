@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/register/backends/sqlite.js';
+import { checkpointInBackground } from '../../src/register/backends/sqlite-checkpoint.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const finding = (i: number, note = 200): Finding =>
@@ -85,5 +86,11 @@ describe('background WAL checkpoint', () => {
     // the automatic checkpoint ran inside COMMIT (the WAL passed 1,000 pages): the rows are in the file
     expect(statSync(file).size).toBeGreaterThan(1_000_000);
     await store.close();
+  });
+
+  it('a checkpoint that cannot run says why and never throws (the register is not touched)', async () => {
+    const r = await checkpointInBackground(join(tmpDir(), 'gone', 'r.db'));
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/directory does not exist|unable to open/);
   });
 });
