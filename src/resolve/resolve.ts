@@ -78,7 +78,7 @@ interface Grouping {
  * only when they did not arrive in it (a commit hands them over in id order).
  */
 /** The numeric value of the first 13 characters of `id` when they are lower-case hex digits (52 bits: exact in a double), else -1. */
-function hexPrefix(id: string): number {
+export function hexPrefix(id: string): number {
   if (id.length < 13) return -1;
   let v = 0;
   for (let i = 0; i < 13; i++) {

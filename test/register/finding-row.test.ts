@@ -11,6 +11,7 @@ import type { Finding } from '../../src/core/types.js';
 import { locatorPath } from '../../src/match/match.js';
 import { openRegister } from '../../src/register/register.js';
 import { FindingExtras, findingOf } from '../../src/register/backends/ops.js';
+import { RowIds } from '../../src/register/backends/sqlite-findings.js';
 import { ruleIndex } from '../../src/rules/load.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { findingRow as row, generatedEstate } from './commit-scenario.js';
@@ -35,6 +36,58 @@ describe('finding rows', () => {
     }
     // a finding without a count stays without one
     expect('count' in findingOf(row(odd[0], x.json(odd[0])))).toBe(false);
+  });
+
+  it("data's text is the finding's fields key by key in the finding's order, however the finding's keys look", () => {
+    // the reference: each field no column holds, in order, as `"key":value` (the text PostgreSQL and earlier versions stored)
+    const columns = new Set(['id', 'service', 'source', 'scanner', 'kind', 'value', 'signal', 'confidence', 'subject', 'locator', 'count', 'bytesOut', 'bytesIn', 'firstSeen', 'lastSeen']);
+    const reference = (f: Finding) => {
+      const parts: string[] = [];
+      const add = (k: string, v: unknown) => v !== undefined && parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+      const r = f as unknown as Record<string, unknown>;
+      for (const k of ['serviceName', 'vendor', 'category', 'match']) add(k, r[k]);
+      for (const k in r) if (!columns.has(k) && !['serviceName', 'vendor', 'category', 'match'].includes(k)) add(k, r[k]);
+      if (Object.keys(f.subject).some((k) => !['kind', 'id', 'name'].includes(k))) add('subject', f.subject);
+      if (f.count === undefined) add('count', null);
+      return `{${parts.join(',')}}`;
+    };
+    // keys an object literal would move (indexes first) or treat specially (__proto__), undefined and nested values
+    const strange = [
+      { ...estate[2], '7': 'seven', zeta: { b: 1, a: [1, 'x'] } } as unknown as Finding,
+      Object.assign(JSON.parse(`{"__proto__":{"polluted":true},"after":1}`), estate[3]) as Finding,
+      { ...estate[4], attrs: undefined, note: 'é "q" \\ \u2028', serviceName: undefined } as unknown as Finding,
+      { ...estate[5], vendor: 'Other vendor' } as Finding,
+      // a match of its own: the shared names lead the finding's data, an index key after them
+      { ...estate[6], match: { rule: 'domain', pattern: 'y.example', extra: 2 }, '3': 'x' } as unknown as Finding,
+    ];
+    const x = new FindingExtras();
+    for (const f of [...estate, ...odd, ...strange]) expect([f.id, x.json(f)]).toEqual([f.id, reference(f)]);
+    // the shared part is one text per service, rule and pattern, and follows a change of the names it holds
+    const same = estate.filter((f) => f.service === estate[5].service && f.match.rule === estate[5].match.rule && f.match.pattern === estate[5].match.pattern);
+    expect(x.parts(same[0]).shared).toBe(x.parts(same[same.length - 1]).shared);
+    expect(x.parts(strange[3]).shared).toContain('"vendor":"Other vendor"');
+    expect(x.parts(estate[5]).shared).not.toContain('Other vendor');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('row ids by finding id: hex ids, ids sharing their first 13 digits, other ids and growth agree with a Map', () => {
+    const ids = new RowIds();
+    const ref = new Map<string, number>();
+    let seed = 11;
+    const hex = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 16).toString(16)).join('');
+    const all: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const id = i % 10 === 0 && all.length ? all[all.length - 1].slice(0, 13) + hex(19) : i % 97 === 0 ? `Not-hex-${i}` : hex(32);
+      all.push(id);
+      ids.set(id, i);
+      ref.set(id, i);
+      // updated in place, never a second entry
+      if (i % 13 === 0) (ids.set(id, i + 0.5), ref.set(id, i + 0.5));
+    }
+    expect(ids.size).toBe(ref.size);
+    for (const id of all) expect(ids.get(id)).toBe(ref.get(id));
+    // absent: unknown ids, ids sharing a stored prefix, short ids
+    for (const id of [hex(32), all[10].slice(0, 13) + 'f'.repeat(19), 'abc', all[5].toUpperCase()]) expect(ids.get(id)).toBe(ref.get(id));
   });
 
   it('rows of older registers (data = the whole finding) read the same', () => {

@@ -72,7 +72,9 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * whole finding; findingOf reads both.
  */
 export class FindingExtras {
-  private readonly shared = new Map<string, string>();
+  /** The shared part by service, rule and pattern (strings the rules hold: hashed once), checked against the names it was built from. */
+  private readonly shared = new Map<string, Map<unknown, Map<unknown, { serviceName: string; vendor: string; category: string; text: string }>>>();
+  private sharedCount = 0;
   json(f: Finding): string {
     const d = this.parts(f);
     return d.shared === '{' ? d.own : d.own === '{}' ? `${d.shared}}` : `${d.shared},${d.own.slice(1)}`;
@@ -84,34 +86,69 @@ export class FindingExtras {
    * part once per shape (sqlite-findings.ts); `json` joins the two as PostgreSQL stores them.
    */
   parts(f: Finding): DataParts {
-    const m = f.match;
+    const m = f.match as unknown as Record<string, unknown> | undefined;
     let simple = !!m && typeof m === 'object';
     if (simple) for (const k in m) if (k !== 'rule' && k !== 'pattern') simple = false;
-    let shared: string;
-    if (simple) {
-      const key = `${f.service}\u0000${f.serviceName}\u0000${f.vendor}\u0000${f.category}\u0000${m.rule}\u0000${m.pattern}`;
-      let s = this.shared.get(key);
-      if (s === undefined) {
-        s = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
-        if (this.shared.size > 10_000) this.shared.clear();
-        this.shared.set(key, s);
-      }
-      shared = s;
-    } else shared = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
-    let out = simple ? '{' : shared;
+    if (!simple) return { shared: '{', own: this.own(f, { serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }) };
+    return { shared: this.sharedOf(f, m!), own: this.own(f, {}) };
+  }
+
+  private sharedOf(f: Finding, m: Record<string, unknown>): string {
+    let byRule = this.shared.get(f.service);
+    if (!byRule) this.shared.set(f.service, (byRule = new Map()));
+    let byPattern = byRule.get(m.rule);
+    if (!byPattern) byRule.set(m.rule, (byPattern = new Map()));
+    const x = byPattern.get(m.pattern);
+    if (x && x.serviceName === f.serviceName && x.vendor === f.vendor && x.category === f.category) return x.text;
+    const text = JSON.stringify({ serviceName: f.serviceName, vendor: f.vendor, category: f.category, match: m }).slice(0, -1);
+    if (this.sharedCount++ > 10_000) (this.shared.clear(), (this.sharedCount = 0));
+    byPattern.set(m.pattern, { serviceName: f.serviceName, vendor: f.vendor, category: f.category, text });
+    return text;
+  }
+
+  /**
+   * The finding's own fields after `head`'s, as one JSON text: the fields no column or shared part
+   * holds in the finding's order, then a subject with more than kind, id and name, then
+   * `"count":null` for a finding without a count. Built as one object and stringified once, so the
+   * text is flat (a text built by concatenation is flattened again by each bind).
+   */
+  private own(f: Finding, head: Record<string, unknown>): string {
     const rec = f as unknown as Record<string, unknown>;
     for (const k in rec) {
       if (FINDING_DATA_SKIP.has(k)) continue;
-      const v = rec[k];
-      if (v !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+      // a key an object literal would not keep in place (an index, __proto__): written as it comes
+      if (k === '__proto__' || isIndexKey(k)) return ownText(f, head);
+      head[k] = rec[k];
     }
-    // a subject with more than kind, id and name keeps all of it here
-    let extraSubject = false;
-    for (const k in f.subject) if (k !== 'kind' && k !== 'id' && k !== 'name') extraSubject = true;
-    if (extraSubject) out += `${out.length > 1 ? ',' : ''}"subject":${JSON.stringify(f.subject)}`;
-    if (f.count === undefined) out += `${out.length > 1 ? ',' : ''}"count":null`;
-    return simple ? { shared, own: `${out}}` } : { shared: '{', own: `${out}}` };
+    if (hasExtraSubject(f)) head.subject = f.subject;
+    if (f.count === undefined) head.count = null;
+    return JSON.stringify(head);
   }
+}
+
+function hasExtraSubject(f: Finding): boolean {
+  for (const k in f.subject) if (k !== 'kind' && k !== 'id' && k !== 'name') return true;
+  return false;
+}
+
+/** An array index as a property key (objects list those first, whatever order they were set in). */
+function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57;
+}
+
+/** `own` by concatenation, key by key, for a finding whose keys an object would reorder. */
+function ownText(f: Finding, head: Record<string, unknown>): string {
+  let out = '{';
+  const add = (k: string, v: unknown) => {
+    if (v !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  };
+  for (const k of ['serviceName', 'vendor', 'category', 'match']) if (k in head) add(k, head[k]);
+  const rec = f as unknown as Record<string, unknown>;
+  for (const k in rec) if (!FINDING_DATA_SKIP.has(k)) add(k, rec[k]);
+  if (hasExtraSubject(f)) add('subject', f.subject);
+  if (f.count === undefined) add('count', null);
+  return `${out}}`;
 }
 
 /**
