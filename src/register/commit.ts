@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding } from '../core/types.js';
 import { derivedOfCommit, storeDerived } from '../governance/derived.js';
 import { mergeDecisions } from '../intake/catalog.js';
-import { itemIdFor } from '../resolve/resolve.js';
+import { ItemGrouper, itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { Reconciler } from '../reconcile/reconcile.js';
 import { decideGone, judge, mergeFigures, runStatus, type Judgement } from './judge.js';
@@ -144,6 +144,8 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     // this run touched are gathered on the way (consecutive findings mostly share an item)
     const touched = new Set<string>();
     let lastItem: string | undefined;
+    // each finding is grouped by item for the judge as it is written (its fields read once, here)
+    const grouped = new ItemGrouper();
     // one FindingWrite refilled per row: the store binds each row before it asks for the next
     const row: FindingWrite = { finding: merged[0], itemId: '', unit: null, status: '', statusReason: '' };
     await tx.upsertFindings(
@@ -154,6 +156,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
           const v = reconciler.finding(f);
           const itemId = itemIdFor(f);
           if (itemId !== lastItem) touched.add((lastItem = itemId));
+          grouped.add(f, itemId);
           row.finding = f;
           row.itemId = itemId;
           row.unit = unitOf(f);
@@ -178,10 +181,12 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
 
     // ---- judge once: this run's findings as merged, and the active findings it did not write (read once)
     const others = await tx.otherActiveFindings(runId);
+    for (const o of others) grouped.add(o.finding);
     const priorRisks = await tx.risksByItem();
     const priorItems = await tx.priorItems();
     const j = judge({
       active: others.length ? [...merged, ...others.map((o) => o.finding)] : merged,
+      grouped,
       reconciler,
       catalog,
       rules: input.rules,

@@ -7,8 +7,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
-import { evidenceBasis, type EvidenceBasis } from '../resolve/basis.js';
-import { resolveGroups, type Item } from '../resolve/resolve.js';
+import type { EvidenceBasis } from '../resolve/basis.js';
+import { resolveGroups, type Item, type ItemGrouper } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { assess } from '../risk/assess.js';
 import type { AuditEvent } from './audit.js';
@@ -64,6 +64,11 @@ export function decideGone(candidates: GoneCandidate[], seen: Set<string>, cover
 export interface JudgeInput {
   /** Every active finding of the register after this run's findings were merged in and gone marks applied. */
   active: Finding[];
+  /**
+   * `active` already grouped by item (the commit adds each finding as it writes it): must hold
+   * exactly the findings of `active`. Grouped here when not given.
+   */
+  grouped?: ItemGrouper;
   /**
    * The reconciler that decided the verdicts written with this run's findings (same catalog and
    * time): its decisions are reused, not made again. Made here when not given.
@@ -157,9 +162,8 @@ export function judge(input: JudgeInput): Judgement {
   // findings of items kept as they were: their stored verdicts stand (no verdict in the judgement)
   const keep: string[] = [];
   // one pass groups the findings by item; each item's findings are then read in its finding-id order
-  for (const { item: it, findings: fs } of resolveGroups(input.active)) {
+  for (const { item: it, findings: fs, basis } of input.grouped ? input.grouped.result() : resolveGroups(input.active)) {
     live.add(it.id);
-    const basis = evidenceBasis(fs);
     // a service item whose verdict cannot depend on the subject: every finding has that one verdict
     // (the same object), and the item's is decided from it alone — no pass over its findings
     const constant = it.kind === 'service' ? reconciler.constantVerdict(it.service) : undefined;

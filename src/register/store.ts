@@ -202,10 +202,11 @@ export interface StoredFigures {
   seenLast?: string;
 }
 
-/** Rows read by index: an array, or rows built on demand (a million rows need not exist at once). */
 /**
- * Rows built as they are consumed. The consumer is done with a row before it asks for the next,
- * so a source may hand back the same object each time, refilled.
+ * Rows read by index: an array, or rows built as they are consumed (a million rows need not exist
+ * at once). The consumer reads each row once, in order, and is done with it before it asks for the
+ * next, so a source may hand back the same object each time, refilled (the commit also groups each
+ * finding by item as its row is asked for).
  */
 export type RowSource<T> = { readonly length: number; at(i: number): T | undefined };
 

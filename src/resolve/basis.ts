@@ -89,20 +89,37 @@ function grade(f: Finding): Grade {
 
 /** The basis of an item from all of its findings. */
 export function evidenceBasis(findings: Finding[]): EvidenceBasis {
-  if (!findings.length) return { basis: 'candidate', reason: 'no evidence' };
-  const whys = new Set<string>();
-  // the usage-grade finding with the smallest locator (the first of equals); graded once at the end
-  let best: Finding | undefined;
-  for (const f of findings) {
+  const t = new BasisTally();
+  for (const f of findings) t.add(f);
+  return t.result();
+}
+
+/**
+ * evidenceBasis one finding at a time, in any order: the usage-grade finding with the smallest
+ * locator (of equal locators, the smallest id — the first in id order), or the reasons none is.
+ */
+export class BasisTally {
+  private best?: Finding;
+  private readonly whys = new Set<string>();
+  private n = 0;
+
+  add(f: Finding): void {
+    this.n++;
     // every non-repository finding is usage-grade: no grade (and no description) built per finding
     if (f.source !== 'repo' || grade(f).usage) {
-      if (!best || f.locator < best.locator) best = f;
-    } else whys.add(grade(f).why ?? f.kind);
+      const b = this.best;
+      if (!b || f.locator < b.locator || (f.locator === b.locator && f.id < b.id)) this.best = f;
+    } else this.whys.add(grade(f).why ?? f.kind);
   }
-  if (best) return { basis: 'usage', reason: `${grade(best).what} at ${best.locator}` };
-  const list = [...whys].sort();
-  const roles = list.filter((w) => MENTION_ROLES.has(w));
-  const other = list.filter((w) => !MENTION_ROLES.has(w));
-  const parts = [...(roles.length ? [`${roles.join(', ')} files`] : []), ...other.map((o) => (o === 'transitive dependency' ? 'transitive dependencies' : o === 'link to a web page' ? 'links to web pages' : o === 'first-party module of the same name' ? 'imports of first-party modules of the same name' : o))];
-  return { basis: 'candidate', reason: `evidence only in ${parts.join(' and ')}` };
+
+  result(): EvidenceBasis {
+    if (!this.n) return { basis: 'candidate', reason: 'no evidence' };
+    const best = this.best;
+    if (best) return { basis: 'usage', reason: `${grade(best).what} at ${best.locator}` };
+    const list = [...this.whys].sort();
+    const roles = list.filter((w) => MENTION_ROLES.has(w));
+    const other = list.filter((w) => !MENTION_ROLES.has(w));
+    const parts = [...(roles.length ? [`${roles.join(', ')} files`] : []), ...other.map((o) => (o === 'transitive dependency' ? 'transitive dependencies' : o === 'link to a web page' ? 'links to web pages' : o === 'first-party module of the same name' ? 'imports of first-party modules of the same name' : o))];
+    return { basis: 'candidate', reason: `evidence only in ${parts.join(' and ')}` };
+  }
 }

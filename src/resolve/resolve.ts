@@ -5,6 +5,7 @@
  */
 import type { AttrValue, Finding, SourceKind, Subject } from '../core/types.js';
 import { sha256 } from '../match/match.js';
+import { BasisTally, type EvidenceBasis } from './basis.js';
 
 export interface Item {
   /** `svc-<service>` or `art-<hash of artifact type+key>` — stable across scans. */
@@ -58,6 +59,8 @@ export function resolve(findings: Finding[]): Item[] {
 export interface ItemGroup {
   item: Item;
   findings: Finding[];
+  /** The item's evidence basis (evidenceBasis of its findings), tallied as they were grouped. */
+  basis: EvidenceBasis;
 }
 
 const collator = new Intl.Collator();
@@ -70,6 +73,7 @@ interface Grouping {
   inOrder: boolean;
   /** Subjects seen, by kind then id (Sets: an item seen by 10,000 users must not scan its list per finding). */
   subjects: Map<string, Set<string>>;
+  basis: BasisTally;
 }
 
 /**
@@ -94,41 +98,87 @@ export function hexPrefix(id: string): number {
  * The positions of `ids` in id order (code units, as Array.prototype.sort orders strings; equal
  * ids in the order given). Finding ids are hex digests: when every id starts with 13 lower-case hex
  * digits and no two share them, those 52 bits order the ids as their text does (digits and a–f
- * sort as their values), so the positions come from a native sort of numbers and one lookup each
- * — not a comparison function called n log n times on two strings. Anything else takes the
- * comparison sort.
+ * sort as their values), so the positions come from a radix sort of the numbers (four passes of
+ * counting, no comparison and no lookup per id) — not a comparison function called n log n times
+ * on two strings. Anything else takes the comparison sort.
  */
 export function idOrder(ids: readonly string[]): Uint32Array {
   const n = ids.length;
-  const idx = new Uint32Array(n);
-  const keys = new Float64Array(n);
-  const at = new Map<number, number>();
+  // the 52 bits as two integers: the first 7 digits (28 bits) and the next 6 (24 bits)
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
   let fast = n > 1;
-  for (let i = 0; i < n && fast; i++) {
-    const k = hexPrefix(ids[i]);
-    if (k < 0 || at.has(k)) fast = false;
-    else {
-      keys[i] = k;
-      at.set(k, i);
-    }
-  }
+  for (let i = 0; i < n && fast; i++) fast = hexHalves(ids[i], hi, lo, i);
   if (fast) {
-    keys.sort();
-    for (let i = 0; i < n; i++) idx[i] = at.get(keys[i])!;
-    return idx;
+    const idx = radixOrder(hi, lo, n);
+    // two ids sharing the 52 bits: their order is the rest of their text's
+    for (let i = 1; i < n && fast; i++) fast = hi[idx[i]] !== hi[idx[i - 1]] || lo[idx[i]] !== lo[idx[i - 1]];
+    if (fast) return idx;
   }
+  const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   // a comparison reads two ids of the dense list, not two findings and their ids
   idx.sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : x - y));
   return idx;
 }
 
+/** hi[i], lo[i] = the values of the first 7 and the next 6 characters of `id`, when all 13 are lower-case hex digits. */
+function hexHalves(id: string, hi: Uint32Array, lo: Uint32Array, i: number): boolean {
+  if (id.length < 13) return false;
+  let h = 0;
+  let l = 0;
+  for (let c = 0; c < 13; c++) {
+    const ch = id.charCodeAt(c);
+    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : -1;
+    if (d < 0) return false;
+    if (c < 7) h = h * 16 + d;
+    else l = l * 16 + d;
+  }
+  hi[i] = h;
+  lo[i] = l;
+  return true;
+}
+
+/** Positions 0…n-1 ordered by (hi, lo): a stable LSD radix sort, 12 + 12 + 14 + 14 bits. */
+function radixOrder(hi: Uint32Array, lo: Uint32Array, n: number): Uint32Array {
+  let a = new Uint32Array(n);
+  let b = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const count = new Uint32Array((1 << 14) + 1);
+  const passes: Array<[Uint32Array, number, number]> = [[lo, 0, 0xfff], [lo, 12, 0xfff], [hi, 0, 0x3fff], [hi, 14, 0x3fff]];
+  for (const [key, shift, mask] of passes) {
+    count.fill(0, 0, mask + 2);
+    for (let i = 0; i < n; i++) count[((key[a[i]] >>> shift) & mask) + 1]++;
+    for (let d = 0; d <= mask; d++) count[d + 1] += count[d];
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      b[count[(key[x] >>> shift) & mask]++] = x;
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
+  const g = new ItemGrouper();
+  for (const f of findings) g.add(f);
+  return g.result();
+}
+
+/**
+ * resolveGroups one finding at a time: the commit adds each finding as it writes it (its fields are
+ * read then, once), and the judge takes the groups (`result`) instead of grouping a million
+ * findings again.
+ */
+export class ItemGrouper {
   // one state per item, found by one lookup per finding (its service, or artifact type and key, keyed as itemIdFor keys them)
-  const groups = new Map<string, Grouping>();
-  for (const f of findings) {
-    const id = itemIdFor(f);
-    let g = groups.get(id);
+  private readonly groups = new Map<string, Grouping>();
+
+  /** Adds a finding to its item; `id` is itemIdFor(f) (given when the caller has it). */
+  add(f: Finding, id: string = itemIdFor(f)): void {
+    let g = this.groups.get(id);
     if (!g) {
       const item: Item = {
         id,
@@ -145,7 +195,7 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
         signals: [],
         count: 0,
       };
-      groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new Map() }));
+      this.groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new Map(), basis: new BasisTally() }));
     }
     const it = g.item;
     const fs = g.findings;
@@ -164,32 +214,37 @@ export function resolveGroups(findings: readonly Finding[]): ItemGroup[] {
     if (f.lastSeen && (!it.lastSeen || f.lastSeen > it.lastSeen)) it.lastSeen = f.lastSeen;
     it.count += f.count ?? 1;
     if (f.bytesOut !== undefined) it.bytesOut = (it.bytesOut ?? 0) + f.bytesOut;
+    g.basis.add(f);
   }
-  const out: ItemGroup[] = [];
-  for (const g of groups.values()) {
-    const it = g.item;
-    it.subjects = sortSubjects(it.subjects);
-    it.sources.sort();
-    it.signals.sort();
-    // in id order (code units, as Array.prototype.sort orders strings; equal ids as they came)
-    let fs = g.findings;
-    let ids: string[] = new Array(fs.length);
-    for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
-    if (!g.inOrder) {
-      const byPos = ids;
-      const idx = idOrder(byPos);
-      const sorted: Finding[] = new Array(fs.length);
-      ids = new Array(fs.length);
-      for (let i = 0; i < idx.length; i++) {
-        sorted[i] = fs[idx[i]];
-        ids[i] = byPos[idx[i]];
+
+  /** The items in id order, each with its findings in id order. Call once, after the last add. */
+  result(): ItemGroup[] {
+    const out: ItemGroup[] = [];
+    for (const g of this.groups.values()) {
+      const it = g.item;
+      it.subjects = sortSubjects(it.subjects);
+      it.sources.sort();
+      it.signals.sort();
+      // in id order (code units, as Array.prototype.sort orders strings; equal ids as they came)
+      let fs = g.findings;
+      let ids: string[] = new Array(fs.length);
+      for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
+      if (!g.inOrder) {
+        const byPos = ids;
+        const idx = idOrder(byPos);
+        const sorted: Finding[] = new Array(fs.length);
+        ids = new Array(fs.length);
+        for (let i = 0; i < idx.length; i++) {
+          sorted[i] = fs[idx[i]];
+          ids[i] = byPos[idx[i]];
+        }
+        fs = sorted;
       }
-      fs = sorted;
+      it.findingIds = ids;
+      out.push({ item: it, findings: fs, basis: g.basis.result() });
     }
-    it.findingIds = ids;
-    out.push({ item: it, findings: fs });
+    return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
   }
-  return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
 }
 
 /**

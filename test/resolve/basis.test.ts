@@ -108,3 +108,25 @@ describe('looksLikeApiUrl', () => {
       expect(looksLikeApiUrl(u), u).toBe(false);
   });
 });
+
+describe('evidenceBasis: any order', () => {
+  it('the same basis and reason in any order: of equal locators the smallest id, as if read in id order', () => {
+    // usage-grade findings sharing locators, mentions and a non-repository finding, with ids out of locator order
+    const pool = [
+      ...usageGrade.map(([, f], i) => ({ ...f, id: `z${String(i).padStart(2, '0')}`, locator: `same:${i % 3}` })),
+      finding('import', 'acme_llm', 'test'),
+      finding('package', 'acme-llm', 'manifest', { attrs: { direct: false } }),
+      { ...finding('host', 'api.acme-llm.test', undefined), source: 'network' as SourceKind, id: 'a00', locator: 'same:0' },
+    ];
+    let seed = 5;
+    const shuffled = () => pool.map((f) => [(seed = (seed * 1103515245 + 12345) % 2 ** 31), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+    const inIdOrder = [...pool].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const want = evidenceBasis(inIdOrder);
+    // the network finding 'a00' is first in id order among the four findings at the smallest locator
+    expect(want.reason).toBe('network host at same:0');
+    for (let i = 0; i < 20; i++) expect(evidenceBasis(shuffled())).toEqual(want);
+    // candidates only: the reasons do not depend on the order either
+    const mentions = pool.filter((f) => f.attrs?.role === 'test' || f.attrs?.direct === false);
+    expect(evidenceBasis([...mentions].reverse())).toEqual(evidenceBasis(mentions));
+  });
+});

@@ -75,4 +75,15 @@ describe('idOrder', () => {
     const ids = Array.from({ length: 50_000 }, () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() % 16]).join(''));
     expect([...idOrder(ids)]).toEqual(reference(ids));
   });
+
+  it('digests that differ in one digit of the first 13 (each digit of the radix keys), or only after them', () => {
+    fc.assert(
+      fc.property(hex(32), fc.array(fc.tuple(fc.nat(12), fc.constantFrom(...'0123456789abcdef'), fc.boolean()), { minLength: 1, maxLength: 200 }), (base, edits) => {
+        // each id: the base with one digit of the first 13 set, or a tail of its own after them
+        const ids = edits.map(([at, d, tail], i) => (tail ? base.slice(0, 13) + i.toString(16).padStart(19, '0') : base.slice(0, at) + d + base.slice(at + 1)));
+        expect([...idOrder(ids)]).toEqual(reference(ids));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -240,6 +240,7 @@ export class NarrowFindings {
     const insert = this.prepared(`INSERT INTO finding_rows (${ROW_COLS}, state, first_commit, last_commit) VALUES (${'?, '.repeat(16)}'active', ${commit}, ${commit})`);
     const update = this.prepared(`UPDATE finding_rows SET ${UPDATE_SET}, state = 'active', gone_at = NULL, last_commit = ${commit} WHERE rid = ?`);
     const rids = this.rids;
+    rids.reserve(rows.length);
     // a row whose id `figures` did not look up in this transaction waits for one lookup of all such
     // ids after the loop (the commit looks every id up first, so it never waits)
     const stored = !!(await this.c.get('SELECT 1 AS x FROM finding_rows LIMIT 1'));
@@ -347,13 +348,18 @@ export class RowIds {
     return this.n + this.other.size;
   }
 
+  /** Room for `more` ids beyond those held, made at once (a commit knows how many rows it writes). */
+  reserve(more: number): void {
+    while ((this.n + more) * 2 > this.keys.length) this.grow();
+  }
+
   get(id: string): number | undefined {
     const k = hexPrefix(id);
     if (k < 0) return this.other.get(id);
     const { keys } = this;
     const mask = keys.length - 1;
     // key + 1 is stored: 0 marks an empty slot
-    for (let i = k % keys.length; keys[i] !== 0; i = (i + 1) & mask) {
+    for (let i = slot(k, mask); keys[i] !== 0; i = (i + 1) & mask) {
       if (keys[i] === k + 1 && this.ids[i] === id) return this.rids[i];
     }
     return undefined;
@@ -368,7 +374,7 @@ export class RowIds {
     if ((this.n + 1) * 2 > this.keys.length) this.grow();
     const { keys } = this;
     const mask = keys.length - 1;
-    let i = k % keys.length;
+    let i = slot(k, mask);
     for (; keys[i] !== 0; i = (i + 1) & mask) {
       if (keys[i] === k + 1 && this.ids[i] === id) {
         this.rids[i] = rid;
@@ -390,7 +396,7 @@ export class RowIds {
     const mask = size - 1;
     for (let j = 0; j < keys.length; j++) {
       if (keys[j] === 0) continue;
-      let i = (keys[j] - 1) % size;
+      let i = slot(keys[j] - 1, mask);
       while (this.keys[i] !== 0) i = (i + 1) & mask;
       this.keys[i] = keys[j];
       this.rids[i] = rids[j];
@@ -398,6 +404,9 @@ export class RowIds {
     }
   }
 }
+
+/** A key's slot: its low 32 bits (uniform: the keys are digests) under the table's mask. */
+const slot = (k: number, mask: number) => (k >>> 0) & mask;
 
 function shapeKey(service: string, source: string, scanner: string, kind: string, confidence: string, subjectKind: string, data0: string): string {
   return `${service}\u0000${source}\u0000${scanner}\u0000${kind}\u0000${confidence}\u0000${subjectKind}\u0000${data0}`;
