@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding, ItemStatus } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
 import type { EvidenceBasis } from '../resolve/basis.js';
-import { resolveGroups, type Item, type ItemGrouper } from '../resolve/resolve.js';
+import { resolveGroups, type Item, type ItemGroup, type ItemGrouper } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
 import { assess } from '../risk/assess.js';
 import type { AuditEvent } from './audit.js';
@@ -162,7 +162,7 @@ export function judge(input: JudgeInput): Judgement {
   // findings of items kept as they were: their stored verdicts stand (no verdict in the judgement)
   const keep: string[] = [];
   // one pass groups the findings by item; each item's findings are then read in its finding-id order
-  for (const { item: it, findings: fs, basis } of input.grouped ? input.grouped.result() : resolveGroups(input.active)) {
+  for (const { item: it, findings: fs, basis, bySource } of input.grouped ? input.grouped.result() : resolveGroups(input.active)) {
     live.add(it.id);
     // a service item whose verdict cannot depend on the subject: every finding has that one verdict
     // (the same object), and the item's is decided from it alone — no pass over its findings
@@ -195,7 +195,7 @@ export function judge(input: JudgeInput): Judgement {
         out.audit.push({ at, actor, action: 'item.promoted', entityType: 'item', entityId: it.id, before: { basis: 'candidate' }, after: { basis: 'usage', status: v.status }, rationale: `usage-grade evidence appeared: ${basis.reason}` });
       }
     }
-    const change = riskChange(it, v, fs, input.priorRisks.get(it.id), input.touched.has(it.id), input, () => `AIR-${String(++riskN).padStart(4, '0')}`);
+    const change = riskChange(it, bySource, v, fs, input.priorRisks.get(it.id), input.touched.has(it.id), input, () => `AIR-${String(++riskN).padStart(4, '0')}`);
     if (change) {
       out.riskChanges.push(change.change);
       out.audit.push(change.audit);
@@ -216,12 +216,12 @@ const TITLE: Partial<Record<ItemStatus, string>> = {
   'out-of-scope': 'Out-of-scope use of',
 };
 
-function riskChange(it: Item, v: Verdict, fs: Finding[], existing: RiskEntry | undefined, seenNow: boolean, input: JudgeInput, nextId: () => string): { change: RiskChange; audit: AuditEvent } | undefined {
+function riskChange(it: Item, bySource: ItemGroup['bySource'], v: Verdict, fs: Finding[], existing: RiskEntry | undefined, seenNow: boolean, input: JudgeInput, nextId: () => string): { change: RiskChange; audit: AuditEvent } | undefined {
   const at = input.now.toISOString();
   const inQueue = QUEUE_STATUSES.includes(v.status);
   if (!existing) {
     if (!inQueue) return undefined;
-    const a = assess(it, input.rules.get(it.service), v.status, { hasCredential: fs.some((f) => f.signal === 'credential') });
+    const a = assess(it, input.rules.get(it.service), v.status, { hasCredential: it.signals.includes('credential') });
     const entry: RiskEntry = {
       id: nextId(),
       itemId: it.id,
@@ -244,7 +244,7 @@ function riskChange(it: Item, v: Verdict, fs: Finding[], existing: RiskEntry | u
       service: it.service,
       vendor: it.vendor,
       category: it.category,
-      evidenceSummary: evidenceSummary(it, fs),
+      evidenceSummary: evidenceSummary(it, bySource),
       subjects: it.subjects.map((s) => `${s.kind}:${s.name ?? s.id}`),
       firstSeen: it.firstSeen,
       lastSeen: it.lastSeen,
@@ -288,10 +288,8 @@ function riskChange(it: Item, v: Verdict, fs: Finding[], existing: RiskEntry | u
   };
 }
 
-function evidenceSummary(it: Item, fs: Finding[]): string {
-  const bySource = new Map<string, number>();
-  for (const f of fs) bySource.set(f.source, (bySource.get(f.source) ?? 0) + 1);
-  const parts = [...bySource.entries()].map(([s, n]) => `${n} ${s} finding${n === 1 ? '' : 's'}`);
+function evidenceSummary(it: Item, bySource: ItemGroup['bySource']): string {
+  const parts = bySource.map(({ source: s, count: n }) => `${n} ${s} finding${n === 1 ? '' : 's'}`);
   const subj = it.subjects.slice(0, 5).map((s) => s.name ?? s.id);
   const more = it.subjects.length > 5 ? ` and ${it.subjects.length - 5} more` : '';
   const bytes = it.bytesOut ? `; ${formatBytes(it.bytesOut)} sent` : '';

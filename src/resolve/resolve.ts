@@ -61,6 +61,8 @@ export interface ItemGroup {
   findings: Finding[];
   /** The item's evidence basis (evidenceBasis of its findings), tallied as they were grouped. */
   basis: EvidenceBasis;
+  /** How many findings each source gave, sources in the order they first appear in id order. */
+  bySource: Array<{ source: string; count: number }>;
 }
 
 const collator = new Intl.Collator();
@@ -74,6 +76,8 @@ interface Grouping {
   /** Subjects seen, by kind then id (Sets: an item seen by 10,000 users must not scan its list per finding). */
   subjects: Map<string, Set<string>>;
   basis: BasisTally;
+  /** Per source: its findings, and the smallest id among them (the source's place in id order). */
+  bySource: Array<{ source: string; count: number; first: string }>;
 }
 
 /**
@@ -195,7 +199,7 @@ export class ItemGrouper {
         signals: [],
         count: 0,
       };
-      this.groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new Map(), basis: new BasisTally() }));
+      this.groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new Map(), basis: new BasisTally(), bySource: [] }));
     }
     const it = g.item;
     const fs = g.findings;
@@ -208,7 +212,15 @@ export class ItemGrouper {
       ids.add(subject.id);
       it.subjects.push(subject);
     }
-    if (!it.sources.includes(f.source)) it.sources.push(f.source);
+    let src: Grouping['bySource'][number] | undefined;
+    for (const x of g.bySource) if (x.source === f.source) src = x;
+    if (!src) {
+      g.bySource.push({ source: f.source, count: 1, first: f.id });
+      it.sources.push(f.source);
+    } else {
+      src.count++;
+      if (f.id < src.first) src.first = f.id;
+    }
     if (!it.signals.includes(f.signal)) it.signals.push(f.signal);
     if (f.firstSeen && (!it.firstSeen || f.firstSeen < it.firstSeen)) it.firstSeen = f.firstSeen;
     if (f.lastSeen && (!it.lastSeen || f.lastSeen > it.lastSeen)) it.lastSeen = f.lastSeen;
@@ -241,7 +253,9 @@ export class ItemGrouper {
         fs = sorted;
       }
       it.findingIds = ids;
-      out.push({ item: it, findings: fs, basis: g.basis.result() });
+      // sources by their first finding in id order (of equal ids, the one added first: a stable sort)
+      const bySource = g.bySource.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0)).map(({ source, count }) => ({ source, count }));
+      out.push({ item: it, findings: fs, basis: g.basis.result(), bySource });
     }
     return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
   }

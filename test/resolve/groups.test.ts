@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
-import { idOrder, resolveGroups } from '../../src/resolve/resolve.js';
+import { evidenceBasis } from '../../src/resolve/basis.js';
+import { idOrder, ItemGrouper, resolveGroups } from '../../src/resolve/resolve.js';
 
 function finding(id: string, service: string, user: string, name = service.toUpperCase()): Finding {
   return { kind: 'host', value: `api.${service}.example`, source: 'network', scanner: 'egress', signal: 'usage', confidence: 'inferred', subject: { kind: 'user', id: user }, locator: `l:${id}`, id, service, serviceName: name, vendor: 'V', category: 'llm-api', match: { rule: 'domain', pattern: `api.${service}.example` } };
@@ -43,6 +44,28 @@ describe('resolveGroups', () => {
     const input = [finding('9', 'a', 'u1', 'Newer A'), finding('1', 'a', 'u2', 'Older A')];
     expect(resolveGroups(input)[0].item.serviceName).toBe('Newer A');
     expect(resolveGroups(input)[0].findings.map((f) => f.id)).toEqual(['1', '9']);
+  });
+});
+
+describe('ItemGrouper', () => {
+  it('findings added one at a time in any order: the groups resolveGroups gives, sources counted in the order of their first id', () => {
+    let seed = 3;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const sources = ['network', 'repo', 'saas', 'cloud'] as const;
+    const fs = Array.from({ length: 600 }, (_, i) => ({ ...finding(`${(i * 7919) % 600}`.padStart(4, '0'), ['a', 'b'][rnd(2)], `u${rnd(9)}`), source: sources[rnd(4)] }) as Finding);
+    const byId = [...fs].sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const input of [fs, [...byId].reverse(), byId]) {
+      const g = new ItemGrouper();
+      for (const f of input) g.add(f);
+      const groups = g.result();
+      expect(groups.map((x) => ({ item: x.item, ids: x.findings.map((f) => f.id), basis: x.basis }))).toEqual(resolveGroups(byId).map((x) => ({ item: x.item, ids: x.findings.map((f) => f.id), basis: evidenceBasis(x.findings) })));
+      for (const x of groups) {
+        // the reference: counts by source over the item's findings in id order, in first-appearance order
+        const ref = new Map<string, number>();
+        for (const f of x.findings) ref.set(f.source, (ref.get(f.source) ?? 0) + 1);
+        expect(x.bySource).toEqual([...ref].map(([source, count]) => ({ source, count })));
+      }
+    }
   });
 });
 

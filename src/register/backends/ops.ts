@@ -488,6 +488,8 @@ export class SqlOps implements RegisterOps {
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
     const read = findingReader();
+    // SQLite: a register whose only commit is this run's (a first scan) holds no other finding
+    if (this.d.narrowFindings && !(await this.c.get('SELECT 1 AS x FROM finding_commits WHERE run_id <> ? LIMIT 1', [runId]))) return [];
     const sql =
       this.d.narrowFindings
         ? `SELECT ${viewColumns(`status, status_reason, ${FINDING_READ}`)} FROM ${FINDINGS_VIEW_FROM} WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`

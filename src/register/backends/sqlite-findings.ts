@@ -350,7 +350,9 @@ export class RowIds {
 
   /** Room for `more` ids beyond those held, made at once (a commit knows how many rows it writes). */
   reserve(more: number): void {
-    while ((this.n + more) * 2 > this.keys.length) this.grow();
+    let size = this.keys.length;
+    while ((this.n + more) * 2 > size) size *= 2;
+    if (size > this.keys.length) this.grow(size);
   }
 
   get(id: string): number | undefined {
@@ -371,7 +373,7 @@ export class RowIds {
       this.other.set(id, rid);
       return;
     }
-    if ((this.n + 1) * 2 > this.keys.length) this.grow();
+    if ((this.n + 1) * 2 > this.keys.length) this.grow(this.keys.length * 2);
     const { keys } = this;
     const mask = keys.length - 1;
     let i = slot(k, mask);
@@ -387,9 +389,8 @@ export class RowIds {
     this.n++;
   }
 
-  private grow(): void {
+  private grow(size: number): void {
     const { keys, rids, ids } = this;
-    const size = keys.length * 2;
     this.keys = new Float64Array(size);
     this.rids = new Float64Array(size);
     this.ids = new Array(size);
