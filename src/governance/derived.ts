@@ -71,8 +71,7 @@ export type CommitFinding = DerivationFinding & Pick<Finding, 'service' | 'artif
 /**
  * The derived entries after a scan commit: every judged item that has a risk entry, from its
  * active findings (this run's and the others, as the judge saw them) and its new status. Findings
- * are grouped by what names their item (service, or artifact type and key: `itemIdFor`'s inputs),
- * one pass, no per-finding id lookups. A group keeps only the findings the derivation would not
+ * are grouped by item (`itemIdFor`, remembered per service and artifact), one pass. A group keeps only the findings the derivation would not
  * skip — the first of each kind and signal, then each with more bytes out than any before it
  * (`deriveThreats` skips the others: an item's facts share its category) — so a million findings
  * are never copied into facts, and the derivation reads the same facts in the same order.
@@ -82,40 +81,50 @@ export function derivedOfCommit(
   risks: ReadonlyMap<string, { id: string; itemId: string }>,
   ...active: ReadonlyArray<readonly CommitFinding[]>
 ): DerivedEntry[] {
-  interface Group {
-    facts: DerivationFinding[];
-    /** kind → signal → the most bytes out of a kept finding */
-    most: Map<string, Map<string, number>>;
-  }
-  const byItem = new Map<string, Group>();
-  const services = new Map<string, Group>();
-  const artifacts = new Map<string, Group>();
-  for (const list of active) {
-    for (const f of list) {
-      const [groups, key] = f.artifact ? [artifacts, `${f.artifact.type}\u0000${f.artifact.key}`] : [services, f.service];
-      let g = groups.get(key);
-      if (!g) {
-        const id = itemIdFor(f);
-        g = byItem.get(id) ?? { facts: [], most: new Map() };
-        byItem.set(id, g);
-        groups.set(key, g);
-      }
-      let bySignal = g.most.get(f.kind);
-      if (!bySignal) g.most.set(f.kind, (bySignal = new Map()));
-      const seen = bySignal.get(f.signal);
-      const bytes = f.bytesOut ?? 0;
-      if (seen !== undefined && seen >= bytes) continue;
-      bySignal.set(f.signal, bytes);
-      g.facts.push(f);
-    }
-  }
+  const facts = new DerivationFacts();
+  for (const list of active) for (const f of list) facts.add(f);
+  return derivedOfFacts(items, risks, facts);
+}
+
+/** derivedOfCommit from facts gathered as the findings went by (the commit adds each finding as it writes it). */
+export function derivedOfFacts(
+  items: ReadonlyArray<{ item: { id: string; category?: string }; verdict: { status: string } }>,
+  risks: ReadonlyMap<string, { id: string; itemId: string }>,
+  facts: DerivationFacts,
+): DerivedEntry[] {
   const out: DerivedEntry[] = [];
   for (const x of items) {
     const risk = risks.get(x.item.id);
     if (!risk) continue;
-    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(byItem.get(x.item.id)?.facts ?? [], { category: x.item.category, status: x.verdict.status }) });
+    out.push({ riskEntryId: risk.id, itemId: x.item.id, threats: threatsOfItem(facts.of(x.item.id), { category: x.item.category, status: x.verdict.status }) });
   }
   return out;
+}
+
+/**
+ * The facts derivedOfCommit keeps per item, one finding at a time, in the order the judge sees
+ * them (this run's, then the others): the first of each kind and signal, then each with more
+ * bytes out than any before it.
+ */
+export class DerivationFacts {
+  private readonly byItem = new Map<string, { facts: DerivationFinding[]; most: Map<string, Map<string, number>> }>();
+
+  /** Adds a finding of the item `itemId` (itemIdFor(f), given when the caller has it). */
+  add(f: CommitFinding, itemId: string = itemIdFor(f)): void {
+    let g = this.byItem.get(itemId);
+    if (!g) this.byItem.set(itemId, (g = { facts: [], most: new Map() }));
+    let bySignal = g.most.get(f.kind);
+    if (!bySignal) g.most.set(f.kind, (bySignal = new Map()));
+    const seen = bySignal.get(f.signal);
+    const bytes = f.bytesOut ?? 0;
+    if (seen !== undefined && seen >= bytes) return;
+    bySignal.set(f.signal, bytes);
+    g.facts.push(f);
+  }
+
+  of(itemId: string): DerivationFinding[] {
+    return this.byItem.get(itemId)?.facts ?? [];
+  }
 }
 
 /** Re-derives and stores one entry's stages and threats (after its item's status changed). */

@@ -7,7 +7,7 @@
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Coverage, Finding } from '../core/types.js';
-import { derivedOfCommit, storeDerived } from '../governance/derived.js';
+import { DerivationFacts, derivedOfFacts, storeDerived } from '../governance/derived.js';
 import { mergeDecisions } from '../intake/catalog.js';
 import { ItemGrouper, itemIdFor } from '../resolve/resolve.js';
 import type { RuleIndex } from '../rules/compile.js';
@@ -146,6 +146,8 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     let lastItem: string | undefined;
     // each finding is grouped by item for the judge as it is written (its fields read once, here)
     const grouped = new ItemGrouper();
+    // and the facts its stages and threats are derived from (derivedOfCommit's, in the same order)
+    const facts = new DerivationFacts();
     // one FindingWrite refilled per row: the store binds each row before it asks for the next
     const row: FindingWrite = { finding: merged[0], itemId: '', unit: null, status: '', statusReason: '' };
     await tx.upsertFindings(
@@ -157,6 +159,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
           const itemId = itemIdFor(f);
           if (itemId !== lastItem) touched.add((lastItem = itemId));
           grouped.add(f, itemId);
+          facts.add(f, itemId);
           row.finding = f;
           row.itemId = itemId;
           row.unit = unitOf(f);
@@ -181,7 +184,11 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
 
     // ---- judge once: this run's findings as merged, and the active findings it did not write (read once)
     const others = await tx.otherActiveFindings(runId);
-    for (const o of others) grouped.add(o.finding);
+    for (const o of others) {
+      const id = itemIdFor(o.finding);
+      grouped.add(o.finding, id);
+      facts.add(o.finding, id);
+    }
     const priorRisks = await tx.risksByItem();
     const priorItems = await tx.priorItems();
     const j = judge({
@@ -231,7 +238,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     clock.mark('items, risks, audit');
     // each entry's evidence-derived lifecycle stages and STRIDE threats, stored with it (issue 15)
     const created = new Set(j.riskChanges.filter((c) => c.kind === 'created').map((c) => c.entry.id));
-    await storeDerived(tx, derivedOfCommit(j.items, risks, merged, others.map((o) => o.finding)), at, created);
+    await storeDerived(tx, derivedOfFacts(j.items, risks, facts), at, created);
     clock.mark('stages and threats');
     await tx.setState(input.state, at);
     await tx.finishRun(runId, { status, coverage: input.coverage, errors: input.errors, summary, scanners: input.scannerVersions });
