@@ -110,6 +110,29 @@ describe('SQLite narrow findings', () => {
     await reg.close();
   });
 
+  it('an upsert after the commit looked its ids up: a stored id updated, ids found absent inserted once, an id not looked up found by its own pass', async () => {
+    const spec = await sqliteBackend().fresh();
+    const reg = await openRegister(spec);
+    await commit(reg, [A, B('alice', 3)], [cov('repo', ['package.json']), cov('egress', ['proxy.log'])], '2026-11-01T10:00:00.000Z');
+    const [fa, fb] = (await reg.listFindings()).sort((x, y) => x.kind.localeCompare(y.kind));
+    const w = (f: Finding, locator: string) => ({ finding: { ...f, locator }, itemId: 'svc-x', unit: null, status: 'unsanctioned', statusReason: 'r' });
+    const absent = { ...fb, id: '0123456789abcdef0123456789abcdef', subject: { kind: 'user', id: 'carol' } } as Finding;
+    const other = { ...fb, id: 'not-looked-up', subject: { kind: 'user', id: 'dave' } } as Finding;
+    const rows = [w(fb, 'proxy.log:99'), w(absent, 'proxy.log:1'), w(absent, 'proxy.log:2'), w(fa, 'package.json:7'), w(other, 'proxy.log:5')];
+    await reg.transaction(async (tx) => {
+      // the commit's order: figures of its ids first (fa is not among them: looked up by the upsert's own pass)
+      const figures = await tx.findingFigures([fb.id, absent.id]);
+      expect([...figures.keys()]).toEqual([fb.id]);
+      await tx.upsertFindings({ length: rows.length, at: (i) => rows[i] }, 'run-y', '2026-11-06T00:00:00.000Z');
+    });
+    const after = await reg.listFindings();
+    expect(after.map((f) => f.id).sort()).toEqual([fa.id, fb.id, absent.id, 'not-looked-up'].sort());
+    expect(after.find((f) => f.id === fb.id)).toMatchObject({ locator: 'proxy.log:99', firstDetectedAt: '2026-11-01T10:00:00.000Z', lastDetectedAt: '2026-11-06T00:00:00.000Z' });
+    expect(after.find((f) => f.id === absent.id)).toMatchObject({ locator: 'proxy.log:2', firstDetectedAt: '2026-11-06T00:00:00.000Z' });
+    expect(after.find((f) => f.id === fa.id)).toMatchObject({ locator: 'package.json:7', firstDetectedAt: '2026-11-01T10:00:00.000Z' });
+    await reg.close();
+  });
+
   it('migration 1000 moves the rows of the wide table: the view reads what the table held', async () => {
     const file = join(tmpDir(), 'old.db');
     const db = new Database(file);

@@ -137,10 +137,11 @@ export class NarrowFindings {
   private readonly byData0 = new Map<string, Array<{ service: string; source: string; scanner: string; kind: string; confidence: string; subjectKind: string; n: number }>>();
   private lastVerdict?: { status: string; reason: string; n: number };
   private readonly commits = new Map<string, number>();
-  /** id → rowid of the findings read by `figures` (this transaction), and of those it inserted. */
+  /**
+   * id → rowid of the findings read by `figures` (this transaction), and of those it inserted;
+   * ABSENT for an id `figures` looked up and found no row of.
+   */
   private readonly rids = new RowIds();
-  /** The ids whose stored rows are known to `rids` (found or not). */
-  private readonly looked = new Set<string>();
 
   constructor(private readonly c: Conn) {}
 
@@ -208,11 +209,14 @@ export class NarrowFindings {
 
   /** The stored rows among `ids`, with `cols` of each: one pass over the rows' ids (no index on them, see above). */
   async rowsOf(ids: readonly string[], cols: string, join = ''): Promise<Row[]> {
-    const want = new Set(ids);
     const out: Row[] = [];
-    if (!want.size) return out;
+    if (!ids.length) return out;
+    // a table of typed arrays, not a Set of a million strings (RowIds)
+    const want = new RowIds();
+    want.reserve(ids.length);
+    for (const id of ids) want.set(id, 0);
     await this.c.map(`SELECT finding_rows.rid AS rid, finding_rows.id AS id, ${cols} FROM finding_rows ${join}`, [], (r) => {
-      if (want.has(r.id)) out.push(r);
+      if (want.get(r.id) !== undefined) out.push(r);
     });
     return out;
   }
@@ -221,11 +225,13 @@ export class NarrowFindings {
   async figures(ids: readonly string[]): Promise<Map<string, StoredFigures>> {
     const rows = await this.rowsOf(ids, 'count, bytes_out, bytes_in, seen_first, seen_last');
     const out = new Map<string, StoredFigures>();
+    const rids = this.rids;
+    rids.reserve(ids.length);
     for (const r of rows) {
-      this.rids.set(r.id, Number(r.rid));
+      rids.set(r.id, Number(r.rid));
       out.set(r.id, storedFigures(r));
     }
-    for (const id of ids) this.looked.add(id);
+    for (const id of ids) if (rids.get(id) === undefined) rids.set(id, ABSENT);
     return out;
   }
 
@@ -249,10 +255,12 @@ export class NarrowFindings {
     for (let i = 0; i < rows.length; i++) {
       const { finding: f, itemId, unit, status, statusReason } = rows.at(i)!;
       const d = parts(f);
+      // a row id; ABSENT: looked up, not stored; undefined: not looked up in this transaction
       const known = rids.get(f.id);
-      const later = known === undefined && stored && !this.looked.has(f.id);
+      const fresh = known === undefined || known === ABSENT;
+      const later = known === undefined && stored;
       let k = 0;
-      if (known === undefined) p[k++] = f.id;
+      if (fresh) p[k++] = f.id;
       p[k++] = itemId;
       p[k++] = this.shape(f.service, f.source, f.scanner, f.kind, f.confidence, f.subject.kind, d.shared);
       p[k++] = this.verdict(status, statusReason);
@@ -270,7 +278,7 @@ export class NarrowFindings {
       p[k++] = d.own;
       // spread: measured faster than binding the array itself (bench/results/commit-floor.md)
       if (later) deferred.push({ id: f.id, p: p.slice() });
-      else if (known === undefined) rids.set(f.id, Number(insert.run(...p).lastInsertRowid));
+      else if (fresh) rids.set(f.id, Number(insert.run(...p).lastInsertRowid));
       else {
         p[k] = known;
         update.run(...p);
@@ -279,9 +287,8 @@ export class NarrowFindings {
     if (!deferred.length) return;
     for (const r of await this.rowsOf(deferred.map((x) => x.id), 'state')) rids.set(r.id, Number(r.rid));
     for (const { id, p: row } of deferred) {
-      this.looked.add(id);
       const known = rids.get(id);
-      if (known === undefined) rids.set(id, Number(insert.run(row).lastInsertRowid));
+      if (known === undefined || known === ABSENT) rids.set(id, Number(insert.run(row).lastInsertRowid));
       else update.run([...row.slice(1), known]);
     }
   }
@@ -405,6 +412,9 @@ export class RowIds {
     }
   }
 }
+
+/** RowIds' value for an id looked up and not stored. */
+const ABSENT = -1;
 
 /** A key's slot: its low 32 bits (uniform: the keys are digests) under the table's mask. */
 const slot = (k: number, mask: number) => (k >>> 0) & mask;
