@@ -132,8 +132,18 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     // ---- findings: this run's figures merged with what was stored
     const prev = (await tx.hasFindings()) ? await tx.findingFigures(input.findings.map((f) => f.id)) : new Map<string, StoredFigures>();
     // nothing stored (a fresh register, a new source): the run's findings as they are, no copy
-    const merged = prev.size ? input.findings.map((f) => mergeFigures(prev.get(f.id), f, !!input.full)) : input.findings;
-    summary.findings.new = prev.size ? merged.filter((f) => !prev.has(f.id)).length : merged.length;
+    let merged = input.findings;
+    summary.findings.new = merged.length;
+    if (prev.size) {
+      // one lookup per finding: merged and counted in the same pass
+      merged = new Array(input.findings.length);
+      for (let i = 0; i < merged.length; i++) {
+        const f = input.findings[i];
+        const p = prev.get(f.id);
+        if (p) summary.findings.new--;
+        merged[i] = mergeFigures(p, f, !!input.full);
+      }
+    }
     clock.mark('stored figures');
     // the catalog of record first, so each finding is written once, with its verdict (no second pass over the rows)
     const catalog = mergeDecisions(input.catalog, await tx.listDecisions({ activeOnly: true }));

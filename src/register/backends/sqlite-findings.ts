@@ -246,7 +246,8 @@ export class NarrowFindings {
     const insert = this.prepared(`INSERT INTO finding_rows (${ROW_COLS}, state, first_commit, last_commit) VALUES (${'?, '.repeat(16)}'active', ${commit}, ${commit})`);
     const update = this.prepared(`UPDATE finding_rows SET ${UPDATE_SET}, state = 'active', gone_at = NULL, last_commit = ${commit} WHERE rid = ?`);
     const rids = this.rids;
-    rids.reserve(rows.length);
+    // ids `figures` looked up are held already (found or ABSENT): room for the rest only
+    rids.reserve(Math.max(0, rows.length - rids.size));
     // a row whose id `figures` did not look up in this transaction waits for one lookup of all such
     // ids after the loop (the commit looks every id up first, so it never waits)
     const stored = !!(await this.c.get('SELECT 1 AS x FROM finding_rows LIMIT 1'));
