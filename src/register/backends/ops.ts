@@ -159,6 +159,12 @@ function ownText(f: Finding, head: Record<string, unknown>): string {
  * Findings are built with their keys in one order, so they share V8's hidden classes.
  */
 export function findingReader(): (r: Row) => Finding {
+  const { s, match } = findingPools();
+  return (r) => readFinding(r, s, match);
+}
+
+/** The pools findingReader reads through: one copy of each repeated text, one `match` object per rule and pattern. */
+function findingPools(): { s: (v: unknown) => unknown; match: (m: unknown) => unknown } {
   const pool = new Map<string, string>();
   const matches = new Map<string, unknown>();
   const s = (v: unknown): unknown => {
@@ -182,7 +188,72 @@ export function findingReader(): (r: Row) => Finding {
     matches.set(key, m);
     return m;
   };
-  return (r) => readFinding(r, s, match);
+  return { s, match };
+}
+
+/** A `finding_shapes` row as narrowReader uses it: its columns, and its shared `data` decoded once. */
+interface ShapeOf extends ShapeTexts {
+  service: string;
+  source: string;
+  scanner: string;
+  kind: string;
+  confidence: string;
+  subjectKind: string;
+  data0: string;
+  /** The shared fields, as readFinding sets them (pooled); undefined when nothing is shared or data0 does not parse. */
+  shared?: Array<readonly [string, unknown]>;
+  sharedKeys?: Set<string>;
+}
+
+/**
+ * Reads SQLite's narrow finding rows (`finding_rows` with its shape and verdict numbers) into the
+ * findings readFinding gives for the same rows of the `findings` view, key for key: each shape's
+ * columns and shared `data` decoded once, each row's own part of `data` parsed alone — not the
+ * view's joined text parsed per row, nor the shape's texts pooled again per row. A row this cannot
+ * read the same way (nothing shared, own data that does not parse or repeats a shared field) is
+ * read through readFinding from the view's row.
+ */
+function narrowReader(shapes: ReadonlyMap<number, ShapeOf>, s: (v: unknown) => unknown, match: (m: unknown) => unknown): (r: Row) => Finding {
+  for (const sh of shapes.values()) {
+    if (sh.data0 === '{') continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(`${sh.data0}}`);
+    } catch {
+      continue;
+    }
+    if (!d || typeof d !== 'object' || Array.isArray(d)) continue;
+    const o = d as Record<string, unknown>;
+    sh.shared = Object.keys(o).map((k) => [k, k === 'match' ? match(o[k]) : typeof o[k] === 'string' ? s(o[k]) : o[k]] as const);
+    sh.sharedKeys = new Set(Object.keys(o));
+  }
+  const viewRow = (r: Row, sh: ShapeOf): Row => ({
+    ...r,
+    service: sh.service, source: sh.source, scanner: sh.scanner, kind: sh.kind, confidence: sh.confidence, subject_kind: sh.subjectKind,
+    data: sh.data0 === '{' ? r.data : r.data === '{}' ? `${sh.data0}}` : `${sh.data0},${String(r.data).slice(1)}`,
+  });
+  return (r) => {
+    const sh = shapes.get(Number(r.shape));
+    if (!sh) throw new Error(`finding ${r.id}: no shape ${r.shape}`);
+    if (!sh.shared) return readFinding(viewRow(r, sh), s, match);
+    let own: unknown;
+    try {
+      own = JSON.parse(r.data);
+    } catch {
+      return readFinding(viewRow(r, sh), s, match);
+    }
+    if (!own || typeof own !== 'object' || Array.isArray(own)) return readFinding(viewRow(r, sh), s, match);
+    const x = own as Record<string, unknown>;
+    for (const k in x) if (sh.sharedKeys!.has(k) || k === 'id') return readFinding(viewRow(r, sh), s, match);
+    const f = findingColumns(r, sh, x.count === null, s);
+    for (const [k, v] of sh.shared) f[k] = v;
+    for (const k in x) {
+      const v = x[k];
+      if (k === 'count' && v === null) continue;
+      f[k] = k === 'match' ? match(v) : typeof v === 'string' ? s(v) : v;
+    }
+    return f as unknown as Finding;
+  };
 }
 
 const same = (v: unknown) => v;
@@ -192,28 +263,44 @@ export function findingOf(r: Row): Finding {
   return readFinding(r, same, same);
 }
 
-function readFinding(r: Row, s: (v: unknown) => unknown, match: (m: unknown) => unknown): Finding {
-  const x = pj<Record<string, unknown>>(r.data, {});
-  // a row of an older register: data is the whole finding, as it was written
-  if (typeof x.id === 'string') return x as unknown as Finding;
+/** The texts of a finding's shape: the row's own columns on the view, the shape's on finding_rows (narrowReader). */
+interface ShapeTexts {
+  kind: unknown;
+  source: unknown;
+  scanner: unknown;
+  confidence: unknown;
+  subjectKind: unknown;
+  service: unknown;
+}
+
+/** A finding's column fields, in the order every reader sets them (findings of one layout share V8's hidden classes). */
+function findingColumns(r: Row, t: ShapeTexts, noCount: boolean, s: (v: unknown) => unknown): Record<string, unknown> {
   const f: Record<string, unknown> = {
-    kind: s(r.kind),
+    kind: s(t.kind),
     value: s(r.value),
-    source: s(r.source),
-    scanner: s(r.scanner),
+    source: s(t.source),
+    scanner: s(t.scanner),
     signal: s(r.signal),
-    confidence: s(r.confidence),
-    subject: r.subject_name === null || r.subject_name === undefined ? { kind: s(r.subject_kind), id: s(r.subject_id) } : { kind: s(r.subject_kind), id: s(r.subject_id), name: s(r.subject_name) },
+    confidence: s(t.confidence),
+    subject: r.subject_name === null || r.subject_name === undefined ? { kind: s(t.subjectKind), id: s(r.subject_id) } : { kind: s(t.subjectKind), id: s(r.subject_id), name: s(r.subject_name) },
     locator: r.locator,
   };
   if (r.seen_first !== null && r.seen_first !== undefined) f.firstSeen = s(r.seen_first);
   if (r.seen_last !== null && r.seen_last !== undefined) f.lastSeen = s(r.seen_last);
   // a finding written without a count says so in data ("count":null): no count, not a deleted one
-  if (x.count !== null) f.count = Number(r.count);
+  if (!noCount) f.count = Number(r.count);
   if (r.bytes_out !== null && r.bytes_out !== undefined) f.bytesOut = Number(r.bytes_out);
   if (r.bytes_in !== null && r.bytes_in !== undefined) f.bytesIn = Number(r.bytes_in);
   f.id = r.id;
-  f.service = s(r.service);
+  f.service = s(t.service);
+  return f;
+}
+
+function readFinding(r: Row, s: (v: unknown) => unknown, match: (m: unknown) => unknown): Finding {
+  const x = pj<Record<string, unknown>>(r.data, {});
+  // a row of an older register: data is the whole finding, as it was written
+  if (typeof x.id === 'string') return x as unknown as Finding;
+  const f = findingColumns(r, { kind: r.kind, source: r.source, scanner: r.scanner, confidence: r.confidence, subjectKind: r.subject_kind, service: r.service }, x.count === null, s);
   for (const k in x) {
     const v = x[k];
     if (k === 'count' && v === null) continue;
@@ -488,8 +575,7 @@ export class SqlOps implements RegisterOps {
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
     // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
     const read = findingReader();
-    // SQLite: a register whose only commit is this run's (a first scan) holds no other finding
-    if (this.d.narrowFindings && !(await this.c.get('SELECT 1 AS x FROM finding_commits WHERE run_id <> ? LIMIT 1', [runId]))) return [];
+    if (this.d.narrowFindings) return this.narrowOthers(runId);
     const sql =
       this.d.narrowFindings
         ? `SELECT ${viewColumns(`status, status_reason, ${FINDING_READ}`)} FROM ${FINDINGS_VIEW_FROM} WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`
@@ -499,6 +585,28 @@ export class SqlOps implements RegisterOps {
       status: r.status as string,
       statusReason: r.status_reason as string,
     }));
+  }
+
+  /** otherActiveFindings on SQLite's narrow rows: finding_rows read alone, shapes and verdicts joined here (narrowReader). */
+  private async narrowOthers(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
+    // a register whose only commit is this run's (a first scan) holds no other finding
+    if (!(await this.c.get('SELECT 1 AS x FROM finding_commits WHERE run_id <> ? LIMIT 1', [runId]))) return [];
+    const shapes = new Map<number, ShapeOf>();
+    for (const r of await this.c.all('SELECT n, service, source, scanner, kind, confidence, subject_kind, data0 FROM finding_shapes')) {
+      shapes.set(Number(r.n), { service: r.service, source: r.source, scanner: r.scanner, kind: r.kind, confidence: r.confidence, subjectKind: r.subject_kind, data0: r.data0 });
+    }
+    const verdicts = new Map<number, { status: string; reason: string }>();
+    for (const r of await this.c.all('SELECT n, status, reason FROM finding_verdicts')) verdicts.set(Number(r.n), { status: r.status, reason: r.reason });
+    const { s, match } = findingPools();
+    const read = narrowReader(shapes, s, match);
+    const sql = `SELECT r.id AS id, r.shape AS shape, r.verdict AS verdict, r.value AS value, r.signal AS signal, r.subject_id AS subject_id, r.subject_name AS subject_name, r.locator AS locator,
+      r.count AS count, r.bytes_out AS bytes_out, r.bytes_in AS bytes_in, r.seen_first AS seen_first, r.seen_last AS seen_last, r.data AS data
+      FROM finding_rows r WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`;
+    return this.c.map(sql, [runId], (r) => {
+      const v = verdicts.get(Number(r.verdict));
+      if (!v) throw new Error(`finding ${r.id}: no verdict ${r.verdict}`);
+      return { finding: read(r), status: v.status, statusReason: v.reason };
+    });
   }
 
   async activeFindingsOfItem(itemId: string): Promise<Finding[]> {
