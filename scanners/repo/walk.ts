@@ -70,7 +70,6 @@ export interface WalkFile {
   abs: string;
   /** Subject-relative path, forward slashes. */
   rel: string;
-  size: number;
   /** Reached through a symlink (followSymlinks). */
   viaSymlink?: boolean;
 }
@@ -265,8 +264,9 @@ function within(root: string, p: string): boolean {
 /**
  * Lists the files of one subject in deterministic (code-point) order. `scanRoot` is the real
  * path of the folder the user asked for: symlinks may never lead outside it. Synchronous system
- * calls (one readdir per folder, one stat per file): a promise round trip per file cost more than
- * the call itself, and the caller yields to the event loop between subjects.
+ * calls, one readdir per folder (its entries' types tell files from folders and links) and no
+ * stat per file (the scan learns a file's size when it reads it): a promise round trip per file
+ * cost more than the call itself, and the caller yields to the event loop between subjects.
  */
 export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOptions, signal: AbortSignal, ev: WalkEvents): Promise<WalkFile[]> {
   const files: WalkFile[] = [];
@@ -380,15 +380,15 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           ev.skip(childRel, 'excluded by option');
           continue;
         }
-        let size: number;
-        let fileReal: string;
-        try {
-          const st = statSync(childAbs);
-          size = st.size;
-          fileReal = real ?? (linked ? realpathSync(childAbs) : childAbs);
-        } catch (err) {
-          ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-          continue;
+        // no stat: the thread that reads the file learns its size from the read (scan.ts readFile)
+        let fileReal = childAbs;
+        if (linked) {
+          try {
+            fileReal = real ?? realpathSync(childAbs);
+          } catch (err) {
+            ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+            continue;
+          }
         }
         if (opts.followSymlinks) {
           if (visitedFiles.has(fileReal)) {
@@ -397,7 +397,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           }
           visitedFiles.add(fileReal);
         }
-        files.push({ abs: childAbs, rel: childRel, size, viaSymlink: linked || undefined });
+        files.push({ abs: childAbs, rel: childRel, viaSymlink: linked || undefined });
       }
     } finally {
       if (pushed) levels.pop();
