@@ -222,6 +222,8 @@ interface IgnoreLevel {
   /** subject-relative folder with a trailing slash ('' for the root) */
   base: string;
   ig: Ignore;
+  /** the rules' literals (ignoreLiterals): a path holding none is neither ignored nor re-included here */
+  lits?: IgnoreLiterals;
 }
 
 function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
@@ -229,6 +231,8 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   for (const lv of levels) {
     if (lv.base && !rel.startsWith(lv.base)) continue;
     const p = rel.slice(lv.base.length) + (isDir ? '/' : '');
+    // no rule of this file can match the path or a folder above it: the test answers neither
+    if (lv.lits && !lv.lits.anyIn(p.toLowerCase())) continue;
     try {
       const r = lv.ig.test(p);
       if (r.ignored) ignored = true;
@@ -240,10 +244,108 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   return ignored;
 }
 
-function loadIgnore(file: string): Ignore | undefined {
+/**
+ * A literal every match of a .gitignore line must hold (lower case: the ignore package matches
+ * ASCII case-insensitively): a run of plain characters between wildcards (`*`, `?`), bracket
+ * classes and slashes, the leading `!` aside — the longest of the last path segment holding one
+ * (`glean-core/python/_uniffi` → `_uniffi`: a deep segment is the rarer); an escaped space, `#`, `!`, `*`, `?`, `[` or
+ * backslash is a plain character, and a class of one letter's two cases (`[Dd]`) is that letter.
+ * Undefined when the line may match without one (only wildcards, another escape, an unclosed
+ * bracket, a non-ASCII character: non-ASCII case folding differs between the package's regexes
+ * and toLowerCase). '' for a comment or a blank line (no rule).
+ */
+export function ignoreLineLiteral(line: string): string | undefined {
+  if (line[0] === '#') return ''; // a comment: no rule
+  // trailing spaces and CRs dropped (the package drops them, or keeps them as part of a literal:
+  // a shorter literal only makes the check pass more); a line left empty is blank unless it had a CR
+  let body = line.replace(/[ \r]+$/, '');
+  if (!body) return line.includes('\r') ? undefined : '';
+  if (body[0] === '!') body = body.slice(1);
+  if (/[^\x00-\x7f]/.test(body)) return undefined;
+  let best = '';
+  let bestSeg = -1;
+  let seg = 0;
+  let run = '';
+  const end = () => {
+    if (run && (seg > bestSeg || run.length > best.length)) {
+      best = run;
+      bestSeg = seg;
+    }
+    run = '';
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const next = body[++i];
+      if (next === undefined || !' #!*?[\\'.includes(next)) return undefined;
+      run += next;
+    } else if (c === '*' || c === '?') end();
+    else if (c === '/') {
+      end();
+      seg++;
+    }
+    else if (c === '[') {
+      // a simple class: no negation, no `]` first, no nested `[` (POSIX classes) or escape
+      const close = body.indexOf(']', i + 1);
+      const cls = close < 0 ? '' : body.slice(i + 1, close);
+      if (!cls || '!^]'.includes(cls[0]) || cls.includes('[') || cls.includes('\\')) return undefined;
+      const lower = cls.toLowerCase();
+      if (cls.length === 2 && lower[0] === lower[1] && lower[0] >= 'a' && lower[0] <= 'z') run += lower[0];
+      else end();
+      i = close;
+    } else if (c === ']') return undefined;
+    else run += c;
+  }
+  end();
+  return best ? best.toLowerCase() : undefined;
+}
+
+/**
+ * The literals of one .gitignore file (ignoreLineLiteral, one per line): anyIn(path) tells whether
+ * a (lower-case) path holds any of them. A line without a literal makes the whole set undefined
+ * (every path is tested). Indexed by first two characters (one-character literals by code), so a
+ * path costs one look-up per character, whatever the number of lines.
+ */
+export class IgnoreLiterals {
+  private readonly single = new Uint8Array(128);
+  private readonly pairs = new Map<number, string[]>();
+
+  static of(text: string): IgnoreLiterals | undefined {
+    const set = new IgnoreLiterals();
+    for (const line of text.split(/\r?\n/)) {
+      const lit = ignoreLineLiteral(line);
+      if (lit === undefined) return undefined;
+      if (lit) set.add(lit);
+    }
+    return set;
+  }
+
+  private add(lit: string): void {
+    if (lit.length === 1) {
+      this.single[lit.charCodeAt(0)] = 1;
+      return;
+    }
+    const key = (lit.charCodeAt(0) << 16) | lit.charCodeAt(1);
+    const list = this.pairs.get(key);
+    if (list) list.push(lit);
+    else this.pairs.set(key, [lit]);
+  }
+
+  anyIn(path: string): boolean {
+    for (let i = 0; i < path.length; i++) {
+      const c = path.charCodeAt(i);
+      if (c < 128 && this.single[c]) return true;
+      const list = i + 1 < path.length ? this.pairs.get((c << 16) | path.charCodeAt(i + 1)) : undefined;
+      if (list) for (const lit of list) if (path.startsWith(lit, i)) return true;
+    }
+    return false;
+  }
+}
+
+function loadIgnore(file: string): { ig: Ignore; lits?: IgnoreLiterals } | undefined {
   try {
     const text = readFileSync(file, 'utf8');
-    return ignore({ allowRelativePaths: true }).add(text);
+    return { ig: ignore({ allowRelativePaths: true }).add(text), lits: IgnoreLiterals.of(text) };
   } catch {
     return undefined;
   }
@@ -278,7 +380,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
   };
   const levels: IgnoreLevel[] = [];
   const infoExclude = loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
-  if (infoExclude) levels.push({ base: '', ig: infoExclude });
+  if (infoExclude) levels.push({ base: '', ...infoExclude });
   /** real paths of folders on the current descent path (loop detection) and of all visited folders */
   const visitedDirs = new Set<string>([s.dir]);
   const visitedFiles = new Set<string>();
@@ -299,7 +401,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
     }
     const gi = entries.some((e) => e.name === '.gitignore') ? loadIgnore(join(abs, '.gitignore')) : undefined;
     const pushed = !!gi;
-    if (gi) levels.push({ base: rel ? rel + '/' : '', ig: gi });
+    if (gi) levels.push({ base: rel ? rel + '/' : '', ...gi });
     try {
       for (const e of entries) {
         if (signal.aborted) return;
