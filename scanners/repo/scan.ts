@@ -22,7 +22,7 @@ import { findSubjects, resolveRoot, walkSubject, type RepoSubject, type WalkFile
 import { fileRole, lineRole, type Role } from './role.js';
 import { LANES, RepoPool, type WireSubject } from './pool.js';
 import { sourceLangOf } from './parsers/code/languages.js';
-import { CREDENTIAL_KIND, kindBits, prefilter, structuredKinds } from './prefilter.js';
+import { CREDENTIAL_KIND, inertEscapes, kindBits, prefilter, structuredKinds } from './prefilter.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -352,8 +352,10 @@ function gate(rules: RuleIndex, buf: Buffer, textParsers: FileParser[], gated: b
   let parsersToRun = textParsers;
   if (wanted && pf) {
     // structured parsers (YAML / JSON / TOML values, escapes decoded): the decoded text's literals count too
+    // (not when the raw bytes hold every such kind, or every escape is inert: see inertEscapes)
     const sw = textParsers.reduce((m, p) => (p.anchored && p.structured ? m | kindBits(p.anchored) : m), 0);
-    const sk = sw && pf.escapes ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
+    const decodeToo = sw !== 0 && pf.escapes && (pf.kinds & sw) !== sw && !inertEscapes(rules, buf, pf, sw);
+    const sk = decodeToo ? structuredKinds(rules, pf, (decoded ??= decode(buf)), sw) : pf.kinds;
     parsersToRun = textParsers.filter((p) => !p.anchored || ((p.structured ? sk : pf.kinds) & kindBits(p.anchored)) !== 0);
   }
   // parsers that need a literal (FileParser.needs) run only on a file holding one
