@@ -406,7 +406,8 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
       for (const e of entries) {
         if (signal.aborted) return;
         const childRel = rel ? `${rel}/${e.name}` : e.name;
-        const childAbs = join(abs, e.name);
+        // abs is a real path (normalised) and an entry name holds no separator: join's normalising pass is not needed
+        const childAbs = abs.endsWith(sep) ? abs + e.name : abs + sep + e.name;
         if (!rel && s.excludeDirs.has(e.name)) continue; // its own subject
         let isDir = e.isDirectory();
         let isFile = e.isFile();
