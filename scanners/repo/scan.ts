@@ -608,7 +608,14 @@ export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: Scan
     if (starting || !wantWorkers || jobs.length < minFiles || ctx.signal.aborted) return;
     const size = Math.min(wantWorkers, Math.ceil(jobs.length / BATCH_FILES));
     starting = RepoPool.start(size, ctx.rules, opts.maxFileBytes, usePrefilter).then(
-      (p) => (pool = p),
+      (p) => {
+        // the workers get the batches listed so far as soon as they are up, not after the
+        // subject being walked when they came up (a large one took ~0.1 s on the corpus)
+        pool = p;
+        cutBatches(false);
+        submit();
+        return p;
+      },
       (e) => {
         ctx.log.debug(`repo: worker threads unavailable, scanning in the main thread: ${(e as Error).message}`);
         return undefined;
