@@ -21,15 +21,26 @@ const TOP = arg('top', 25);
 const { index: rules } = ruleIndex();
 
 const parserMs = new Map<string, number>();
+/** per parser: runs (parse calls with text) and runs that emitted anything */
+const parserRuns = new Map<string, { runs: number; emitted: number }>();
 let current: { parsers: Map<string, number> } | undefined;
 const timedTable: FileParser[] = parsers.map((p) => ({
   ...p,
   matches: p.matches.bind(p),
   parse(input) {
     const t0 = performance.now();
+    const emit = input.emit;
+    let n = 0;
+    input.emit = (o) => (n++, emit(o));
     try {
       p.parse(input);
     } finally {
+      input.emit = emit;
+      if (input.text !== undefined) {
+        const c = parserRuns.get(p.id) ?? parserRuns.set(p.id, { runs: 0, emitted: 0 }).get(p.id)!;
+        c.runs++;
+        if (n) c.emitted++;
+      }
       const dt = performance.now() - t0;
       parserMs.set(p.id, (parserMs.get(p.id) ?? 0) + dt);
       current?.parsers.set(p.id, (current.parsers.get(p.id) ?? 0) + dt);
@@ -103,8 +114,8 @@ const table = (title: string, list: ReturnType<typeof group>) => {
 table('extension', group((x) => x.ext));
 const band = (n: number) => (n < 4096 ? '< 4 KiB' : n < 32768 ? '4–32 KiB' : n < 262144 ? '32–256 KiB' : n < 1 << 20 ? '256 KiB–1 MiB' : '≥ 1 MiB');
 table('size band', group((x) => band(x.size)));
-console.log(`## By parser (time inside parse)\n\n| parser | time | share of scanFile |\n|---|---:|---:|`);
-for (const [k, v] of [...parserMs].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${fmt(v)} | ${pct(v)} |`);
+console.log(`## By parser (time inside parse)\n\n| parser | time | share of scanFile | text runs | runs that emitted |\n|---|---:|---:|---:|---:|`);
+for (const [k, v] of [...parserMs].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${fmt(v)} | ${pct(v)} | ${parserRuns.get(k)?.runs ?? 0} | ${parserRuns.get(k)?.emitted ?? 0} |`);
 console.log(`\n## Costliest files\n\n| file | KiB | scanFile | credential scan | top parser |\n|---|---:|---:|---:|---|`);
 for (const x of [...rows].sort((a, b) => b.ms - a.ms).slice(0, TOP)) {
   const tp = [...x.parsers].sort((a, b) => b[1] - a[1])[0];
