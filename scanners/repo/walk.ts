@@ -222,7 +222,7 @@ interface IgnoreLevel {
   /** subject-relative folder with a trailing slash ('' for the root) */
   base: string;
   ig: Ignore;
-  /** the rules' literals (ignoreLiterals): a path holding none is neither ignored nor re-included here */
+  /** the file's line literals (IgnoreLiterals): a path holding none is neither ignored nor re-included here */
   lits?: IgnoreLiterals;
 }
 
@@ -248,8 +248,9 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
  * A literal every match of a .gitignore line must hold (lower case: the ignore package matches
  * ASCII case-insensitively): a run of plain characters between wildcards (`*`, `?`), bracket
  * classes and slashes, the leading `!` aside — the longest of the last path segment holding one
- * (`glean-core/python/_uniffi` → `_uniffi`: a deep segment is the rarer); an escaped space, `#`, `!`, `*`, `?`, `[` or
- * backslash is a plain character, and a class of one letter's two cases (`[Dd]`) is that letter.
+ * (`glean-core/python/_uniffi` → `_uniffi`: a deep segment is the rarer); an escaped space, `#`,
+ * `!`, `*`, `?`, `[` or backslash is a plain character, and a class of one letter's two cases
+ * (`[Dd]`) is that letter.
  * Undefined when the line may match without one (only wildcards, another escape, an unclosed
  * bracket, a non-ASCII character: non-ASCII case folding differs between the package's regexes
  * and toLowerCase). '' for a comment or a blank line (no rule).
@@ -283,8 +284,7 @@ export function ignoreLineLiteral(line: string): string | undefined {
     else if (c === '/') {
       end();
       seg++;
-    }
-    else if (c === '[') {
+    } else if (c === '[') {
       // a simple class: no negation, no `]` first, no nested `[` (POSIX classes) or escape
       const close = body.indexOf(']', i + 1);
       const cls = close < 0 ? '' : body.slice(i + 1, close);
