@@ -221,9 +221,7 @@ function excludeMatcher(globs: readonly string[]): (path: string) => boolean {
 interface IgnoreLevel {
   /** subject-relative folder with a trailing slash ('' for the root) */
   base: string;
-  ig: Ignore;
-  /** the file's line literals (IgnoreLiterals): a path holding none is neither ignored nor re-included here */
-  lits?: IgnoreLiterals;
+  file: IgnoreFile;
 }
 
 function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
@@ -231,12 +229,10 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   for (const lv of levels) {
     if (lv.base && !rel.startsWith(lv.base)) continue;
     const p = rel.slice(lv.base.length) + (isDir ? '/' : '');
-    // no rule of this file can match the path or a folder above it: the test answers neither
-    if (lv.lits && !lv.lits.anyIn(p.toLowerCase())) continue;
     try {
-      const r = lv.ig.test(p);
-      if (r.ignored) ignored = true;
-      else if (r.unignored) ignored = false;
+      const r = lv.file.test(p);
+      if (r?.ignored) ignored = true;
+      else if (r?.unignored) ignored = false;
     } catch {
       /* a path the ignore package rejects: treat as not ignored */
     }
@@ -301,51 +297,68 @@ export function ignoreLineLiteral(line: string): string | undefined {
 }
 
 /**
- * The literals of one .gitignore file (ignoreLineLiteral, one per line): anyIn(path) tells whether
- * a (lower-case) path holds any of them. A line without a literal makes the whole set undefined
- * (every path is tested). Indexed by first two characters (one-character literals by code), so a
- * path costs one look-up per character, whatever the number of lines.
+ * One .gitignore (or .git/info/exclude) for the walk: the `ignore` package's answer for a path,
+ * computed from the lines that could match it only — those whose literal (ignoreLineLiteral) the
+ * path holds (ASCII case folded) and those without a literal. A line whose literal the path lacks
+ * matches neither the path nor a folder above it (a prefix of it), so it cannot be the last match
+ * the package looks for: leaving it out changes no answer, and its regex is never compiled or run.
+ * test() is undefined when no line can match (the package would answer neither ignored nor
+ * re-included). Literals are indexed by their first two characters (one look-up per path
+ * character); a matcher is built once per set of lines.
  */
-export class IgnoreLiterals {
-  private readonly single = new Uint8Array(128);
-  private readonly pairs = new Map<number, string[]>();
+export class IgnoreFile {
+  private readonly lines: string[];
+  /** lines that are rules without a literal: always in the set */
+  private readonly always: number[] = [];
+  private readonly single = new Map<number, number[]>();
+  private readonly pairs = new Map<number, Array<[string, number]>>();
+  private readonly matchers = new Map<string, Ignore>();
+  /** the whole file (a line ending in a CR cannot be given alone: with the LF after it, it would read as CRLF) */
+  private readonly text?: string;
 
-  static of(text: string): IgnoreLiterals | undefined {
-    const set = new IgnoreLiterals();
-    for (const line of text.split(/\r?\n/)) {
+  constructor(text: string) {
+    // as the package reads it: one CR dropped at the very end, then lines split at (CR)LF
+    this.lines = (text.endsWith('\r') ? text.slice(0, -1) : text).split(/\r?\n/);
+    if (this.lines.some((l) => l.endsWith('\r'))) this.text = text;
+    this.lines.forEach((line, k) => {
       const lit = ignoreLineLiteral(line);
-      if (lit === undefined) return undefined;
-      if (lit) set.add(lit);
-    }
-    return set;
+      if (lit === undefined) this.always.push(k);
+      else if (lit.length === 1) {
+        const c = lit.charCodeAt(0);
+        (this.single.get(c) ?? this.single.set(c, []).get(c)!).push(k);
+      } else if (lit) {
+        const key = (lit.charCodeAt(0) << 16) | lit.charCodeAt(1);
+        (this.pairs.get(key) ?? this.pairs.set(key, []).get(key)!).push([lit, k]);
+      }
+    });
   }
 
-  private add(lit: string): void {
-    if (lit.length === 1) {
-      this.single[lit.charCodeAt(0)] = 1;
-      return;
-    }
-    const key = (lit.charCodeAt(0) << 16) | lit.charCodeAt(1);
-    const list = this.pairs.get(key);
-    if (list) list.push(lit);
-    else this.pairs.set(key, [lit]);
-  }
-
-  anyIn(path: string): boolean {
+  /** The lines that could match `path` (lower case), in file order. */
+  linesFor(path: string): number[] {
+    const hit = new Set<number>(this.always);
     for (let i = 0; i < path.length; i++) {
       const c = path.charCodeAt(i);
-      if (c < 128 && this.single[c]) return true;
+      const one = this.single.get(c);
+      if (one) for (const k of one) hit.add(k);
       const list = i + 1 < path.length ? this.pairs.get((c << 16) | path.charCodeAt(i + 1)) : undefined;
-      if (list) for (const lit of list) if (path.startsWith(lit, i)) return true;
+      if (list) for (const [lit, k] of list) if (path.startsWith(lit, i)) hit.add(k);
     }
-    return false;
+    return [...hit].sort((a, b) => a - b);
+  }
+
+  test(path: string): { ignored: boolean; unignored: boolean } | undefined {
+    const ks = this.linesFor(path.toLowerCase());
+    if (!ks.length) return undefined;
+    const key = this.text === undefined ? ks.join(',') : '*';
+    let ig = this.matchers.get(key);
+    if (!ig) this.matchers.set(key, (ig = ignore({ allowRelativePaths: true }).add(this.text ?? ks.map((k) => this.lines[k]).join('\n') + '\n')));
+    return ig.test(path);
   }
 }
 
-function loadIgnore(file: string): { ig: Ignore; lits?: IgnoreLiterals } | undefined {
+function loadIgnore(file: string): IgnoreFile | undefined {
   try {
-    const text = readFileSync(file, 'utf8');
-    return { ig: ignore({ allowRelativePaths: true }).add(text), lits: IgnoreLiterals.of(text) };
+    return new IgnoreFile(readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
@@ -380,7 +393,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
   };
   const levels: IgnoreLevel[] = [];
   const infoExclude = loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
-  if (infoExclude) levels.push({ base: '', ...infoExclude });
+  if (infoExclude) levels.push({ base: '', file: infoExclude });
   /** real paths of folders on the current descent path (loop detection) and of all visited folders */
   const visitedDirs = new Set<string>([s.dir]);
   const visitedFiles = new Set<string>();
@@ -401,7 +414,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
     }
     const gi = entries.some((e) => e.name === '.gitignore') ? loadIgnore(join(abs, '.gitignore')) : undefined;
     const pushed = !!gi;
-    if (gi) levels.push({ base: rel ? rel + '/' : '', ...gi });
+    if (gi) levels.push({ base: rel ? rel + '/' : '', file: gi });
     try {
       for (const e of entries) {
         if (signal.aborted) return;
