@@ -6,7 +6,7 @@
  * dominate before anything is optimised.
  *   node bin/run-ts.mjs bench/repo-files.ts --repos bench/.data/accuracy-repos [--top 25]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ruleIndex } from '../src/rules/load.js';
 import { parsers } from '../scanners/repo/parsers/index.js';
 import type { FileParser } from '../scanners/repo/parsers/types.js';
@@ -21,15 +21,26 @@ const TOP = arg('top', 25);
 const { index: rules } = ruleIndex();
 
 const parserMs = new Map<string, number>();
+/** per parser: runs (parse calls with text) and runs that emitted anything */
+const parserRuns = new Map<string, { runs: number; emitted: number }>();
 let current: { parsers: Map<string, number> } | undefined;
 const timedTable: FileParser[] = parsers.map((p) => ({
   ...p,
   matches: p.matches.bind(p),
   parse(input) {
     const t0 = performance.now();
+    const emit = input.emit;
+    let n = 0;
+    input.emit = (o) => (n++, emit(o));
     try {
       p.parse(input);
     } finally {
+      input.emit = emit;
+      if (input.text !== undefined) {
+        const c = parserRuns.get(p.id) ?? parserRuns.set(p.id, { runs: 0, emitted: 0 }).get(p.id)!;
+        c.runs++;
+        if (n) c.emitted++;
+      }
       const dt = performance.now() - t0;
       parserMs.set(p.id, (parserMs.get(p.id) ?? 0) + dt);
       current?.parsers.set(p.id, (current.parsers.get(p.id) ?? 0) + dt);
@@ -59,7 +70,8 @@ for (const s of await findSubjects(r.real)) {
     const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : `(${name.length > 20 ? 'none' : name})`;
     let secretsMs = 0;
     let prefilterMs = 0;
-    if (f.size <= 2 << 20) {
+    const size = statSync(f.abs).size; // the walk does not stat (scan.ts readFile learns the size)
+    if (size <= 2 << 20) {
       const buf = readFileSync(f.abs);
       if (!buf.subarray(0, 8192).includes(0)) {
         const text = buf.toString('utf8');
@@ -71,7 +83,7 @@ for (const s of await findSubjects(r.real)) {
         secretsMs = b - a;
       }
     }
-    rows.push({ rel: s.prefix + f.rel, ext, size: f.size, ms, secretsMs, prefilterMs, parsers: current.parsers });
+    rows.push({ rel: s.prefix + f.rel, ext, size, ms, secretsMs, prefilterMs, parsers: current.parsers });
   }
 }
 const total = rows.reduce((n, x) => n + x.ms, 0);
@@ -102,8 +114,8 @@ const table = (title: string, list: ReturnType<typeof group>) => {
 table('extension', group((x) => x.ext));
 const band = (n: number) => (n < 4096 ? '< 4 KiB' : n < 32768 ? '4–32 KiB' : n < 262144 ? '32–256 KiB' : n < 1 << 20 ? '256 KiB–1 MiB' : '≥ 1 MiB');
 table('size band', group((x) => band(x.size)));
-console.log(`## By parser (time inside parse)\n\n| parser | time | share of scanFile |\n|---|---:|---:|`);
-for (const [k, v] of [...parserMs].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${fmt(v)} | ${pct(v)} |`);
+console.log(`## By parser (time inside parse)\n\n| parser | time | share of scanFile | text runs | runs that emitted |\n|---|---:|---:|---:|---:|`);
+for (const [k, v] of [...parserMs].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${fmt(v)} | ${pct(v)} | ${parserRuns.get(k)?.runs ?? 0} | ${parserRuns.get(k)?.emitted ?? 0} |`);
 console.log(`\n## Costliest files\n\n| file | KiB | scanFile | credential scan | top parser |\n|---|---:|---:|---:|---|`);
 for (const x of [...rows].sort((a, b) => b.ms - a.ms).slice(0, TOP)) {
   const tp = [...x.parsers].sort((a, b) => b[1] - a[1])[0];

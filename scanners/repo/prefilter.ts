@@ -169,6 +169,21 @@ export class AnchorSet {
   test(buf: Uint8Array): boolean {
     return this.kinds(buf) !== 0;
   }
+
+  /** Whether some anchor, word or keyword holds this byte (either case of a letter). */
+  holds(byte: number): boolean {
+    return this.tables.cls[byte] !== 0;
+  }
+
+  /** Whether a word anchor starts at `at` in `buf` (ASCII case folded). */
+  wordAt(buf: Uint8Array, at: number): boolean {
+    next: for (const w of this.words) {
+      if (at + w.length > buf.length) continue;
+      for (let k = 0; k < w.length; k++) if ((buf[at + k] | 0x20) !== (w.charCodeAt(k) | 0x20)) continue next;
+      return true;
+    }
+    return false;
+  }
 }
 
 /**
@@ -468,6 +483,54 @@ export function decodeEscapes(text: string): string {
     if (c === '\n' || c === '\r') return '';
     return SIMPLE_ESCAPES[c] ?? c;
   });
+}
+
+const HEX = new Uint8Array(256).fill(0xff);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
+/** Code points of SIMPLE_ESCAPES by the escaped byte. */
+const SIMPLE_BY_BYTE = new Map(Object.entries(SIMPLE_ESCAPES).map(([k, v]) => [k.charCodeAt(0), v.codePointAt(0)!]));
+/** What a decoded escape must not be: URL punctuation and host placeholders (hostPlaceholder). */
+const URL_BYTES = new Set([0x3a, 0x2f, 0x7b, 0x3c, 0x24]);
+
+/**
+ * True when decoding the escapes of `buf` (decodeEscapes) cannot add a kind of `want` to those its
+ * bytes hold (`raw`, a search over them that did not find every wanted kind): every escape decodes
+ * to one character that no anchor holds (either case), that is not URL punctuation or a host
+ * placeholder (`:` `/` `{` `<` `$`) nor the Kelvin sign, and none joins lines or decodes to nothing;
+ * an escape ending in a letter, digit or `_` that decodes to none is not followed by a word anchor
+ * (its word test could pass only in the decoded text); and when hosts are wanted and not found, the
+ * bytes hold no `://` (decoding shortens the text: a placeholder could come within reach). Then
+ * every anchor of the decoded text lies between escapes, in text the bytes hold as they are, with
+ * the same word boundaries: the decoded text holds no kind the bytes lack. Read on the bytes, pairing
+ * backslashes left to right as ESCAPE does. (`\n`, `\"`, `\\` and `\t` — most escapes of YAML / JSON
+ * text — decode to such characters: the file is then neither decoded nor searched again.)
+ */
+export function inertEscapes(rules: RuleIndex, buf: Buffer, raw: PrefilterResult, want: number): boolean {
+  if (want & ANCHOR_KINDS.hosts && !(raw.kinds & ANCHOR_KINDS.hosts) && buf.indexOf('://') >= 0) return false;
+  const set = anchorsOf(rules);
+  for (let i = buf.indexOf(BACKSLASH); i >= 0 && i + 1 < buf.length; i = buf.indexOf(BACKSLASH, i)) {
+    const c = buf[i + 1];
+    if (c === 0x0a || c === 0x0d) return false; // a line continuation, or a CR decoded to nothing
+    let len = 2;
+    let cp: number;
+    const hexLen = c === 0x78 ? 2 : c === 0x75 ? 4 : c === 0x55 ? 8 : 0;
+    let hex = hexLen > 0 && i + 2 + hexLen <= buf.length;
+    for (let k = 0; hex && k < hexLen; k++) if (HEX[buf[i + 2 + k]] === 0xff) hex = false;
+    if (hex) {
+      cp = 0;
+      for (let k = 0; k < hexLen; k++) cp = cp * 16 + HEX[buf[i + 2 + k]];
+      if (cp > 0x10ffff) return false; // decoded to nothing
+      len = 2 + hexLen;
+    } else if (c >= 0x80) {
+      // a non-ASCII character (the first of its UTF-8 bytes): itself, unless it is the Kelvin sign
+      cp = c === KELVIN[0] && buf[i + 2] === KELVIN[1] && buf[i + 3] === KELVIN[2] ? 0x212a : 0x80;
+    } else cp = SIMPLE_BY_BYTE.get(c) ?? c;
+    if (cp === 0x212a || (cp < 0x80 && (set.holds(cp) || URL_BYTES.has(cp)))) return false;
+    if (isWordByte(buf[i + len - 1]) && !(cp < 0x80 && isWordByte(cp)) && set.wordAt(buf, i + len)) return false;
+    i += len;
+  }
+  return true;
 }
 
 /**

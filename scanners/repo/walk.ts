@@ -70,7 +70,6 @@ export interface WalkFile {
   abs: string;
   /** Subject-relative path, forward slashes. */
   rel: string;
-  size: number;
   /** Reached through a symlink (followSymlinks). */
   viaSymlink?: boolean;
 }
@@ -222,7 +221,7 @@ function excludeMatcher(globs: readonly string[]): (path: string) => boolean {
 interface IgnoreLevel {
   /** subject-relative folder with a trailing slash ('' for the root) */
   base: string;
-  ig: Ignore;
+  file: IgnoreFile;
 }
 
 function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
@@ -231,9 +230,9 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
     if (lv.base && !rel.startsWith(lv.base)) continue;
     const p = rel.slice(lv.base.length) + (isDir ? '/' : '');
     try {
-      const r = lv.ig.test(p);
-      if (r.ignored) ignored = true;
-      else if (r.unignored) ignored = false;
+      const r = lv.file.test(p);
+      if (r?.ignored) ignored = true;
+      else if (r?.unignored) ignored = false;
     } catch {
       /* a path the ignore package rejects: treat as not ignored */
     }
@@ -241,10 +240,125 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   return ignored;
 }
 
-function loadIgnore(file: string): Ignore | undefined {
+/**
+ * A literal every match of a .gitignore line must hold (lower case: the ignore package matches
+ * ASCII case-insensitively): a run of plain characters between wildcards (`*`, `?`), bracket
+ * classes and slashes, the leading `!` aside — the longest of the last path segment holding one
+ * (`glean-core/python/_uniffi` → `_uniffi`: a deep segment is the rarer); an escaped space, `#`,
+ * `!`, `*`, `?`, `[` or backslash is a plain character, and a class of one letter's two cases
+ * (`[Dd]`) is that letter.
+ * Undefined when the line may match without one (only wildcards, another escape, an unclosed
+ * bracket, a non-ASCII character: non-ASCII case folding differs between the package's regexes
+ * and toLowerCase). '' for a comment or a blank line (no rule).
+ */
+export function ignoreLineLiteral(line: string): string | undefined {
+  if (line[0] === '#') return ''; // a comment: no rule
+  // trailing spaces and CRs dropped (the package drops them, or keeps them as part of a literal:
+  // a shorter literal only makes the check pass more); a line left empty is blank unless it had a CR
+  let body = line.replace(/[ \r]+$/, '');
+  if (!body) return line.includes('\r') ? undefined : '';
+  if (body[0] === '!') body = body.slice(1);
+  if (/[^\x00-\x7f]/.test(body)) return undefined;
+  let best = '';
+  let bestSeg = -1;
+  let seg = 0;
+  let run = '';
+  const end = () => {
+    if (run && (seg > bestSeg || run.length > best.length)) {
+      best = run;
+      bestSeg = seg;
+    }
+    run = '';
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const next = body[++i];
+      if (next === undefined || !' #!*?[\\'.includes(next)) return undefined;
+      run += next;
+    } else if (c === '*' || c === '?') end();
+    else if (c === '/') {
+      end();
+      seg++;
+    } else if (c === '[') {
+      // a simple class: no negation, no `]` first, no nested `[` (POSIX classes) or escape
+      const close = body.indexOf(']', i + 1);
+      const cls = close < 0 ? '' : body.slice(i + 1, close);
+      if (!cls || '!^]'.includes(cls[0]) || cls.includes('[') || cls.includes('\\')) return undefined;
+      const lower = cls.toLowerCase();
+      if (cls.length === 2 && lower[0] === lower[1] && lower[0] >= 'a' && lower[0] <= 'z') run += lower[0];
+      else end();
+      i = close;
+    } else if (c === ']') return undefined;
+    else run += c;
+  }
+  end();
+  return best ? best.toLowerCase() : undefined;
+}
+
+/**
+ * One .gitignore (or .git/info/exclude) for the walk: the `ignore` package's answer for a path,
+ * computed from the lines that could match it only — those whose literal (ignoreLineLiteral) the
+ * path holds (ASCII case folded) and those without a literal. A line whose literal the path lacks
+ * matches neither the path nor a folder above it (a prefix of it), so it cannot be the last match
+ * the package looks for: leaving it out changes no answer, and its regex is never compiled or run.
+ * test() is undefined when no line can match (the package would answer neither ignored nor
+ * re-included). Literals are indexed by their first two characters (one look-up per path
+ * character); a matcher is built once per set of lines.
+ */
+export class IgnoreFile {
+  private readonly lines: string[];
+  /** lines that are rules without a literal: always in the set */
+  private readonly always: number[] = [];
+  private readonly single = new Map<number, number[]>();
+  private readonly pairs = new Map<number, Array<[string, number]>>();
+  private readonly matchers = new Map<string, Ignore>();
+  /** the whole file (a line ending in a CR cannot be given alone: with the LF after it, it would read as CRLF) */
+  private readonly text?: string;
+
+  constructor(text: string) {
+    // as the package reads it: one CR dropped at the very end, then lines split at (CR)LF
+    this.lines = (text.endsWith('\r') ? text.slice(0, -1) : text).split(/\r?\n/);
+    if (this.lines.some((l) => l.endsWith('\r'))) this.text = text;
+    this.lines.forEach((line, k) => {
+      const lit = ignoreLineLiteral(line);
+      if (lit === undefined) this.always.push(k);
+      else if (lit.length === 1) {
+        const c = lit.charCodeAt(0);
+        (this.single.get(c) ?? this.single.set(c, []).get(c)!).push(k);
+      } else if (lit) {
+        const key = (lit.charCodeAt(0) << 16) | lit.charCodeAt(1);
+        (this.pairs.get(key) ?? this.pairs.set(key, []).get(key)!).push([lit, k]);
+      }
+    });
+  }
+
+  /** The lines that could match `path` (lower case), in file order. */
+  linesFor(path: string): number[] {
+    const hit = new Set<number>(this.always);
+    for (let i = 0; i < path.length; i++) {
+      const c = path.charCodeAt(i);
+      const one = this.single.get(c);
+      if (one) for (const k of one) hit.add(k);
+      const list = i + 1 < path.length ? this.pairs.get((c << 16) | path.charCodeAt(i + 1)) : undefined;
+      if (list) for (const [lit, k] of list) if (path.startsWith(lit, i)) hit.add(k);
+    }
+    return [...hit].sort((a, b) => a - b);
+  }
+
+  test(path: string): { ignored: boolean; unignored: boolean } | undefined {
+    const ks = this.linesFor(path.toLowerCase());
+    if (!ks.length) return undefined;
+    const key = this.text === undefined ? ks.join(',') : '*';
+    let ig = this.matchers.get(key);
+    if (!ig) this.matchers.set(key, (ig = ignore({ allowRelativePaths: true }).add(this.text ?? ks.map((k) => this.lines[k]).join('\n') + '\n')));
+    return ig.test(path);
+  }
+}
+
+function loadIgnore(file: string): IgnoreFile | undefined {
   try {
-    const text = readFileSync(file, 'utf8');
-    return ignore({ allowRelativePaths: true }).add(text);
+    return new IgnoreFile(readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
@@ -265,8 +379,9 @@ function within(root: string, p: string): boolean {
 /**
  * Lists the files of one subject in deterministic (code-point) order. `scanRoot` is the real
  * path of the folder the user asked for: symlinks may never lead outside it. Synchronous system
- * calls (one readdir per folder, one stat per file): a promise round trip per file cost more than
- * the call itself, and the caller yields to the event loop between subjects.
+ * calls, one readdir per folder (its entries' types tell files from folders and links) and no
+ * stat per file (the scan learns a file's size when it reads it): a promise round trip per file
+ * cost more than the call itself, and the caller yields to the event loop between subjects.
  */
 export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOptions, signal: AbortSignal, ev: WalkEvents): Promise<WalkFile[]> {
   const files: WalkFile[] = [];
@@ -278,7 +393,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
   };
   const levels: IgnoreLevel[] = [];
   const infoExclude = loadIgnore(join(s.dir, '.git', 'info', 'exclude'));
-  if (infoExclude) levels.push({ base: '', ig: infoExclude });
+  if (infoExclude) levels.push({ base: '', file: infoExclude });
   /** real paths of folders on the current descent path (loop detection) and of all visited folders */
   const visitedDirs = new Set<string>([s.dir]);
   const visitedFiles = new Set<string>();
@@ -299,12 +414,13 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
     }
     const gi = entries.some((e) => e.name === '.gitignore') ? loadIgnore(join(abs, '.gitignore')) : undefined;
     const pushed = !!gi;
-    if (gi) levels.push({ base: rel ? rel + '/' : '', ig: gi });
+    if (gi) levels.push({ base: rel ? rel + '/' : '', file: gi });
     try {
       for (const e of entries) {
         if (signal.aborted) return;
         const childRel = rel ? `${rel}/${e.name}` : e.name;
-        const childAbs = join(abs, e.name);
+        // abs is a real path (normalised) and an entry name holds no separator: join's normalising pass is not needed
+        const childAbs = abs.endsWith(sep) ? abs + e.name : abs + sep + e.name;
         if (!rel && s.excludeDirs.has(e.name)) continue; // its own subject
         let isDir = e.isDirectory();
         let isFile = e.isFile();
@@ -380,15 +496,15 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           ev.skip(childRel, 'excluded by option');
           continue;
         }
-        let size: number;
-        let fileReal: string;
-        try {
-          const st = statSync(childAbs);
-          size = st.size;
-          fileReal = real ?? (linked ? realpathSync(childAbs) : childAbs);
-        } catch (err) {
-          ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-          continue;
+        // no stat: the thread that reads the file learns its size from the read (scan.ts readFile)
+        let fileReal = childAbs;
+        if (linked) {
+          try {
+            fileReal = real ?? realpathSync(childAbs);
+          } catch (err) {
+            ev.fail(childRel, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+            continue;
+          }
         }
         if (opts.followSymlinks) {
           if (visitedFiles.has(fileReal)) {
@@ -397,7 +513,7 @@ export async function walkSubject(s: RepoSubject, scanRoot: string, opts: WalkOp
           }
           visitedFiles.add(fileReal);
         }
-        files.push({ abs: childAbs, rel: childRel, size, viaSymlink: linked || undefined });
+        files.push({ abs: childAbs, rel: childRel, viaSymlink: linked || undefined });
       }
     } finally {
       if (pushed) levels.pop();

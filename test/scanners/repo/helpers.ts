@@ -75,7 +75,7 @@ export interface ScanResult {
   progress: number;
 }
 
-export async function runScan(options: Partial<RepoOptions> & { paths: string[] }, opts: { rules?: RuleIndex; signal?: AbortSignal; deps?: ScanDeps; onObserve?: (o: Observation) => void } = {}): Promise<ScanResult> {
+export async function runScan(options: Partial<RepoOptions> & { paths: string[] }, opts: { rules?: RuleIndex; signal?: AbortSignal; deps?: ScanDeps; onObserve?: (o: Observation) => void; debug?: (msg: string) => void } = {}): Promise<ScanResult> {
   const observations: Observation[] = [];
   let progress = 0;
   const sink = new RecordingSink(
@@ -91,7 +91,7 @@ export async function runScan(options: Partial<RepoOptions> & { paths: string[] 
     rules: opts.rules ?? testRules(),
     signal: opts.signal ?? new AbortController().signal,
     now: () => new Date('2025-01-01T00:00:00Z'),
-    log: silentLogger,
+    log: opts.debug ? { ...silentLogger, debug: opts.debug } : silentLogger,
     state: { get: () => undefined, set: () => undefined },
     full: false,
   };

@@ -15,7 +15,8 @@ const PIECES = [
   '=begin', '\n=begin\n', '\n=end', 'return /', '= /', '/[/]/g', '(', ')', ';', ',', '=', 'x', 'import', 'from', 'openai', 'é', '€', 'f"', 'rb"',
 ];
 
-function rng(seed: number): () => number {
+/** A seeded generator of numbers in [0, 1) (an LCG: reproducible inputs for property tests). */
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

@@ -318,6 +318,20 @@ describe('scan', () => {
     expect(r.coverage.problems.every((p) => /:\d+$/.test(p.locator))).toBe(true);
   });
 
+  it('with worker threads, an abort ends the scan without scanning the unanswered batches in the main thread', async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) spec[`f${String(i).padStart(3, '0')}.txt`] = `ACME_LLM_API_KEY=${ACME_KEY}\n`;
+    const root = mk(spec);
+    const ac = new AbortController();
+    const debug: string[] = [];
+    const r = await runScan({ paths: [root], workers: 1 }, { signal: ac.signal, onObserve: () => ac.abort(), debug: (m) => debug.push(m) });
+    expect(r.coverage.stats.workerThreads).toBe(1);
+    expect(r.coverage.stats.aborted).toBe(1);
+    expect(r.coverage.scanned).toBeLessThan(400);
+    // the batches the pool's close fails are not scanned again (nobody reads them after the replay)
+    expect(debug.filter((m) => m.includes('scanning its files in the main thread'))).toEqual([]);
+  });
+
   it('honours abort between files', async () => {
     const spec: Record<string, string> = {};
     for (let i = 0; i < 60; i++) spec[`f${String(i).padStart(2, '0')}.txt`] = `ACME_LLM_API_KEY=${ACME_KEY}\n`;
