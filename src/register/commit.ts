@@ -158,6 +158,10 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
     const grouped = new ItemGrouper();
     // and the facts its stages and threats are derived from (derivedOfCommit's, in the same order)
     const facts = new DerivationFacts();
+    const gather = (f: Finding, itemId: string) => {
+      grouped.add(f, itemId);
+      facts.add(f, itemId);
+    };
     // one FindingWrite refilled per row: the store binds each row before it asks for the next
     const row: FindingWrite = { finding: merged[0], itemId: '', unit: null, status: '', statusReason: '' };
     await tx.upsertFindings(
@@ -168,8 +172,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
           const v = reconciler.finding(f);
           const itemId = itemIdFor(f);
           if (itemId !== lastItem) touched.add((lastItem = itemId));
-          grouped.add(f, itemId);
-          facts.add(f, itemId);
+          gather(f, itemId);
           row.finding = f;
           row.itemId = itemId;
           row.unit = unitOf(f);
@@ -194,11 +197,7 @@ async function commitInTransaction(store: RegisterStore, input: CommitInput, clo
 
     // ---- judge once: this run's findings as merged, and the active findings it did not write (read once)
     const others = await tx.otherActiveFindings(runId);
-    for (const o of others) {
-      const id = itemIdFor(o.finding);
-      grouped.add(o.finding, id);
-      facts.add(o.finding, id);
-    }
+    for (const o of others) gather(o.finding, itemIdFor(o.finding));
     const priorRisks = await tx.risksByItem();
     const priorItems = await tx.priorItems();
     const j = judge({

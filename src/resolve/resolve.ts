@@ -82,11 +82,6 @@ interface Grouping {
   bySource: Array<{ source: string; count: number; first: string }>;
 }
 
-/**
- * resolve, with each item's findings: one pass over the findings groups them by item (nothing is
- * looked up by finding id afterwards), then each item's findings are put in id order — sorted
- * only when they did not arrive in it (a commit hands them over in id order).
- */
 /** The numeric value of the first 13 characters of `id` when they are lower-case hex digits (52 bits: exact in a double), else -1. */
 export function hexPrefix(id: string): number {
   if (id.length < 13) return -1;
@@ -104,7 +99,7 @@ export function hexPrefix(id: string): number {
  * The positions of `ids` in id order (code units, as Array.prototype.sort orders strings; equal
  * ids in the order given). Finding ids are hex digests: when every id starts with 13 lower-case hex
  * digits and no two share them, those 52 bits order the ids as their text does (digits and a–f
- * sort as their values), so the positions come from a radix sort of the numbers (four passes of
+ * sort as their values), so the positions come from a radix sort of the numbers (passes of
  * counting, no comparison and no lookup per id) — not a comparison function called n log n times
  * on two strings. Anything else takes the comparison sort.
  */
@@ -114,9 +109,16 @@ export function idOrder(ids: readonly string[]): Uint32Array {
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   let fast = n > 1;
-  for (let i = 0; i < n && fast; i++) fast = hexHalves(ids[i], hi, lo, i);
+  for (let i = 0; i < n && fast; i++) {
+    const k = hexPrefix(ids[i]);
+    if (k < 0) fast = false;
+    else {
+      hi[i] = Math.floor(k / 2 ** 24);
+      lo[i] = k % 2 ** 24;
+    }
+  }
   if (fast) {
-    const idx = radixOrder(hi, lo, n);
+    const idx = radixPositions(n, [[lo, 24], [hi, 28]]);
     // two ids sharing the 52 bits: their order is the rest of their text's
     for (let i = 1; i < n && fast; i++) fast = hi[idx[i]] !== hi[idx[i - 1]] || lo[idx[i]] !== lo[idx[i - 1]];
     if (fast) return idx;
@@ -128,41 +130,28 @@ export function idOrder(ids: readonly string[]): Uint32Array {
   return idx;
 }
 
-/** hi[i], lo[i] = the values of the first 7 and the next 6 characters of `id`, when all 13 are lower-case hex digits. */
-function hexHalves(id: string, hi: Uint32Array, lo: Uint32Array, i: number): boolean {
-  if (id.length < 13) return false;
-  let h = 0;
-  let l = 0;
-  for (let c = 0; c < 13; c++) {
-    const ch = id.charCodeAt(c);
-    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : -1;
-    if (d < 0) return false;
-    if (c < 7) h = h * 16 + d;
-    else l = l * 16 + d;
-  }
-  hi[i] = h;
-  lo[i] = l;
-  return true;
-}
-
-/** Positions 0…n-1 ordered by (hi, lo): a stable LSD radix sort, 12 + 12 + 14 + 14 bits. */
-function radixOrder(hi: Uint32Array, lo: Uint32Array, n: number): Uint32Array {
+/**
+ * Positions 0…n-1 ordered by their keys, least significant key first (each with its width in
+ * bits): a stable LSD radix sort in passes of 8 bits, so a pass costs 256 counts whatever n is.
+ */
+function radixPositions(n: number, keys: ReadonlyArray<readonly [Uint32Array, number]>): Uint32Array {
   let a = new Uint32Array(n);
   let b = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
-  const count = new Uint32Array((1 << 14) + 1);
-  const passes: Array<[Uint32Array, number, number]> = [[lo, 0, 0xfff], [lo, 12, 0xfff], [hi, 0, 0x3fff], [hi, 14, 0x3fff]];
-  for (const [key, shift, mask] of passes) {
-    count.fill(0, 0, mask + 2);
-    for (let i = 0; i < n; i++) count[((key[a[i]] >>> shift) & mask) + 1]++;
-    for (let d = 0; d <= mask; d++) count[d + 1] += count[d];
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      b[count[(key[x] >>> shift) & mask]++] = x;
+  const count = new Uint32Array(257);
+  for (const [key, bits] of keys) {
+    for (let shift = 0; shift < bits; shift += 8) {
+      count.fill(0);
+      for (let i = 0; i < n; i++) count[((key[a[i]] >>> shift) & 0xff) + 1]++;
+      for (let d = 0; d < 256; d++) count[d + 1] += count[d];
+      for (let i = 0; i < n; i++) {
+        const x = a[i];
+        b[count[(key[x] >>> shift) & 0xff]++] = x;
+      }
+      const t = a;
+      a = b;
+      b = t;
     }
-    const t = a;
-    a = b;
-    b = t;
   }
   return a;
 }
@@ -317,32 +306,15 @@ function collationRanks(keys: readonly string[]): Uint32Array {
   return rank;
 }
 
-/** `subjects` (numbered `nos`) by rank, those of equal rank in the order given: a stable radix sort, two passes of 16 bits. */
+/** `subjects` (numbered `nos`) by rank, those of equal rank in the order given (a stable radix sort). */
 function byRank(subjects: Subject[], nos: readonly number[], rank: Uint32Array): Subject[] {
   const n = subjects.length;
   if (n < 2) return subjects;
   const r = new Uint32Array(n);
   for (let i = 0; i < n; i++) r[i] = rank[nos[i]];
-  // a few: a comparison sort (the radix passes cost 2 × 65,536 counts whatever n is)
-  if (n < 4096) return Array.from({ length: n }, (_, i) => i).sort((x, y) => r[x] - r[y] || x - y).map((i) => subjects[i]);
-  let a = new Uint32Array(n);
-  let b = new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  const count = new Uint32Array(0x10001);
-  for (const shift of [0, 16]) {
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[((r[a[i]] >>> shift) & 0xffff) + 1]++;
-    for (let d = 0; d < 0x10000; d++) count[d + 1] += count[d];
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      b[count[(r[x] >>> shift) & 0xffff]++] = x;
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
+  const order = radixPositions(n, [[r, 32]]);
   const out: Subject[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = subjects[a[i]];
+  for (let i = 0; i < n; i++) out[i] = subjects[order[i]];
   return out;
 }
 

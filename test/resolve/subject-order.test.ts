@@ -32,7 +32,7 @@ describe('subject order', () => {
     const otherIds = ids('ab09z_-.@A É/', 400);
     const fs: Finding[] = [];
     let i = 0;
-    // 'big' holds more than 4,096 subjects (ranked by the radix sort, not the comparison sort)
+    // 'big' holds more than 4,096 subjects (ranks of more than one 8-bit radix digit)
     const many = Array.from({ length: 5000 }, (_, k) => `u${k * 7919 % 5003}.${plainIds[k % plainIds.length]}`);
     for (const [svc, pool] of [['p', plainIds], ['q', otherIds], ['r', [...plainIds.slice(0, 200), ...otherIds.slice(0, 50)]], ['big', many]] as const) {
       for (const id of pool) {

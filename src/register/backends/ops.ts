@@ -210,8 +210,8 @@ interface ShapeOf extends ShapeTexts {
  * findings readFinding gives for the same rows of the `findings` view, key for key: each shape's
  * columns and shared `data` decoded once, each row's own part of `data` parsed alone — not the
  * view's joined text parsed per row, nor the shape's texts pooled again per row. A row this cannot
- * read the same way (nothing shared, own data that does not parse or repeats a shared field) is
- * read through readFinding from the view's row.
+ * read the same way (nothing shared; own data that does not parse, repeats a shared field or holds
+ * an id) is read through readFinding from the view's row.
  */
 function narrowReader(shapes: ReadonlyMap<number, ShapeOf>, s: (v: unknown) => unknown, match: (m: unknown) => unknown): (r: Row) => Finding {
   for (const sh of shapes.values()) {
@@ -573,14 +573,11 @@ export class SqlOps implements RegisterOps {
   }
 
   async otherActiveFindings(runId: string): Promise<Array<{ finding: Finding; status: string; statusReason: string }>> {
-    // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
-    const read = findingReader();
     if (this.d.narrowFindings) return this.narrowOthers(runId);
-    const sql =
-      this.d.narrowFindings
-        ? `SELECT ${viewColumns(`status, status_reason, ${FINDING_READ}`)} FROM ${FINDINGS_VIEW_FROM} WHERE NOT ${LAST_COMMIT_OF_RUN} AND r.state = 'active'`
-        : `SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`;
-    return this.c.map(sql, this.d.narrowFindings ? [runId] : [runId, runId], (r) => ({
+    const read = findingReader();
+    // two ranges of the last-scan index instead of `<>`: a re-scan of the same estate reads nothing
+    const sql = `SELECT status, status_reason, ${FINDING_READ} FROM findings WHERE (last_scan_id < ? OR last_scan_id > ?) AND state = 'active'`;
+    return this.c.map(sql, [runId, runId], (r) => ({
       finding: read(r),
       status: r.status as string,
       statusReason: r.status_reason as string,

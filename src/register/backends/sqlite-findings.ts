@@ -258,7 +258,7 @@ export class NarrowFindings {
       const d = parts(f);
       // a row id; ABSENT: looked up, not stored; undefined: not looked up in this transaction
       const known = rids.get(f.id);
-      const fresh = known === undefined || known === ABSENT;
+      const fresh = notStored(known);
       const later = known === undefined && stored;
       let k = 0;
       if (fresh) p[k++] = f.id;
@@ -289,7 +289,7 @@ export class NarrowFindings {
     for (const r of await this.rowsOf(deferred.map((x) => x.id), 'state')) rids.set(r.id, Number(r.rid));
     for (const { id, p: row } of deferred) {
       const known = rids.get(id);
-      if (known === undefined || known === ABSENT) rids.set(id, Number(insert.run(row).lastInsertRowid));
+      if (notStored(known)) rids.set(id, Number(insert.run(row).lastInsertRowid));
       else update.run([...row.slice(1), known]);
     }
   }
@@ -416,6 +416,9 @@ export class RowIds {
 
 /** RowIds' value for an id looked up and not stored. */
 const ABSENT = -1;
+
+/** A RowIds value that names no stored row: not looked up, or looked up and absent. */
+const notStored = (rid: number | undefined): rid is undefined | typeof ABSENT => rid === undefined || rid === ABSENT;
 
 /** A key's slot: its low 32 bits (uniform: the keys are digests) under the table's mask. */
 const slot = (k: number, mask: number) => (k >>> 0) & mask;
