@@ -5,7 +5,7 @@
  * reports render from that same result — the judgement is computed once per scan.
  */
 import type { Catalog } from '../catalog/catalog.js';
-import type { Coverage, Finding, ItemStatus } from '../core/types.js';
+import type { Coverage, Finding, ItemStatus, Subject } from '../core/types.js';
 import { Reconciler, type Verdict } from '../reconcile/reconcile.js';
 import type { EvidenceBasis } from '../resolve/basis.js';
 import { resolveGroups, type Item, type ItemGroup, type ItemGrouper } from '../resolve/resolve.js';
@@ -216,6 +216,20 @@ const TITLE: Partial<Record<ItemStatus, string>> = {
   'out-of-scope': 'Out-of-scope use of',
 };
 
+/** `kind:name` (or `kind:id`) of a subject, one string per distinct label: a user is listed in every item it is seen in. */
+const labels = new Map<string, Map<string, string>>();
+function subjectLabel(s: Subject): string {
+  const key = s.name ?? s.id;
+  let byKey = labels.get(s.kind);
+  if (!byKey) labels.set(s.kind, (byKey = new Map()));
+  let label = byKey.get(key);
+  if (label === undefined) {
+    if (byKey.size >= 100_000) byKey.clear();
+    byKey.set(key, (label = `${s.kind}:${key}`));
+  }
+  return label;
+}
+
 function riskChange(it: Item, bySource: ItemGroup['bySource'], v: Verdict, fs: Finding[], existing: RiskEntry | undefined, seenNow: boolean, input: JudgeInput, nextId: () => string): { change: RiskChange; audit: AuditEvent } | undefined {
   const at = input.now.toISOString();
   const inQueue = QUEUE_STATUSES.includes(v.status);
@@ -245,7 +259,7 @@ function riskChange(it: Item, bySource: ItemGroup['bySource'], v: Verdict, fs: F
       vendor: it.vendor,
       category: it.category,
       evidenceSummary: evidenceSummary(it, bySource),
-      subjects: it.subjects.map((s) => `${s.kind}:${s.name ?? s.id}`),
+      subjects: it.subjects.map(subjectLabel),
       firstSeen: it.firstSeen,
       lastSeen: it.lastSeen,
       reviewDate: new Date(input.now.getTime() + 30 * 86400_000).toISOString().slice(0, 10),

@@ -177,6 +177,12 @@ export class ItemGrouper {
    */
   private readonly subjectNos = new Map<string, Map<string, number>>();
   private readonly subjectKeys: string[] = [];
+  /**
+   * The first subject object met by number: an item lists it in place of an equal one (same keys in
+   * the same order, same values), so the items' subject lists share one object per subject — a
+   * million list entries then read ten thousand objects, not a million scattered ones.
+   */
+  private readonly subjectObjs: Subject[] = [];
 
   /** Adds a finding to its item; `id` is itemIdFor(f) (given when the caller has it). */
   add(f: Finding, id: string = itemIdFor(f)): void {
@@ -210,9 +216,11 @@ export class ItemGrouper {
     if (no === undefined) {
       nos.set(subject.id, (no = this.subjectKeys.length));
       this.subjectKeys.push(subject.kind + subject.id);
+      this.subjectObjs.push(subject);
     }
     if (g.subjects.add(no)) {
-      it.subjects.push(subject);
+      const first = this.subjectObjs[no];
+      it.subjects.push(first === subject || sameSubject(first, subject) ? first : subject);
       g.subjectNos.push(no);
     }
     let src: Grouping['bySource'][number] | undefined;
@@ -263,6 +271,20 @@ export class ItemGrouper {
     }
     return out.sort((a, b) => a.item.id.localeCompare(b.item.id));
   }
+}
+
+const subjectKeyScratch: string[] = [];
+
+/** Whether two subjects have the same keys in the same order, with identical values. */
+export function sameSubject(a: Subject, b: Subject): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = subjectKeyScratch;
+  let n = 0;
+  for (const k in x) keys[n++] = k;
+  let i = 0;
+  for (const k in y) if (i >= n || k !== keys[i++] || !Object.is(x[k], y[k])) return false;
+  return i === n;
 }
 
 /**

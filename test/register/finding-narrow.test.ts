@@ -111,6 +111,34 @@ describe('SQLite narrow findings', () => {
     await reg.close();
   });
 
+  it('new rows go in batches: a call longer than a batch stores each row once, in order, numbered after the largest row id; an id repeated while its row waits in a batch updates it', async () => {
+    const spec = await sqliteBackend().fresh();
+    const reg = await openRegister(spec);
+    await commit(reg, [A, B('alice', 3)], [cov('repo', ['package.json']), cov('egress', ['proxy.log'])], '2026-11-01T10:00:00.000Z');
+    const [, fb] = (await reg.listFindings()).sort((x, y) => x.kind.localeCompare(y.kind));
+    const w = (f: Finding, locator: string) => ({ finding: { ...f, locator }, itemId: 'svc-x', unit: null, status: 'unsanctioned', statusReason: 'r' });
+    const mk = (i: number) => ({ ...fb, id: `new-${String(i).padStart(3, '0')}`, subject: { kind: 'user', id: `u${i}` } }) as Finding;
+    // 70 new ids (more than two batches); new-005 again after its batch went, new-064 again while its batch still waits
+    const rows = Array.from({ length: 70 }, (_, i) => w(mk(i), `proxy.log:${i}`));
+    rows.splice(40, 0, w(mk(5), 'proxy.log:again-5'));
+    rows.splice(66, 0, w(mk(64), 'proxy.log:again-64'));
+    await reg.transaction((tx) => tx.upsertFindings({ length: rows.length, at: (i) => rows[i] }, 'run-b', '2026-11-05T00:00:00.000Z'));
+    await reg.close();
+    const db = new Database(spec, { readonly: true });
+    try {
+      const stored = db.prepare("SELECT rid, id, locator FROM finding_rows WHERE id LIKE 'new-%' ORDER BY rid").all() as Array<{ rid: number; id: string; locator: string }>;
+      const before = db.prepare("SELECT max(rid) FROM finding_rows WHERE id NOT LIKE 'new-%'").pluck().get() as number;
+      expect(stored.map((r) => r.id)).toEqual(Array.from({ length: 70 }, (_, i) => mk(i).id));
+      expect(stored.map((r) => r.rid)).toEqual(Array.from({ length: 70 }, (_, i) => before + 1 + i));
+      expect(stored.find((r) => r.id === 'new-005')!.locator).toBe('proxy.log:again-5');
+      expect(stored.find((r) => r.id === 'new-064')!.locator).toBe('proxy.log:again-64');
+      expect(stored.find((r) => r.id === 'new-069')!.locator).toBe('proxy.log:69');
+      expect(db.prepare('SELECT COUNT(*) FROM finding_rows').pluck().get()).toBe(72);
+    } finally {
+      db.close();
+    }
+  });
+
   it('an upsert after the commit looked its ids up: a stored id updated, ids found absent inserted once, an id not looked up found by its own pass', async () => {
     const spec = await sqliteBackend().fresh();
     const reg = await openRegister(spec);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
 import { evidenceBasis } from '../../src/resolve/basis.js';
-import { idOrder, ItemGrouper, resolveGroups } from '../../src/resolve/resolve.js';
+import { idOrder, ItemGrouper, resolveGroups, sameSubject } from '../../src/resolve/resolve.js';
 
 function finding(id: string, service: string, user: string, name = service.toUpperCase()): Finding {
   return { kind: 'host', value: `api.${service}.example`, source: 'network', scanner: 'egress', signal: 'usage', confidence: 'inferred', subject: { kind: 'user', id: user }, locator: `l:${id}`, id, service, serviceName: name, vendor: 'V', category: 'llm-api', match: { rule: 'domain', pattern: `api.${service}.example` } };
@@ -108,5 +108,39 @@ describe('idOrder', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('subjects shared across items', () => {
+  it('an item lists the first object of an equal subject, and its own object when keys, their order or a value differ', () => {
+    const g = new ItemGrouper();
+    const a1 = finding('01', 'a', 'alice');
+    const b1 = finding('02', 'b', 'alice');
+    const b2 = { ...finding('03', 'b', 'bob'), subject: { kind: 'user', id: 'bob', name: 'Bob' } };
+    const a2 = { ...finding('04', 'a', 'bob'), subject: { kind: 'user', id: 'bob', name: 'Robert' } };
+    const c1 = { ...finding('05', 'c', 'alice'), subject: { id: 'alice', kind: 'user' } };
+    const c2 = { ...finding('06', 'c', 'bob'), subject: { kind: 'user', id: 'bob', name: 'Bob', team: 'x' } };
+    for (const f of [a1, b1, b2, a2, c1, c2]) g.add(f);
+    const items = new Map(g.result().map((x) => [x.item.id, x.item.subjects]));
+    const find = (item: string, id: string) => items.get(item)!.find((s) => s.id === id)!;
+    // equal: alice in b is the object of a's finding; bob in c carries an extra key: its own
+    expect(find('svc-b', 'alice')).toBe(a1.subject);
+    expect(find('svc-a', 'alice')).toBe(a1.subject);
+    expect(find('svc-b', 'bob')).toBe(b2.subject);
+    // another name, another key order, an extra key: the finding's own object
+    expect(find('svc-a', 'bob')).toBe(a2.subject);
+    expect(find('svc-c', 'alice')).toBe(c1.subject);
+    expect(find('svc-c', 'bob')).toBe(c2.subject);
+    expect(JSON.stringify(items.get('svc-c'))).toBe('[{"id":"alice","kind":"user"},{"kind":"user","id":"bob","name":"Bob","team":"x"}]');
+  });
+
+  it('sameSubject: same keys in the same order with identical values, nothing else', () => {
+    expect(sameSubject({ kind: 'user', id: 'a' }, { kind: 'user', id: 'a' })).toBe(true);
+    expect(sameSubject({ kind: 'user', id: 'a', name: 'A' }, { kind: 'user', id: 'a', name: 'A' })).toBe(true);
+    expect(sameSubject({ kind: 'user', id: 'a' }, { kind: 'user', id: 'a', name: 'A' })).toBe(false);
+    expect(sameSubject({ kind: 'user', id: 'a', name: 'A' }, { kind: 'user', id: 'a' })).toBe(false);
+    expect(sameSubject({ kind: 'user', id: 'a' }, { id: 'a', kind: 'user' })).toBe(false);
+    expect(sameSubject({ kind: 'user', id: 'a', name: undefined }, { kind: 'user', id: 'a' })).toBe(false);
+    expect(sameSubject({ kind: 'user', id: 'a', x: { y: 1 } } as never, { kind: 'user', id: 'a', x: { y: 1 } } as never)).toBe(false);
   });
 });

@@ -121,6 +121,8 @@ export interface DataParts {
   own: string;
 }
 
+/** Rows per INSERT statement of new findings (17 parameters each). */
+const INSERT_BATCH = 32;
 const ROW_COLS = 'id, item_id, shape, verdict, value, signal, subject_id, subject_name, locator, unit, count, bytes_out, bytes_in, seen_first, seen_last, data';
 /** An update of a stored row sets the same columns but its id. */
 const UPDATE_SET = ROW_COLS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
@@ -243,8 +245,33 @@ export class NarrowFindings {
     if (!rows.length) return;
     await this.load();
     const commit = await this.commitOf(runId, at);
-    const insert = this.prepared(`INSERT INTO finding_rows (${ROW_COLS}, state, first_commit, last_commit) VALUES (${'?, '.repeat(16)}'active', ${commit}, ${commit})`);
+    // new rows go in INSERT_BATCH at a time, their row ids given (the next after the largest, as
+    // SQLite would give them): a call per row cost more than the binds (bench/results/commit-floor.md)
+    const tuple = `(?, ${'?, '.repeat(16)}'active', ${commit}, ${commit})`;
+    const insertSql = (n: number) => `INSERT INTO finding_rows (rid, ${ROW_COLS}, state, first_commit, last_commit) VALUES ${Array(n).fill(tuple).join(', ')}`;
+    const insertMany = this.prepared(insertSql(INSERT_BATCH));
+    const batch: unknown[] = new Array(INSERT_BATCH * 17);
+    let queued = 0;
+    let nextRid = Number((await this.c.get('SELECT max(rid) AS m FROM finding_rows'))?.m ?? 0);
+    const flush = () => {
+      if (queued === INSERT_BATCH) insertMany.run(batch);
+      else if (queued) this.prepared(insertSql(queued)).run(batch.slice(0, queued * 17));
+      queued = 0;
+    };
     const update = this.prepared(`UPDATE finding_rows SET ${UPDATE_SET}, state = 'active', gone_at = NULL, last_commit = ${commit} WHERE rid = ?`);
+    // an update of a row still queued (an id twice in `rows`) waits for its insert
+    const updateRow = (row: unknown[]) => {
+      if (queued && (row[15] as number) > nextRid - queued) flush();
+      // spread: measured faster than binding the array itself (bench/results/commit-floor.md)
+      update.run(...row);
+    };
+    const insert = (row: unknown[]): number => {
+      let o = queued++ * 17;
+      batch[o++] = ++nextRid;
+      for (let c = 0; c < 16; c++) batch[o++] = row[c];
+      if (queued === INSERT_BATCH) flush();
+      return nextRid;
+    };
     const rids = this.rids;
     // ids `figures` looked up are held already (found or ABSENT): room for the rest only
     rids.reserve(Math.max(0, rows.length - rids.size));
@@ -277,21 +304,22 @@ export class NarrowFindings {
       p[k++] = f.firstSeen ?? null;
       p[k++] = f.lastSeen ?? null;
       p[k++] = d.own;
-      // spread: measured faster than binding the array itself (bench/results/commit-floor.md)
       if (later) deferred.push({ id: f.id, p: p.slice() });
-      else if (fresh) rids.set(f.id, Number(insert.run(...p).lastInsertRowid));
+      else if (fresh) rids.set(f.id, insert(p));
       else {
         p[k] = known;
-        update.run(...p);
+        updateRow(p);
       }
     }
+    flush();
     if (!deferred.length) return;
     for (const r of await this.rowsOf(deferred.map((x) => x.id), 'state')) rids.set(r.id, Number(r.rid));
     for (const { id, p: row } of deferred) {
       const known = rids.get(id);
-      if (notStored(known)) rids.set(id, Number(insert.run(row).lastInsertRowid));
-      else update.run([...row.slice(1), known]);
+      if (notStored(known)) rids.set(id, insert(row));
+      else updateRow([...row.slice(1), known]);
     }
+    flush();
   }
 
   /** `state = 'gone'` on the stored rows of `ids`. */
