@@ -68,6 +68,12 @@ describe('finding rows', () => {
     expect(x.parts(strange[3]).shared).toContain('"vendor":"Other vendor"');
     expect(x.parts(estate[5]).shared).not.toContain('Other vendor');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // findings whose keys differ from the one before only in a name or in their order (as many keys): their own text each
+    const renamed = (f: Finding) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k === 'attrs' || k === 'artifact' ? `${k}2` : k, v])) as unknown as Finding;
+    const reordered = (f: Finding) => Object.fromEntries(Object.entries(f).reverse()) as unknown as Finding;
+    const mixed = estate.slice(0, 40).flatMap((f) => [f, renamed(f), reordered(f), f]);
+    expect(mixed.filter((f) => 'attrs2' in f).length).toBeGreaterThan(10);
+    for (const f of mixed) expect([f.id, x.json(f)]).toEqual([f.id, reference(f)]);
   });
 
   it('row ids by finding id: hex ids, ids sharing their first 13 digits, other ids and growth agree with a Map', () => {

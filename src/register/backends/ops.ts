@@ -75,6 +75,9 @@ export class FindingExtras {
   /** The shared part by service, rule and pattern (strings the rules hold: hashed once), checked against the names it was built from. */
   private readonly shared = new Map<string, Map<unknown, Map<unknown, { serviceName: string; vendor: string; category: string; text: string }>>>();
   private sharedCount = 0;
+  /** The last finding's keys in for-in order, and those of them `data` keeps (undefined: one an object would reorder). */
+  private keys: string[] = [];
+  private keep: string[] | undefined = [];
   json(f: Finding): string {
     const d = this.parts(f);
     return d.shared === '{' ? d.own : d.own === '{}' ? `${d.shared}}` : `${d.shared},${d.own.slice(1)}`;
@@ -114,15 +117,33 @@ export class FindingExtras {
    */
   private own(f: Finding, head: Record<string, unknown>): string {
     const rec = f as unknown as Record<string, unknown>;
-    for (const k in rec) {
-      if (FINDING_DATA_SKIP.has(k)) continue;
-      // a key an object literal would not keep in place (an index, __proto__): written as it comes
-      if (k === '__proto__' || isIndexKey(k)) return ownText(f, head);
-      head[k] = rec[k];
-    }
+    // findings made by one scanner list the same keys in the same order: compared by identity with
+    // the last finding's, the kept ones are known without a set lookup per key
+    const last = this.keys;
+    let n = 0;
+    let same = true;
+    for (const k in rec) if (k !== last[n++]) same = false;
+    if (!same || n !== last.length) this.learnKeys(rec);
+    const keep = this.keep;
+    // a key an object literal would not keep in place (an index, __proto__): written as it comes
+    if (!keep) return ownText(f, head);
+    for (let i = 0; i < keep.length; i++) head[keep[i]] = rec[keep[i]];
     if (hasExtraSubject(f)) head.subject = f.subject;
     if (f.count === undefined) head.count = null;
     return JSON.stringify(head);
+  }
+
+  private learnKeys(rec: Record<string, unknown>): void {
+    const keys: string[] = [];
+    let keep: string[] | undefined = [];
+    for (const k in rec) {
+      keys.push(k);
+      if (FINDING_DATA_SKIP.has(k)) continue;
+      if (k === '__proto__' || isIndexKey(k)) keep = undefined;
+      else keep?.push(k);
+    }
+    this.keys = keys;
+    this.keep = keep;
   }
 }
 
