@@ -73,6 +73,9 @@ interface Grouping {
   findings: Finding[];
   /** The findings arrived in ascending id order (no sort needed). */
   inOrder: boolean;
+  /** The findings' ids, and hexPrefix of each, in the order added (read while the finding is at hand, not in a second pass over a million findings). */
+  ids: string[];
+  prefixes: number[];
   /** Subjects seen, by their numbers (ItemGrouper): an item seen by 10,000 users must not scan its list per finding. */
   subjects: NumberSet;
   /** The number of each subject in `item.subjects`, in the same order. */
@@ -101,16 +104,17 @@ export function hexPrefix(id: string): number {
  * digits and no two share them, those 52 bits order the ids as their text does (digits and a–f
  * sort as their values), so the positions come from a radix sort of the numbers (passes of
  * counting, no comparison and no lookup per id) — not a comparison function called n log n times
- * on two strings. Anything else takes the comparison sort.
+ * on two strings. Anything else takes the comparison sort. `prefixes`: hexPrefix of each id, when
+ * the caller has them (ItemGrouper reads them as findings arrive).
  */
-export function idOrder(ids: readonly string[]): Uint32Array {
+export function idOrder(ids: readonly string[], prefixes?: readonly number[]): Uint32Array {
   const n = ids.length;
   // the 52 bits as two integers: the first 7 digits (28 bits) and the next 6 (24 bits)
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   let fast = n > 1;
   for (let i = 0; i < n && fast; i++) {
-    const k = hexPrefix(ids[i]);
+    const k = prefixes ? prefixes[i] : hexPrefix(ids[i]);
     if (k < 0) fast = false;
     else {
       hi[i] = Math.floor(k / 2 ** 24);
@@ -203,12 +207,15 @@ export class ItemGrouper {
         signals: [],
         count: 0,
       };
-      this.groups.set(id, (g = { item, findings: [], inOrder: true, subjects: new NumberSet(), subjectNos: [], basis: new BasisTally(), bySource: [] }));
+      this.groups.set(id, (g = { item, findings: [], inOrder: true, ids: [], prefixes: [], subjects: new NumberSet(), subjectNos: [], basis: new BasisTally(), bySource: [] }));
     }
     const it = g.item;
-    const fs = g.findings;
-    if (g.inOrder && fs.length && !(fs[fs.length - 1].id < f.id)) g.inOrder = false;
-    fs.push(f);
+    const fid = f.id;
+    const ids = g.ids;
+    if (g.inOrder && ids.length && !(ids[ids.length - 1] < fid)) g.inOrder = false;
+    g.findings.push(f);
+    ids.push(fid);
+    g.prefixes.push(hexPrefix(fid));
     const subject = f.subject;
     let nos = this.subjectNos.get(subject.kind);
     if (!nos) this.subjectNos.set(subject.kind, (nos = new Map()));
@@ -251,11 +258,10 @@ export class ItemGrouper {
       it.signals.sort();
       // in id order (code units, as Array.prototype.sort orders strings; equal ids as they came)
       let fs = g.findings;
-      let ids: string[] = new Array(fs.length);
-      for (let i = 0; i < fs.length; i++) ids[i] = fs[i].id;
+      let ids = g.ids;
       if (!g.inOrder) {
         const byPos = ids;
-        const idx = idOrder(byPos);
+        const idx = idOrder(byPos, g.prefixes);
         const sorted: Finding[] = new Array(fs.length);
         ids = new Array(fs.length);
         for (let i = 0; i < idx.length; i++) {

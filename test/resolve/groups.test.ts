@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
 import { evidenceBasis } from '../../src/resolve/basis.js';
-import { idOrder, ItemGrouper, resolveGroups, sameSubject } from '../../src/resolve/resolve.js';
+import { hexPrefix, idOrder, ItemGrouper, resolveGroups, sameSubject } from '../../src/resolve/resolve.js';
 
 function finding(id: string, service: string, user: string, name = service.toUpperCase()): Finding {
   return { kind: 'host', value: `api.${service}.example`, source: 'network', scanner: 'egress', signal: 'usage', confidence: 'inferred', subject: { kind: 'user', id: user }, locator: `l:${id}`, id, service, serviceName: name, vendor: 'V', category: 'llm-api', match: { rule: 'domain', pattern: `api.${service}.example` } };
@@ -69,6 +69,24 @@ describe('ItemGrouper', () => {
   });
 });
 
+describe('ItemGrouper with digest ids', () => {
+  it('hex digests in any order (the radix path, prefixes read as findings arrive): each item in id order', () => {
+    let seed = 5;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const hexId = () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() % 16]).join('');
+    const fs = Array.from({ length: 3000 }, () => finding(hexId(), ['a', 'b', 'c'][next() % 3], `u${next() % 40}`));
+    const g = new ItemGrouper();
+    for (const f of fs) g.add(f);
+    const got = g.result();
+    for (const x of got) {
+      const ids = x.findings.map((f) => f.id);
+      expect(ids).toEqual([...ids].sort());
+      expect(x.item.findingIds).toEqual(ids);
+    }
+    expect(got.reduce((n, x) => n + x.findings.length, 0)).toBe(fs.length);
+  });
+});
+
 describe('idOrder', () => {
   /** The order the comparison sort gives: code units, equal ids as they came. */
   const reference = (ids: string[]) => ids.map((_, i) => i).sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : x - y));
@@ -87,6 +105,8 @@ describe('idOrder', () => {
       fc.property(fc.array(id, { maxLength: 300 }), fc.array(fc.nat(), { maxLength: 20 }), (ids, dups) => {
         const all = [...ids, ...dups.filter(() => ids.length > 0).map((d) => ids[d % ids.length])];
         expect([...idOrder(all)]).toEqual(reference(all));
+        // with the prefixes given (as ItemGrouper gives them): the same order
+        expect([...idOrder(all, all.map(hexPrefix))]).toEqual(reference(all));
       }),
       { numRuns: 400 },
     );
