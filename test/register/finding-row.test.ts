@@ -80,22 +80,50 @@ describe('finding rows', () => {
     const ids = new RowIds();
     const ref = new Map<string, number>();
     let seed = 11;
-    const hex = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 16).toString(16)).join('');
+    // 32-bit arithmetic (a product past 2^53 loses its low bits), the generator's high bits (its low 4 repeat every 16 draws)
+    const hex = (n: number) => Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 28).toString(16)).join('');
     const all: string[] = [];
     for (let i = 0; i < 6000; i++) {
-      const id = i % 10 === 0 && all.length ? all[all.length - 1].slice(0, 13) + hex(19) : i % 97 === 0 ? `Not-hex-${i}` : hex(32);
+      const prev = all[all.length - 1];
+      const id =
+        i % 10 === 0 && prev?.length === 32 ? prev.slice(0, 13) + hex(19)
+        : i % 11 === 0 && prev?.length === 32 ? prev.slice(0, 26) + hex(6)
+        : i % 23 === 0 && prev?.length === 32 ? hex(13) + prev.slice(13)
+        : i % 29 === 0 && prev?.length === 32 ? prev.slice(0, 13) + hex(13) + prev.slice(26)
+        : i % 17 === 0 ? hex(31 + (i % 3))
+        : i % 97 === 0 ? `Not-hex-${i}`
+        : hex(32);
       all.push(id);
       // room made at once part way (a commit reserves its rows): what is held moves with it
       if (i === 3000) ids.reserve(20_000);
+      // the writer's order: a get, then a set of the same id (sometimes with another get between)
+      if (i % 3 === 0) expect(ids.get(id)).toBe(ref.get(id));
+      if (i % 6 === 0) ids.get(all[i >> 1]);
       ids.set(id, i);
       ref.set(id, i);
       // updated in place, never a second entry
       if (i % 13 === 0) (ids.set(id, i + 0.5), ref.set(id, i + 0.5));
     }
     expect(ids.size).toBe(ref.size);
+    expect(ref.size).toBeGreaterThan(5900);
     for (const id of all) expect(ids.get(id)).toBe(ref.get(id));
     // absent: unknown ids, ids sharing a stored prefix, short ids
-    for (const id of [hex(32), all[10].slice(0, 13) + 'f'.repeat(19), 'abc', all[5].toUpperCase()]) expect(ids.get(id)).toBe(ref.get(id));
+    for (const id of [hex(32), all[10].slice(0, 13) + 'f'.repeat(19), all[12].slice(0, 26) + 'ffffff', 'abc', all[5].toUpperCase()]) expect(ids.get(id)).toBe(ref.get(id));
+  });
+
+  it('row ids: an id whose set grows the table lands where a get finds it', () => {
+    let seed = 19;
+    const hex = (n: number) => Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 28).toString(16)).join('');
+    // the table starts with 1,024 slots and grows when half full: the 513th set grows it, after its get probed the old table
+    for (let k = 0; k < 40; k++) {
+      const ids = new RowIds();
+      const all = Array.from({ length: 513 }, () => hex(32));
+      for (const [i, id] of all.entries()) {
+        expect(ids.get(id)).toBeUndefined();
+        ids.set(id, i);
+      }
+      expect(all.map((id) => ids.get(id))).toEqual(all.map((_, i) => i));
+    }
   });
 
   it('rows of older registers (data = the whole finding) read the same', () => {

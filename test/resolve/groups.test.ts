@@ -72,9 +72,10 @@ describe('ItemGrouper', () => {
 describe('ItemGrouper with digest ids', () => {
   it('hex digests in any order (the radix path, prefixes read as findings arrive): each item in id order', () => {
     let seed = 5;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    const hexId = () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() % 16]).join('');
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16;
+    const hexId = () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() >>> 12]).join('');
     const fs = Array.from({ length: 3000 }, () => finding(hexId(), ['a', 'b', 'c'][next() % 3], `u${next() % 40}`));
+    expect(new Set(fs.map((f) => f.id)).size).toBe(fs.length);
     const g = new ItemGrouper();
     for (const f of fs) g.add(f);
     const got = g.result();
@@ -114,8 +115,9 @@ describe('idOrder', () => {
 
   it('digests only (the fast path): the same order as the comparison sort, at 50,000 ids', () => {
     let seed = 11;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    const ids = Array.from({ length: 50_000 }, () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() % 16]).join(''));
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16;
+    const ids = Array.from({ length: 50_000 }, () => Array.from({ length: 32 }, () => '0123456789abcdef'[next() >>> 12]).join(''));
+    expect(new Set(ids).size).toBe(ids.length);
     expect([...idOrder(ids)]).toEqual(reference(ids));
   });
 
