@@ -23,6 +23,7 @@ import { fileRole, lineRole, type Role } from './role.js';
 import { LANES, RepoPool, type WireSubject } from './pool.js';
 import { sourceLangOf } from './parsers/code/languages.js';
 import { CREDENTIAL_KIND, inertEscapes, kindBits, prefilter, structuredKinds } from './prefilter.js';
+import { raiseTieringBudget } from './tiering.js';
 
 export const SCANNER_ID = 'repo';
 /** SHADOWSCAN_REPO_PREFILTER=0 turns the literal pre-filter off (equivalence checks, bisecting). */
@@ -501,6 +502,16 @@ async function followRequirementIncludes(s: RepoSubject, files: WalkFile[], maxB
 }
 
 export async function scan(ctx: ScanContext<RepoOptions>, sink: Sink, deps: ScanDeps = {}): Promise<Coverage> {
+  // fewer lukewarm functions optimised while the scan runs (tiering.ts)
+  const endTiering = raiseTieringBudget();
+  try {
+    return await scanRoots(ctx, sink, deps);
+  } finally {
+    endTiering();
+  }
+}
+
+async function scanRoots(ctx: ScanContext<RepoOptions>, sink: Sink, deps: ScanDeps): Promise<Coverage> {
   const opts = ctx.options;
   const table = deps.parsers ?? defaultParsers;
   const roots: string[] = [];
