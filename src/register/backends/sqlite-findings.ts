@@ -260,9 +260,9 @@ export class NarrowFindings {
       queued = 0;
     };
     const update = this.prepared(`UPDATE finding_rows SET ${UPDATE_SET}, state = 'active', gone_at = NULL, last_commit = ${commit} WHERE rid = ?`);
-    // an update of a row still queued (an id twice in `rows`) waits for its insert
-    const updateRow = (row: unknown[]) => {
-      if (queued && (row[15] as number) > nextRid - queued) flush();
+    // `row`: the columns but the id, then the row id; a row still queued (an id twice in `rows`) is inserted first
+    const updateRow = (row: unknown[], rid: number) => {
+      if (queued && rid > nextRid - queued) flush();
       // spread: measured faster than binding the array itself (bench/results/commit-floor.md)
       update.run(...row);
     };
@@ -309,7 +309,7 @@ export class NarrowFindings {
       else if (fresh) rids.set(f.id, insert(p));
       else {
         p[k] = known;
-        updateRow(p);
+        updateRow(p, known);
       }
     }
     flush();
@@ -318,7 +318,7 @@ export class NarrowFindings {
     for (const { id, p: row } of deferred) {
       const known = rids.get(id);
       if (notStored(known)) rids.set(id, insert(row));
-      else updateRow([...row.slice(1), known]);
+      else updateRow([...row.slice(1), known], known);
     }
     flush();
   }
